@@ -1,0 +1,10 @@
+#pragma once
+
+/// The one include a host needs.
+#include <conductor/clock.hpp>
+#include <conductor/codec.hpp>
+#include <conductor/error.hpp>
+#include <conductor/model.hpp>
+#include <conductor/storage/sqlite.hpp>
+#include <conductor/storage/storage.hpp>
+#include <conductor/version.hpp>

@@ -1,0 +1,30 @@
+#pragma once
+
+#include <conductor/export.hpp>
+#include <conductor/storage/storage.hpp>
+
+#include <memory>
+#include <string>
+
+namespace conductor {
+
+/// How SQLite makes a commit durable.
+enum class SqliteSync {
+  kFull,    ///< synchronous=FULL: a commit survives power loss
+  kNormal,  ///< synchronous=NORMAL: a commit survives a process crash; power loss may lose the last ones
+  kOff,     ///< no syncs; for tests and benchmarks only
+};
+
+struct SqliteOptions {
+  /// A file path, or ":memory:" for a private in-memory database.
+  std::string path = ":memory:";
+  SqliteSync sync = SqliteSync::kFull;
+  /// How long a connection waits for a lock held by another process before UnavailableError.
+  int busy_timeout_ms = 5000;
+};
+
+/// Opens (creating if needed) a SQLite database and migrates its schema to the current version.
+/// Throws StorageError when the file cannot be opened or its schema is newer than this library.
+CONDUCTOR_EXPORT std::unique_ptr<Storage> open_sqlite(const SqliteOptions& options);
+
+}  // namespace conductor

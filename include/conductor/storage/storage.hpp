@@ -1,0 +1,183 @@
+#pragma once
+
+#include <conductor/export.hpp>
+#include <conductor/model.hpp>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+/// Storage interfaces. A backend implements `Storage`; everything the engine persists goes through a
+/// `Transaction`, whose four stores follow Conductor's DAO split. One state change is one
+/// transaction: it commits all of its writes or none.
+///
+/// Times are always passed in by the caller (from the engine's Clock); backends never read a clock.
+namespace conductor {
+
+/// Task and workflow definitions, and event handlers.
+class CONDUCTOR_EXPORT MetadataStore {
+ public:
+  virtual ~MetadataStore() = default;
+
+  /// Inserts or replaces the definition with this name.
+  virtual void put_task_def(const TaskDef& def) = 0;
+  virtual std::optional<TaskDef> find_task_def(std::string_view name) = 0;
+  /// All task definitions, ordered by name.
+  virtual std::vector<TaskDef> list_task_defs() = 0;
+  /// True when a definition was removed.
+  virtual bool remove_task_def(std::string_view name) = 0;
+
+  /// Inserts or replaces the definition with this name and version.
+  virtual void put_workflow_def(const WorkflowDef& def) = 0;
+  /// The given version, or the highest version when `version` is nullopt.
+  virtual std::optional<WorkflowDef> find_workflow_def(std::string_view name, std::optional<int> version) = 0;
+  /// Every version of every workflow definition, ordered by name then version.
+  virtual std::vector<WorkflowDef> list_workflow_defs() = 0;
+  virtual bool remove_workflow_def(std::string_view name, int version) = 0;
+
+  virtual void put_event_handler(const EventHandler& handler) = 0;
+  virtual std::optional<EventHandler> find_event_handler(std::string_view name) = 0;
+  /// Ordered by name.
+  virtual std::vector<EventHandler> list_event_handlers() = 0;
+  virtual bool remove_event_handler(std::string_view name) = 0;
+};
+
+/// Workflow and task executions, task logs and poll data.
+class CONDUCTOR_EXPORT ExecutionStore {
+ public:
+  virtual ~ExecutionStore() = default;
+
+  /// Stores the workflow row (its `tasks` are ignored; tasks are stored one by one).
+  /// Throws ConflictError when the id exists, or when `idempotency_key` is set and another workflow
+  /// of the same name already holds it.
+  virtual void insert_workflow(const Workflow& workflow) = 0;
+  /// Replaces the workflow row (not its tasks). Throws NotFoundError when it does not exist.
+  virtual void update_workflow(const Workflow& workflow) = 0;
+  /// The workflow, with its tasks ordered by seq when `include_tasks`.
+  virtual std::optional<Workflow> find_workflow(std::string_view workflow_id, bool include_tasks) = 0;
+  /// Removes the workflow with its tasks and their logs. True when it existed.
+  virtual bool remove_workflow(std::string_view workflow_id) = 0;
+
+  /// Ids of workflows with this name (and version, if given) whose status is RUNNING or PAUSED.
+  virtual std::vector<std::string> running_workflow_ids(std::string_view name, std::optional<int> version) = 0;
+  /// Workflows with this name and correlation id, newest first; without tasks.
+  virtual std::vector<Workflow> workflows_by_correlation_id(std::string_view name, std::string_view correlation_id,
+                                                            bool include_closed) = 0;
+  /// The workflow of this name holding this idempotency key, if any; without tasks.
+  virtual std::optional<Workflow> find_workflow_by_idempotency_key(std::string_view name, std::string_view key) = 0;
+
+  /// Stores a new task. Returns false and stores nothing when the workflow already has a task with the
+  /// same reference name and retry count (Conductor's dedup key).
+  virtual bool insert_task(const Task& task) = 0;
+  /// Replaces a stored task. Throws NotFoundError when it does not exist.
+  virtual void update_task(const Task& task) = 0;
+  virtual std::optional<Task> find_task(std::string_view task_id) = 0;
+  virtual bool remove_task(std::string_view task_id) = 0;
+  /// Tasks of a workflow ordered by seq.
+  virtual std::vector<Task> tasks_of(std::string_view workflow_id) = 0;
+  /// Ids of IN_PROGRESS tasks with this task definition name, oldest start first, at most `limit`.
+  virtual std::vector<std::string> in_progress_task_ids(std::string_view task_def_name, int limit) = 0;
+  /// Non-terminal tasks whose task_type is `task_type` (any domain).
+  virtual std::vector<Task> pending_tasks_of_type(std::string_view task_type) = 0;
+
+  virtual void add_task_logs(const std::vector<TaskExecLog>& logs) = 0;
+  /// Ordered by creation time.
+  virtual std::vector<TaskExecLog> task_logs(std::string_view task_id) = 0;
+
+  /// Overwrites the record for (queue_name, domain).
+  virtual void put_poll_data(const PollData& data) = 0;
+  virtual std::optional<PollData> find_poll_data(std::string_view queue_name, std::optional<std::string_view> domain) = 0;
+  /// Every record for this task type; all records when `queue_name` is empty.
+  virtual std::vector<PollData> poll_data(std::string_view queue_name) = 0;
+
+  /// Sliding-window rate limit: drops admissions of `key` older than `now_ms - window_ms`; when fewer
+  /// than `limit` remain, records one at `now_ms` and returns true.
+  virtual bool try_admit_rate(std::string_view key, std::int64_t now_ms, std::int64_t window_ms, int limit) = 0;
+};
+
+/// Message queues holding ids with a priority and a visibility time (Conductor's QueueDAO).
+/// A message is visible when `visible_at <= now`; popping it makes it in flight until
+/// `now + unack_ms`, after which it is delivered again unless acknowledged or re-timed.
+class CONDUCTOR_EXPORT QueueStore {
+ public:
+  virtual ~QueueStore() = default;
+
+  /// Upsert: a message already in the queue keeps its priority, becomes un-popped and visible at
+  /// `visible_at`.
+  virtual void push(std::string_view queue, std::string_view id, int priority, std::int64_t visible_at) = 0;
+  /// Pushes only when absent (popped or not). True when pushed.
+  virtual bool push_if_absent(std::string_view queue, std::string_view id, int priority, std::int64_t visible_at) = 0;
+  /// Up to `count` visible messages, highest priority first, then earliest visibility, then insertion
+  /// order. They become in flight until `now_ms + unack_ms`.
+  virtual std::vector<std::string> pop(std::string_view queue, int count, std::int64_t now_ms, std::int64_t unack_ms) = 0;
+  /// Deletes the message. True when it existed.
+  virtual bool remove(std::string_view queue, std::string_view id) = 0;
+  /// Sets the message's next visibility. True when the message exists.
+  virtual bool set_visible_at(std::string_view queue, std::string_view id, std::int64_t visible_at) = 0;
+  /// Same, only if that makes delivery earlier.
+  virtual bool set_visible_at_if_earlier(std::string_view queue, std::string_view id, std::int64_t visible_at) = 0;
+  virtual bool contains(std::string_view queue, std::string_view id) = 0;
+  /// Number of messages, including delayed and in-flight ones.
+  virtual std::int64_t size(std::string_view queue) = 0;
+  /// Per queue: messages not in flight, and messages in flight.
+  struct QueueCounts {
+    std::int64_t size = 0;
+    std::int64_t unacked = 0;
+  };
+  virtual std::map<std::string, QueueCounts> all_sizes() = 0;
+  /// Deletes every message of the queue.
+  virtual void flush(std::string_view queue) = 0;
+  /// The earliest `visible_at` in the queue, if any message exists (for timers).
+  virtual std::optional<std::int64_t> next_visible_at(std::string_view queue) = 0;
+};
+
+/// A parsed search request over workflows or tasks.
+struct SearchQuery {
+  int start = 0;
+  int size = 100;
+  std::vector<std::string> sort;  ///< `field:ASC|DESC`
+  std::string free_text = "*";
+  std::string query;  ///< Conductor's query grammar, e.g. `workflowType = 'x' AND status IN (RUNNING, PAUSED)`
+};
+
+/// The search index: summaries written on every persist, queried with Conductor's grammar.
+class CONDUCTOR_EXPORT IndexStore {
+ public:
+  virtual ~IndexStore() = default;
+  virtual void index_workflow(const WorkflowSummary& summary) = 0;
+  virtual void index_task(const TaskSummary& summary) = 0;
+  virtual void remove_workflow(std::string_view workflow_id) = 0;
+  /// Throws ValidationError when the query does not parse.
+  virtual SearchResult<WorkflowSummary> search_workflows(const SearchQuery& query) = 0;
+  virtual SearchResult<TaskSummary> search_tasks(const SearchQuery& query) = 0;
+};
+
+enum class TransactionMode { kRead, kWrite };
+
+/// A unit of work. Destroying it without `commit()` rolls everything back.
+/// Not thread-safe: one thread uses a transaction at a time.
+class CONDUCTOR_EXPORT Transaction {
+ public:
+  virtual ~Transaction() = default;
+  virtual MetadataStore& metadata() = 0;
+  virtual ExecutionStore& execution() = 0;
+  virtual QueueStore& queues() = 0;
+  virtual IndexStore& index() = 0;
+  /// Makes every write durable (per the backend's sync setting) before returning. Throws
+  /// UnavailableError when a retry may succeed, StorageError otherwise; either way nothing is written.
+  virtual void commit() = 0;
+};
+
+/// A storage backend. Thread-safe: any thread may begin transactions; write transactions are
+/// serialized by the backend.
+class CONDUCTOR_EXPORT Storage {
+ public:
+  virtual ~Storage() = default;
+  virtual std::unique_ptr<Transaction> begin(TransactionMode mode = TransactionMode::kWrite) = 0;
+};
+
+}  // namespace conductor
