@@ -65,6 +65,12 @@ T decode(std::string_view text, JsonMode mode = JsonMode::kWire) {
   return decode<T>(parse_json_text(text), mode);
 }
 
+/// Decodes a model value from a string literal (which would otherwise be ambiguous: Json converts from it).
+template <class T>
+T decode(const char* text, JsonMode mode = JsonMode::kWire) {
+  return decode<T>(std::string_view(text), mode);
+}
+
 /// Encodes a model value as JSON text.
 template <class T>
 std::string encode(const T& value, JsonMode mode = JsonMode::kWire) {
