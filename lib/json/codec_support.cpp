@@ -1,0 +1,143 @@
+#include "json/fields.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+
+namespace conductor {
+namespace detail {
+namespace {
+
+// Echo of a rejected scalar for FieldViolation::invalid_value; containers are not echoed (Conductor
+// omits invalidValue for objects).
+std::string render_invalid(const Json& value) {
+  if (value.is_string()) return std::string(value.get_string());
+  if (value.is_object() || value.is_array()) return {};
+  return boost::json::serialize(value);
+}
+
+// Reads exactly `width` digits at `pos`; false when they are not all digits.
+bool read_digits(std::string_view text, std::size_t pos, std::size_t width, int& out) {
+  if (pos + width > text.size()) return false;
+  const char* first = text.data() + pos;
+  const auto [end, ec] = std::from_chars(first, first + width, out);
+  return ec == std::errc() && end == first + width;
+}
+
+}  // namespace
+
+DecodeError::DecodeError(std::string message, const Json& value)
+    : violation_{std::string(), std::move(message), render_invalid(value)} {}
+
+void DecodeError::prepend(std::string segment) {
+  std::string& path = violation_.path;
+  if (!path.empty() && path.front() != '[') segment += '.';
+  path.insert(0, segment);
+}
+
+void DecodeError::prepend_key(std::string_view key) { prepend(std::string(key)); }
+
+void DecodeError::prepend_index(std::size_t index) { prepend('[' + std::to_string(index) + ']'); }
+
+void DecodeError::prepend_map_key(std::string_view key) {
+  std::string segment;
+  segment.reserve(key.size() + 2);
+  segment += '[';
+  segment += key;
+  segment += ']';
+  prepend(std::move(segment));
+}
+
+const JsonObject& Decoder::expect_object(const Json& json) {
+  if (!json.is_object()) throw DecodeError("expected object", json);
+  return json.get_object();
+}
+
+std::int64_t Decoder::decode_integer(const Json& json, std::int64_t min, std::int64_t max) {
+  std::int64_t result = 0;
+  if (json.is_int64()) {
+    result = json.get_int64();
+  } else if (json.is_uint64()) {
+    if (json.get_uint64() > static_cast<std::uint64_t>(max)) throw DecodeError("integer out of range", json);
+    result = static_cast<std::int64_t>(json.get_uint64());
+  } else if (json.is_double()) {
+    // Jackson accepts 3.0 for an int field; fractions and values beyond int64 are errors.
+    const double d = json.get_double();
+    constexpr double kTwoPow63 = 9223372036854775808.0;
+    if (std::trunc(d) != d) throw DecodeError("expected integer", json);
+    if (d < -kTwoPow63 || d >= kTwoPow63) throw DecodeError("integer out of range", json);
+    result = static_cast<std::int64_t>(d);
+  } else {
+    throw DecodeError("expected integer", json);
+  }
+  if (result < min || result > max) throw DecodeError("integer out of range", json);
+  return result;
+}
+
+void Decoder::decode_iso_time(const Json& json, std::int64_t& out) {
+  if (json.is_null()) {
+    out = 0;
+  } else if (json.is_string()) {
+    const auto& s = json.get_string();
+    const auto parsed = parse_iso_time(std::string_view(s.data(), s.size()));
+    if (!parsed) throw DecodeError("expected ISO-8601 time", json);
+    out = *parsed;
+  } else if (json.is_number()) {
+    out = decode_integer(json, std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max());
+  } else {
+    throw DecodeError("expected ISO-8601 time", json);
+  }
+}
+
+std::string format_iso_time(std::int64_t epoch_ms) {
+  using namespace std::chrono;
+  const sys_time<milliseconds> time{milliseconds{epoch_ms}};
+  const auto day = floor<days>(time);
+  const year_month_day date{day};
+  const hh_mm_ss clock{time - day};
+  char buffer[40];
+  const int n = std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<int>(date.year()),
+                              static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+                              static_cast<int>(clock.hours().count()), static_cast<int>(clock.minutes().count()),
+                              static_cast<int>(clock.seconds().count()), static_cast<int>(clock.subseconds().count()));
+  return std::string(buffer, static_cast<std::size_t>(n));
+}
+
+std::optional<std::int64_t> parse_iso_time(std::string_view text) {
+  // yyyy-MM-ddTHH:mm:ss[.SSS]Z
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, millis = 0;
+  if (!read_digits(text, 0, 4, year) || text.size() < 20 || text[4] != '-' || !read_digits(text, 5, 2, month) ||
+      text[7] != '-' || !read_digits(text, 8, 2, day) || text[10] != 'T' || !read_digits(text, 11, 2, hour) ||
+      text[13] != ':' || !read_digits(text, 14, 2, minute) || text[16] != ':' || !read_digits(text, 17, 2, second)) {
+    return std::nullopt;
+  }
+  std::size_t pos = 19;
+  if (text[pos] == '.') {
+    if (!read_digits(text, pos + 1, 3, millis)) return std::nullopt;
+    pos += 4;
+  }
+  if (pos + 1 != text.size() || text[pos] != 'Z') return std::nullopt;
+  using namespace std::chrono;
+  const year_month_day date{std::chrono::year{year}, std::chrono::month{static_cast<unsigned>(month)},
+                            std::chrono::day{static_cast<unsigned>(day)}};
+  if (!date.ok() || hour > 23 || minute > 59 || second > 59) return std::nullopt;
+  const auto time = sys_days{date} + hours{hour} + minutes{minute} + seconds{second} + milliseconds{millis};
+  return time.time_since_epoch().count();
+}
+
+}  // namespace detail
+
+Json parse_json_text(std::string_view text) {
+  boost::system::error_code ec;
+  Json json = boost::json::parse(boost::json::string_view(text.data(), text.size()), ec);
+  if (ec) throw ValidationError("Invalid JSON: " + ec.message());
+  return json;
+}
+
+std::string to_json_text(const Json& json) { return boost::json::serialize(json); }
+
+}  // namespace conductor

@@ -1,0 +1,407 @@
+#pragma once
+
+// The field-visitor framework behind every codec. Each model lists its fields once, in a template
+//
+//   template <ModelOf<TaskDef> S, class V> void fields(S& s, V& v) { v("name", s.name); ... }
+//
+// instantiated with an Encoder (S const) and a Decoder (S mutable). The visitor verbs:
+//   v(key, field)                        read and written in both modes
+//   v.storage_only(key, field)           engine bookkeeping: only in JsonMode::kStorage
+//   v.derived(key, compute)              computed for clients: written in kWire only, ignored on input
+//   v.wire_fallback(key, field, compute) a stored field whose wire value falls back to a computed one
+//   v.non_empty(key, field)              kWire omits the field when it is empty
+// Optional fields are omitted when null; everything else is always written (Conductor's wire rules).
+
+#include <conductor/codec.hpp>
+#include <conductor/error.hpp>
+
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace conductor::detail {
+
+/// Matches S when it is T or const T, so one `fields` template serves encoding and decoding.
+template <class S, class T>
+concept ModelOf = std::same_as<std::remove_const_t<S>, T>;
+
+/// Models with a public codec: nested values of these types go through to_json/from_json.
+template <class T>
+concept PublicModel = requires(const T& value, const Json& json, T& out, JsonMode mode) {
+  { to_json(value, mode) } -> std::same_as<Json>;
+  from_json(json, out, mode);
+};
+
+inline std::optional<TaskStatus> parse_enum(std::string_view s, TaskStatus) { return parse_task_status(s); }
+inline std::optional<WorkflowStatus> parse_enum(std::string_view s, WorkflowStatus) {
+  return parse_workflow_status(s);
+}
+inline std::optional<TaskResultStatus> parse_enum(std::string_view s, TaskResultStatus) {
+  return parse_task_result_status(s);
+}
+inline std::optional<RetryLogic> parse_enum(std::string_view s, RetryLogic) { return parse_retry_logic(s); }
+inline std::optional<TaskTimeoutPolicy> parse_enum(std::string_view s, TaskTimeoutPolicy) {
+  return parse_task_timeout_policy(s);
+}
+inline std::optional<WorkflowTimeoutPolicy> parse_enum(std::string_view s, WorkflowTimeoutPolicy) {
+  return parse_workflow_timeout_policy(s);
+}
+inline std::optional<RateLimitPolicy> parse_enum(std::string_view s, RateLimitPolicy) {
+  return parse_rate_limit_policy(s);
+}
+inline std::optional<IdempotencyStrategy> parse_enum(std::string_view s, IdempotencyStrategy) {
+  return parse_idempotency_strategy(s);
+}
+inline std::optional<JoinMode> parse_enum(std::string_view s, JoinMode) { return parse_join_mode(s); }
+inline std::optional<SchemaType> parse_enum(std::string_view s, SchemaType) { return parse_schema_type(s); }
+inline std::optional<EventActionType> parse_enum(std::string_view s, EventActionType) {
+  return parse_event_action_type(s);
+}
+inline std::optional<WorkflowSignalReturnStrategy> parse_enum(std::string_view s, WorkflowSignalReturnStrategy) {
+  return parse_workflow_signal_return_strategy(s);
+}
+
+/// Epoch milliseconds rendered as `yyyy-MM-ddTHH:mm:ss.SSSZ` (the search summaries' time format).
+std::string format_iso_time(std::int64_t epoch_ms);
+/// Parses `yyyy-MM-ddTHH:mm:ss[.SSS]Z`; nullopt when the text is not such a time.
+std::optional<std::int64_t> parse_iso_time(std::string_view text);
+
+/// A time field that travels as an ISO-8601 string; `omit_zero` drops an unset time from the output.
+template <class T>
+struct IsoTime {
+  T& ms;
+  bool omit_zero = false;
+};
+template <class T>
+IsoTime<T> iso_time(T& ms, bool omit_zero = false) {
+  return {ms, omit_zero};
+}
+
+template <class T>
+inline constexpr bool kIsOptional = false;
+template <class T>
+inline constexpr bool kIsOptional<std::optional<T>> = true;
+template <class T>
+inline constexpr bool kIsVector = false;
+template <class T>
+inline constexpr bool kIsVector<std::vector<T>> = true;
+/// A vector of (name, value) pairs is an insertion-ordered JSON object (DecisionCases).
+template <class T>
+inline constexpr bool kIsOrderedMap = false;
+template <class T>
+inline constexpr bool kIsOrderedMap<std::vector<std::pair<std::string, T>>> = true;
+template <class T>
+inline constexpr bool kIsMap = false;
+template <class T>
+inline constexpr bool kIsMap<std::map<std::string, T>> = true;
+template <class T>
+inline constexpr bool kIsIsoTime = false;
+template <class T>
+inline constexpr bool kIsIsoTime<IsoTime<T>> = true;
+
+/// A decoding failure on its way up: each level prepends its key or index, and the public entry
+/// point turns the result into a ValidationError.
+class DecodeError {
+ public:
+  DecodeError(std::string message, const Json& value);
+  DecodeError(FieldViolation violation) : violation_(std::move(violation)) {}
+  void prepend_key(std::string_view key);
+  void prepend_index(std::size_t index);
+  void prepend_map_key(std::string_view key);
+  FieldViolation&& violation() && { return std::move(violation_); }
+
+ private:
+  void prepend(std::string segment);
+  FieldViolation violation_;
+};
+
+class Encoder {
+ public:
+  explicit Encoder(JsonMode mode) : mode_(mode) {}
+
+  template <class T>
+  void operator()(std::string_view key, const T& field) {
+    write(key, field);
+  }
+  template <class T>
+  void storage_only(std::string_view key, const T& field) {
+    if (mode_ == JsonMode::kStorage) write(key, field);
+  }
+  template <class F>
+  void derived(std::string_view key, F&& compute) {
+    if (mode_ == JsonMode::kWire) write(key, compute());
+  }
+  template <class T, class F>
+  void wire_fallback(std::string_view key, const T& field, F&& compute) {
+    if (mode_ == JsonMode::kWire) {
+      write(key, compute());
+    } else {
+      write(key, field);
+    }
+  }
+  template <class T>
+  void non_empty(std::string_view key, const T& field) {
+    if (mode_ == JsonMode::kStorage || !is_empty(field)) write(key, field);
+  }
+
+  JsonObject finish() && { return std::move(object_); }
+
+ private:
+  template <class T>
+  static bool is_empty(const T& field) {
+    if constexpr (kIsOptional<T>) {
+      return !field || field->empty();
+    } else {
+      return field.empty();
+    }
+  }
+
+  template <class T>
+  void write(std::string_view key, const T& field) {
+    if constexpr (kIsOptional<T>) {
+      if (field) object_.emplace(key, encode(*field));
+    } else if constexpr (kIsIsoTime<T>) {
+      if (!field.omit_zero || field.ms != 0) object_.emplace(key, format_iso_time(field.ms));
+    } else {
+      object_.emplace(key, encode(field));
+    }
+  }
+
+  template <class T>
+  Json encode(const T& value) const {
+    if constexpr (std::is_same_v<T, std::string>) {
+      return Json(boost::json::string_view(value.data(), value.size()));
+    } else if constexpr (std::is_same_v<T, bool>) {
+      return Json(value);
+    } else if constexpr (std::is_integral_v<T>) {
+      return Json(static_cast<std::int64_t>(value));
+    } else if constexpr (std::is_floating_point_v<T>) {
+      return Json(static_cast<double>(value));
+    } else if constexpr (std::is_enum_v<T>) {
+      const std::string_view name = to_string(value);
+      return Json(boost::json::string_view(name.data(), name.size()));
+    } else if constexpr (std::is_same_v<T, JsonObject> || std::is_same_v<T, Json>) {
+      return Json(value);
+    } else if constexpr (kIsOptional<T>) {
+      return value ? encode(*value) : Json(nullptr);
+    } else if constexpr (kIsOrderedMap<T>) {
+      JsonObject object(value.size());
+      for (const auto& [name, item] : value) object.emplace(name, encode(item));
+      return Json(std::move(object));
+    } else if constexpr (kIsVector<T>) {
+      JsonArray array;
+      array.reserve(value.size());
+      for (const auto& item : value) array.push_back(encode(item));
+      return Json(std::move(array));
+    } else if constexpr (kIsMap<T>) {
+      JsonObject object(value.size());
+      for (const auto& [name, item] : value) object.emplace(name, encode(item));
+      return Json(std::move(object));
+    } else if constexpr (PublicModel<T>) {
+      return to_json(value, mode_);
+    } else {
+      Encoder nested(mode_);
+      fields(value, nested);
+      return Json(std::move(nested).finish());
+    }
+  }
+
+  JsonMode mode_;
+  JsonObject object_;
+};
+
+class Decoder {
+ public:
+  Decoder(const JsonObject& object, JsonMode mode) : object_(object), mode_(mode) {}
+
+  template <class T>
+  void operator()(std::string_view key, T&& field) {
+    if (const Json* json = object_.if_contains(key)) read(key, *json, field);
+  }
+  template <class T>
+  void storage_only(std::string_view key, T&& field) {
+    if (mode_ == JsonMode::kStorage) (*this)(key, field);
+  }
+  template <class F>
+  void derived(std::string_view, F&&) {}
+  template <class T, class F>
+  void wire_fallback(std::string_view key, T& field, F&&) {
+    (*this)(key, field);
+  }
+  template <class T>
+  void non_empty(std::string_view key, T& field) {
+    (*this)(key, field);
+  }
+
+  /// Decodes `json` into `out` following the rules in codec.hpp; throws DecodeError.
+  template <class T>
+  void decode(const Json& json, T& out) const {
+    if constexpr (std::is_same_v<T, std::string>) {
+      if (json.is_string()) {
+        const auto& s = json.get_string();
+        out.assign(s.data(), s.size());
+      } else if (!json.is_null()) {
+        throw DecodeError("expected string", json);
+      }
+    } else if constexpr (std::is_same_v<T, bool>) {
+      if (json.is_bool()) {
+        out = json.get_bool();
+      } else if (json.is_null()) {
+        out = false;
+      } else {
+        throw DecodeError("expected boolean", json);
+      }
+    } else if constexpr (std::is_integral_v<T>) {
+      out = json.is_null() ? T{0} : static_cast<T>(decode_integer(json, std::numeric_limits<T>::min(),
+                                                                 std::numeric_limits<T>::max()));
+    } else if constexpr (std::is_floating_point_v<T>) {
+      if (json.is_number()) {
+        out = json.to_number<double>();
+      } else if (json.is_null()) {
+        out = 0;
+      } else {
+        throw DecodeError("expected number", json);
+      }
+    } else if constexpr (std::is_enum_v<T>) {
+      if (json.is_null()) return;
+      if (!json.is_string()) throw DecodeError("expected string", json);
+      const auto& s = json.get_string();
+      const auto parsed = parse_enum(std::string_view(s.data(), s.size()), T{});
+      if (!parsed) throw DecodeError("unknown value", json);
+      out = *parsed;
+    } else if constexpr (std::is_same_v<T, Json>) {
+      out = json;
+    } else if constexpr (std::is_same_v<T, JsonObject>) {
+      if (json.is_object()) {
+        out = json.get_object();
+      } else if (json.is_null()) {
+        out.clear();
+      } else {
+        throw DecodeError("expected object", json);
+      }
+    } else if constexpr (kIsOptional<T>) {
+      if (json.is_null()) {
+        out.reset();
+      } else {
+        decode(json, out.emplace());
+      }
+    } else if constexpr (kIsIsoTime<T>) {
+      decode_iso_time(json, out.ms);
+    } else if constexpr (kIsOrderedMap<T>) {
+      out.clear();
+      if (json.is_null()) return;
+      const auto& object = expect_object(json);
+      out.reserve(object.size());
+      for (const auto& entry : object) {
+        auto& [name, item] = out.emplace_back(std::string(entry.key()), typename T::value_type::second_type{});
+        decode_entry(entry.value(), item, name);
+      }
+    } else if constexpr (kIsVector<T>) {
+      out.clear();
+      if (json.is_null()) return;
+      if (!json.is_array()) throw DecodeError("expected array", json);
+      const auto& array = json.get_array();
+      out.reserve(array.size());
+      for (std::size_t i = 0; i < array.size(); ++i) {
+        try {
+          decode(array[i], out.emplace_back());
+        } catch (DecodeError& e) {
+          e.prepend_index(i);
+          throw;
+        }
+      }
+    } else if constexpr (kIsMap<T>) {
+      out.clear();
+      if (json.is_null()) return;
+      for (const auto& entry : expect_object(json)) {
+        decode_entry(entry.value(), out[std::string(entry.key())], entry.key());
+      }
+    } else if constexpr (PublicModel<T>) {
+      if (json.is_null()) return;
+      try {
+        from_json(json, out, mode_);
+      } catch (ValidationError& e) {
+        throw DecodeError(e.violations().empty() ? FieldViolation{"", e.what(), ""} : e.violations().front());
+      }
+    } else {
+      if (json.is_null()) return;
+      Decoder nested(expect_object(json), mode_);
+      fields(out, nested);
+    }
+  }
+
+ private:
+  template <class T>
+  void read(std::string_view key, const Json& json, T& field) const {
+    try {
+      decode(json, field);
+    } catch (DecodeError& e) {
+      e.prepend_key(key);
+      throw;
+    }
+  }
+
+  template <class T>
+  void decode_entry(const Json& json, T& out, std::string_view key) const {
+    try {
+      decode(json, out);
+    } catch (DecodeError& e) {
+      e.prepend_map_key(key);
+      throw;
+    }
+  }
+
+  static const JsonObject& expect_object(const Json& json);
+  static std::int64_t decode_integer(const Json& json, std::int64_t min, std::int64_t max);
+  static void decode_iso_time(const Json& json, std::int64_t& out);
+
+  const JsonObject& object_;
+  JsonMode mode_;
+};
+
+/// Decodes a whole model, converting a DecodeError into the public ValidationError.
+template <class T>
+void decode_model(const Json& json, T& out, JsonMode mode) {
+  T value;
+  try {
+    if (!json.is_object()) throw DecodeError("expected object", json);
+    Decoder decoder(json.get_object(), mode);
+    fields(value, decoder);
+  } catch (DecodeError& e) {
+    throw ValidationError({std::move(e).violation()});
+  }
+  out = std::move(value);
+}
+
+template <class T>
+Json encode_model(const T& value, JsonMode mode) {
+  Encoder encoder(mode);
+  fields(value, encoder);
+  return Json(std::move(encoder).finish());
+}
+
+/// The audit stamps every definition and execution carries.
+template <class S, class V>
+  requires std::derived_from<std::remove_const_t<S>, Auditable>
+void audit_fields(S& s, V& v) {
+  v("ownerApp", s.owner_app);
+  v("createdBy", s.created_by);
+  v("updatedBy", s.updated_by);
+  v("createTime", s.create_time);
+  v("updateTime", s.update_time);
+}
+
+}  // namespace conductor::detail
+
+/// Defines the public to_json/from_json pair of a model from its `fields` template.
+#define CONDUCTOR_DEFINE_CODEC(T)                                                                    \
+  Json to_json(const T& value, JsonMode mode) { return detail::encode_model(value, mode); }          \
+  void from_json(const Json& json, T& out, JsonMode mode) { detail::decode_model(json, out, mode); }
