@@ -1,10 +1,13 @@
 #pragma once
 
+#include <conductor/error.hpp>
 #include <conductor/export.hpp>
 #include <conductor/model.hpp>
 
+#include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 /// Conversion between the model types and Conductor's JSON.
 ///
@@ -41,6 +44,10 @@ CONDUCTOR_DECLARE_CODEC(RerunWorkflowRequest)
 CONDUCTOR_DECLARE_CODEC(SkipTaskRequest)
 CONDUCTOR_DECLARE_CODEC(WorkflowSummary)
 CONDUCTOR_DECLARE_CODEC(TaskSummary)
+CONDUCTOR_DECLARE_CODEC(SearchResult<WorkflowSummary>)
+CONDUCTOR_DECLARE_CODEC(SearchResult<TaskSummary>)
+CONDUCTOR_DECLARE_CODEC(SearchResult<Workflow>)
+CONDUCTOR_DECLARE_CODEC(SearchResult<Task>)
 CONDUCTOR_DECLARE_CODEC(BulkResponse)
 CONDUCTOR_DECLARE_CODEC(EventHandler)
 CONDUCTOR_DECLARE_CODEC(EventAction)
@@ -69,6 +76,37 @@ T decode(std::string_view text, JsonMode mode = JsonMode::kWire) {
 template <class T>
 T decode(const char* text, JsonMode mode = JsonMode::kWire) {
   return decode<T>(std::string_view(text), mode);
+}
+
+namespace detail {
+/// The violations of `error` with their paths placed under array element `index` (`[index].path`).
+CONDUCTOR_EXPORT std::vector<FieldViolation> violations_at_index(const ValidationError& error, std::size_t index);
+}  // namespace detail
+
+/// Decodes a JSON array of model values (e.g. a list of TaskDefs); violation paths start with the
+/// element's index (`[1].retryCount`).
+template <class T>
+std::vector<T> decode_list(const Json& json, JsonMode mode = JsonMode::kWire) {
+  if (!json.is_array()) throw ValidationError({FieldViolation{"", "expected array", ""}});
+  const auto& array = json.get_array();
+  std::vector<T> values(array.size());
+  for (std::size_t i = 0; i < array.size(); ++i) {
+    try {
+      from_json(array[i], values[i], mode);
+    } catch (const ValidationError& e) {
+      throw ValidationError(detail::violations_at_index(e, i));
+    }
+  }
+  return values;
+}
+
+/// Encodes model values as a JSON array.
+template <class T>
+Json to_json_array(const std::vector<T>& values, JsonMode mode = JsonMode::kWire) {
+  JsonArray array;
+  array.reserve(values.size());
+  for (const auto& value : values) array.push_back(to_json(value, mode));
+  return array;
 }
 
 /// Encodes a model value as JSON text.

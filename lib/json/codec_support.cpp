@@ -28,20 +28,24 @@ bool read_digits(std::string_view text, std::size_t pos, std::size_t width, int&
   return ec == std::errc() && end == first + width;
 }
 
+std::string index_segment(std::size_t index) { return '[' + std::to_string(index) + ']'; }
+
+// Places `path` under `segment`: a key or index, joined with '.' unless the path starts with an index.
+void prepend_path(std::string& path, std::string segment) {
+  if (!path.empty() && path.front() != '[') segment += '.';
+  path.insert(0, segment);
+}
+
 }  // namespace
 
 DecodeError::DecodeError(std::string message, const Json& value)
     : violation_{std::string(), std::move(message), render_invalid(value)} {}
 
-void DecodeError::prepend(std::string segment) {
-  std::string& path = violation_.path;
-  if (!path.empty() && path.front() != '[') segment += '.';
-  path.insert(0, segment);
-}
+void DecodeError::prepend(std::string segment) { prepend_path(violation_.path, std::move(segment)); }
 
 void DecodeError::prepend_key(std::string_view key) { prepend(std::string(key)); }
 
-void DecodeError::prepend_index(std::size_t index) { prepend('[' + std::to_string(index) + ']'); }
+void DecodeError::prepend_index(std::size_t index) { prepend(index_segment(index)); }
 
 void DecodeError::prepend_map_key(std::string_view key) {
   std::string segment;
@@ -57,7 +61,7 @@ const JsonObject& Decoder::expect_object(const Json& json) {
   return json.get_object();
 }
 
-std::int64_t Decoder::decode_integer(const Json& json, std::int64_t min, std::int64_t max) {
+std::int64_t decode_integer(const Json& json, std::int64_t min, std::int64_t max) {
   std::int64_t result = 0;
   if (json.is_int64()) {
     result = json.get_int64();
@@ -76,21 +80,6 @@ std::int64_t Decoder::decode_integer(const Json& json, std::int64_t min, std::in
   }
   if (result < min || result > max) throw DecodeError("integer out of range", json);
   return result;
-}
-
-void Decoder::decode_iso_time(const Json& json, std::int64_t& out) {
-  if (json.is_null()) {
-    out = 0;
-  } else if (json.is_string()) {
-    const auto& s = json.get_string();
-    const auto parsed = parse_iso_time(std::string_view(s.data(), s.size()));
-    if (!parsed) throw DecodeError("expected ISO-8601 time", json);
-    out = *parsed;
-  } else if (json.is_number()) {
-    out = decode_integer(json, std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max());
-  } else {
-    throw DecodeError("expected ISO-8601 time", json);
-  }
 }
 
 std::string format_iso_time(std::int64_t epoch_ms) {
@@ -127,6 +116,13 @@ std::optional<std::int64_t> parse_iso_time(std::string_view text) {
   if (!date.ok() || hour > 23 || minute > 59 || second > 59) return std::nullopt;
   const auto time = sys_days{date} + hours{hour} + minutes{minute} + seconds{second} + milliseconds{millis};
   return time.time_since_epoch().count();
+}
+
+std::vector<FieldViolation> violations_at_index(const ValidationError& error, std::size_t index) {
+  std::vector<FieldViolation> violations = error.violations();
+  if (violations.empty()) violations.push_back({"", error.what(), ""});
+  for (auto& violation : violations) prepend_path(violation.path, index_segment(index));
+  return violations;
 }
 
 }  // namespace detail

@@ -3,6 +3,41 @@
 
 namespace conductor {
 namespace detail {
+namespace {
+
+// SubWorkflowParams.workflowDefinition: an inline WorkflowDef, checked and stored with its defaults
+// filled in, or a `${...}` expression resolved when the task is scheduled.
+template <class T>
+struct InlineWorkflowDef {
+  static constexpr bool kFieldProxy = true;
+  T& value;
+
+  bool omitted() const { return !value; }
+  template <class E>
+  Json encode(const E&) const {
+    return *value;
+  }
+  template <class D>
+  void decode(const Json& json, const D& decoder) {
+    if (json.is_null()) {
+      value.reset();
+    } else if (json.is_object()) {
+      WorkflowDef def;
+      decoder.decode(json, def);
+      value = to_json(def, decoder.mode());
+    } else if (json.is_string() && json.get_string().starts_with("${") && json.get_string().ends_with("}")) {
+      value = json;
+    } else {
+      throw DecodeError("expected a workflow definition object or a ${...} expression", json);
+    }
+  }
+};
+template <class T>
+InlineWorkflowDef<T> inline_workflow_def(T& value) {
+  return {value};
+}
+
+}  // namespace
 
 template <ModelOf<SchemaDef> S, class V>
 void fields(S& s, V& v) {
@@ -84,7 +119,7 @@ void fields(S& s, V& v) {
     return s.version;
   });
   v("taskToDomain", s.task_to_domain);
-  v("workflowDefinition", s.workflow_definition);
+  v("workflowDefinition", inline_workflow_def(s.workflow_definition));
   v("idempotencyKey", s.idempotency_key);
   v("idempotencyStrategy", s.idempotency_strategy);
   v("priority", s.priority);

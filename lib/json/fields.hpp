@@ -74,11 +74,34 @@ std::string format_iso_time(std::int64_t epoch_ms);
 /// Parses `yyyy-MM-ddTHH:mm:ss[.SSS]Z`; nullopt when the text is not such a time.
 std::optional<std::int64_t> parse_iso_time(std::string_view text);
 
+/// Reads an integer within [min, max]; an integral double is accepted. Throws DecodeError.
+std::int64_t decode_integer(const Json& json, std::int64_t min, std::int64_t max);
+
+/// A field whose JSON form is not the generic one of its C++ type. A proxy holds a reference to the
+/// real field and provides `omitted()`, `encode(const Encoder&)` and `decode(const Json&, const Decoder&)`.
+template <class T>
+concept FieldProxy = T::kFieldProxy;
+
 /// A time field that travels as an ISO-8601 string; `omit_zero` drops an unset time from the output.
+/// Integers (epoch ms) are accepted on input too.
 template <class T>
 struct IsoTime {
+  static constexpr bool kFieldProxy = true;
   T& ms;
   bool omit_zero = false;
+
+  bool omitted() const { return omit_zero && ms == 0; }
+  template <class E>
+  Json encode(const E&) const {
+    return Json(format_iso_time(ms));
+  }
+  template <class D>
+  void decode(const Json& json, const D&) {
+    ms = decode_iso_time(json);
+  }
+
+ private:
+  static std::int64_t decode_iso_time(const Json& json);
 };
 template <class T>
 IsoTime<T> iso_time(T& ms, bool omit_zero = false) {
@@ -102,10 +125,6 @@ template <class T>
 inline constexpr bool kIsMap = false;
 template <class T>
 inline constexpr bool kIsMap<std::map<std::string, T>> = true;
-template <class T>
-inline constexpr bool kIsIsoTime = false;
-template <class T>
-inline constexpr bool kIsIsoTime<IsoTime<T>> = true;
 
 /// A decoding failure on its way up: each level prepends its key or index, and the public entry
 /// point turns the result into a ValidationError.
@@ -154,6 +173,10 @@ class Encoder {
 
   JsonObject finish() && { return std::move(object_); }
 
+  /// Encodes one value by the generic rules.
+  template <class T>
+  Json encode(const T& value) const;
+
  private:
   template <class T>
   static bool is_empty(const T& field) {
@@ -168,49 +191,10 @@ class Encoder {
   void write(std::string_view key, const T& field) {
     if constexpr (kIsOptional<T>) {
       if (field) object_.emplace(key, encode(*field));
-    } else if constexpr (kIsIsoTime<T>) {
-      if (!field.omit_zero || field.ms != 0) object_.emplace(key, format_iso_time(field.ms));
+    } else if constexpr (FieldProxy<T>) {
+      if (!field.omitted()) object_.emplace(key, field.encode(*this));
     } else {
       object_.emplace(key, encode(field));
-    }
-  }
-
-  template <class T>
-  Json encode(const T& value) const {
-    if constexpr (std::is_same_v<T, std::string>) {
-      return Json(boost::json::string_view(value.data(), value.size()));
-    } else if constexpr (std::is_same_v<T, bool>) {
-      return Json(value);
-    } else if constexpr (std::is_integral_v<T>) {
-      return Json(static_cast<std::int64_t>(value));
-    } else if constexpr (std::is_floating_point_v<T>) {
-      return Json(static_cast<double>(value));
-    } else if constexpr (std::is_enum_v<T>) {
-      const std::string_view name = to_string(value);
-      return Json(boost::json::string_view(name.data(), name.size()));
-    } else if constexpr (std::is_same_v<T, JsonObject> || std::is_same_v<T, Json>) {
-      return Json(value);
-    } else if constexpr (kIsOptional<T>) {
-      return value ? encode(*value) : Json(nullptr);
-    } else if constexpr (kIsOrderedMap<T>) {
-      JsonObject object(value.size());
-      for (const auto& [name, item] : value) object.emplace(name, encode(item));
-      return Json(std::move(object));
-    } else if constexpr (kIsVector<T>) {
-      JsonArray array;
-      array.reserve(value.size());
-      for (const auto& item : value) array.push_back(encode(item));
-      return Json(std::move(array));
-    } else if constexpr (kIsMap<T>) {
-      JsonObject object(value.size());
-      for (const auto& [name, item] : value) object.emplace(name, encode(item));
-      return Json(std::move(object));
-    } else if constexpr (PublicModel<T>) {
-      return to_json(value, mode_);
-    } else {
-      Encoder nested(mode_);
-      fields(value, nested);
-      return Json(std::move(nested).finish());
     }
   }
 
@@ -218,9 +202,50 @@ class Encoder {
   JsonObject object_;
 };
 
+template <class T>
+Json Encoder::encode(const T& value) const {
+  if constexpr (std::is_same_v<T, std::string>) {
+    return Json(boost::json::string_view(value.data(), value.size()));
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return Json(value);
+  } else if constexpr (std::is_integral_v<T>) {
+    return Json(static_cast<std::int64_t>(value));
+  } else if constexpr (std::is_floating_point_v<T>) {
+    return Json(static_cast<double>(value));
+  } else if constexpr (std::is_enum_v<T>) {
+    const std::string_view name = to_string(value);
+    return Json(boost::json::string_view(name.data(), name.size()));
+  } else if constexpr (std::is_same_v<T, JsonObject> || std::is_same_v<T, Json>) {
+    return Json(value);
+  } else if constexpr (kIsOptional<T>) {
+    return value ? encode(*value) : Json(nullptr);
+  } else if constexpr (kIsOrderedMap<T>) {
+    JsonObject object(value.size());
+    for (const auto& [name, item] : value) object.emplace(name, encode(item));
+    return Json(std::move(object));
+  } else if constexpr (kIsVector<T>) {
+    JsonArray array;
+    array.reserve(value.size());
+    for (const auto& item : value) array.push_back(encode(item));
+    return Json(std::move(array));
+  } else if constexpr (kIsMap<T>) {
+    JsonObject object(value.size());
+    for (const auto& [name, item] : value) object.emplace(name, encode(item));
+    return Json(std::move(object));
+  } else if constexpr (PublicModel<T>) {
+    return to_json(value, mode_);
+  } else {
+    Encoder nested(mode_);
+    fields(value, nested);
+    return Json(std::move(nested).finish());
+  }
+}
+
 class Decoder {
  public:
   Decoder(const JsonObject& object, JsonMode mode) : object_(object), mode_(mode) {}
+
+  JsonMode mode() const { return mode_; }
 
   template <class T>
   void operator()(std::string_view key, T&& field) {
@@ -293,8 +318,8 @@ class Decoder {
       } else {
         decode(json, out.emplace());
       }
-    } else if constexpr (kIsIsoTime<T>) {
-      decode_iso_time(json, out.ms);
+    } else if constexpr (FieldProxy<T>) {
+      out.decode(json, *this);
     } else if constexpr (kIsOrderedMap<T>) {
       out.clear();
       if (json.is_null()) return;
@@ -360,14 +385,25 @@ class Decoder {
   }
 
   static const JsonObject& expect_object(const Json& json);
-  static std::int64_t decode_integer(const Json& json, std::int64_t min, std::int64_t max);
-  static void decode_iso_time(const Json& json, std::int64_t& out);
 
   const JsonObject& object_;
   JsonMode mode_;
 };
 
 /// Decodes a whole model, converting a DecodeError into the public ValidationError.
+template <class T>
+std::int64_t IsoTime<T>::decode_iso_time(const Json& json) {
+  if (json.is_null()) return 0;
+  if (json.is_number()) {
+    return decode_integer(json, std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max());
+  }
+  if (json.is_string()) {
+    const auto& s = json.get_string();
+    if (const auto parsed = parse_iso_time(std::string_view(s.data(), s.size()))) return *parsed;
+  }
+  throw DecodeError("expected ISO-8601 time", json);
+}
+
 template <class T>
 void decode_model(const Json& json, T& out, JsonMode mode) {
   T value;

@@ -87,6 +87,18 @@ void fields(S& s, V& v) {
   v("domain", s.domain);
 }
 
+template <class T>
+inline constexpr bool kIsSearchResult = false;
+template <class T>
+inline constexpr bool kIsSearchResult<SearchResult<T>> = true;
+
+template <class S, class V>
+  requires kIsSearchResult<std::remove_const_t<S>>
+void fields(S& s, V& v) {
+  v("totalHits", s.total_hits);
+  v("results", s.results);
+}
+
 template <ModelOf<BulkResponse> S, class V>
 void fields(S& s, V& v) {
   v("bulkSuccessfulResults", s.bulk_successful_results);
@@ -153,6 +165,10 @@ CONDUCTOR_DEFINE_CODEC(RerunWorkflowRequest)
 CONDUCTOR_DEFINE_CODEC(SkipTaskRequest)
 CONDUCTOR_DEFINE_CODEC(WorkflowSummary)
 CONDUCTOR_DEFINE_CODEC(TaskSummary)
+CONDUCTOR_DEFINE_CODEC(SearchResult<WorkflowSummary>)
+CONDUCTOR_DEFINE_CODEC(SearchResult<TaskSummary>)
+CONDUCTOR_DEFINE_CODEC(SearchResult<Workflow>)
+CONDUCTOR_DEFINE_CODEC(SearchResult<Task>)
 CONDUCTOR_DEFINE_CODEC(BulkResponse)
 CONDUCTOR_DEFINE_CODEC(EventHandler)
 CONDUCTOR_DEFINE_CODEC(EventAction)

@@ -934,3 +934,63 @@ TEST_CASE("codec: JSON text helpers parse and print", "[unit]") {
   CHECK_THROWS_AS(decode<TaskDef>(std::string_view("not json")), ValidationError);
   CHECK(encode(CacheConfig{"k", 1}) == R"({"key":"k","ttlInSecond":1})");
 }
+
+TEST_CASE("codec: inline sub-workflow definitions are checked and completed", "[unit]") {
+  const auto params = decode<SubWorkflowParams>(
+      R"({"name": "n", "workflowDefinition": {"name": "inline", "tasks": [{"name": "a", "taskReferenceName": "a"}]}})");
+  REQUIRE(params.workflow_definition.has_value());
+  const Json& def = *params.workflow_definition;
+  CHECK(def.at("schemaVersion") == 2);
+  CHECK(def.at("tasks").at(0).at("type") == "SIMPLE");
+  CHECK(decode<WorkflowDef>(def).tasks.at(0).name == "a");
+
+  require_violation<SubWorkflowParams>(R"({"workflowDefinition": "child_flow"})", "workflowDefinition",
+                                       "expected a workflow definition object or a ${...} expression");
+  require_violation<SubWorkflowParams>(R"({"workflowDefinition": 3})", "workflowDefinition",
+                                       "expected a workflow definition object or a ${...} expression");
+  require_violation<WorkflowDef>(
+      R"({"tasks": [{"subWorkflowParam": {"workflowDefinition": {"tasks": [{"retryCount": "x"}]}}}]})",
+      "tasks[0].subWorkflowParam.workflowDefinition.tasks[0].retryCount", "expected integer");
+  CHECK_FALSE(decode<SubWorkflowParams>(R"({"workflowDefinition": null})").workflow_definition.has_value());
+}
+
+TEST_CASE("codec: search results wrap summaries and executions", "[unit]") {
+  SearchResult<WorkflowSummary> workflows{7, {full_workflow_summary()}};
+  const Json json = to_json(workflows);
+  CHECK(json.at("totalHits") == 7);
+  CHECK(json.at("results").at(0).at("startTime") == "2024-05-01T10:00:00.000Z");
+  check_round_trips(workflows);
+  check_round_trips(SearchResult<TaskSummary>{1, {full_task_summary()}});
+  check_round_trips(SearchResult<Workflow>{1, {full_workflow()}});
+  check_round_trips(SearchResult<Task>{2, {full_task(), Task{}}});
+  require_violation<SearchResult<Task>>(R"({"results": [{}, {"status": "NOPE"}]})", "results[1].status",
+                                        "unknown value");
+}
+
+TEST_CASE("codec: lists of models decode with indexed violation paths", "[unit]") {
+  const auto defs = decode_list<TaskDef>(parse(R"([{"name": "a"}, {"name": "b", "retryCount": 0}])"));
+  REQUIRE(defs.size() == 2);
+  CHECK(defs[0].retry_count == 3);
+  CHECK(defs[1].retry_count == 0);
+  const Json array = to_json_array(defs);
+  REQUIRE(array.is_array());
+  CHECK(array.at(1).at("name") == "b");
+  CHECK(decode_list<TaskDef>(array).size() == 2);
+
+  try {
+    decode_list<TaskDef>(parse(R"([{"name": "a"}, {"inputKeys": [1]}])"));
+    FAIL("no error");
+  } catch (const ValidationError& e) {
+    REQUIRE(e.violations().size() == 1);
+    CHECK(e.violations()[0].path == "[1].inputKeys[0]");
+    CHECK(std::string(e.what()) == "[1].inputKeys[0]: expected string");
+  }
+  try {
+    decode_list<TaskDef>(parse(R"([{}, 4])"));
+    FAIL("no error");
+  } catch (const ValidationError& e) {
+    CHECK(e.violations().at(0).path == "[1]");
+    CHECK(e.violations().at(0).message == "expected object");
+  }
+  CHECK_THROWS_AS(decode_list<TaskDef>(parse(R"({"name": "a"})")), ValidationError);
+}
