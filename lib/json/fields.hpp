@@ -142,9 +142,13 @@ class DecodeError {
   FieldViolation violation_;
 };
 
+/// Encodes a model that has a `fields` template.
+template <class T>
+Json encode_model(const T& value, JsonMode mode);
+
 class Encoder {
  public:
-  explicit Encoder(JsonMode mode) : mode_(mode) {}
+  Encoder(JsonMode mode, std::size_t capacity) : mode_(mode), object_(capacity) {}
 
   template <class T>
   void operator()(std::string_view key, const T& field) {
@@ -235,9 +239,7 @@ Json Encoder::encode(const T& value) const {
   } else if constexpr (PublicModel<T>) {
     return to_json(value, mode_);
   } else {
-    Encoder nested(mode_);
-    fields(value, nested);
-    return Json(std::move(nested).finish());
+    return encode_model(value, mode_);
   }
 }
 
@@ -249,7 +251,7 @@ class Decoder {
 
   template <class T>
   void operator()(std::string_view key, T&& field) {
-    if (const Json* json = object_.if_contains(key)) read(key, *json, field);
+    if (const Json* json = find(key)) read(key, *json, field);
   }
   template <class T>
   void storage_only(std::string_view key, T&& field) {
@@ -384,10 +386,22 @@ class Decoder {
     }
   }
 
+  // Our own encodings list properties in field order, so the entry after the last one found is
+  // usually the next field: one key comparison instead of a hash lookup.
+  const Json* find(std::string_view key) {
+    const auto begin = object_.begin();
+    if (next_ < object_.size() && begin[next_].key() == key) return &begin[next_++].value();
+    const auto it = object_.find(key);
+    if (it == object_.end()) return nullptr;
+    next_ = static_cast<std::size_t>(it - begin) + 1;
+    return &it->value();
+  }
+
   static const JsonObject& expect_object(const Json& json);
 
   const JsonObject& object_;
   JsonMode mode_;
+  std::size_t next_ = 0;
 };
 
 /// Decodes a whole model, converting a DecodeError into the public ValidationError.
@@ -417,9 +431,34 @@ void decode_model(const Json& json, T& out, JsonMode mode) {
   out = std::move(value);
 }
 
+/// Counts the fields a model lists, an upper bound on the properties one encoding writes.
+class FieldCounter {
+ public:
+  template <class... A>
+  void operator()(A&&...) { ++count_; }
+  template <class... A>
+  void storage_only(A&&...) { ++count_; }
+  template <class... A>
+  void derived(A&&...) { ++count_; }
+  template <class... A>
+  void wire_fallback(A&&...) { ++count_; }
+  template <class... A>
+  void non_empty(A&&...) { ++count_; }
+  std::size_t count() const { return count_; }
+
+ private:
+  std::size_t count_ = 0;
+};
+
 template <class T>
 Json encode_model(const T& value, JsonMode mode) {
-  Encoder encoder(mode);
+  // Sizing the object up front saves rehashing as the properties go in.
+  static const std::size_t capacity = [&value] {
+    FieldCounter counter;
+    fields(value, counter);
+    return counter.count();
+  }();
+  Encoder encoder(mode, capacity);
   fields(value, encoder);
   return Json(std::move(encoder).finish());
 }
