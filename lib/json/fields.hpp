@@ -11,6 +11,7 @@
 //   v.wire_fallback(key, field, compute) a stored field whose wire value falls back to a computed one
 //   v.non_empty(key, field)              kWire omits the field when it is empty
 // Optional fields are omitted when null; everything else is always written (Conductor's wire rules).
+// A field whose JSON form differs from its C++ type's (ISO times, ...) is passed as a FieldProxy.
 
 #include <conductor/codec.hpp>
 #include <conductor/error.hpp>
@@ -268,7 +269,8 @@ class Decoder {
     (*this)(key, field);
   }
 
-  /// Decodes `json` into `out` following the rules in codec.hpp; throws DecodeError.
+  /// Decodes `json` into `out` following the rules in codec.hpp; throws DecodeError. A `null` for a
+  /// string, enum or nested model leaves the default: Jackson would keep a null the model cannot hold.
   template <class T>
   void decode(const Json& json, T& out) const {
     if constexpr (std::is_same_v<T, std::string>) {
@@ -404,7 +406,6 @@ class Decoder {
   std::size_t next_ = 0;
 };
 
-/// Decodes a whole model, converting a DecodeError into the public ValidationError.
 template <class T>
 std::int64_t IsoTime<T>::decode_iso_time(const Json& json) {
   if (json.is_null()) return 0;
@@ -418,6 +419,7 @@ std::int64_t IsoTime<T>::decode_iso_time(const Json& json) {
   throw DecodeError("expected ISO-8601 time", json);
 }
 
+/// Decodes a whole model, converting a DecodeError into the public ValidationError.
 template <class T>
 void decode_model(const Json& json, T& out, JsonMode mode) {
   T value;

@@ -628,19 +628,37 @@ TEST_CASE("codec: the bulk answer wire example round trips exactly", "[unit]") {
 }
 
 TEST_CASE("codec: the search answer wire example round trips exactly", "[unit]") {
-  const Json example = parse(R"({"workflowType": "media_pipeline", "version": 1, "workflowId": "5b0c2f7e",
-      "correlationId": "order-991", "startTime": "2024-05-01T10:00:00.000Z", "updateTime": "2024-05-01T10:02:11.004Z",
-      "endTime": "2024-05-01T10:02:11.004Z", "status": "FAILED", "input": "{url=s3://bucket/in.mov}", "output": "{}",
-      "reasonForIncompletion": "x", "executionTime": 131004, "failedReferenceTaskNames": "encode",
-      "failedTaskNames": ["encode_video"], "priority": 5, "taskToDomain": {"*": "blue,NO_DOMAIN"},
-      "parentWorkflowId": "", "classifier": "workflow", "inputSize": 24, "outputSize": 2})");
-  const auto summary = decode<WorkflowSummary>(example);
+  const Json example = parse(R"({"totalHits": 1, "results": [{"workflowType": "media_pipeline", "version": 1,
+      "workflowId": "5b0c2f7e", "correlationId": "order-991", "startTime": "2024-05-01T10:00:00.000Z",
+      "updateTime": "2024-05-01T10:02:11.004Z", "endTime": "2024-05-01T10:02:11.004Z", "status": "FAILED",
+      "input": "{url=s3://bucket/in.mov}", "output": "{}", "reasonForIncompletion": "x", "executionTime": 131004,
+      "failedReferenceTaskNames": "encode", "failedTaskNames": ["encode_video"], "priority": 5,
+      "taskToDomain": {"*": "blue,NO_DOMAIN"}, "parentWorkflowId": "", "classifier": "workflow",
+      "inputSize": 24, "outputSize": 2}]})");
+  const auto result = decode<SearchResult<WorkflowSummary>>(example);
+  CHECK(result.total_hits == 1);
+  REQUIRE(result.results.size() == 1);
+  const WorkflowSummary& summary = result.results[0];
   CHECK(summary.start_time == 1714557600000);
   CHECK(summary.update_time == 1714557731004);
   CHECK(summary.end_time == 1714557731004);
   CHECK(summary.status == WorkflowStatus::kFailed);
   CHECK(summary.failed_reference_task_names == "encode");
-  CHECK(to_json(summary) == example);
+  CHECK(summary.input == "{url=s3://bucket/in.mov}");
+  CHECK(to_json(result) == example);
+}
+
+TEST_CASE("codec: decoding does not depend on property order", "[unit]") {
+  for (const JsonMode mode : {JsonMode::kWire, JsonMode::kStorage}) {
+    const Json stored = to_json(full_task(), mode);
+    JsonObject reversed;
+    const auto& object = stored.get_object();
+    for (auto it = object.end(); it != object.begin();) {
+      --it;
+      reversed.emplace(it->key(), it->value());
+    }
+    CHECK(to_json(decode<Task>(Json(reversed), mode), mode) == stored);
+  }
 }
 
 TEST_CASE("codec: summaries render times as ISO-8601 UTC strings", "[unit]") {
