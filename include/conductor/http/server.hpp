@@ -1,0 +1,92 @@
+#pragma once
+
+#include <conductor/export.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+/// Conductor's REST API over HTTP/1.1 (Boost.Beast), built only with CONDUCTOR_WITH_HTTP.
+namespace conductor::http {
+
+class Router;
+
+/// One line of the request log: what was asked, what was answered and how long it took
+/// (from the end of reading the request to the end of writing the response).
+struct RequestLogEntry {
+  std::string_view method;  ///< "GET", "POST", ...; empty when the request line was unreadable
+  std::string_view path;    ///< the target without its query string
+  int status = 0;
+  std::chrono::microseconds duration{0};
+};
+
+/// Settings of a Server; every field has a usable default.
+struct ServerOptions {
+  /// Address to listen on. The default keeps the API off the network; use "0.0.0.0" to expose it.
+  std::string host = "127.0.0.1";
+  /// TCP port; 0 asks the system for a free one, which start() returns.
+  std::uint16_t port = 8080;
+  /// Threads running network I/O. They never block: one is enough for most hosts.
+  std::size_t io_threads = 1;
+  /// Threads running request handlers, which may block (a long poll waits up to 5 s), so this
+  /// bounds how many requests are served at once; further requests wait in line.
+  std::size_t worker_threads = 8;
+  /// Larger request bodies are answered 413 and the connection is closed.
+  std::size_t max_body_bytes = 8 * 1024 * 1024;
+  /// Larger request lines plus headers are answered 431 and the connection is closed.
+  std::size_t max_header_bytes = 16 * 1024;
+  /// Bound on reading one request (once its first byte arrived) and on writing one response;
+  /// a slower client is disconnected.
+  std::chrono::milliseconds read_timeout{30'000};
+  /// How long a kept-alive connection may sit idle between requests before it is closed.
+  std::chrono::milliseconds idle_timeout{60'000};
+  /// When set, every route except /health and /api/health requires this token, sent as
+  /// `Authorization: Bearer <token>` or as the raw value of `X-Authorization` (the SDKs' header);
+  /// `POST /api/token` then exchanges {"keySecret": <token>} for {"token": <token>}. When unset,
+  /// there is no auth and `/api/token` answers 404, which the SDKs read as "no auth".
+  std::optional<std::string> bearer_token;
+  /// Called once per answered request, on a network thread: keep it short and thread-safe.
+  std::function<void(const RequestLogEntry&)> request_log;
+};
+
+/// An HTTP server for a routing table: accepts connections on io threads, runs handlers on a
+/// separate worker pool, and writes each response back on its connection's strand.
+///
+/// Also serves `GET /health` and `GET /api/health` and, with a bearer token, `POST /api/token`.
+/// Not copyable or movable. start() and stop() may be called from any thread except the
+/// server's own (a handler must not stop its server); the destructor stops.
+///
+///   conductor::http::Server server(options, std::move(router));
+///   std::uint16_t port = server.start();
+///   ...
+///   server.stop();
+class CONDUCTOR_EXPORT Server {
+ public:
+  /// Serves `router`, the adapter's routing table (lib/http/router.hpp). Throws
+  /// std::invalid_argument when `router` already holds a route the server serves itself.
+  Server(ServerOptions options, Router router);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  /// Binds, starts the threads and returns the bound port (useful with port 0). Throws
+  /// UnavailableError when the address cannot be bound (port in use), ValidationError for an
+  /// unusable host, std::logic_error when called twice.
+  std::uint16_t start();
+
+  /// Graceful stop: stops accepting, closes idle connections, lets requests already being handled
+  /// finish and write their response (with `Connection: close`), then joins every thread.
+  /// Blocks until then. Idempotent.
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace conductor::http

@@ -1,0 +1,42 @@
+#include "http/auth.hpp"
+#include "http/error_mapping.hpp"
+#include "http/routes.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
+#include <memory>
+
+namespace conductor::http {
+namespace {
+
+Response health(const Request&) {
+  JsonObject status;
+  status["healthy"] = true;
+  status["indicators"] = JsonArray();
+  return Response::json(status);
+}
+
+Response exchange_token(const std::string& token, const Request& request) {
+  const Json body = request.json();
+  const auto* secret = body.is_object() ? body.as_object().if_contains("keySecret") : nullptr;
+  if (secret == nullptr || !secret->is_string() || !tokens_equal(secret->as_string(), token)) {
+    return error_response(401, "Invalid keyId or keySecret");
+  }
+  JsonObject answer;
+  answer["token"] = token;
+  return Response::json(answer);
+}
+
+}  // namespace
+
+void add_health_routes(Router& router) {
+  for (const char* path : kHealthPaths) router.add(Method::kGet, path, health);
+}
+
+void add_token_route(Router& router, std::string token) {
+  router.add(Method::kPost, kTokenPath,
+             [token = std::move(token)](const Request& request) { return exchange_token(token, request); });
+}
+
+}  // namespace conductor::http

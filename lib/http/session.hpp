@@ -1,0 +1,123 @@
+#pragma once
+
+#include "http/gateway.hpp"
+
+#include <conductor/http/server.hpp>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+/// The transport: one Listener accepting connections, one Session per connection.
+namespace conductor::http::detail {
+
+class Session;
+
+/// The live sessions, so that stop() can close the idle ones. Thread-safe.
+class SessionRegistry {
+ public:
+  void add(const std::shared_ptr<Session>& session);
+  void remove(const Session* session);
+  std::vector<std::shared_ptr<Session>> snapshot() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::unordered_map<const Session*, std::weak_ptr<Session>> sessions_;
+};
+
+/// What every session of a server shares. Owned by the server, which joins all threads before
+/// destroying it, so sessions hold it by reference.
+struct SessionContext {
+  const ServerOptions& options;
+  const Gateway& gateway;
+  boost::asio::thread_pool& workers;
+  std::atomic<bool> stopping{false};
+  SessionRegistry registry;
+};
+
+/// One HTTP/1.1 connection. All its handlers run on its own strand, so they never overlap even
+/// with several io threads; request handlers run on the worker pool and the response comes back
+/// through the strand. Requests on a connection are answered one at a time, in order.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(boost::asio::ip::tcp::socket socket, SessionContext& context);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  void start();
+  /// Closes the connection if it is waiting for a request; one being handled finishes first and
+  /// is answered with `Connection: close`. Thread-safe.
+  void shutdown();
+
+ private:
+  enum class State { kReading, kHandling, kWriting, kDraining };
+
+  void wait_for_request();
+  void on_first_bytes(boost::beast::error_code ec, std::size_t bytes);
+  void read_header();
+  void on_header(boost::beast::error_code ec, std::size_t bytes);
+  void read_body();
+  void on_body(boost::beast::error_code ec, std::size_t bytes);
+  void on_read_failure(boost::beast::error_code ec);
+  void handle_request();
+  void write(Response response, bool keep_alive);
+  void on_write(boost::beast::error_code ec);
+  void drain_and_close();
+  void on_drain(boost::beast::error_code ec);
+  void close();
+
+  boost::beast::tcp_stream stream_;
+  boost::beast::flat_buffer buffer_;
+  SessionContext& context_;
+  State state_ = State::kReading;
+  bool first_request_ = true;
+  bool keep_alive_ = false;
+  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  boost::beast::http::response<boost::beast::http::string_body> response_;
+  std::array<char, 4096> discard_{};
+  // For the request log.
+  std::string method_;
+  std::string path_;
+  std::chrono::steady_clock::time_point started_;
+};
+
+/// Accepts connections and starts a Session for each, on a strand of its own.
+class Listener : public std::enable_shared_from_this<Listener> {
+ public:
+  /// Binds and listens; throws boost::system::system_error when the endpoint cannot be bound.
+  Listener(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& endpoint, SessionContext& context);
+
+  std::uint16_t port() const { return port_; }
+  void start();
+  /// Stops accepting. Thread-safe.
+  void stop();
+
+ private:
+  void accept();
+  void on_accept(boost::beast::error_code ec, boost::asio::ip::tcp::socket socket);
+
+  boost::asio::io_context& io_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::steady_timer retry_timer_;
+  SessionContext& context_;
+  std::uint16_t port_ = 0;
+};
+
+}  // namespace conductor::http::detail
