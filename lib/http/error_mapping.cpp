@@ -3,7 +3,7 @@
 #include <boost/asio/ip/host_name.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
-#include <boost/system/system_error.hpp>
+#include <boost/system/error_code.hpp>
 
 #include <array>
 #include <string>

@@ -45,7 +45,8 @@ struct Server::Impl {
   std::uint16_t start() {
     std::lock_guard lock(mutex);
     if (phase != Phase::kCreated) throw std::logic_error("conductor::http::Server can be started only once");
-    io.emplace(static_cast<int>(std::max<std::size_t>(options.io_threads, 1)));
+    const std::size_t io_thread_count = std::max<std::size_t>(options.io_threads, 1);
+    io.emplace(static_cast<int>(io_thread_count));
     const tcp::endpoint endpoint = resolve_endpoint();
     workers.emplace(std::max<std::size_t>(options.worker_threads, 1));
     context = std::make_unique<detail::SessionContext>(options, gateway, *workers);
@@ -58,7 +59,7 @@ struct Server::Impl {
     }
     work.emplace(io->get_executor());
     listener->start();
-    for (std::size_t i = 0; i < std::max<std::size_t>(options.io_threads, 1); ++i) {
+    for (std::size_t i = 0; i < io_thread_count; ++i) {
       io_threads.emplace_back([this] { io->run(); });
     }
     phase = Phase::kRunning;

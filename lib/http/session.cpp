@@ -2,7 +2,6 @@
 
 #include "http/error_mapping.hpp"
 
-#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>

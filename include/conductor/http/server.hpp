@@ -40,8 +40,8 @@ struct ServerOptions {
   std::size_t max_body_bytes = 8 * 1024 * 1024;
   /// Larger request lines plus headers are answered 431 and the connection is closed.
   std::size_t max_header_bytes = 16 * 1024;
-  /// Bound on reading one request (once its first byte arrived) and on writing one response;
-  /// a slower client is disconnected.
+  /// Bound on reading one request (from its first byte, or from the connection's opening for the
+  /// first request) and on writing one response; a slower client is disconnected.
   std::chrono::milliseconds read_timeout{30'000};
   /// How long a kept-alive connection may sit idle between requests before it is closed.
   std::chrono::milliseconds idle_timeout{60'000};
