@@ -1,9 +1,7 @@
 #include "http/message.hpp"
 
+#include <conductor/codec.hpp>
 #include <conductor/error.hpp>
-
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 
 #include <algorithm>
 #include <array>
@@ -200,14 +198,11 @@ std::optional<std::string_view> Request::header(std::string_view name) const {
 
 Json Request::json() const {
   if (body_.empty()) throw ValidationError("Required request body is missing");
-  boost::system::error_code ec;
-  Json value = boost::json::parse(body_, ec);
-  if (ec) throw ValidationError("Malformed JSON request body: " + ec.message());
-  return value;
+  return parse_json_text(body_);
 }
 
 Response Response::json(const Json& value, int status) {
-  return Response{status, std::string(kJsonContentType), boost::json::serialize(value), {}};
+  return Response{status, std::string(kJsonContentType), to_json_text(value), {}};
 }
 
 Response Response::text(std::string text, int status) {
