@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <deque>
+#include <forward_list>
 #include <limits>
 #include <map>
 #include <optional>
@@ -126,7 +126,7 @@ class CompiledJsonPath {
   struct Run {
     const Json& root;
     std::vector<const Json*> hits;
-    std::deque<Json> made;  // values built during the walk (property unions); stable addresses
+    std::forward_list<Json> made;  // values built during the walk (property unions); stable addresses
   };
 
   bool is_leaf(std::size_t step) const { return step + 1 == steps_.size() && !function_; }
@@ -784,7 +784,7 @@ void CompiledJsonPath::walk(std::size_t step, const Json& node, Run& run) const 
         for (const auto& name : s.names) {
           if (const auto* value = object.if_contains(name)) merged.emplace(name, *value);
         }
-        run.hits.push_back(&run.made.emplace_back(std::move(merged)));
+        run.hits.push_back(&run.made.emplace_front(std::move(merged)));
         return;
       }
       for (const auto& name : s.names) {
