@@ -4,6 +4,7 @@
 #include <conductor/clock.hpp>
 #include <conductor/codec.hpp>
 #include <conductor/error.hpp>
+#include <conductor/metadata_service.hpp>
 #include <conductor/model.hpp>
 #include <conductor/storage/sqlite.hpp>
 #include <conductor/storage/storage.hpp>

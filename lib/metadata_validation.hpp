@@ -1,0 +1,43 @@
+#pragma once
+
+#include <conductor/error.hpp>
+#include <conductor/metadata_service.hpp>
+#include <conductor/model.hpp>
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+/// Conductor's definition validation (api.md 2.1-2.3, 2.9): the bean constraints of TaskDef,
+/// WorkflowDef, WorkflowTask and EventHandler, the per-type rules of WorkflowTaskTypeConstraint, and
+/// the class-level reference checks. Every check appends to a list instead of stopping, so one
+/// ValidationError reports everything, as Conductor's validator does.
+///
+/// `path` is the violation prefix naming the argument, e.g. `registerTaskDef.taskDefinitions[0]` or
+/// `startWorkflow.startWorkflowRequest.workflowDef`; class-level violations carry the prefix itself.
+///
+/// Not checked: whether SWITCH `javascript` expressions and DECISION `caseExpression`s parse (no
+/// JavaScript engine yet), and the opt-in workflow-name character rule Conductor's server leaves off.
+namespace conductor::detail {
+
+/// Finds a registered task definition by name; the engine passes one reading its own transaction.
+using TaskDefLookup = std::function<std::optional<TaskDef>(std::string_view name)>;
+
+void check_task_def(const TaskDef& def, const std::string& path, const MetadataOptions& options,
+                    std::vector<FieldViolation>& out);
+
+void check_workflow_def(const WorkflowDef& def, const std::string& path, const MetadataOptions& options,
+                        const TaskDefLookup& find_task_def, std::vector<FieldViolation>& out);
+
+void check_event_handler(const EventHandler& handler, const std::string& path, std::vector<FieldViolation>& out);
+
+/// Throws ValidationError carrying `violations` unless it is empty.
+void throw_if_any(std::vector<FieldViolation> violations);
+
+/// check_workflow_def, then throw_if_any: what the engine runs on an inline definition at start.
+void validate_workflow_def(const WorkflowDef& def, const std::string& path, const MetadataOptions& options,
+                           const TaskDefLookup& find_task_def);
+
+}  // namespace conductor::detail
