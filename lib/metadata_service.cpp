@@ -17,8 +17,9 @@ void require_name(std::string_view value, std::string path, std::string message)
   if (value.empty()) detail::throw_if_any({{std::move(path), std::move(message), {}}});
 }
 
-detail::TaskDefLookup lookup_in(MetadataStore& store) {
-  return [&store](std::string_view name) { return store.find_task_def(name); };
+/// Validation against the task definitions `store` sees, inside the caller's transaction.
+detail::DefinitionContext context_in(MetadataStore& store, const MetadataOptions& options) {
+  return {options, [&store](std::string_view name) { return store.find_task_def(name); }, {}};
 }
 
 bool equals_ignoring_case(std::string_view a, std::string_view b) {
@@ -164,7 +165,7 @@ void MetadataService::register_workflow_def(const WorkflowDef& def, bool overwri
     }
     // Overwriting goes through Conductor's updateWorkflowDef(def), whose paths its violations carry.
     detail::validate_workflow_def(def, exists ? "updateWorkflowDef.def" : "registerWorkflowDef.workflowDef",
-                                  impl_->options(), lookup_in(store));
+                                  context_in(store, impl_->options()));
     WorkflowDef stored = def;
     (exists ? stored.update_time : stored.create_time) = now;
     store.put_workflow_def(stored);
@@ -177,9 +178,9 @@ BulkResponse MetadataService::update_workflow_defs(const std::vector<WorkflowDef
   return impl_->write([&](MetadataStore& store) {
     std::vector<FieldViolation> violations;
     if (defs.empty()) violations.push_back({path, "WorkflowDefList is empty", {}});
+    auto context = context_in(store, impl_->options());
     for (std::size_t i = 0; i < defs.size(); ++i) {
-      detail::check_workflow_def(defs[i], fmt::format("{}[{}]", path, i), impl_->options(), lookup_in(store),
-                                 violations);
+      detail::check_workflow_def(defs[i], fmt::format("{}[{}]", path, i), context, violations);
     }
     detail::throw_if_any(std::move(violations));
 
@@ -264,7 +265,7 @@ void MetadataService::remove_workflow_def(std::string_view name, int version) {
 
 void MetadataService::validate_workflow_def(const WorkflowDef& def) {
   impl_->read([&](MetadataStore& store) {
-    detail::validate_workflow_def(def, "validateWorkflowDef.workflowDef", impl_->options(), lookup_in(store));
+    detail::validate_workflow_def(def, "validateWorkflowDef.workflowDef", context_in(store, impl_->options()));
   });
 }
 

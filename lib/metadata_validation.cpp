@@ -1,11 +1,11 @@
 #include "metadata_validation.hpp"
 
+#include "decider/jsonpath.hpp"
 #include "util/date_time.hpp"
 
 #include <boost/json/serialize.hpp>
 #include <fmt/format.h>
 
-#include <cstdlib>
 #include <set>
 #include <utility>
 
@@ -48,51 +48,10 @@ std::vector<std::string_view> expression_bodies(std::string_view text) {
   return bodies;
 }
 
-/// Whether `path` compiles as a Jayway JSONPath: not blank, not ending in `.`, brackets and
-/// parentheses balanced outside quoted names, no empty `[]`.
-bool is_valid_json_path(std::string_view path) {
-  if (is_blank(path) || path.back() == '.' || path.find("...") != std::string_view::npos) return false;
-  std::string open;
-  char quote = 0;
-  for (std::size_t i = 0; i < path.size(); ++i) {
-    char c = path[i];
-    if (quote != 0) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == quote) {
-        quote = 0;
-      }
-      continue;
-    }
-    switch (c) {
-      case '\'':
-      case '"':
-        // Quotes delimit names only inside brackets; elsewhere they are part of a property name.
-        if (!open.empty()) quote = c;
-        break;
-      case '[':
-        if (i + 1 < path.size() && path[i + 1] == ']') return false;
-        open += ']';
-        break;
-      case '(':
-        open += ')';
-        break;
-      case ']':
-      case ')':
-        if (open.empty() || open.back() != c) return false;
-        open.pop_back();
-        break;
-      default:
-        break;
-    }
-  }
-  return open.empty() && quote == 0;
-}
-
-/// Conductor's system parameters, or a variable of the process environment.
-bool is_environment_name(std::string_view name) {
+/// Conductor's system parameters, or a name the environment lookup knows.
+bool is_environment_name(std::string_view name, const EnvironmentLookup& environment) {
   if (name == "CPEWF_TASK_ID" || name == "NETFLIX_ENV" || name == "NETFLIX_STACK") return true;
-  return std::getenv(std::string(name).c_str()) != nullptr;
+  return environment.get(name).has_value();
 }
 
 void check_owner_email(const std::optional<std::string>& owner_email, const std::string& path,
@@ -106,9 +65,9 @@ void check_owner_email(const std::optional<std::string>& owner_email, const std:
 /// cases of DECISION/SWITCH, the branches of FORK_JOIN and the body of DO_WHILE.
 class WorkflowChecker {
  public:
-  WorkflowChecker(const WorkflowDef& def, const std::string& path, const MetadataOptions& options,
-                  const TaskDefLookup& find_task_def, std::vector<FieldViolation>& out)
-      : def_(def), path_(path), options_(options), find_task_def_(find_task_def), out_(out) {}
+  WorkflowChecker(const WorkflowDef& def, const std::string& path, const DefinitionContext& context,
+                  std::vector<FieldViolation>& out)
+      : def_(def), path_(path), context_(context), out_(out) {}
 
   void run() {
     if (def_.name.empty()) add(out_, path_ + ".name", "WorkflowDef name cannot be null or empty");
@@ -117,7 +76,7 @@ class WorkflowChecker {
       add(out_, path_ + ".schemaVersion", "workflowDef schemaVersion: 2 is only supported",
           std::to_string(def_.schema_version));
     }
-    check_owner_email(def_.owner_email, path_, options_, out_);
+    check_owner_email(def_.owner_email, path_, context_.options, out_);
 
     collect(def_.tasks, path_ + ".tasks");
     for (const auto& [node, node_path] : nodes_) check_node(*node, node_path);
@@ -183,7 +142,7 @@ class WorkflowChecker {
   /// The node's inline definition, else the registered one of its name.
   std::optional<TaskDef> task_def_of(const WorkflowTask& task) const {
     if (task.task_definition) return task.task_definition;
-    return find_task_def_(task.name);
+    return context_.find_task_def(task.name);
   }
 
   /// An input key the node sets itself or inherits from its task definition's input template.
@@ -248,7 +207,7 @@ class WorkflowChecker {
         check_wait(task, path);
         break;
       case TaskType::kSimple:
-        if (options_.task_def_mandatory) require_task_def(task, path);
+        if (context_.options.task_def_mandatory) require_task_def(task, path);
         break;
       case TaskType::kUserDefined:
         require_task_def(task, path);
@@ -340,11 +299,11 @@ class WorkflowChecker {
 
   void check_input_string(const WorkflowTask& task, std::string_view key, std::string_view text) {
     for (std::string_view body : expression_bodies(text)) {
-      if (!is_valid_json_path(body)) {
+      if (!JsonPath(body).valid()) {
         add(out_, path_, fmt::format("key: {} input parameter value: {} is not valid", key, body));
         continue;
       }
-      if (is_environment_name(body)) continue;
+      if (is_environment_name(body, context_.environment)) continue;
       std::string_view root = body.substr(0, body.find('.'));
       if (root == "workflow" || references_.count(root) > 0) continue;
       add(out_, path_,
@@ -356,8 +315,7 @@ class WorkflowChecker {
 
   const WorkflowDef& def_;
   const std::string& path_;
-  const MetadataOptions& options_;
-  const TaskDefLookup& find_task_def_;
+  const DefinitionContext& context_;
   std::vector<FieldViolation>& out_;
   std::vector<std::pair<const WorkflowTask*, std::string>> nodes_;
   std::set<std::string, std::less<>> references_;
@@ -409,9 +367,9 @@ void check_task_def(const TaskDef& def, const std::string& path, const MetadataO
   }
 }
 
-void check_workflow_def(const WorkflowDef& def, const std::string& path, const MetadataOptions& options,
-                        const TaskDefLookup& find_task_def, std::vector<FieldViolation>& out) {
-  WorkflowChecker(def, path, options, find_task_def, out).run();
+void check_workflow_def(const WorkflowDef& def, const std::string& path, const DefinitionContext& context,
+                        std::vector<FieldViolation>& out) {
+  WorkflowChecker(def, path, context, out).run();
 }
 
 void check_event_handler(const EventHandler& handler, const std::string& path, std::vector<FieldViolation>& out) {
@@ -424,10 +382,9 @@ void throw_if_any(std::vector<FieldViolation> violations) {
   if (!violations.empty()) throw ValidationError(std::move(violations));
 }
 
-void validate_workflow_def(const WorkflowDef& def, const std::string& path, const MetadataOptions& options,
-                           const TaskDefLookup& find_task_def) {
+void validate_workflow_def(const WorkflowDef& def, const std::string& path, const DefinitionContext& context) {
   std::vector<FieldViolation> violations;
-  check_workflow_def(def, path, options, find_task_def, violations);
+  check_workflow_def(def, path, context, violations);
   throw_if_any(std::move(violations));
 }
 

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "decider/parameters.hpp"
+
 #include <conductor/error.hpp>
 #include <conductor/metadata_service.hpp>
 #include <conductor/model.hpp>
@@ -25,11 +27,20 @@ namespace conductor::detail {
 /// Finds a registered task definition by name; the engine passes one reading its own transaction.
 using TaskDefLookup = std::function<std::optional<TaskDef>(std::string_view name)>;
 
+/// What a workflow definition is checked against.
+struct DefinitionContext {
+  MetadataOptions options;
+  TaskDefLookup find_task_def;
+  /// Names a top-level `${NAME}` input may use besides `workflow`, task references and Conductor's
+  /// system parameters; the process environment unless the engine adds its properties.
+  EnvironmentLookup environment;
+};
+
 void check_task_def(const TaskDef& def, const std::string& path, const MetadataOptions& options,
                     std::vector<FieldViolation>& out);
 
-void check_workflow_def(const WorkflowDef& def, const std::string& path, const MetadataOptions& options,
-                        const TaskDefLookup& find_task_def, std::vector<FieldViolation>& out);
+void check_workflow_def(const WorkflowDef& def, const std::string& path, const DefinitionContext& context,
+                        std::vector<FieldViolation>& out);
 
 void check_event_handler(const EventHandler& handler, const std::string& path, std::vector<FieldViolation>& out);
 
@@ -37,7 +48,6 @@ void check_event_handler(const EventHandler& handler, const std::string& path, s
 void throw_if_any(std::vector<FieldViolation> violations);
 
 /// check_workflow_def, then throw_if_any: what the engine runs on an inline definition at start.
-void validate_workflow_def(const WorkflowDef& def, const std::string& path, const MetadataOptions& options,
-                           const TaskDefLookup& find_task_def);
+void validate_workflow_def(const WorkflowDef& def, const std::string& path, const DefinitionContext& context);
 
 }  // namespace conductor::detail

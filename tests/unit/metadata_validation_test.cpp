@@ -36,7 +36,7 @@ std::vector<FieldViolation> check_task(std::string_view json, MetadataOptions op
 std::vector<FieldViolation> check_workflow(const WorkflowDef& def, const Registry& registry = {},
                                            MetadataOptions options = {}) {
   std::vector<FieldViolation> out;
-  detail::check_workflow_def(def, kPath, options, registry.lookup(), out);
+  detail::check_workflow_def(def, kPath, {options, registry.lookup(), {}}, out);
   return out;
 }
 
@@ -374,6 +374,15 @@ TEST_CASE("metadata validation: input expressions of top-level tasks must resolv
     CHECK_VIOLATION(v, kPath, "key: x input parameter value: workflow.input. is not valid");
     CHECK_VIOLATION(v, kPath, "key: y input parameter value: a.output[0 is not valid");
   }
+  SECTION("engine properties count as environment names") {
+    auto def = decode<WorkflowDef>(
+        R"({"name":"wf","tasks":[{"name":"a","taskReferenceName":"a","inputParameters":{"s":"${STACK2}"}}]})");
+    detail::PropertyMap properties{{"STACK2", "test"}};
+    std::vector<FieldViolation> out;
+    detail::check_workflow_def(def, kPath, {{}, Registry{}.lookup(), detail::EnvironmentLookup(properties)}, out);
+    CHECK(out.empty());
+    CHECK(check_workflow(def).size() == 1);
+  }
   SECTION("nested tasks' inputs are not checked, as in Conductor") {
     CHECK(check_workflow(R"({"name":"wf","tasks":[{"name":"loop","taskReferenceName":"loop","type":"DO_WHILE",
         "loopCondition":"false","loopOver":[{"name":"b","taskReferenceName":"b","inputParameters":{"x":"${ghost}"}}]}]})")
@@ -386,8 +395,8 @@ TEST_CASE("metadata validation: every violation is reported at once", "[unit]") 
       {"name":"e","taskReferenceName":"e","type":"EVENT"},
       {"name":"","taskReferenceName":"e","inputParameters":{"x":"${nobody}"}}]})");
   CHECK(v.size() == 5);
-  CHECK_THROWS_AS(detail::validate_workflow_def(decode<WorkflowDef>(R"({"name":"","tasks":[]})"), kPath, {},
-                                                Registry{}.lookup()),
+  CHECK_THROWS_AS(detail::validate_workflow_def(decode<WorkflowDef>(R"({"name":"","tasks":[]})"), kPath,
+                                                {{}, Registry{}.lookup(), {}}),
                   ValidationError);
 }
 
