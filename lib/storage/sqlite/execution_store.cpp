@@ -1,0 +1,246 @@
+#include <conductor/error.hpp>
+
+#include <fmt/format.h>
+
+#include "storage/sqlite/stores.hpp"
+
+namespace conductor::detail {
+namespace {
+
+// Workflow rows: the INSERT and the UPDATE take the same parameters in the same order.
+constexpr std::string_view kInsertWorkflow =
+    "INSERT INTO workflows (name, version, status, correlation_id, idempotency_key, parent_workflow_id, "
+    "create_time, update_time, end_time, json, workflow_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+constexpr std::string_view kUpdateWorkflow =
+    "UPDATE workflows SET name = ?, version = ?, status = ?, correlation_id = ?, idempotency_key = ?, "
+    "parent_workflow_id = ?, create_time = ?, update_time = ?, end_time = ?, json = ? WHERE workflow_id = ?";
+
+// Task rows, likewise.
+constexpr std::string_view kInsertTask =
+    "INSERT INTO tasks (workflow_id, reference_name, retry_count, seq, status, task_type, task_def_name, "
+    "start_time, json, task_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (workflow_id, reference_name, retry_count) DO NOTHING";
+constexpr std::string_view kUpdateTask =
+    "UPDATE tasks SET workflow_id = ?, reference_name = ?, retry_count = ?, seq = ?, status = ?, task_type = ?, "
+    "task_def_name = ?, start_time = ?, json = ? WHERE task_id = ?";
+
+/// The workflow as stored in its row: everything but the tasks, which have rows of their own.
+std::string workflow_row_json(const Workflow& workflow) {
+  Json json = to_json(workflow, JsonMode::kStorage);
+  json.as_object().erase("tasks");
+  return to_json_text(json);
+}
+
+ScopedStatement bind_workflow(Connection& db, std::string_view sql, const Workflow& workflow) {
+  return db.query(sql, workflow.workflow_name(), workflow.workflow_version(), to_string(workflow.status),
+                  workflow.correlation_id, workflow.idempotency_key, workflow.parent_workflow_id,
+                  workflow.create_time, workflow.update_time, workflow.end_time, workflow_row_json(workflow),
+                  workflow.workflow_id);
+}
+
+ScopedStatement bind_task(Connection& db, std::string_view sql, const Task& task) {
+  return db.query(sql, task.workflow_instance_id, task.reference_task_name, task.retry_count, task.seq,
+                  to_string(task.status), task.task_type, task.task_def_name, task.start_time,
+                  encode(task, JsonMode::kStorage), task.task_id);
+}
+
+std::vector<std::string> text_rows(ScopedStatement statement) {
+  std::vector<std::string> result;
+  while (statement->step()) {
+    result.emplace_back(statement->text(0));
+  }
+  return result;
+}
+
+PollData poll_data_row(const Statement& row) {
+  return PollData{std::string(row.text(0)), row.optional_text(1), std::string(row.text(2)), row.int64(3)};
+}
+
+constexpr std::string_view kDefaultDomain = "DEFAULT";
+
+}  // namespace
+
+void SqliteExecutionStore::insert_workflow(const Workflow& workflow) {
+  ScopedStatement statement = bind_workflow(db_.get(), kInsertWorkflow, workflow);
+  int rc = statement->step_allowing_constraint();
+  if (rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+    throw ConflictError(fmt::format("Workflow {} already exists", workflow.workflow_id));
+  }
+  if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+    throw ConflictError(fmt::format("A workflow {} with idempotency key {} already exists",
+                                    workflow.workflow_name(), workflow.idempotency_key.value_or("")));
+  }
+}
+
+void SqliteExecutionStore::update_workflow(const Workflow& workflow) {
+  Connection& db = db_.get();
+  {
+    ScopedStatement statement = bind_workflow(db, kUpdateWorkflow, workflow);
+    statement->step();
+  }
+  if (db.changes() == 0) {
+    throw NotFoundError(fmt::format("No such workflow: {}", workflow.workflow_id));
+  }
+}
+
+std::optional<Workflow> SqliteExecutionStore::find_workflow(std::string_view workflow_id, bool include_tasks) {
+  std::optional<Workflow> workflow =
+      decode_row<Workflow>(db_.get().query("SELECT json FROM workflows WHERE workflow_id = ?", workflow_id));
+  if (workflow && include_tasks) {
+    workflow->tasks = tasks_of(workflow_id);
+  }
+  return workflow;
+}
+
+bool SqliteExecutionStore::remove_workflow(std::string_view workflow_id) {
+  Connection& db = db_.get();
+  db.execute("DELETE FROM task_logs WHERE task_id IN (SELECT task_id FROM tasks WHERE workflow_id = ?)", workflow_id);
+  db.execute("DELETE FROM tasks WHERE workflow_id = ?", workflow_id);
+  return db.execute("DELETE FROM workflows WHERE workflow_id = ?", workflow_id) > 0;
+}
+
+std::vector<std::string> SqliteExecutionStore::running_workflow_ids(std::string_view name,
+                                                                    std::optional<int> version) {
+  // The status list repeats the partial index's condition so the planner can use that index.
+  if (version) {
+    return text_rows(db_.get().query(
+        "SELECT workflow_id FROM workflows WHERE name = ? AND version = ? AND status IN ('RUNNING', 'PAUSED')", name,
+        *version));
+  }
+  return text_rows(db_.get().query(
+      "SELECT workflow_id FROM workflows WHERE name = ? AND status IN ('RUNNING', 'PAUSED')", name));
+}
+
+std::vector<Workflow> SqliteExecutionStore::workflows_by_correlation_id(std::string_view name,
+                                                                        std::string_view correlation_id,
+                                                                        bool include_closed) {
+  return decode_rows<Workflow>(db_.get().query(
+      "SELECT json FROM workflows WHERE name = ? AND correlation_id = ? "
+      "AND (? OR status IN ('RUNNING', 'PAUSED')) ORDER BY create_time DESC",
+      name, correlation_id, include_closed));
+}
+
+std::optional<Workflow> SqliteExecutionStore::find_workflow_by_idempotency_key(std::string_view name,
+                                                                                 std::string_view key) {
+  return decode_row<Workflow>(
+      db_.get().query("SELECT json FROM workflows WHERE name = ? AND idempotency_key = ?", name, key));
+}
+
+bool SqliteExecutionStore::insert_task(const Task& task) {
+  Connection& db = db_.get();
+  {
+    ScopedStatement statement = bind_task(db, kInsertTask, task);
+    if ((statement->step_allowing_constraint() & 0xff) == SQLITE_CONSTRAINT) {
+      throw ConflictError(fmt::format("Task {} already exists", task.task_id));
+    }
+  }
+  return db.changes() > 0;
+}
+
+void SqliteExecutionStore::update_task(const Task& task) {
+  Connection& db = db_.get();
+  {
+    ScopedStatement statement = bind_task(db, kUpdateTask, task);
+    statement->step();
+  }
+  if (db.changes() == 0) {
+    throw NotFoundError(fmt::format("No such task: {}", task.task_id));
+  }
+}
+
+std::optional<Task> SqliteExecutionStore::find_task(std::string_view task_id) {
+  return decode_row<Task>(db_.get().query("SELECT json FROM tasks WHERE task_id = ?", task_id));
+}
+
+bool SqliteExecutionStore::remove_task(std::string_view task_id) {
+  Connection& db = db_.get();
+  db.execute("DELETE FROM task_logs WHERE task_id = ?", task_id);
+  return db.execute("DELETE FROM tasks WHERE task_id = ?", task_id) > 0;
+}
+
+std::vector<Task> SqliteExecutionStore::tasks_of(std::string_view workflow_id) {
+  return decode_rows<Task>(db_.get().query("SELECT json FROM tasks WHERE workflow_id = ? ORDER BY seq", workflow_id));
+}
+
+std::vector<std::string> SqliteExecutionStore::in_progress_task_ids(std::string_view task_def_name, int limit) {
+  return text_rows(db_.get().query(
+      "SELECT task_id FROM tasks WHERE task_def_name = ? AND status = 'IN_PROGRESS' ORDER BY start_time LIMIT ?",
+      task_def_name, limit));
+}
+
+std::vector<Task> SqliteExecutionStore::pending_tasks_of_type(std::string_view task_type) {
+  return decode_rows<Task>(db_.get().query(
+      "SELECT json FROM tasks WHERE task_type = ? AND status IN ('SCHEDULED', 'IN_PROGRESS')", task_type));
+}
+
+void SqliteExecutionStore::add_task_logs(const std::vector<TaskExecLog>& logs) {
+  Connection& db = db_.get();
+  for (const TaskExecLog& log : logs) {
+    db.execute("INSERT INTO task_logs (task_id, created_time, log) VALUES (?, ?, ?)", log.task_id, log.created_time,
+               log.log);
+  }
+}
+
+std::vector<TaskExecLog> SqliteExecutionStore::task_logs(std::string_view task_id) {
+  ScopedStatement rows = db_.get().query(
+      "SELECT log, task_id, created_time FROM task_logs WHERE task_id = ? ORDER BY created_time, log_seq", task_id);
+  std::vector<TaskExecLog> result;
+  while (rows->step()) {
+    result.push_back(TaskExecLog{std::string(rows->text(0)), std::string(rows->text(1)), rows->int64(2)});
+  }
+  return result;
+}
+
+void SqliteExecutionStore::put_poll_data(const PollData& data) {
+  db_.get().execute(
+      "INSERT OR REPLACE INTO poll_data (queue_name, domain_key, domain, worker_id, last_poll_time) "
+      "VALUES (?, ?, ?, ?, ?)",
+      data.queue_name, data.domain.value_or(std::string(kDefaultDomain)), data.domain, data.worker_id,
+      data.last_poll_time);
+}
+
+std::optional<PollData> SqliteExecutionStore::find_poll_data(std::string_view queue_name,
+                                                            std::optional<std::string_view> domain) {
+  ScopedStatement row = db_.get().query(
+      "SELECT queue_name, domain, worker_id, last_poll_time FROM poll_data WHERE queue_name = ? AND domain_key = ?",
+      queue_name, domain.value_or(kDefaultDomain));
+  if (!row->step()) {
+    return std::nullopt;
+  }
+  return poll_data_row(*row);
+}
+
+std::vector<PollData> SqliteExecutionStore::poll_data(std::string_view queue_name) {
+  Connection& db = db_.get();
+  ScopedStatement rows =
+      queue_name.empty()
+          ? db.query("SELECT queue_name, domain, worker_id, last_poll_time FROM poll_data "
+                     "ORDER BY queue_name, domain_key")
+          : db.query("SELECT queue_name, domain, worker_id, last_poll_time FROM poll_data WHERE queue_name = ? "
+                     "ORDER BY domain_key",
+                     queue_name);
+  std::vector<PollData> result;
+  while (rows->step()) {
+    result.push_back(poll_data_row(*rows));
+  }
+  return result;
+}
+
+bool SqliteExecutionStore::try_admit_rate(std::string_view key, std::int64_t now_ms, std::int64_t window_ms,
+                                          int limit) {
+  Connection& db = db_.get();
+  db.execute("DELETE FROM rate_admissions WHERE rate_key = ? AND admitted_at < ?", key, now_ms - window_ms);
+  std::int64_t admitted = 0;
+  {
+    ScopedStatement count = db.query("SELECT count(*) FROM rate_admissions WHERE rate_key = ?", key);
+    count->step();
+    admitted = count->int64(0);
+  }
+  if (admitted >= limit) {
+    return false;
+  }
+  db.execute("INSERT INTO rate_admissions (rate_key, admitted_at) VALUES (?, ?)", key, now_ms);
+  return true;
+}
+
+}  // namespace conductor::detail

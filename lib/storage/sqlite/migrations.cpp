@@ -1,0 +1,179 @@
+#include "storage/sqlite/migrations.hpp"
+
+#include <conductor/error.hpp>
+
+#include <fmt/format.h>
+
+#include <span>
+#include <string_view>
+
+namespace conductor::detail {
+namespace {
+
+struct Migration {
+  int version;
+  std::string_view name;
+  std::string_view sql;
+};
+
+// Numbered migrations, applied in order and never edited once released: a schema change is a new
+// entry. Entities are stored as their kStorage JSON; the other columns exist only to be queried.
+// Status literals in partial indexes are Conductor's wire names.
+constexpr Migration kMigrations[] = {
+    {1, "initial", R"sql(
+CREATE TABLE task_defs (
+  name TEXT PRIMARY KEY,
+  json TEXT NOT NULL
+);
+
+CREATE TABLE workflow_defs (
+  name TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  json TEXT NOT NULL,
+  PRIMARY KEY (name, version)
+);
+
+CREATE TABLE event_handlers (
+  name TEXT PRIMARY KEY,
+  json TEXT NOT NULL
+);
+
+CREATE TABLE workflows (
+  workflow_id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  correlation_id TEXT,
+  idempotency_key TEXT,
+  parent_workflow_id TEXT,
+  create_time INTEGER NOT NULL,
+  update_time INTEGER NOT NULL,
+  end_time INTEGER NOT NULL,
+  json TEXT NOT NULL
+);
+CREATE INDEX workflows_running ON workflows (name, version) WHERE status IN ('RUNNING', 'PAUSED');
+CREATE INDEX workflows_correlation ON workflows (name, correlation_id, create_time)
+  WHERE correlation_id IS NOT NULL;
+CREATE UNIQUE INDEX workflows_idempotency ON workflows (name, idempotency_key)
+  WHERE idempotency_key IS NOT NULL;
+
+CREATE TABLE tasks (
+  task_id TEXT PRIMARY KEY,
+  workflow_id TEXT NOT NULL,
+  reference_name TEXT NOT NULL,
+  retry_count INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  task_type TEXT NOT NULL,
+  task_def_name TEXT NOT NULL,
+  start_time INTEGER NOT NULL,
+  json TEXT NOT NULL,
+  UNIQUE (workflow_id, reference_name, retry_count)
+);
+CREATE INDEX tasks_in_progress ON tasks (task_def_name, start_time) WHERE status = 'IN_PROGRESS';
+CREATE INDEX tasks_pending ON tasks (task_type) WHERE status IN ('SCHEDULED', 'IN_PROGRESS');
+
+CREATE TABLE task_logs (
+  log_seq INTEGER PRIMARY KEY,
+  task_id TEXT NOT NULL,
+  created_time INTEGER NOT NULL,
+  log TEXT NOT NULL
+);
+CREATE INDEX task_logs_task ON task_logs (task_id, created_time);
+
+-- domain_key is the domain, or 'DEFAULT' when there is none (Conductor's key); domain keeps the
+-- actual value so a domain literally named DEFAULT still round-trips.
+CREATE TABLE poll_data (
+  queue_name TEXT NOT NULL,
+  domain_key TEXT NOT NULL,
+  domain TEXT,
+  worker_id TEXT NOT NULL,
+  last_poll_time INTEGER NOT NULL,
+  PRIMARY KEY (queue_name, domain_key)
+);
+
+CREATE TABLE rate_admissions (
+  rate_key TEXT NOT NULL,
+  admitted_at INTEGER NOT NULL
+);
+CREATE INDEX rate_admissions_key ON rate_admissions (rate_key, admitted_at);
+
+-- seq is insertion order, the last tie-breaker of delivery; an upsert keeps it.
+-- The pop index lets a pop walk priorities from the top and seek each one's visible range.
+CREATE TABLE queue_messages (
+  seq INTEGER PRIMARY KEY,
+  queue TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  priority INTEGER NOT NULL,
+  visible_at INTEGER NOT NULL,
+  popped INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (queue, message_id)
+);
+CREATE INDEX queue_messages_pop ON queue_messages (queue, priority, visible_at);
+
+-- The search index is kept apart from the executions: archiving removes a workflow but keeps its
+-- summary. Only primary keys (and the task-to-workflow link) are indexed so that the upsert on
+-- every persist stays cheap.
+CREATE TABLE workflow_index (
+  workflow_id TEXT PRIMARY KEY,
+  workflow_type TEXT NOT NULL,
+  correlation_id TEXT,
+  start_time INTEGER NOT NULL,
+  update_time INTEGER NOT NULL,
+  end_time INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  parent_workflow_id TEXT NOT NULL,
+  classifier TEXT NOT NULL,
+  json_data TEXT NOT NULL
+);
+
+CREATE TABLE task_index (
+  task_id TEXT PRIMARY KEY,
+  workflow_id TEXT NOT NULL,
+  workflow_type TEXT NOT NULL,
+  correlation_id TEXT,
+  task_type TEXT NOT NULL,
+  task_def_name TEXT NOT NULL,
+  status TEXT NOT NULL,
+  start_time INTEGER NOT NULL,
+  update_time INTEGER NOT NULL,
+  end_time INTEGER NOT NULL,
+  json_data TEXT NOT NULL
+);
+CREATE INDEX task_index_workflow ON task_index (workflow_id);
+)sql"},
+};
+
+}  // namespace
+
+int latest_schema_version() { return std::span(kMigrations).back().version; }
+
+void migrate(Connection& db) {
+  // IMMEDIATE: two processes opening a new file at once must not both apply the same migration.
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)");
+    int current = 0;
+    {
+      auto row = db.query("SELECT coalesce(max(version), 0) FROM schema_migrations");
+      row->step();
+      current = row->integer(0);
+    }
+    if (current > latest_schema_version()) {
+      throw StorageError(fmt::format("sqlite: the database has schema version {}, newer than this library's {}",
+                                     current, latest_schema_version()));
+    }
+    for (const Migration& migration : kMigrations) {
+      if (migration.version > current) {
+        db.exec(migration.sql);
+        db.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", migration.version, migration.name);
+      }
+    }
+    db.exec("COMMIT");
+  } catch (...) {
+    db.rollback();
+    throw;
+  }
+}
+
+}  // namespace conductor::detail

@@ -1,0 +1,140 @@
+#pragma once
+
+#include <conductor/codec.hpp>
+#include <conductor/storage/storage.hpp>
+
+#include <utility>
+
+#include "storage/sqlite/connection.hpp"
+
+/// The four stores of a SQLite transaction. Each runs its statements on the transaction's connection,
+/// which the transaction opened with BEGIN; none of them commits.
+namespace conductor::detail {
+
+/// The connection a transaction runs on. It is cleared when the transaction ends, so a store used
+/// after commit fails with StorageError instead of writing outside any transaction.
+class ActiveConnection {
+ public:
+  Connection& get() const;
+  void set(Connection* connection) { connection_ = connection; }
+  /// Ends access; returns the connection, or nullptr when access had already ended.
+  Connection* release() { return std::exchange(connection_, nullptr); }
+
+ private:
+  Connection* connection_ = nullptr;
+};
+
+/// Decodes the kStorage JSON in column 0 of the statement's first row, if any.
+template <class T>
+std::optional<T> decode_row(ScopedStatement statement) {
+  if (!statement->step()) {
+    return std::nullopt;
+  }
+  return decode<T>(statement->text(0), JsonMode::kStorage);
+}
+
+/// Decodes the kStorage JSON in column 0 of every row.
+template <class T>
+std::vector<T> decode_rows(ScopedStatement statement) {
+  std::vector<T> result;
+  while (statement->step()) {
+    result.push_back(decode<T>(statement->text(0), JsonMode::kStorage));
+  }
+  return result;
+}
+
+class SqliteMetadataStore final : public MetadataStore {
+ public:
+  explicit SqliteMetadataStore(const ActiveConnection& db) : db_(db) {}
+
+  void put_task_def(const TaskDef& def) override;
+  std::optional<TaskDef> find_task_def(std::string_view name) override;
+  std::vector<TaskDef> list_task_defs() override;
+  bool remove_task_def(std::string_view name) override;
+
+  void put_workflow_def(const WorkflowDef& def) override;
+  std::optional<WorkflowDef> find_workflow_def(std::string_view name, std::optional<int> version) override;
+  std::vector<WorkflowDef> list_workflow_defs() override;
+  bool remove_workflow_def(std::string_view name, int version) override;
+
+  void put_event_handler(const EventHandler& handler) override;
+  std::optional<EventHandler> find_event_handler(std::string_view name) override;
+  std::vector<EventHandler> list_event_handlers() override;
+  bool remove_event_handler(std::string_view name) override;
+
+ private:
+  const ActiveConnection& db_;
+};
+
+class SqliteExecutionStore final : public ExecutionStore {
+ public:
+  explicit SqliteExecutionStore(const ActiveConnection& db) : db_(db) {}
+
+  void insert_workflow(const Workflow& workflow) override;
+  void update_workflow(const Workflow& workflow) override;
+  std::optional<Workflow> find_workflow(std::string_view workflow_id, bool include_tasks) override;
+  bool remove_workflow(std::string_view workflow_id) override;
+  std::vector<std::string> running_workflow_ids(std::string_view name, std::optional<int> version) override;
+  std::vector<Workflow> workflows_by_correlation_id(std::string_view name, std::string_view correlation_id,
+                                                    bool include_closed) override;
+  std::optional<Workflow> find_workflow_by_idempotency_key(std::string_view name, std::string_view key) override;
+
+  bool insert_task(const Task& task) override;
+  void update_task(const Task& task) override;
+  std::optional<Task> find_task(std::string_view task_id) override;
+  bool remove_task(std::string_view task_id) override;
+  std::vector<Task> tasks_of(std::string_view workflow_id) override;
+  std::vector<std::string> in_progress_task_ids(std::string_view task_def_name, int limit) override;
+  std::vector<Task> pending_tasks_of_type(std::string_view task_type) override;
+
+  void add_task_logs(const std::vector<TaskExecLog>& logs) override;
+  std::vector<TaskExecLog> task_logs(std::string_view task_id) override;
+
+  void put_poll_data(const PollData& data) override;
+  std::optional<PollData> find_poll_data(std::string_view queue_name, std::optional<std::string_view> domain) override;
+  std::vector<PollData> poll_data(std::string_view queue_name) override;
+
+  bool try_admit_rate(std::string_view key, std::int64_t now_ms, std::int64_t window_ms, int limit) override;
+
+ private:
+  const ActiveConnection& db_;
+};
+
+class SqliteQueueStore final : public QueueStore {
+ public:
+  explicit SqliteQueueStore(const ActiveConnection& db) : db_(db) {}
+
+  void push(std::string_view queue, std::string_view id, int priority, std::int64_t visible_at) override;
+  bool push_if_absent(std::string_view queue, std::string_view id, int priority, std::int64_t visible_at) override;
+  std::vector<std::string> pop(std::string_view queue, int count, std::int64_t now_ms, std::int64_t unack_ms) override;
+  bool remove(std::string_view queue, std::string_view id) override;
+  bool set_visible_at(std::string_view queue, std::string_view id, std::int64_t visible_at) override;
+  bool set_visible_at_if_earlier(std::string_view queue, std::string_view id, std::int64_t visible_at) override;
+  bool contains(std::string_view queue, std::string_view id) override;
+  std::int64_t size(std::string_view queue) override;
+  std::map<std::string, QueueCounts> all_sizes() override;
+  void flush(std::string_view queue) override;
+  std::optional<std::int64_t> next_visible_at(std::string_view queue) override;
+
+ private:
+  /// The highest priority in the queue below `below`, if any.
+  std::optional<int> next_priority(std::string_view queue, std::int64_t below);
+
+  const ActiveConnection& db_;
+};
+
+class SqliteIndexStore final : public IndexStore {
+ public:
+  explicit SqliteIndexStore(const ActiveConnection& db) : db_(db) {}
+
+  void index_workflow(const WorkflowSummary& summary) override;
+  void index_task(const TaskSummary& summary) override;
+  void remove_workflow(std::string_view workflow_id) override;
+  SearchResult<WorkflowSummary> search_workflows(const SearchQuery& query) override;
+  SearchResult<TaskSummary> search_tasks(const SearchQuery& query) override;
+
+ private:
+  const ActiveConnection& db_;
+};
+
+}  // namespace conductor::detail
