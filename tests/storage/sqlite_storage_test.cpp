@@ -1,0 +1,119 @@
+// What the SQLite backend promises beyond the storage contract: migrations, WAL readers, locking
+// errors. Inspects the database file with the backend's own connection class.
+
+#include <conductor/error.hpp>
+#include <conductor/storage/sqlite.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <utility>
+#include <vector>
+
+#include "storage/sqlite/connection.hpp"
+#include "storage/storage_fixtures.hpp"
+
+using namespace conductor;
+using conductor::detail::Connection;
+using conductor::testing::TempDir;
+
+namespace {
+
+std::vector<std::pair<int, std::string>> recorded_migrations(const std::string& path) {
+  Connection db(path, {});
+  auto rows = db.query("SELECT version, name FROM schema_migrations ORDER BY version");
+  std::vector<std::pair<int, std::string>> result;
+  while (rows->step()) {
+    result.emplace_back(rows->integer(0), std::string(rows->text(1)));
+  }
+  return result;
+}
+
+TaskDef task_def(const std::string& name) {
+  TaskDef def;
+  def.name = name;
+  return def;
+}
+
+}  // namespace
+
+TEST_CASE("sqlite storage: migrations are recorded once and not re-run on reopen", "[storage]") {
+  TempDir dir;
+  SqliteOptions options{(dir.path() / "db.sqlite").string()};
+  {
+    auto storage = open_sqlite(options);
+    auto tx = storage->begin();
+    tx->metadata().put_task_def(task_def("work"));
+    tx->commit();
+  }
+  using Migrations = std::vector<std::pair<int, std::string>>;
+  CHECK(recorded_migrations(options.path) == Migrations{{1, "initial"}});
+  {
+    auto storage = open_sqlite(options);
+    auto tx = storage->begin(TransactionMode::kRead);
+    CHECK(tx->metadata().find_task_def("work"));
+  }
+  CHECK(recorded_migrations(options.path) == Migrations{{1, "initial"}});
+}
+
+TEST_CASE("sqlite storage: a database with a newer schema is refused", "[storage]") {
+  TempDir dir;
+  SqliteOptions options{(dir.path() / "db.sqlite").string()};
+  open_sqlite(options).reset();
+  {
+    Connection db(options.path, {});
+    db.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", 999, "from the future");
+  }
+  CHECK_THROWS_AS(open_sqlite(options), StorageError);
+}
+
+TEST_CASE("sqlite storage: a path that cannot be opened is a storage error", "[storage]") {
+  TempDir dir;
+  CHECK_THROWS_AS(open_sqlite(SqliteOptions{(dir.path() / "missing" / "db.sqlite").string()}), StorageError);
+}
+
+TEST_CASE("sqlite storage: a file database runs in WAL mode", "[storage]") {
+  TempDir dir;
+  SqliteOptions options{(dir.path() / "db.sqlite").string(), SqliteSync::kFull};
+  auto storage = open_sqlite(options);
+  Connection db(options.path, {.wal = false});
+  auto mode = db.query("PRAGMA journal_mode");
+  REQUIRE(mode->step());
+  CHECK(mode->text(0) == "wal");
+}
+
+TEST_CASE("sqlite storage: readers do not wait for the writer and see only committed data", "[storage]") {
+  TempDir dir;
+  auto storage = open_sqlite(SqliteOptions{(dir.path() / "db.sqlite").string(), SqliteSync::kOff});
+  {
+    auto tx = storage->begin();
+    tx->metadata().put_task_def(task_def("committed"));
+    tx->commit();
+  }
+  auto writer = storage->begin();
+  writer->metadata().put_task_def(task_def("pending"));
+  {
+    // Same thread, writer still open: this would deadlock if reads queued behind the writer.
+    auto reader = storage->begin(TransactionMode::kRead);
+    CHECK(reader->metadata().find_task_def("committed"));
+    CHECK_FALSE(reader->metadata().find_task_def("pending"));
+  }
+  writer->commit();
+  auto reader = storage->begin(TransactionMode::kRead);
+  CHECK(reader->metadata().find_task_def("pending"));
+}
+
+TEST_CASE("sqlite storage: a write lock held by another process is a retryable error", "[storage]") {
+  TempDir dir;
+  SqliteOptions options{(dir.path() / "db.sqlite").string(), SqliteSync::kOff, 0};
+  auto first = open_sqlite(options);
+  auto second = open_sqlite(options);  // another process, as far as SQLite can tell
+  auto holding = first->begin();
+  holding->metadata().put_task_def(task_def("first"));
+  CHECK_THROWS_AS(second->begin(), UnavailableError);
+  holding->commit();
+  auto tx = second->begin();
+  tx->metadata().put_task_def(task_def("second"));
+  tx->commit();
+  auto check = first->begin(TransactionMode::kRead);
+  CHECK(check->metadata().list_task_defs().size() == 2);
+}

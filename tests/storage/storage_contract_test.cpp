@@ -1,0 +1,1148 @@
+// The storage contract: what every backend must do, written against the interfaces of
+// include/conductor/storage/storage.hpp only. Each case runs once per backend fixture.
+
+#include <conductor/codec.hpp>
+#include <conductor/error.hpp>
+#include <conductor/storage/storage.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "storage/storage_fixtures.hpp"
+
+using namespace conductor;
+using conductor::testing::SqliteFileFixture;
+using conductor::testing::SqliteMemoryFixture;
+
+#define STORAGE_CONTRACT(name) TEMPLATE_TEST_CASE(name, "[storage]", SqliteMemoryFixture, SqliteFileFixture)
+
+namespace {
+
+/// Stored form, to compare whole entities: equal text means the entity round-tripped exactly.
+template <class T>
+std::string stored(const T& value) {
+  return encode(value, JsonMode::kStorage);
+}
+
+template <class Body>
+void write(Storage& storage, Body&& body) {
+  auto tx = storage.begin(TransactionMode::kWrite);
+  body(*tx);
+  tx->commit();
+}
+
+template <class Body>
+auto read(Storage& storage, Body&& body) {
+  auto tx = storage.begin(TransactionMode::kRead);
+  return body(*tx);
+}
+
+TaskDef task_def(const std::string& name, int retry_count = 3) {
+  TaskDef def;
+  def.name = name;
+  def.retry_count = retry_count;
+  def.description = "task " + name;
+  def.input_keys = {"a", "b"};
+  return def;
+}
+
+WorkflowDef workflow_def(const std::string& name, int version) {
+  WorkflowDef def;
+  def.name = name;
+  def.version = version;
+  WorkflowTask node;
+  node.name = "work";
+  node.task_reference_name = "work_ref";
+  def.tasks.push_back(node);
+  def.input_parameters = {"x"};
+  return def;
+}
+
+EventHandler event_handler(const std::string& name) {
+  EventHandler handler;
+  handler.name = name;
+  handler.event = "conductor:flow:" + name;
+  handler.active = true;
+  EventAction action;
+  action.action = EventActionType::kCompleteTask;
+  handler.actions.push_back(action);
+  return handler;
+}
+
+Workflow workflow(const std::string& id, const std::string& name = "flow", int version = 1) {
+  Workflow wf;
+  wf.workflow_id = id;
+  wf.workflow_definition = workflow_def(name, version);
+  wf.create_time = 1000;
+  wf.update_time = 1000;
+  wf.input["order"] = id;
+  wf.variables["counter"] = 1;
+  return wf;
+}
+
+Task task(const std::string& id, const std::string& workflow_id, const std::string& ref, int seq,
+          int retry_count = 0) {
+  Task t;
+  t.task_id = id;
+  t.workflow_instance_id = workflow_id;
+  t.reference_task_name = ref;
+  t.task_def_name = "work";
+  t.task_type = "work";
+  t.workflow_type = "flow";
+  t.seq = seq;
+  t.retry_count = retry_count;
+  t.scheduled_time = 1000 + seq;
+  t.input_data["seq"] = seq;
+  return t;
+}
+
+std::vector<std::string> task_ids(const std::vector<Task>& tasks) {
+  std::vector<std::string> ids;
+  for (const Task& t : tasks) {
+    ids.push_back(t.task_id);
+  }
+  return ids;
+}
+
+std::vector<std::string> workflow_ids(const std::vector<Workflow>& workflows) {
+  std::vector<std::string> ids;
+  for (const Workflow& wf : workflows) {
+    ids.push_back(wf.workflow_id);
+  }
+  return ids;
+}
+
+std::vector<std::string> sorted(std::vector<std::string> values) {
+  std::sort(values.begin(), values.end());
+  return values;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Metadata
+
+STORAGE_CONTRACT("storage: task definitions are created, replaced, listed by name and removed") {
+  TestType fixture;
+  Storage& storage = fixture.storage();
+  write(storage, [](Transaction& tx) {
+    tx.metadata().put_task_def(task_def("b"));
+    tx.metadata().put_task_def(task_def("a"));
+    tx.metadata().put_task_def(task_def("b", 7));
+  });
+  read(storage, [](Transaction& tx) {
+    auto found = tx.metadata().find_task_def("b");
+    REQUIRE(found);
+    CHECK(stored(*found) == stored(task_def("b", 7)));
+    CHECK_FALSE(tx.metadata().find_task_def("missing"));
+    auto all = tx.metadata().list_task_defs();
+    REQUIRE(all.size() == 2);
+    CHECK(all[0].name == "a");
+    CHECK(all[1].retry_count == 7);
+    return 0;
+  });
+  write(storage, [](Transaction& tx) {
+    CHECK(tx.metadata().remove_task_def("a"));
+    CHECK_FALSE(tx.metadata().remove_task_def("a"));
+  });
+  read(storage, [](Transaction& tx) {
+    CHECK_FALSE(tx.metadata().find_task_def("a"));
+    CHECK(tx.metadata().list_task_defs().size() == 1);
+    return 0;
+  });
+}
+
+STORAGE_CONTRACT("storage: workflow definitions are keyed by name and version, latest is the highest") {
+  TestType fixture;
+  Storage& storage = fixture.storage();
+  write(storage, [](Transaction& tx) {
+    tx.metadata().put_workflow_def(workflow_def("flow", 2));
+    tx.metadata().put_workflow_def(workflow_def("flow", 10));
+    tx.metadata().put_workflow_def(workflow_def("flow", 1));
+    tx.metadata().put_workflow_def(workflow_def("another", 3));
+    WorkflowDef replaced = workflow_def("flow", 2);
+    replaced.description = "second";
+    tx.metadata().put_workflow_def(replaced);
+  });
+  read(storage, [](Transaction& tx) {
+    auto latest = tx.metadata().find_workflow_def("flow", std::nullopt);
+    REQUIRE(latest);
+    CHECK(latest->version == 10);
+    CHECK(stored(*latest) == stored(workflow_def("flow", 10)));
+    auto second = tx.metadata().find_workflow_def("flow", 2);
+    REQUIRE(second);
+    CHECK(second->description == "second");
+    CHECK_FALSE(tx.metadata().find_workflow_def("flow", 3));
+    CHECK_FALSE(tx.metadata().find_workflow_def("missing", std::nullopt));
+    std::vector<std::pair<std::string, int>> keys;
+    for (const WorkflowDef& def : tx.metadata().list_workflow_defs()) {
+      keys.emplace_back(def.name, def.version);
+    }
+    CHECK(keys == std::vector<std::pair<std::string, int>>{{"another", 3}, {"flow", 1}, {"flow", 2}, {"flow", 10}});
+    return 0;
+  });
+  write(storage, [](Transaction& tx) {
+    CHECK(tx.metadata().remove_workflow_def("flow", 10));
+    CHECK_FALSE(tx.metadata().remove_workflow_def("flow", 10));
+  });
+  read(storage, [](Transaction& tx) {
+    CHECK(tx.metadata().find_workflow_def("flow", std::nullopt)->version == 2);
+    return 0;
+  });
+}
+
+STORAGE_CONTRACT("storage: event handlers are created, replaced, listed by name and removed") {
+  TestType fixture;
+  Storage& storage = fixture.storage();
+  write(storage, [](Transaction& tx) {
+    tx.metadata().put_event_handler(event_handler("second"));
+    tx.metadata().put_event_handler(event_handler("first"));
+    EventHandler inactive = event_handler("second");
+    inactive.active = false;
+    tx.metadata().put_event_handler(inactive);
+  });
+  read(storage, [](Transaction& tx) {
+    auto found = tx.metadata().find_event_handler("first");
+    REQUIRE(found);
+    CHECK(stored(*found) == stored(event_handler("first")));
+    CHECK_FALSE(tx.metadata().find_event_handler("second")->active);
+    CHECK_FALSE(tx.metadata().find_event_handler("missing"));
+    auto all = tx.metadata().list_event_handlers();
+    REQUIRE(all.size() == 2);
+    CHECK(all[0].name == "first");
+    CHECK(all[1].name == "second");
+    return 0;
+  });
+  write(storage, [](Transaction& tx) {
+    CHECK(tx.metadata().remove_event_handler("first"));
+    CHECK_FALSE(tx.metadata().remove_event_handler("first"));
+  });
+  read(storage, [](Transaction& tx) {
+    CHECK(tx.metadata().list_event_handlers().size() == 1);
+    return 0;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workflows and tasks
+
+STORAGE_CONTRACT("storage: a workflow row is stored without its tasks, which are read back by seq") {
+  TestType fixture;
+  Storage& storage = fixture.storage();
+  Workflow wf = workflow("wf-1");
+  wf.correlation_id = "order-7";
+  wf.parent_workflow_id = "parent";
+  wf.tasks = {task("t-1", "wf-1", "a", 1)};  // ignored by insert_workflow
+  write(storage, [&](Transaction& tx) {
+    tx.execution().insert_workflow(wf);
+    CHECK(tx.execution().insert_task(task("t-3", "wf-1", "c", 3)));
+    CHECK(tx.execution().insert_task(task("t-1", "wf-1", "a", 1)));
+    CHECK(tx.execution().insert_task(task("t-2", "wf-1", "b", 2)));
+  });
+  read(storage, [&](Transaction& tx) {
+    auto bare = tx.execution().find_workflow("wf-1", false);
+    REQUIRE(bare);
+    CHECK(bare->tasks.empty());
+    Workflow expected = wf;
+    expected.tasks.clear();
+    CHECK(stored(*bare) == stored(expected));
+
+    auto full = tx.execution().find_workflow("wf-1", true);
+    REQUIRE(full);
+    CHECK(task_ids(full->tasks) == std::vector<std::string>{"t-1", "t-2", "t-3"});
+    CHECK(stored(full->tasks[1]) == stored(task("t-2", "wf-1", "b", 2)));
+    CHECK_FALSE(tx.execution().find_workflow("missing", true));
+    return 0;
+  });
+}
+
+STORAGE_CONTRACT("storage: update_workflow replaces the row and rejects unknown ids") {
+  TestType fixture;
+  Storage& storage = fixture.storage();
+  write(storage, [](Transaction& tx) { tx.execution().insert_workflow(workflow("wf-1")); });
+  Workflow updated = workflow("wf-1");
+  updated.status = WorkflowStatus::kCompleted;
+  updated.end_time = 5000;
+  updated.output["result"] = "done";
+  write(storage, [&](Transaction& tx) {
+    tx.execution().update_workflow(updated);
+    CHECK_THROWS_AS(tx.execution().update_workflow(workflow("missing")), NotFoundError);
+  });
+  read(storage, [&](Transaction& tx) {
+    CHECK(stored(*tx.execution().find_workflow("wf-1", false)) == stored(updated));
+    return 0;
+  });
+}
+
+STORAGE_CONTRACT("storage: inserting an existing workflow id is a conflict") {
+  TestType fixture;
+  Storage& storage = fixture.storage();
+  write(storage, [](Transaction& tx) { tx.execution().insert_workflow(workflow("wf-1")); });
+  auto tx = storage.begin();
+  CHECK_THROWS_AS(tx->execution().insert_workflow(workflow("wf-1", "other")), ConflictError);
+}
+
+STORAGE_CONTRACT("storage: an idempotency key is unique per workflow name") {
+  TestType fixture;
+  Storage& storage = fixture.storage();
+  Workflow first = workflow("wf-1");
+  first.idempotency_key = "key";
+  Workflow other_name = workflow("wf-2", "other");
+  other_name.idempotency_key = "key";
+  write(storage, [&](Transaction& tx) {
+    tx.execution().insert_workflow(first);
+    tx.execution().insert_workflow(other_name);
+    // Workflows without a key never clash.
+    tx.execution().insert_workflow(workflow("wf-3"));
+    tx.execution().insert_workflow(workflow("wf-4"));
+  });
+  Workflow clash = workflow("wf-5");
+  clash.idempotency_key = "key";
+  {
+    auto tx = storage.begin();
+    CHECK_THROWS_AS(tx->execution().insert_workflow(clash), ConflictError);
+  }
+  read(storage, [](Transaction& tx) {
+    auto found = tx.execution().find_workflow_by_idempotency_key("flow", "key");
+    REQUIRE(found);
+    CHECK(found->workflow_id == "wf-1");
+    CHECK(found->tasks.empty());
+    CHECK(tx.execution().find_workflow_by_idempotency_key("other", "key")->workflow_id == "wf-2");
+    CHECK_FALSE(tx.execution().find_workflow_by_idempotency_key("flow", "nope"));
+    CHECK_FALSE(tx.execution().find_workflow("wf-5", false));
+    return 0;
+  });
+}
+
+STORAGE_CONTRACT("storage: running workflow ids cover RUNNING and PAUSED, optionally one version") {
+  TestType fixture;
+  Storage& storage = fixture.storage();
+  write(storage, [](Transaction& tx) {
+    auto add = [&](const std::string& id, int version, WorkflowStatus status, const std::string& name = "flow") {
+      Workflow wf = workflow(id, name, version);
+      wf.status = status;
+      tx.execution().insert_workflow(wf);
+    };
+    add("run-1", 1, WorkflowStatus::kRunning);
+    add("run-2", 2, WorkflowStatus::kRunning);
+    add("paused-1", 1, WorkflowStatus::kPaused);
+    add("done-1", 1, WorkflowStatus::kCompleted);
+    add("failed-2", 2, WorkflowStatus::kFailed);
+    add("other-1", 1, WorkflowStatus::kRunning, "other");
+  });
+  read(storage, [](Transaction& tx) {
+    CHECK(sorted(tx.execution().running_workflow_ids("flow", std::nullopt)) ==
+          std::vector<std::string>{"paused-1", "run-1", "run-2"});
+    CHECK(sorted(tx.execution().running_workflow_ids("flow", 1)) == std::vector<std::string>{"paused-1", "run-1"});
+    CHECK(tx.execution().running_workflow_ids("flow", 3).empty());
+    CHECK(tx.execution().running_workflow_ids("missing", std::nullopt).empty());
+    return 0;
+  });
+  // A status change moves a workflow out of the running set.
+  write(storage, [](Transaction& tx) {
+    Workflow wf = *tx.execution().find_workflow("run-1", false);
+    wf.status = WorkflowStatus::kTerminated;
+    tx.execution().update_workflow(wf);
+  });
+  read(storage, [](Transaction& tx) {
+    CHECK(tx.execution().running_workflow_ids("flow", 1) == std::vector<std::string>{"paused-1"});
+    return 0;
+  });
+}
+
+STORAGE_CONTRACT("storage: workflows by correlation id come newest first, closed ones on request") {
+  TestType fixture;
+  Storage& storage = fixture.storage();
+  write(storage, [](Transaction& tx) {
+    auto add = [&](const std::string& id, std::int64_t created, WorkflowStatus status, const std::string& cid,
+                   const std::string& name = "flow") {
+      Workflow wf = workflow(id, name);
+      wf.create_time = created;
+      wf.status = status;
+      wf.correlation_id = cid;
+      tx.execution().insert_workflow(wf);
+    };
+    add("old", 100, WorkflowStatus::kRunning, "c1");
+    add("new", 300, WorkflowStatus::kPaused, "c1");
+    add("closed", 200, WorkflowStatus::kCompleted, "c1");
+    add("other-cid", 400, WorkflowStatus::kRunning, "c2");
+    add("other-name", 500, WorkflowStatus::kRunning, "c1", "other");
+    tx.execution().insert_workflow(workflow("no-cid"));
+    CHECK(tx.execution().insert_task(task("t-1", "old", "a", 1)));
+  });
+  read(storage, [](Transaction& tx) {
+    auto open = tx.execution().workflows_by_correlation_id("flow", "c1", false);
+    CHECK(workflow_ids(open) == std::vector<std::string>{"new", "old"});
+    CHECK(open[1].tasks.empty());
+    CHECK(workflow_ids(tx.execution().workflows_by_correlation_id("flow", "c1", true)) ==
+          std::vector<std::string>{"new", "closed", "old"});
+    CHECK(tx.execution().workflows_by_correlation_id("flow", "none", true).empty());
+    return 0;
+  });
+}
+
+STORAGE_CONTRACT("storage: removing a workflow removes its tasks and their logs") {
+  TestType fixture;
+  Storage& storage = fixture.storage();
+  write(storage, [](Transaction& tx) {
+    tx.execution().insert_workflow(workflow("wf-1"));
+    tx.execution().insert_workflow(workflow("wf-2"));
+    tx.execution().insert_task(task("t-1", "wf-1", "a", 1));
+    tx.execution().insert_task(task("t-2", "wf-2", "a", 1));
+    tx.execution().add_task_logs({{"line", "t-1", 10}, {"kept", "t-2", 10}});
+  });
+  write(storage, [](Transaction& tx) {
+    CHECK(tx.execution().remove_workflow("wf-1"));
+    CHECK_FALSE(tx.execution().remove_workflow("wf-1"));
+  });
+  read(storage, [](Transaction& tx) {
+    CHECK_FALSE(tx.execution().find_workflow("wf-1", true));
+    CHECK_FALSE(tx.execution().find_task("t-1"));
+    CHECK(tx.execution().tasks_of("wf-1").empty());
+    CHECK(tx.execution().task_logs("t-1").empty());
+    CHECK(tx.execution().find_task("t-2"));
+    CHECK(tx.execution().task_logs("t-2").size() == 1);
+    return 0;
+  });
+}
+
+STORAGE_CONTRACT("storage: a task is deduplicated on workflow, reference name and retry count") {
+  TestType fixture;
+  Storage& storage = fixture.storage();
+  write(storage, [](Transaction& tx) {
+    tx.execution().insert_workflow(workflow("wf-1"));
+    CHECK(tx.execution().insert_task(task("t-1", "wf-1", "a", 1)));
+    Task duplicate = task("t-dup", "wf-1", "a", 2);
+    duplicate.input_data["changed"] = true;
+    CHECK_FALSE(tx.execution().insert_task(duplicate));
+    CHECK(tx.execution().insert_task(task("t-retry", "wf-1", "a", 3, 1)));
+    CHECK(tx.execution().insert_task(task("t-other-wf", "wf-2", "a", 1)));
+    CHECK_THROWS_AS(tx.execution().insert_task(task("t-1", "wf-1", "z", 9)), ConflictError);
+  });
+  read(storage, [](Transaction& tx) {
+    CHECK_FALSE(tx.execution().find_task("t-dup"));
+    CHECK(stored(*tx.execution().find_task("t-1")) == stored(task("t-1", "wf-1", "a", 1)));
+    CHECK(task_ids(tx.execution().tasks_of("wf-1")) == std::vector<std::string>{"t-1", "t-retry"});
+    return 0;
+  });
+}
+
+STORAGE_CONTRACT("storage: tasks are updated, found and removed by id") {
+  TestType fixture;
+  Storage& storage = fixture.storage();
+  write(storage, [](Transaction& tx) {
+    tx.execution().insert_task(task("t-1", "wf-1", "a", 1));
+    tx.execution().add_task_logs({{"line", "t-1", 10}});
+  });
+  Task updated = task("t-1", "wf-1", "a", 1);
+  updated.status = TaskStatus::kCompleted;
+  updated.output_data["answer"] = 42;
+  updated.worker_id = "worker-9";
+  write(storage, [&](Transaction& tx) {
+    tx.execution().update_task(updated);
+    CHECK_THROWS_AS(tx.execution().update_task(task("missing", "wf-1", "b", 2)), NotFoundError);
+  });
+  read(storage, [&](Transaction& tx) {
+    CHECK(stored(*tx.execution().find_task("t-1")) == stored(updated));
+    CHECK_FALSE(tx.execution().find_task("missing"));
+    return 0;
+  });
+  write(storage, [](Transaction& tx) {
+    CHECK(tx.execution().remove_task("t-1"));
+    CHECK_FALSE(tx.execution().remove_task("t-1"));
+  });
+  read(storage, [](Transaction& tx) {
+    CHECK_FALSE(tx.execution().find_task("t-1"));
+    CHECK(tx.execution().task_logs("t-1").empty());
+    return 0;
+  });
+}
+
+STORAGE_CONTRACT("storage: in-progress task ids per definition come oldest start first, up to a limit") {
+  TestType fixture;
+  Storage& storage = fixture.storage();
+  write(storage, [](Transaction& tx) {
+    auto add = [&](const std::string& id, const std::string& def, TaskStatus status, std::int64_t start) {
+      Task t = task(id, "wf-" + id, "ref", 1);
+      t.task_def_name = def;
+      t.status = status;
+      t.start_time = start;
+      tx.execution().insert_task(t);
+    };
+    add("late", "work", TaskStatus::kInProgress, 300);
+    add("early", "work", TaskStatus::kInProgress, 100);
+    add("middle", "work", TaskStatus::kInProgress, 200);
+    add("scheduled", "work", TaskStatus::kScheduled, 0);
+    add("done", "work", TaskStatus::kCompleted, 50);
+    add("other", "other", TaskStatus::kInProgress, 10);
+  });
+  read(storage, [](Transaction& tx) {
+    CHECK(tx.execution().in_progress_task_ids("work", 10) == std::vector<std::string>{"early", "middle", "late"});
+    CHECK(tx.execution().in_progress_task_ids("work", 2) == std::vector<std::string>{"early", "middle"});
+    CHECK(tx.execution().in_progress_task_ids("missing", 10).empty());
+    return 0;
+  });
+  write(storage, [](Transaction& tx) {
+    Task t = *tx.execution().find_task("early");
+    t.status = TaskStatus::kCompleted;
+    tx.execution().update_task(t);
+  });
+  read(storage, [](Transaction& tx) {
+    CHECK(tx.execution().in_progress_task_ids("work", 10) == std::vector<std::string>{"middle", "late"});
+    return 0;
+  });
+}
+
+STORAGE_CONTRACT("storage: pending tasks of a type are the non-terminal ones in any domain") {
+  TestType fixture;
+  Storage& storage = fixture.storage();
+  write(storage, [](Transaction& tx) {
+    auto add = [&](const std::string& id, const std::string& type, TaskStatus status,
+                   std::optional<std::string> domain = std::nullopt) {
+      Task t = task(id, "wf-" + id, "ref", 1);
+      t.task_type = type;
+      t.status = status;
+      t.domain = std::move(domain);
+      tx.execution().insert_task(t);
+    };
+    add("scheduled", "WAIT", TaskStatus::kScheduled);
+    add("running", "WAIT", TaskStatus::kInProgress, "east");
+    add("completed", "WAIT", TaskStatus::kCompleted);
+    add("failed", "WAIT", TaskStatus::kFailed);
+    add("canceled", "WAIT", TaskStatus::kCanceled);
+    add("other", "HTTP", TaskStatus::kScheduled);
+  });
+  read(storage, [](Transaction& tx) {
+    CHECK(sorted(task_ids(tx.execution().pending_tasks_of_type("WAIT"))) ==
+          std::vector<std::string>{"running", "scheduled"});
+    CHECK(tx.execution().pending_tasks_of_type("JOIN").empty());
+    return 0;
+  });
+}
+
+STORAGE_CONTRACT("storage: task logs come back in creation order") {
+  TestType fixture;
+  Storage& storage = fixture.storage();
+  write(storage, [](Transaction& tx) {
+    tx.execution().add_task_logs({{"third", "t-1", 30}, {"first", "t-1", 10}, {"other", "t-2", 5}});
+    tx.execution().add_task_logs({{"second", "t-1", 20}, {"fourth", "t-1", 30}});
+    tx.execution().add_task_logs({});
+  });
+  read(storage, [](Transaction& tx) {
+    std::vector<std::string> lines;
+    for (const TaskExecLog& log : tx.execution().task_logs("t-1")) {
+      CHECK(log.task_id == "t-1");
+      lines.push_back(log.log);
+    }
+    CHECK(lines == std::vector<std::string>{"first", "second", "third", "fourth"});
+    CHECK(tx.execution().task_logs("t-1").front().created_time == 10);
+    CHECK(tx.execution().task_logs("none").empty());
+    return 0;
+  });
+}
+
+STORAGE_CONTRACT("storage: poll data keeps the last poll per queue and domain") {
+  TestType fixture;
+  Storage& storage = fixture.storage();
+  write(storage, [](Transaction& tx) {
+    tx.execution().put_poll_data({"work", std::nullopt, "w1", 100});
+    tx.execution().put_poll_data({"work", std::nullopt, "w2", 200});
+    tx.execution().put_poll_data({"work", "east", "w3", 150});
+    tx.execution().put_poll_data({"other", std::nullopt, "w4", 50});
+  });
+  read(storage, [](Transaction& tx) {
+    auto plain = tx.execution().find_poll_data("work", std::nullopt);
+    REQUIRE(plain);
+    CHECK(plain->worker_id == "w2");
+    CHECK(plain->last_poll_time == 200);
+    CHECK_FALSE(plain->domain);
+    auto east = tx.execution().find_poll_data("work", "east");
+    REQUIRE(east);
+    CHECK(east->domain == "east");
+    CHECK(east->worker_id == "w3");
+    CHECK_FALSE(tx.execution().find_poll_data("work", "west"));
+    CHECK_FALSE(tx.execution().find_poll_data("missing", std::nullopt));
+
+    std::vector<std::string> workers;
+    for (const PollData& data : tx.execution().poll_data("work")) {
+      CHECK(data.queue_name == "work");
+      workers.push_back(data.worker_id);
+    }
+    CHECK(sorted(workers) == std::vector<std::string>{"w2", "w3"});
+    CHECK(tx.execution().poll_data("").size() == 3);
+    CHECK(tx.execution().poll_data("missing").empty());
+    return 0;
+  });
+}
+
+STORAGE_CONTRACT("storage: the rate limit admits at most the limit within the sliding window") {
+  TestType fixture;
+  Storage& storage = fixture.storage();
+  write(storage, [](Transaction& tx) {
+    ExecutionStore& ex = tx.execution();
+    CHECK(ex.try_admit_rate("work", 1000, 1000, 2));
+    CHECK(ex.try_admit_rate("work", 1500, 1000, 2));
+    CHECK_FALSE(ex.try_admit_rate("work", 1600, 1000, 2));
+    CHECK(ex.try_admit_rate("other", 1600, 1000, 2));  // keys are independent
+    // At 2001 the admission made at 1000 has left the window; the one at 1500 has not.
+    CHECK(ex.try_admit_rate("work", 2001, 1000, 2));
+    CHECK_FALSE(ex.try_admit_rate("work", 2002, 1000, 2));
+    // A denial records nothing: once 1500 and 2001 age out, two more fit.
+    CHECK(ex.try_admit_rate("work", 3100, 1000, 2));
+    CHECK(ex.try_admit_rate("work", 3100, 1000, 2));
+    CHECK_FALSE(ex.try_admit_rate("work", 3100, 1000, 2));
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Queues
+
+STORAGE_CONTRACT("storage: pop serves priority first, then earliest visibility, then insertion order") {
+  TestType fixture;
+  Storage& storage = fixture.storage();
+  write(storage, [](Transaction& tx) {
+    QueueStore& q = tx.queues();
+    q.push("work", "low-early", 0, 100);
+    q.push("work", "high-late", 5, 300);
+    q.push("work", "low-first", 0, 200);
+    q.push("work", "low-second", 0, 200);
+    q.push("work", "high-early", 5, 100);
+    q.push("work", "top-delayed", 9, 10'000);
+    q.push("other", "elsewhere", 9, 0);
+  });
+  write(storage, [](Transaction& tx) {
+    CHECK(tx.queues().pop("work", 3, 1000, 60'000) ==
+          std::vector<std::string>{"high-early", "high-late", "low-early"});
+    CHECK(tx.queues().pop("work", 10, 1000, 60'000) == std::vector<std::string>{"low-first", "low-second"});
+    CHECK(tx.queues().pop("work", 10, 1000, 60'000).empty());
+    CHECK(tx.queues().pop("work", 0, 20'000, 60'000).empty());
+  });
+}
+
+STORAGE_CONTRACT("storage: delayed messages are not popped before their visibility time") {
+  TestType fixture;
+  Storage& storage = fixture.storage();
+  write(storage, [](Transaction& tx) {
+    QueueStore& q = tx.queues();
+    q.push("work", "later", 0, 5000);
+    CHECK(q.pop("work", 1, 4999, 60'000).empty());
+    CHECK(q.pop("work", 1, 5000, 60'000) == std::vector<std::string>{"later"});
+  });
+}
+
+STORAGE_CONTRACT("storage: a popped message is in flight until the unack timeout, then redelivered") {
+  TestType fixture;
+  Storage& storage = fixture.storage();
+  write(storage, [](Transaction& tx) {
+    QueueStore& q = tx.queues();
+    q.push("work", "m", 0, 0);
+    CHECK(q.pop("work", 1, 1000, 500) == std::vector<std::string>{"m"});
+    CHECK(q.contains("work", "m"));
+    CHECK(q.pop("work", 1, 1499, 500).empty());
+    CHECK(q.all_sizes()["work"].unacked == 1);
+    CHECK(q.pop("work", 1, 1500, 500) == std::vector<std::string>{"m"});
+    // Acknowledging deletes it for good.
+    CHECK(q.remove("work", "m"));
+    CHECK_FALSE(q.remove("work", "m"));
+    CHECK(q.pop("work", 1, 100'000, 500).empty());
+  });
+}
+
+STORAGE_CONTRACT("storage: push upserts, keeping the priority and making the message un-popped") {
+  TestType fixture;
+  Storage& storage = fixture.storage();
+  write(storage, [](Transaction& tx) {
+    QueueStore& q = tx.queues();
+    q.push("work", "m", 7, 0);
+    q.push("work", "plain", 3, 0);
+    CHECK(q.pop("work", 1, 100, 60'000) == std::vector<std::string>{"m"});
+    q.push("work", "m", 1, 200);  // re-push: priority 7 stays, visible at 200, no longer in flight
+    CHECK(q.size("work") == 2);
+    CHECK(q.all_sizes()["work"].unacked == 0);
+    CHECK(q.pop("work", 2, 199, 60'000) == std::vector<std::string>{"plain"});
+    q.push("work", "low", 5, 0);
+    CHECK(q.pop("work", 2, 200, 60'000) == std::vector<std::string>{"m", "low"});
+  });
+}
+
+STORAGE_CONTRACT("storage: push_if_absent leaves an existing message alone, popped or not") {
+  TestType fixture;
+  Storage& storage = fixture.storage();
+  write(storage, [](Transaction& tx) {
+    QueueStore& q = tx.queues();
+    CHECK(q.push_if_absent("work", "m", 0, 0));
+    CHECK_FALSE(q.push_if_absent("work", "m", 9, 0));
+    CHECK(q.pop("work", 1, 10, 60'000) == std::vector<std::string>{"m"});
+    CHECK_FALSE(q.push_if_absent("work", "m", 0, 0));
+    CHECK(q.pop("work", 1, 20, 60'000).empty());  // still in flight
+    CHECK(q.size("work") == 1);
+    CHECK(q.push_if_absent("other", "m", 0, 0));  // queues are independent
+  });
+}
+
+STORAGE_CONTRACT("storage: set_visible_at re-times a message; the if-earlier form only brings it forward") {
+  TestType fixture;
+  Storage& storage = fixture.storage();
+  write(storage, [](Transaction& tx) {
+    QueueStore& q = tx.queues();
+    q.push("work", "m", 0, 1000);
+    CHECK(q.set_visible_at("work", "m", 5000));
+    CHECK(q.next_visible_at("work") == 5000);
+    CHECK(q.set_visible_at_if_earlier("work", "m", 8000));  // exists, but later: unchanged
+    CHECK(q.next_visible_at("work") == 5000);
+    CHECK(q.set_visible_at_if_earlier("work", "m", 3000));
+    CHECK(q.next_visible_at("work") == 3000);
+    CHECK(q.pop("work", 1, 2999, 60'000).empty());
+    CHECK(q.pop("work", 1, 3000, 60'000) == std::vector<std::string>{"m"});
+    // An in-flight message can be held longer, or released early.
+    CHECK(q.set_visible_at("work", "m", 4000));
+    CHECK(q.pop("work", 1, 4000, 60'000) == std::vector<std::string>{"m"});
+    CHECK_FALSE(q.set_visible_at("work", "missing", 1));
+    CHECK_FALSE(q.set_visible_at_if_earlier("work", "missing", 1));
+    CHECK_FALSE(q.set_visible_at("other", "m", 1));
+  });
+}
+
+STORAGE_CONTRACT("storage: queue sizes count delayed and in-flight messages; flush empties one queue") {
+  TestType fixture;
+  Storage& storage = fixture.storage();
+  write(storage, [](Transaction& tx) {
+    QueueStore& q = tx.queues();
+    q.push("a", "1", 0, 0);
+    q.push("a", "2", 0, 0);
+    q.push("a", "delayed", 0, 99'999);
+    q.push("b", "1", 0, 0);
+    CHECK(q.pop("a", 1, 10, 60'000).size() == 1);
+    CHECK(q.size("a") == 3);
+    CHECK(q.size("b") == 1);
+    CHECK(q.size("missing") == 0);
+    auto sizes = q.all_sizes();
+    REQUIRE(sizes.size() == 2);
+    CHECK(sizes["a"].size == 2);
+    CHECK(sizes["a"].unacked == 1);
+    CHECK(sizes["b"].size == 1);
+    CHECK(sizes["b"].unacked == 0);
+    q.flush("a");
+    CHECK(q.size("a") == 0);
+    CHECK_FALSE(q.contains("a", "delayed"));
+    CHECK(q.size("b") == 1);
+    CHECK(q.all_sizes().count("a") == 0);
+  });
+}
+
+STORAGE_CONTRACT("storage: next_visible_at is the earliest visibility across priorities") {
+  TestType fixture;
+  Storage& storage = fixture.storage();
+  write(storage, [](Transaction& tx) {
+    QueueStore& q = tx.queues();
+    CHECK_FALSE(q.next_visible_at("work"));
+    q.push("work", "high", 9, 700);
+    q.push("work", "low", 0, 300);
+    q.push("work", "mid", 4, 500);
+    q.push("other", "x", 0, 1);
+    CHECK(q.next_visible_at("work") == 300);
+    q.remove("work", "low");
+    CHECK(q.next_visible_at("work") == 500);
+    CHECK(q.pop("work", 2, 800, 1000) == std::vector<std::string>{"high", "mid"});
+    CHECK(q.next_visible_at("work") == 1800);  // in flight until now + unack
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Search
+
+namespace {
+
+WorkflowSummary workflow_summary(const std::string& id, const std::string& type, WorkflowStatus status,
+                                 std::int64_t start, std::optional<std::string> correlation_id = std::nullopt) {
+  WorkflowSummary summary;
+  summary.workflow_id = id;
+  summary.workflow_type = type;
+  summary.version = 1;
+  summary.status = status;
+  summary.start_time = start;
+  summary.update_time = start + 10;
+  summary.correlation_id = std::move(correlation_id);
+  summary.input = R"({"customer":"Ada Lovelace"})";
+  summary.output = "{}";
+  return summary;
+}
+
+TaskSummary task_summary(const std::string& id, const std::string& workflow_id, const std::string& type,
+                         TaskStatus status, std::int64_t start) {
+  TaskSummary summary;
+  summary.task_id = id;
+  summary.workflow_id = workflow_id;
+  summary.workflow_type = "flow";
+  summary.task_type = type;
+  summary.task_def_name = type;
+  summary.status = status;
+  summary.start_time = start;
+  summary.update_time = start;
+  summary.input = "{}";
+  summary.output = R"({"note":"shipped"})";
+  return summary;
+}
+
+SearchQuery make_search(std::string query, std::vector<std::string> sort = {}, std::string free_text = "*") {
+  SearchQuery q;
+  q.query = std::move(query);
+  q.sort = std::move(sort);
+  q.free_text = std::move(free_text);
+  return q;
+}
+
+template <class Summary>
+std::vector<std::string> hit_ids(const SearchResult<Summary>& result) {
+  std::vector<std::string> ids;
+  for (const Summary& summary : result.results) {
+    if constexpr (std::is_same_v<Summary, WorkflowSummary>) {
+      ids.push_back(summary.workflow_id);
+    } else {
+      ids.push_back(summary.task_id);
+    }
+  }
+  return ids;
+}
+
+void index_sample_workflows(Storage& storage) {
+  write(storage, [](Transaction& tx) {
+    IndexStore& index = tx.index();
+    index.index_workflow(workflow_summary("w1", "order_flow", WorkflowStatus::kRunning, 1000, "c-1"));
+    index.index_workflow(workflow_summary("w2", "order_flow", WorkflowStatus::kCompleted, 2000, "c-2"));
+    index.index_workflow(workflow_summary("w3", "billing", WorkflowStatus::kFailed, 3000, "c-1"));
+    WorkflowSummary child = workflow_summary("w4", "orderXflow", WorkflowStatus::kPaused, 4000);
+    child.parent_workflow_id = "w1";
+    child.input = R"({"customer":"Grace Hopper"})";
+    index.index_workflow(child);
+  });
+}
+
+}  // namespace
+
+STORAGE_CONTRACT("storage: search filters workflows with =, IN, >, <, AND, OR and parentheses") {
+  TestType fixture;
+  Storage& storage = fixture.storage();
+  index_sample_workflows(storage);
+  read(storage, [](Transaction& tx) {
+    IndexStore& index = tx.index();
+    auto ids = [&](const std::string& query) { return sorted(hit_ids(index.search_workflows(make_search(query)))); };
+    using Ids = std::vector<std::string>;
+    CHECK(ids("") == Ids{"w1", "w2", "w3", "w4"});
+    CHECK(ids("workflowId=\"w2\"") == Ids{"w2"});
+    CHECK(ids("workflowType = 'order_flow'") == Ids{"w1", "w2"});
+    CHECK(ids("status IN (COMPLETED,RUNNING)") == Ids{"w1", "w2"});
+    CHECK(ids("status IN ('FAILED', \"PAUSED\")") == Ids{"w3", "w4"});
+    CHECK(ids("status IN (RUNNING)") == Ids{"w1"});
+    CHECK(ids("startTime>2000") == Ids{"w3", "w4"});
+    CHECK(ids("startTime < 2000") == Ids{"w1"});
+    CHECK(ids("startTime>1000 AND startTime<4000") == Ids{"w2", "w3"});
+    CHECK(ids("correlationId='c-1' AND workflowType='billing'") == Ids{"w3"});
+    CHECK(ids("workflowType = billing OR status = PAUSED") == Ids{"w3", "w4"});
+    CHECK(ids("(workflowType = billing OR status = PAUSED) AND startTime > 3500") == Ids{"w4"});
+    CHECK(ids("workflowType = billing OR status = PAUSED AND startTime > 3500") == Ids{"w3", "w4"});
+    CHECK(ids("status != RUNNING AND workflowType = order_flow") == Ids{"w2"});
+    CHECK(ids("parentWorkflowId=\"\"") == Ids{"w1", "w2", "w3"});
+    CHECK(ids("parentWorkflowId = w1") == Ids{"w4"});
+    CHECK(ids("classifier = workflow") == Ids{"w1", "w2", "w3", "w4"});
+    // Unknown fields are ignored, as Conductor's SQL backends do.
+    CHECK(ids("noSuchField = 1 AND workflowId = w1") == Ids{"w1"});
+    return 0;
+  });
+}
+
+STORAGE_CONTRACT("storage: search wildcards are case-insensitive and treat LIKE characters literally") {
+  TestType fixture;
+  Storage& storage = fixture.storage();
+  index_sample_workflows(storage);
+  read(storage, [](Transaction& tx) {
+    IndexStore& index = tx.index();
+    auto ids = [&](const std::string& query) { return sorted(hit_ids(index.search_workflows(make_search(query)))); };
+    using Ids = std::vector<std::string>;
+    CHECK(ids("workflowType=ORDER*") == Ids{"w1", "w2", "w4"});
+    CHECK(ids("workflowType = 'order_*'") == Ids{"w1", "w2"});  // `_` is not a wildcard
+    CHECK(ids("correlationId=\"*-1\"") == Ids{"w1", "w3"});
+    CHECK(ids("workflowType IN (order*, billing)") == Ids{"w3"});  // exact inside IN
+    return 0;
+  });
+}
+
+STORAGE_CONTRACT("storage: search free text matches the summary, case-insensitively") {
+  TestType fixture;
+  Storage& storage = fixture.storage();
+  index_sample_workflows(storage);
+  read(storage, [](Transaction& tx) {
+    IndexStore& index = tx.index();
+    auto ids = [&](const std::string& text) {
+      return sorted(hit_ids(index.search_workflows(make_search("", {}, text))));
+    };
+    using Ids = std::vector<std::string>;
+    CHECK(ids("*") == Ids{"w1", "w2", "w3", "w4"});
+    CHECK(ids("") == Ids{"w1", "w2", "w3", "w4"});
+    CHECK(ids("grace") == Ids{"w4"});
+    CHECK(ids("ada*lace") == Ids{"w1", "w2", "w3"});
+    CHECK(ids("nobody").empty());
+    CHECK(sorted(hit_ids(index.search_workflows(make_search("workflowType = billing", {}, "lovelace")))) == Ids{"w3"});
+    return 0;
+  });
+}
+
+STORAGE_CONTRACT("storage: search sorts, pages and counts every match") {
+  TestType fixture;
+  Storage& storage = fixture.storage();
+  index_sample_workflows(storage);
+  read(storage, [](Transaction& tx) {
+    IndexStore& index = tx.index();
+    using Ids = std::vector<std::string>;
+    auto result = index.search_workflows(make_search("", {"startTime:DESC"}));
+    CHECK(result.total_hits == 4);
+    CHECK(hit_ids(result) == Ids{"w4", "w3", "w2", "w1"});
+    CHECK(hit_ids(index.search_workflows(make_search("", {"workflowType:asc", "startTime:desc"}))) ==
+          Ids{"w3", "w4", "w2", "w1"});  // 'X' sorts before '_'
+    // Malformed or unknown sort entries are ignored.
+    CHECK(hit_ids(index.search_workflows(make_search("", {"startTime", "bogus:DESC", "startTime:UP"}))).size() == 4);
+
+    SearchQuery page = make_search("workflowType=order*", {"startTime:ASC"});
+    page.start = 1;
+    page.size = 1;
+    auto paged = index.search_workflows(page);
+    CHECK(paged.total_hits == 3);
+    CHECK(hit_ids(paged) == Ids{"w2"});
+    page.start = 10;
+    auto beyond = index.search_workflows(page);
+    CHECK(beyond.total_hits == 3);
+    CHECK(beyond.results.empty());
+    return 0;
+  });
+}
+
+STORAGE_CONTRACT("storage: a bad search query is a validation error") {
+  TestType fixture;
+  Storage& storage = fixture.storage();
+  read(storage, [](Transaction& tx) {
+    IndexStore& index = tx.index();
+    for (const char* bad : {"status", "status ~ RUNNING", "= RUNNING", "status = RUNNING AND", "(status = RUNNING",
+                            "status IN (A, B", "status = 'RUNNING", "startTime > yesterday", "status = A B = C"}) {
+      INFO(bad);
+      CHECK_THROWS_AS(index.search_workflows(make_search(bad)), ValidationError);
+    }
+    SearchQuery negative = make_search("");
+    negative.size = -1;
+    CHECK_THROWS_AS(index.search_tasks(negative), ValidationError);
+    return 0;
+  });
+}
+
+STORAGE_CONTRACT("storage: summaries are upserted, round-trip exactly and are removed per workflow") {
+  TestType fixture;
+  Storage& storage = fixture.storage();
+  WorkflowSummary original = workflow_summary("w1", "flow", WorkflowStatus::kRunning, 1000, "c");
+  original.failed_task_names = {"a"};
+  original.task_to_domain = {{"work", "east"}};
+  WorkflowSummary updated = original;
+  updated.status = WorkflowStatus::kCompleted;
+  updated.end_time = 5000;
+  updated.execution_time = 4000;
+  write(storage, [&](Transaction& tx) {
+    tx.index().index_workflow(original);
+    tx.index().index_workflow(workflow_summary("w2", "flow", WorkflowStatus::kRunning, 2000));
+    tx.index().index_workflow(updated);
+    tx.index().index_task(task_summary("t1", "w1", "work", TaskStatus::kScheduled, 0));
+    tx.index().index_task(task_summary("t1", "w1", "work", TaskStatus::kCompleted, 100));
+    tx.index().index_task(task_summary("t2", "w2", "work", TaskStatus::kInProgress, 200));
+  });
+  read(storage, [&](Transaction& tx) {
+    auto all = tx.index().search_workflows(make_search(""));
+    REQUIRE(all.total_hits == 2);
+    CHECK(hit_ids(all) == std::vector<std::string>{"w1", "w2"});  // unsorted: first-indexed order
+    CHECK(stored(all.results[0]) == stored(updated));
+    auto tasks = tx.index().search_tasks(make_search("taskId = t1"));
+    REQUIRE(tasks.results.size() == 1);
+    CHECK(stored(tasks.results[0]) == stored(task_summary("t1", "w1", "work", TaskStatus::kCompleted, 100)));
+    return 0;
+  });
+  write(storage, [](Transaction& tx) { tx.index().remove_workflow("w1"); });
+  read(storage, [](Transaction& tx) {
+    CHECK(hit_ids(tx.index().search_workflows(make_search(""))) == std::vector<std::string>{"w2"});
+    CHECK(hit_ids(tx.index().search_tasks(make_search(""))) == std::vector<std::string>{"t2"});
+    return 0;
+  });
+}
+
+STORAGE_CONTRACT("storage: task search filters on task fields and free text") {
+  TestType fixture;
+  Storage& storage = fixture.storage();
+  write(storage, [](Transaction& tx) {
+    IndexStore& index = tx.index();
+    index.index_task(task_summary("t1", "w1", "work", TaskStatus::kCompleted, 100));
+    index.index_task(task_summary("t2", "w1", "HTTP", TaskStatus::kInProgress, 200));
+    TaskSummary other = task_summary("t3", "w2", "work", TaskStatus::kScheduled, 300);
+    other.output = "{}";
+    index.index_task(other);
+  });
+  read(storage, [](Transaction& tx) {
+    IndexStore& index = tx.index();
+    auto ids = [&](const std::string& query, const std::string& text = "*") {
+      return sorted(hit_ids(index.search_tasks(make_search(query, {}, text))));
+    };
+    using Ids = std::vector<std::string>;
+    CHECK(ids("taskType = work") == Ids{"t1", "t3"});
+    CHECK(ids("taskDefName = HTTP") == Ids{"t2"});
+    CHECK(ids("workflowId = w1 AND status IN (COMPLETED, SCHEDULED)") == Ids{"t1"});
+    CHECK(ids("startTime > 150") == Ids{"t2", "t3"});
+    CHECK(ids("", "SHIPPED") == Ids{"t1", "t2"});
+    CHECK(hit_ids(index.search_tasks(make_search("", {"startTime:DESC"}))) == Ids{"t3", "t2", "t1"});
+    return 0;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transactions
+
+STORAGE_CONTRACT("storage: a transaction destroyed without commit writes nothing") {
+  TestType fixture;
+  Storage& storage = fixture.storage();
+  {
+    auto tx = storage.begin();
+    tx->metadata().put_task_def(task_def("lost"));
+    tx->execution().insert_workflow(workflow("wf-lost"));
+    tx->execution().insert_task(task("t-lost", "wf-lost", "a", 1));
+    tx->queues().push("work", "t-lost", 0, 0);
+    tx->index().index_workflow(workflow_summary("wf-lost", "flow", WorkflowStatus::kRunning, 1));
+    CHECK(tx->metadata().find_task_def("lost"));  // visible inside the transaction
+  }
+  read(storage, [](Transaction& tx) {
+    CHECK_FALSE(tx.metadata().find_task_def("lost"));
+    CHECK_FALSE(tx.execution().find_workflow("wf-lost", true));
+    CHECK_FALSE(tx.execution().find_task("t-lost"));
+    CHECK(tx.queues().size("work") == 0);
+    CHECK(tx.index().search_workflows(make_search("")).total_hits == 0);
+    return 0;
+  });
+  // The storage is usable afterwards.
+  write(storage, [](Transaction& tx) { tx.metadata().put_task_def(task_def("kept")); });
+  read(storage, [](Transaction& tx) {
+    CHECK(tx.metadata().find_task_def("kept"));
+    return 0;
+  });
+}
+
+STORAGE_CONTRACT("storage: a failed statement does not poison the transaction's other writes") {
+  TestType fixture;
+  Storage& storage = fixture.storage();
+  write(storage, [](Transaction& tx) {
+    tx.execution().insert_workflow(workflow("wf-1"));
+    CHECK_THROWS_AS(tx.execution().insert_workflow(workflow("wf-1")), ConflictError);
+    tx.execution().insert_workflow(workflow("wf-2"));
+  });
+  read(storage, [](Transaction& tx) {
+    CHECK(tx.execution().find_workflow("wf-1", false));
+    CHECK(tx.execution().find_workflow("wf-2", false));
+    return 0;
+  });
+}
+
+STORAGE_CONTRACT("storage: a read transaction refuses writes, and an ended transaction refuses use") {
+  TestType fixture;
+  Storage& storage = fixture.storage();
+  {
+    auto tx = storage.begin(TransactionMode::kRead);
+    CHECK_THROWS_AS(tx->metadata().put_task_def(task_def("nope")), StorageError);
+  }
+  auto tx = storage.begin();
+  tx->metadata().put_task_def(task_def("done"));
+  tx->commit();
+  CHECK_THROWS_AS(tx->metadata().find_task_def("done"), StorageError);
+  CHECK_THROWS_AS(tx->commit(), StorageError);
+  read(storage, [](Transaction& t) {
+    CHECK(t.metadata().find_task_def("done"));
+    CHECK_FALSE(t.metadata().find_task_def("nope"));
+    return 0;
+  });
+}
+
+STORAGE_CONTRACT("storage: concurrent write transactions from several threads all land") {
+  TestType fixture;
+  Storage& storage = fixture.storage();
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 50;
+  std::atomic<int> invisible{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&storage, &invisible, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        std::string id = "wf-" + std::to_string(t) + "-" + std::to_string(i);
+        auto tx = storage.begin();
+        tx->execution().insert_workflow(workflow(id));
+        tx->queues().push("decider", id, 0, i);
+        tx->execution().try_admit_rate("shared", i, 1'000'000, 1'000'000);
+        tx->commit();
+        // Interleave reads so read and write transactions overlap.
+        auto check = storage.begin(TransactionMode::kRead);
+        if (!check->execution().find_workflow(id, false)) {
+          ++invisible;
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) {
+    thread.join();
+  }
+  CHECK(invisible == 0);
+  read(storage, [&](Transaction& tx) {
+    CHECK(tx.queues().size("decider") == kThreads * kPerThread);
+    CHECK(tx.execution().running_workflow_ids("flow", std::nullopt).size() == kThreads * kPerThread);
+    return 0;
+  });
+}
+
+STORAGE_CONTRACT("storage: everything written survives closing and reopening the database") {
+  TestType fixture;
+  if constexpr (!TestType::kPersistent) {
+    SUCCEED("in-memory backends are not durable");
+    return;
+  }
+  Storage* storage = &fixture.storage();
+  Workflow wf = workflow("wf-1");
+  wf.idempotency_key = "key";
+  wf.correlation_id = "c";
+  write(*storage, [&](Transaction& tx) {
+    tx.metadata().put_task_def(task_def("work"));
+    tx.metadata().put_workflow_def(workflow_def("flow", 2));
+    tx.metadata().put_event_handler(event_handler("h"));
+    tx.execution().insert_workflow(wf);
+    tx.execution().insert_task(task("t-1", "wf-1", "a", 1));
+    tx.execution().add_task_logs({{"line", "t-1", 5}});
+    tx.execution().put_poll_data({"work", "east", "w1", 77});
+    tx.execution().try_admit_rate("work", 1000, 10'000, 1);
+    tx.queues().push("work", "t-1", 3, 123);
+    tx.index().index_workflow(workflow_summary("wf-1", "flow", WorkflowStatus::kRunning, 1000));
+    tx.index().index_task(task_summary("t-1", "wf-1", "work", TaskStatus::kScheduled, 0));
+  });
+  fixture.reopen();
+  storage = &fixture.storage();
+  read(*storage, [&](Transaction& tx) {
+    CHECK(stored(*tx.metadata().find_task_def("work")) == stored(task_def("work")));
+    CHECK(stored(*tx.metadata().find_workflow_def("flow", std::nullopt)) == stored(workflow_def("flow", 2)));
+    CHECK(stored(*tx.metadata().find_event_handler("h")) == stored(event_handler("h")));
+    CHECK(stored(*tx.execution().find_workflow("wf-1", false)) == stored(wf));
+    CHECK(task_ids(tx.execution().tasks_of("wf-1")) == std::vector<std::string>{"t-1"});
+    CHECK(tx.execution().find_workflow_by_idempotency_key("flow", "key"));
+    CHECK(tx.execution().workflows_by_correlation_id("flow", "c", false).size() == 1);
+    CHECK(tx.execution().task_logs("t-1").size() == 1);
+    CHECK(tx.execution().find_poll_data("work", "east")->last_poll_time == 77);
+    CHECK(tx.queues().next_visible_at("work") == 123);
+    CHECK(tx.index().search_workflows(make_search("workflowId = wf-1")).total_hits == 1);
+    CHECK(tx.index().search_tasks(make_search("taskId = t-1")).total_hits == 1);
+    return 0;
+  });
+  write(*storage, [](Transaction& tx) {
+    CHECK_FALSE(tx.execution().try_admit_rate("work", 2000, 10'000, 1));  // the admission survived too
+    CHECK(tx.queues().pop("work", 5, 123, 1000) == std::vector<std::string>{"t-1"});
+  });
+}
