@@ -117,3 +117,22 @@ TEST_CASE("sqlite storage: a write lock held by another process is a retryable e
   auto check = first->begin(TransactionMode::kRead);
   CHECK(check->metadata().list_task_defs().size() == 2);
 }
+
+TEST_CASE("sqlite storage: a thread asking for the writer twice is refused instead of deadlocking", "[storage]") {
+  TempDir dir;
+  for (const std::string& path : {std::string(":memory:"), (dir.path() / "db.sqlite").string()}) {
+    INFO(path);
+    auto storage = open_sqlite(SqliteOptions{path, SqliteSync::kOff});
+    auto outer = storage->begin();
+    outer->metadata().put_task_def(task_def("outer"));
+    CHECK_THROWS_AS(storage->begin(), StorageError);
+    if (path == ":memory:") {
+      // In memory, reads share the one connection too.
+      CHECK_THROWS_AS(storage->begin(TransactionMode::kRead), StorageError);
+    }
+    outer->commit();
+    // Once the first has ended, the thread may begin again.
+    auto inner = storage->begin();
+    CHECK(inner->metadata().find_task_def("outer"));
+  }
+}

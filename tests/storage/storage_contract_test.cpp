@@ -484,6 +484,7 @@ STORAGE_CONTRACT("storage: in-progress task ids per definition come oldest start
   read(storage, [](Transaction& tx) {
     CHECK(tx.execution().in_progress_task_ids("work", 10) == std::vector<std::string>{"early", "middle", "late"});
     CHECK(tx.execution().in_progress_task_ids("work", 2) == std::vector<std::string>{"early", "middle"});
+    CHECK(tx.execution().in_progress_task_ids("work", 0).empty());
     CHECK(tx.execution().in_progress_task_ids("missing", 10).empty());
     return 0;
   });

@@ -86,7 +86,8 @@ TEST_CASE("search query: malformed queries name the problem and its position", "
 }
 
 TEST_CASE("search query: sort entries are field:ASC|DESC, others ignored", "[unit]") {
-  std::vector<SearchSort> sort = parse_search_sort({"startTime:DESC", "workflowId:asc", "bare", "a:UP", ":ASC", "a:b:ASC"});
+  std::vector<SearchSort> sort =
+      parse_search_sort({"startTime:DESC", "workflowId:asc", "bare", "a:UP", ":ASC", "a:b:ASC"});
   REQUIRE(sort.size() == 2);
   CHECK(sort[0].field == "start_time");
   CHECK(sort[0].descending);

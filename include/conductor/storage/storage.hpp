@@ -150,6 +150,7 @@ class CONDUCTOR_EXPORT IndexStore {
   virtual ~IndexStore() = default;
   virtual void index_workflow(const WorkflowSummary& summary) = 0;
   virtual void index_task(const TaskSummary& summary) = 0;
+  /// Removes the workflow's summary and the summaries of its tasks.
   virtual void remove_workflow(std::string_view workflow_id) = 0;
   /// Throws ValidationError when the query does not parse.
   virtual SearchResult<WorkflowSummary> search_workflows(const SearchQuery& query) = 0;
@@ -173,7 +174,7 @@ class CONDUCTOR_EXPORT Transaction {
 };
 
 /// A storage backend. Thread-safe: any thread may begin transactions; write transactions are
-/// serialized by the backend.
+/// serialized by the backend. Every transaction must end before the Storage is destroyed.
 class CONDUCTOR_EXPORT Storage {
  public:
   virtual ~Storage() = default;

@@ -163,6 +163,9 @@ std::vector<Task> SqliteExecutionStore::tasks_of(std::string_view workflow_id) {
 }
 
 std::vector<std::string> SqliteExecutionStore::in_progress_task_ids(std::string_view task_def_name, int limit) {
+  if (limit <= 0) {
+    return {};  // SQLite reads a negative LIMIT as no limit
+  }
   return text_rows(db_.get().query(
       "SELECT task_id FROM tasks WHERE task_def_name = ? AND status = 'IN_PROGRESS' ORDER BY start_time LIMIT ?",
       task_def_name, limit));

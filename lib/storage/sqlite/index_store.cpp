@@ -105,9 +105,11 @@ class WhereBuilder {
       case Op::kLess:
         sql = fmt::format("{} < ?", field);
         break;
-      case Op::kIn:
-        sql = fmt::format("{} IN ({})", field, fmt::join(std::vector<std::string_view>(condition.values.size(), "?"), ", "));
+      case Op::kIn: {
+        std::vector<std::string_view> placeholders(condition.values.size(), "?");
+        sql = fmt::format("{} IN ({})", field, fmt::join(placeholders, ", "));
         break;
+      }
     }
     // Summaries written without a classifier count as workflows (Conductor's rule).
     bool names_workflow = std::find(condition.values.begin(), condition.values.end(), "workflow") !=

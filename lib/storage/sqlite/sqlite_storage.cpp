@@ -1,7 +1,9 @@
 #include <conductor/error.hpp>
 #include <conductor/storage/sqlite.hpp>
 
+#include <atomic>
 #include <mutex>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -41,8 +43,10 @@ std::string_view synchronous_pragma(SqliteSync sync) {
 /// pool of query-only connections for read transactions, which under WAL never wait for the writer.
 ///
 /// An in-memory database exists only inside its one connection, so there every transaction, reads
-/// included, runs on the writer; a read transaction then must not be opened by a thread that holds a
-/// write transaction.
+/// included, runs on the writer.
+///
+/// A thread that holds the writer and asks for it again would wait for itself forever; that is
+/// refused with StorageError instead.
 class SqliteStorage final : public Storage {
  public:
   explicit SqliteStorage(const SqliteOptions& options)
@@ -56,8 +60,21 @@ class SqliteStorage final : public Storage {
   std::unique_ptr<Transaction> begin(TransactionMode mode) override;
 
   bool in_memory() const { return in_memory_; }
-  std::mutex& writer_mutex() { return writer_mutex_; }
-  Connection& writer() { return *writer_; }
+
+  /// Waits for the writer connection and returns it, owned by the calling thread until release_writer.
+  Connection& acquire_writer(std::unique_lock<std::mutex>& lock) {
+    if (writer_owner_.load() == std::this_thread::get_id()) {
+      throw StorageError("sqlite: this thread already holds a write transaction; end it before beginning another");
+    }
+    lock = std::unique_lock(writer_mutex_);
+    writer_owner_.store(std::this_thread::get_id());
+    return *writer_;
+  }
+
+  void release_writer(std::unique_lock<std::mutex>& lock) noexcept {
+    writer_owner_.store(std::thread::id());
+    lock.unlock();
+  }
 
   std::unique_ptr<Connection> take_reader() {
     {
@@ -85,6 +102,7 @@ class SqliteStorage final : public Storage {
   bool in_memory_;
   ConnectionOptions connection_options_;
   std::mutex writer_mutex_;
+  std::atomic<std::thread::id> writer_owner_;
   std::unique_ptr<Connection> writer_;  // guarded by writer_mutex_ after construction
   std::mutex readers_mutex_;
   std::vector<std::unique_ptr<Connection>> idle_readers_;  // guarded by readers_mutex_
@@ -95,8 +113,7 @@ class SqliteTransaction final : public Transaction {
   SqliteTransaction(SqliteStorage& storage, TransactionMode mode) : storage_(storage) {
     Connection* connection = nullptr;
     if (mode == TransactionMode::kWrite || storage.in_memory()) {
-      writer_lock_ = std::unique_lock(storage.writer_mutex());
-      connection = &storage.writer();
+      connection = &storage.acquire_writer(writer_lock_);
     } else {
       reader_ = storage.take_reader();
       connection = reader_.get();
@@ -149,7 +166,7 @@ class SqliteTransaction final : public Transaction {
     }
     reader_.reset();
     if (writer_lock_.owns_lock()) {
-      writer_lock_.unlock();
+      storage_.release_writer(writer_lock_);
     }
   }
 
