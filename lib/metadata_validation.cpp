@@ -12,8 +12,6 @@
 namespace conductor::detail {
 namespace {
 
-constexpr std::string_view kOwnerEmailRequired = "ownerEmail cannot be empty";
-
 void add(std::vector<FieldViolation>& out, std::string path, std::string message, std::string invalid_value = {}) {
   out.push_back({std::move(path), std::move(message), std::move(invalid_value)});
 }
@@ -57,7 +55,7 @@ bool is_environment_name(std::string_view name, const EnvironmentLookup& environ
 void check_owner_email(const std::optional<std::string>& owner_email, const std::string& path,
                        const MetadataOptions& options, std::vector<FieldViolation>& out) {
   if (options.owner_email_mandatory && (!owner_email || owner_email->empty())) {
-    add(out, path + ".ownerEmail", std::string(kOwnerEmailRequired));
+    add(out, path + ".ownerEmail", "ownerEmail cannot be empty");
   }
 }
 
