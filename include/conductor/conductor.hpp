@@ -3,6 +3,7 @@
 /// The one include a host needs.
 #include <conductor/clock.hpp>
 #include <conductor/codec.hpp>
+#include <conductor/engine.hpp>
 #include <conductor/error.hpp>
 #include <conductor/metadata_service.hpp>
 #include <conductor/model.hpp>

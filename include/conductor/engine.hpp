@@ -1,0 +1,71 @@
+#pragma once
+
+#include <conductor/clock.hpp>
+#include <conductor/export.hpp>
+#include <conductor/metadata_service.hpp>
+#include <conductor/storage/storage.hpp>
+#include <conductor/task_queue.hpp>
+#include <conductor/worker.hpp>
+#include <conductor/workflow_executor.hpp>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+
+namespace conductor {
+
+struct EngineOptions {
+  /// Where everything is stored; an in-memory SQLite database when null.
+  std::unique_ptr<Storage> storage;
+  /// The engine's time source; the system clock when null. Tests pass a ManualClock they keep a
+  /// pointer to.
+  std::unique_ptr<Clock> clock;
+  /// Run the sweeper (timers, retries, timeouts, recovery) on a background thread. Tests that drive a
+  /// ManualClock turn it off and call Engine::run_due() instead.
+  bool background = true;
+  /// How often the background sweeper looks for due work when nothing woke it earlier.
+  std::chrono::milliseconds sweep_interval{200};
+  MetadataOptions metadata;
+  /// Values for `${NAME}` parameter expressions, looked up after the process environment.
+  std::map<std::string, std::string> properties;
+};
+
+/// The embedded Conductor: owns the storage, the clock, the services, the worker runner and the
+/// background sweeper. Services are handed out by reference and valid while the Engine lives; the
+/// destructor stops the workers and the sweeper and joins their threads.
+///
+/// A workflow advances on every start and task update, in the same transaction; the sweeper is only
+/// there for what time makes due (delays, retries, timeouts) and for recovery after a crash: open the
+/// same database again and every RUNNING workflow continues.
+///
+///     conductor::Engine engine({.storage = conductor::open_sqlite({.path = "app.db"})});
+///     engine.metadata().register_workflow_def(def);
+///     engine.workers().add({.task_type = "greet"}, [](const conductor::Task&) {
+///       return conductor::JsonObject{{"hello", "world"}};
+///     });
+///     engine.workers().start();
+///     auto id = engine.executor().start_workflow({.name = def.name});
+class CONDUCTOR_EXPORT Engine {
+ public:
+  explicit Engine(EngineOptions options = {});
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  MetadataService& metadata();
+  WorkflowExecutor& executor();
+  TaskQueue& queue();
+  WorkerRunner& workers();
+  const Clock& clock() const;
+
+  /// Does all work that is due now: decides workflows whose decider timer expired (timeouts, retries
+  /// becoming due, recovery) and runs due system tasks. Returns how many items were processed.
+  /// The background sweeper calls this; tests with a ManualClock call it after advancing time.
+  int run_due();
+
+ private:
+  std::unique_ptr<detail::EngineCore> core_;
+};
+
+}  // namespace conductor

@@ -1,0 +1,80 @@
+#pragma once
+
+#include <conductor/export.hpp>
+#include <conductor/model.hpp>
+#include <conductor/storage/storage.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace conductor {
+
+namespace detail {
+class EngineCore;
+}
+
+/// The worker side of the engine: durable task queues per task type and domain (`domain:type`),
+/// polling, task updates, logs and poll data (Conductor's TaskService/ExecutionService).
+///
+/// Safe to call from any thread. A task handed out by a poll is IN_PROGRESS and has no queue message
+/// any more; a worker that goes silent is caught by the task's response timeout.
+///
+///     auto tasks = engine.queue().batch_poll("encode", "worker-1", {}, 10, std::chrono::seconds(1));
+///     for (auto& t : tasks) engine.queue().update_task({.workflow_instance_id = t.workflow_instance_id,
+///         .task_id = t.task_id, .status = conductor::TaskResultStatus::kCompleted});
+class CONDUCTOR_EXPORT TaskQueue {
+ public:
+  explicit TaskQueue(detail::EngineCore& core) : core_(core) {}
+  TaskQueue(const TaskQueue&) = delete;
+  TaskQueue& operator=(const TaskQueue&) = delete;
+
+  /// Hands out at most `count` tasks of this type (and domain), waiting up to `timeout` for the first
+  /// one (at most 5 s; ValidationError beyond). Returns as soon as anything is there. Blocks.
+  std::vector<Task> batch_poll(std::string_view task_type, std::string_view worker_id,
+                               std::optional<std::string_view> domain, int count,
+                               std::chrono::milliseconds timeout);
+  /// One task without waiting beyond a short grace period (Conductor's single poll).
+  std::optional<Task> poll(std::string_view task_type, std::string_view worker_id,
+                           std::optional<std::string_view> domain = {});
+
+  /// Applies a worker's result and decides the workflow in the same transaction; returns the stored
+  /// task. A result for a task that already ended, or whose workflow ended, changes nothing.
+  /// Throws ValidationError (missing ids or status), NotFoundError (unknown task).
+  Task update_task(const TaskResult& result);
+  /// Updates the newest task with this reference name (Conductor's update by ref name); NotFoundError.
+  Task update_task_by_ref(std::string_view workflow_id, std::string_view task_ref, TaskResultStatus status,
+                          const JsonObject& output, std::optional<std::string_view> worker_id = {});
+  /// Deletes the task's queue message, for clients that still ack. True when a message existed.
+  bool ack(std::string_view task_id);
+
+  /// Throws NotFoundError.
+  Task get_task(std::string_view task_id);
+  std::optional<Task> find_task(std::string_view task_id);
+  void add_log(std::string_view task_id, std::string_view message);
+  std::vector<TaskExecLog> logs(std::string_view task_id);
+
+  /// Messages waiting per task type (plain queue, no domain).
+  std::map<std::string, std::int64_t> queue_sizes(const std::vector<std::string>& task_types);
+  /// Messages in one queue, given its full name parts.
+  std::int64_t queue_size(std::string_view task_type, std::optional<std::string_view> domain = {});
+  /// Per queue name: messages waiting and messages in flight.
+  std::map<std::string, QueueStore::QueueCounts> all_queue_details();
+  std::vector<PollData> poll_data(std::string_view task_type);
+  std::vector<PollData> all_poll_data();
+  /// Pushes every pending task of the type back to its queue; returns how many.
+  int requeue_pending(std::string_view task_type);
+  /// Deletes a task's queue message. NotFoundError for an unknown task.
+  void remove_from_queue(std::string_view task_id);
+
+  SearchResult<TaskSummary> search(const SearchQuery& query);
+
+ private:
+  detail::EngineCore& core_;
+};
+
+}  // namespace conductor

@@ -1,0 +1,185 @@
+#include "engine_core.hpp"
+
+#include <conductor/storage/sqlite.hpp>
+
+#include "session.hpp"
+
+#include <cstdio>
+
+namespace conductor::detail {
+
+namespace {
+constexpr std::string_view kDeciderQueue = "_deciderQueue";
+constexpr int kSweepBatch = 32;
+}  // namespace
+
+std::uint64_t QueueSignal::version(const std::string& queue) {
+  std::lock_guard lock(mutex_);
+  return versions_[queue];
+}
+
+void QueueSignal::notify(const std::vector<std::string>& queues) {
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& q : queues) ++versions_[q];
+  }
+  changed_.notify_all();
+}
+
+void QueueSignal::wait(const std::string& queue, std::uint64_t seen, std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock lock(mutex_);
+  auto interrupts = interrupts_;
+  changed_.wait_until(lock, deadline, [&] { return versions_[queue] != seen || interrupts_ != interrupts; });
+}
+
+void QueueSignal::interrupt() {
+  {
+    std::lock_guard lock(mutex_);
+    ++interrupts_;
+  }
+  changed_.notify_all();
+}
+
+EngineCore::EngineCore(EngineOptions options)
+    : storage_(options.storage ? std::move(options.storage) : open_sqlite({})),
+      clock_(options.clock ? std::move(options.clock) : system_clock()),
+      properties_(std::move(options.properties)),
+      ops_(*this),
+      metadata_(*storage_, *clock_, options.metadata),
+      executor_(*this),
+      queue_(*this),
+      workers_(*this) {
+  if (options.background) sweeper_ = std::thread([this, interval = options.sweep_interval] { sweeper_loop(interval); });
+}
+
+EngineCore::~EngineCore() {
+  workers_.stop();
+  {
+    std::lock_guard lock(sweeper_mutex_);
+    stopping_ = true;
+  }
+  sweeper_wake_.notify_all();
+  signal_.interrupt();
+  if (sweeper_.joinable()) sweeper_.join();
+}
+
+void EngineCore::add_listener(std::shared_ptr<StatusListener> listener) {
+  std::lock_guard lock(listeners_mutex_);
+  listeners_.push_back(std::move(listener));
+  has_listeners_ = true;
+}
+
+void EngineCore::fire(WorkflowEvent event, const Workflow& workflow) {
+  std::vector<std::shared_ptr<StatusListener>> listeners;
+  {
+    std::lock_guard lock(listeners_mutex_);
+    listeners = listeners_;
+  }
+  for (const auto& l : listeners) {
+    try {
+      l->on_workflow(event, workflow);
+    } catch (...) {
+      // A listener must never undo or stall a committed change.
+    }
+  }
+}
+
+void EngineCore::fire(const Task& task) {
+  std::vector<std::shared_ptr<StatusListener>> listeners;
+  {
+    std::lock_guard lock(listeners_mutex_);
+    listeners = listeners_;
+  }
+  for (const auto& l : listeners) {
+    try {
+      l->on_task(task);
+    } catch (...) {
+    }
+  }
+}
+
+int EngineCore::run_due() {
+  int processed = 0;
+  for (const auto* handler : registry_.async_handlers()) {
+    const std::string queue{handler->type()};
+    for (;;) {
+      std::vector<std::string> ids;
+      {
+        Session s(*this);
+        ids = s.queues().pop(queue, kSweepBatch, s.now(), settings_.default_unack_ms);
+        s.commit();
+      }
+      for (const auto& id : ids) {
+        try {
+          Session s(*this);
+          ops_.run_system_task(s, *handler, id);
+          s.commit();
+          ++processed;
+        } catch (const std::exception& e) {
+          std::fprintf(stderr, "conductor: %s task %s failed: %s\n", queue.c_str(), id.c_str(), e.what());
+        }
+      }
+      if (static_cast<int>(ids.size()) < kSweepBatch) break;
+    }
+  }
+  for (;;) {
+    std::vector<std::string> ids;
+    {
+      Session s(*this);
+      ids = s.queues().pop(kDeciderQueue, kSweepBatch, s.now(), settings_.workflow_offset_timeout_s * 1000);
+      s.commit();
+    }
+    if (ids.empty()) break;
+    for (const auto& id : ids) {
+      try {
+        Session s(*this);
+        ops_.sweep(s, id);
+        s.commit();
+        ++processed;
+      } catch (const std::exception& e) {
+        // The message stays in flight and is delivered again; one bad workflow must not stop the sweep.
+        std::fprintf(stderr, "conductor: sweep of workflow %s failed: %s\n", id.c_str(), e.what());
+      }
+    }
+    if (static_cast<int>(ids.size()) < kSweepBatch) break;
+  }
+  return processed;
+}
+
+void EngineCore::wake_sweeper() {
+  {
+    std::lock_guard lock(sweeper_mutex_);
+    wake_requested_ = true;
+  }
+  sweeper_wake_.notify_all();
+}
+
+void EngineCore::sweeper_loop(std::chrono::milliseconds interval) {
+  std::unique_lock lock(sweeper_mutex_);
+  while (!stopping_) {
+    lock.unlock();
+    try {
+      run_due();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "conductor: sweeper: %s\n", e.what());
+    }
+    lock.lock();
+    sweeper_wake_.wait_for(lock, interval, [this] { return stopping_ || wake_requested_; });
+    wake_requested_ = false;
+  }
+}
+
+}  // namespace conductor::detail
+
+namespace conductor {
+
+Engine::Engine(EngineOptions options) : core_(std::make_unique<detail::EngineCore>(std::move(options))) {}
+Engine::~Engine() = default;
+MetadataService& Engine::metadata() { return core_->metadata(); }
+WorkflowExecutor& Engine::executor() { return core_->executor(); }
+TaskQueue& Engine::queue() { return core_->queue(); }
+WorkerRunner& Engine::workers() { return core_->workers(); }
+const Clock& Engine::clock() const { return core_->clock(); }
+int Engine::run_due() { return core_->run_due(); }
+
+}  // namespace conductor

@@ -1,0 +1,105 @@
+#pragma once
+
+#include <conductor/engine.hpp>
+
+#include "tasks/task_handler.hpp"
+#include "workflow_ops.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+namespace conductor::detail {
+
+/// Engine timing settings (Conductor's ConductorProperties defaults).
+struct EngineSettings {
+  std::int64_t workflow_offset_timeout_s = 30;
+  std::int64_t max_postpone_s = 3600;
+  std::int64_t task_execution_postpone_s = 60;
+  std::int64_t active_worker_last_poll_s = 10;
+  std::int64_t default_unack_ms = 60'000;
+  std::int64_t max_long_poll_ms = 5'000;
+};
+
+/// Wakes threads blocked in a long poll when their queue receives a message.
+class QueueSignal {
+ public:
+  /// The current version of a queue's signal; pass it to wait().
+  std::uint64_t version(const std::string& queue);
+  void notify(const std::vector<std::string>& queues);
+  /// Blocks until `queue` was notified after `seen`, `deadline` passes or interrupt() is called.
+  void wait(const std::string& queue, std::uint64_t seen, std::chrono::steady_clock::time_point deadline);
+  /// Releases every waiter (shutdown).
+  void interrupt();
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::unordered_map<std::string, std::uint64_t> versions_;
+  std::uint64_t interrupts_ = 0;
+};
+
+/// Everything the Engine owns, shared by the facades (MetadataService, WorkflowExecutor, TaskQueue).
+class EngineCore {
+ public:
+  explicit EngineCore(EngineOptions options);
+  ~EngineCore();
+
+  Storage& storage() { return *storage_; }
+  const Clock& clock() const { return *clock_; }
+  const EngineSettings& settings() const { return settings_; }
+  const TaskRegistry& registry() const { return registry_; }
+  const std::map<std::string, std::string>& properties() const { return properties_; }
+  QueueSignal& signal() { return signal_; }
+  WorkflowOps& ops() { return ops_; }
+
+  MetadataService& metadata() { return metadata_; }
+  WorkflowExecutor& executor() { return executor_; }
+  TaskQueue& queue() { return queue_; }
+  WorkerRunner& workers() { return workers_; }
+
+  void add_listener(std::shared_ptr<StatusListener> listener);
+  void fire(WorkflowEvent event, const Workflow& workflow);
+  void fire(const Task& task);
+  bool has_listeners() const { return has_listeners_.load(); }
+
+  /// One sweep over everything due now; see Engine::run_due.
+  int run_due();
+  /// Asks the background sweeper to run now (work for a system task or the decider was queued).
+  void wake_sweeper();
+
+ private:
+  void sweeper_loop(std::chrono::milliseconds interval);
+
+  std::unique_ptr<Storage> storage_;
+  std::unique_ptr<Clock> clock_;
+  EngineSettings settings_;
+  std::map<std::string, std::string> properties_;
+  TaskRegistry registry_;
+  QueueSignal signal_;
+  WorkflowOps ops_;
+  MetadataService metadata_;
+  WorkflowExecutor executor_;
+  TaskQueue queue_;
+  WorkerRunner workers_;
+
+  std::mutex listeners_mutex_;
+  std::vector<std::shared_ptr<StatusListener>> listeners_;
+  std::atomic<bool> has_listeners_{false};
+
+  std::mutex sweeper_mutex_;
+  std::condition_variable sweeper_wake_;
+  bool stopping_ = false;
+  bool wake_requested_ = false;
+  std::thread sweeper_;
+};
+
+}  // namespace conductor::detail

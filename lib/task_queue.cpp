@@ -1,0 +1,148 @@
+#include <conductor/task_queue.hpp>
+
+#include <conductor/error.hpp>
+
+#include "engine_core.hpp"
+#include "session.hpp"
+
+#include <fmt/format.h>
+
+namespace conductor {
+
+using detail::in_session;
+
+std::vector<Task> TaskQueue::batch_poll(std::string_view task_type, std::string_view worker_id,
+                                        std::optional<std::string_view> domain, int count,
+                                        std::chrono::milliseconds timeout) {
+  if (timeout.count() > core_.settings().max_long_poll_ms)
+    throw ValidationError("Long Poll Timeout value cannot be more than 5 seconds");
+  if (count < 1) throw ValidationError(fmt::format("count: {} must be at least 1", count));
+  if (task_type.empty()) throw ValidationError("taskType cannot be empty");
+  const std::string queue =
+      domain && !domain->empty() ? fmt::format("{}:{}", *domain, task_type) : std::string(task_type);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto seen = core_.signal().version(queue);
+    auto tasks = in_session(core_, [&](detail::Session& s) {
+      return core_.ops().poll(s, task_type, worker_id, domain, count);
+    });
+    auto now = std::chrono::steady_clock::now();
+    if (!tasks.empty() || now >= deadline) return tasks;
+    // Sleep until a push wakes us, a delayed message becomes visible, or the poll times out.
+    auto wake = deadline;
+    auto next = core_.storage().begin(TransactionMode::kRead)->queues().next_visible_at(queue);
+    if (next) wake = std::min(wake, now + std::chrono::milliseconds(std::max<std::int64_t>(
+                                              1, *next - core_.clock().now_ms())));
+    core_.signal().wait(queue, seen, wake);
+  }
+}
+
+std::optional<Task> TaskQueue::poll(std::string_view task_type, std::string_view worker_id,
+                                    std::optional<std::string_view> domain) {
+  auto tasks = batch_poll(task_type, worker_id, domain, 1, std::chrono::milliseconds(100));
+  if (tasks.empty()) return std::nullopt;
+  return std::move(tasks.front());
+}
+
+Task TaskQueue::update_task(const TaskResult& result) {
+  return in_session(core_, [&](detail::Session& s) { return core_.ops().update_task(s, result); });
+}
+
+Task TaskQueue::update_task_by_ref(std::string_view workflow_id, std::string_view task_ref, TaskResultStatus status,
+                                   const JsonObject& output, std::optional<std::string_view> worker_id) {
+  return in_session(core_, [&](detail::Session& s) {
+    auto wf = core_.ops().load(s, workflow_id);
+    const Task* latest = nullptr;
+    for (const auto& t : wf.tasks)
+      if (t.reference_task_name == task_ref) latest = &t;
+    if (!latest)
+      throw NotFoundError(fmt::format("No such task found by taskRefName: {} in workflow: {}", task_ref, workflow_id));
+    TaskResult result;
+    result.workflow_instance_id = std::string(workflow_id);
+    result.task_id = latest->task_id;
+    result.status = status;
+    result.output_data = output;
+    if (worker_id) result.worker_id = std::string(*worker_id);
+    return core_.ops().update_task(s, result);
+  });
+}
+
+bool TaskQueue::ack(std::string_view task_id) {
+  return in_session(core_, [&](detail::Session& s) {
+    auto task = s.execution().find_task(task_id);
+    return task && s.queues().remove(detail::WorkflowOps::queue_name(*task), task_id);
+  });
+}
+
+std::optional<Task> TaskQueue::find_task(std::string_view task_id) {
+  return core_.storage().begin(TransactionMode::kRead)->execution().find_task(task_id);
+}
+
+Task TaskQueue::get_task(std::string_view task_id) {
+  auto task = find_task(task_id);
+  if (!task) throw NotFoundError(fmt::format("No such task found by id: {}", task_id));
+  return std::move(*task);
+}
+
+void TaskQueue::add_log(std::string_view task_id, std::string_view message) {
+  in_session(core_, [&](detail::Session& s) {
+    if (!s.execution().find_task(task_id)) throw NotFoundError(fmt::format("No such task found by id: {}", task_id));
+    s.execution().add_task_logs({TaskExecLog{std::string(message), std::string(task_id), s.now()}});
+  });
+}
+
+std::vector<TaskExecLog> TaskQueue::logs(std::string_view task_id) {
+  return core_.storage().begin(TransactionMode::kRead)->execution().task_logs(task_id);
+}
+
+std::map<std::string, std::int64_t> TaskQueue::queue_sizes(const std::vector<std::string>& task_types) {
+  auto tx = core_.storage().begin(TransactionMode::kRead);
+  std::map<std::string, std::int64_t> sizes;
+  for (const auto& type : task_types) sizes[type] = tx->queues().size(type);
+  return sizes;
+}
+
+std::int64_t TaskQueue::queue_size(std::string_view task_type, std::optional<std::string_view> domain) {
+  std::string queue = domain && !domain->empty() ? fmt::format("{}:{}", *domain, task_type) : std::string(task_type);
+  return core_.storage().begin(TransactionMode::kRead)->queues().size(queue);
+}
+
+std::map<std::string, QueueStore::QueueCounts> TaskQueue::all_queue_details() {
+  return core_.storage().begin(TransactionMode::kRead)->queues().all_sizes();
+}
+
+std::vector<PollData> TaskQueue::poll_data(std::string_view task_type) {
+  return core_.storage().begin(TransactionMode::kRead)->execution().poll_data(task_type);
+}
+
+std::vector<PollData> TaskQueue::all_poll_data() { return poll_data(""); }
+
+int TaskQueue::requeue_pending(std::string_view task_type) {
+  return in_session(core_, [&](detail::Session& s) {
+    int pushed = 0;
+    for (const auto& task : s.execution().pending_tasks_of_type(task_type)) {
+      if (core_.registry().is_system(task.task_type)) continue;
+      auto queue = detail::WorkflowOps::queue_name(task);
+      s.queues().remove(queue, task.task_id);
+      std::int64_t remaining = std::max<std::int64_t>(
+          0, task.callback_after_seconds * 1000 - (s.now() - task.update_time));
+      s.push(queue, task.task_id, task.workflow_priority, remaining);
+      ++pushed;
+    }
+    return pushed;
+  });
+}
+
+void TaskQueue::remove_from_queue(std::string_view task_id) {
+  in_session(core_, [&](detail::Session& s) {
+    auto task = s.execution().find_task(task_id);
+    if (!task) throw NotFoundError(fmt::format("No such task found by id: {}", task_id));
+    s.queues().remove(detail::WorkflowOps::queue_name(*task), task_id);
+  });
+}
+
+SearchResult<TaskSummary> TaskQueue::search(const SearchQuery& query) {
+  return core_.storage().begin(TransactionMode::kRead)->index().search_tasks(query);
+}
+
+}  // namespace conductor

@@ -1,0 +1,43 @@
+#include "tasks/task_handler.hpp"
+#include "tasks/worker_task.hpp"
+
+#include <algorithm>
+
+namespace conductor::detail {
+
+// Every task type the engine knows, in one place. Adding a system task type means adding its file
+// and one line here.
+TaskRegistry::TaskRegistry() {
+  handlers_.push_back(std::make_unique<WorkerTask>(false));
+  simple_ = handlers_.back().get();
+  handlers_.push_back(std::make_unique<WorkerTask>(true));
+  user_defined_ = handlers_.back().get();
+}
+
+TaskRegistry::~TaskRegistry() = default;
+
+const TaskHandler* TaskRegistry::find_system(std::string_view type) const {
+  auto it = std::find_if(handlers_.begin(), handlers_.end(),
+                         [&](const auto& h) { return h->is_system() && h->type() == type; });
+  return it == handlers_.end() ? nullptr : it->get();
+}
+
+const TaskHandler& TaskRegistry::mapper_for(const WorkflowTask& node) const {
+  if (node.type == "SIMPLE") return *simple_;
+  if (const auto* handler = find_system(node.type)) return *handler;
+  return *user_defined_;
+}
+
+bool TaskRegistry::is_async_system(std::string_view task_type) const {
+  const auto* handler = find_system(task_type);
+  return handler && handler->is_async();
+}
+
+std::vector<const TaskHandler*> TaskRegistry::async_handlers() const {
+  std::vector<const TaskHandler*> out;
+  for (const auto& h : handlers_)
+    if (h->is_system() && h->is_async()) out.push_back(h.get());
+  return out;
+}
+
+}  // namespace conductor::detail

@@ -1,0 +1,91 @@
+#pragma once
+
+#include <conductor/clock.hpp>
+#include <conductor/model/workflow.hpp>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace conductor::detail {
+
+class InputResolver;
+class WorkflowOps;
+class Session;
+
+/// What a mapper needs to turn one definition node into tasks (Conductor's TaskMapperContext).
+struct MapperContext {
+  const Workflow& workflow;
+  const WorkflowTask& node;
+  const TaskDef* task_def;  ///< the definition attached to the node at start, if any
+  std::string task_id;      ///< the id the (first) mapped task gets
+  int retry_count = 0;
+  EpochMillis now = 0;
+  InputResolver& inputs;
+  /// Maps another node (a SWITCH case head, a FORK branch head) with the same rules.
+  std::function<std::vector<Task>(const WorkflowTask&)> map_node;
+
+  /// A task with the fields every mapped task gets (semantics.md §2.7).
+  Task new_task(std::string_view task_type) const;
+  /// The node's input resolved with this task's id and the TaskDef's input template.
+  JsonObject task_input() const;
+  /// The node's input resolved without a task id and without the template ("context input").
+  JsonObject context_input() const;
+};
+
+/// What a system task's start/execute/cancel may touch: the workflow being decided (its variables,
+/// for SET_VARIABLE) and the engine operations, inside the current transaction.
+struct SystemTaskContext {
+  Workflow& workflow;
+  EpochMillis now = 0;
+  WorkflowOps& ops;
+  Session& session;
+};
+
+/// One task type: how a node of this type becomes tasks (the mapper) and, for system types, how the
+/// engine runs them. Conductor keeps these halves in two classes; here each type is one file.
+class TaskHandler {
+ public:
+  virtual ~TaskHandler() = default;
+  virtual std::string_view type() const = 0;
+  virtual std::vector<Task> map(const MapperContext& context) const = 0;
+
+  /// False for worker tasks (SIMPLE and user-defined types), which go to a worker queue.
+  virtual bool is_system() const { return true; }
+  /// Async system tasks run from their own queue; sync ones inside the decide loop.
+  virtual bool is_async() const { return false; }
+  /// Called once when the task is scheduled (sync) or first picked up (async).
+  virtual void start(Task& /*task*/, SystemTaskContext& /*context*/) const {}
+  /// Called on every decide (sync) or queue delivery (async) while the task is not terminal.
+  /// Returns true when it changed the task.
+  virtual bool execute(Task& /*task*/, SystemTaskContext& /*context*/) const { return false; }
+  /// Called when the workflow ends while the task is still running.
+  virtual void cancel(Task& task, SystemTaskContext& /*context*/) const { task.status = TaskStatus::kCanceled; }
+  /// Seconds before an async task that is still running is evaluated again.
+  virtual std::int64_t evaluation_offset_seconds() const { return 30; }
+};
+
+/// Finds the handler of a node type or runtime task type; one explicit list in registry.cpp.
+class TaskRegistry {
+ public:
+  TaskRegistry();
+  ~TaskRegistry();
+  /// The handler for a system type; null for anything run by workers.
+  const TaskHandler* find_system(std::string_view type) const;
+  /// The mapper for a node: its type's handler, or the worker-task mapper for SIMPLE and unknown types.
+  const TaskHandler& mapper_for(const WorkflowTask& node) const;
+  bool is_system(std::string_view task_type) const { return find_system(task_type) != nullptr; }
+  bool is_async_system(std::string_view task_type) const;
+  /// Every async system type, each served from the queue named after it.
+  std::vector<const TaskHandler*> async_handlers() const;
+
+ private:
+  std::vector<std::unique_ptr<TaskHandler>> handlers_;
+  const TaskHandler* simple_ = nullptr;
+  const TaskHandler* user_defined_ = nullptr;
+};
+
+}  // namespace conductor::detail

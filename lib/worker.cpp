@@ -1,0 +1,108 @@
+#include <conductor/worker.hpp>
+
+#include "engine_core.hpp"
+
+#include <atomic>
+#include <cstdio>
+#include <mutex>
+#include <thread>
+
+namespace conductor {
+
+struct WorkerRunner::Impl {
+  struct Registration {
+    WorkerOptions options;
+    Callback callback;
+  };
+
+  explicit Impl(detail::EngineCore& core) : core(core) {}
+
+  void launch(const std::shared_ptr<Registration>& reg) {
+    for (int i = 0; i < std::max(1, reg->options.threads); ++i) threads.emplace_back([this, reg] { run(*reg); });
+  }
+
+  void run(Registration& reg) {
+    const auto& o = reg.options;
+    std::optional<std::string_view> domain;
+    if (o.domain) domain = *o.domain;
+    while (!stopping.load()) {
+      std::vector<Task> tasks;
+      try {
+        tasks = core.queue().batch_poll(o.task_type, o.worker_id, domain, std::max(1, o.batch_size), o.poll_timeout);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "conductor: worker %s: poll failed: %s\n", o.task_type.c_str(), e.what());
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        continue;
+      }
+      // Tasks already taken are finished and reported even when stopping: that is the drain.
+      for (const auto& task : tasks) report(reg, task);
+    }
+  }
+
+  void report(Registration& reg, const Task& task) {
+    TaskResult result;
+    try {
+      result = reg.callback(task);
+    } catch (const std::exception& e) {
+      result = TaskResult{};
+      result.status = TaskResultStatus::kFailed;
+      result.reason_for_incompletion = e.what();
+    } catch (...) {
+      result = TaskResult{};
+      result.status = TaskResultStatus::kFailed;
+      result.reason_for_incompletion = "worker threw a non-standard exception";
+    }
+    result.task_id = task.task_id;
+    result.workflow_instance_id = task.workflow_instance_id;
+    if (!result.worker_id) result.worker_id = reg.options.worker_id;
+    if (!result.status) result.status = TaskResultStatus::kCompleted;
+    try {
+      core.queue().update_task(result);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "conductor: worker %s: update of task %s failed: %s\n", reg.options.task_type.c_str(),
+                   task.task_id.c_str(), e.what());
+    }
+  }
+
+  detail::EngineCore& core;
+  std::mutex mutex;
+  std::vector<std::shared_ptr<Registration>> registrations;
+  std::vector<std::thread> threads;
+  bool started = false;
+  std::atomic<bool> stopping{false};
+};
+
+WorkerRunner::WorkerRunner(detail::EngineCore& core) : impl_(std::make_unique<Impl>(core)) {}
+
+WorkerRunner::~WorkerRunner() { stop(); }
+
+void WorkerRunner::add_callback(WorkerOptions options, Callback callback) {
+  auto reg = std::make_shared<Impl::Registration>(Impl::Registration{std::move(options), std::move(callback)});
+  std::lock_guard lock(impl_->mutex);
+  impl_->registrations.push_back(reg);
+  if (impl_->started) impl_->launch(reg);
+}
+
+void WorkerRunner::start() {
+  std::lock_guard lock(impl_->mutex);
+  if (impl_->started) return;
+  impl_->started = true;
+  impl_->stopping = false;
+  for (const auto& reg : impl_->registrations) impl_->launch(reg);
+}
+
+void WorkerRunner::stop() {
+  std::vector<std::thread> threads;
+  {
+    std::lock_guard lock(impl_->mutex);
+    if (!impl_->started) return;
+    impl_->stopping = true;
+    impl_->started = false;
+    threads = std::move(impl_->threads);
+    impl_->threads.clear();
+  }
+  impl_->core.signal().interrupt();
+  for (auto& t : threads) t.join();
+}
+
+}  // namespace conductor

@@ -1,0 +1,689 @@
+#include "workflow_ops.hpp"
+
+#include <conductor/codec.hpp>
+#include <conductor/error.hpp>
+
+#include "decider/input_resolver.hpp"
+#include "decider/navigation.hpp"
+#include "engine_core.hpp"
+#include "session.hpp"
+#include "summaries.hpp"
+#include "tasks/task_handler.hpp"
+#include "util/uuid.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <random>
+#include <set>
+
+namespace conductor::detail {
+
+namespace {
+
+constexpr std::string_view kDeciderQueue = "_deciderQueue";
+constexpr int kExpeditePriority = 10;
+// A decide loop of sync system tasks stops and re-queues itself after this many passes (Conductor
+// bounds it by the lock lease) so one long DO_WHILE cannot hold the writer indefinitely.
+constexpr int kMaxDecidePasses = 200;
+
+Task* find_by_id(Workflow& wf, std::string_view task_id) {
+  auto it = std::find_if(wf.tasks.begin(), wf.tasks.end(), [&](const Task& t) { return t.task_id == task_id; });
+  return it == wf.tasks.end() ? nullptr : &*it;
+}
+
+TaskStatus to_task_status(TaskResultStatus s) {
+  switch (s) {
+    case TaskResultStatus::kInProgress: return TaskStatus::kInProgress;
+    case TaskResultStatus::kFailed: return TaskStatus::kFailed;
+    case TaskResultStatus::kFailedWithTerminalError: return TaskStatus::kFailedWithTerminalError;
+    case TaskResultStatus::kCompleted: return TaskStatus::kCompleted;
+    case TaskResultStatus::kCanceled: return TaskStatus::kCanceled;
+  }
+  return TaskStatus::kFailed;
+}
+
+void add_failed_names(Workflow& wf) {
+  std::set<std::string> refs(wf.failed_reference_task_names.begin(), wf.failed_reference_task_names.end());
+  std::set<std::string> names(wf.failed_task_names.begin(), wf.failed_task_names.end());
+  for (const auto& t : wf.tasks) {
+    if (t.status != TaskStatus::kFailed && t.status != TaskStatus::kFailedWithTerminalError) continue;
+    refs.insert(t.reference_task_name);
+    names.insert(t.task_def_name);
+  }
+  wf.failed_reference_task_names.assign(refs.begin(), refs.end());
+  wf.failed_task_names.assign(names.begin(), names.end());
+}
+
+std::string trim(std::string_view s) {
+  auto b = s.find_first_not_of(" \t");
+  if (b == std::string_view::npos) return {};
+  auto e = s.find_last_not_of(" \t");
+  return std::string(s.substr(b, e - b + 1));
+}
+
+std::string short_label(const Workflow& wf) {
+  return fmt::format("{}.{}/{}", wf.workflow_name(), wf.workflow_version(), wf.workflow_id);
+}
+
+}  // namespace
+
+std::string WorkflowOps::queue_name(const Task& task) {
+  return task.domain ? *task.domain + ":" + task.task_type : task.task_type;
+}
+
+DeciderEnv WorkflowOps::env(Session& s, InputResolver& inputs) {
+  return DeciderEnv{core_.registry(), inputs, s.now(), [] { return new_uuid(); }, [](int max) {
+                      thread_local std::mt19937 rng{std::random_device{}()};
+                      return std::uniform_int_distribution<int>(0, max)(rng);
+                    }};
+}
+
+Workflow WorkflowOps::load(Session& s, std::string_view workflow_id) {
+  auto wf = s.execution().find_workflow(workflow_id, true);
+  if (!wf) throw NotFoundError(fmt::format("No such workflow found by id: {}", workflow_id));
+  return std::move(*wf);
+}
+
+std::string WorkflowOps::start(Session& s, const StartWorkflowRequest& request) {
+  if (request.name.empty() && !request.workflow_def)
+    throw ValidationError("Workflow name cannot be null or empty",
+                          {{"startWorkflow.startWorkflowRequest.name", "Workflow name cannot be null or empty", ""}});
+  if (request.priority < 0 || request.priority > 99)
+    throw ValidationError(fmt::format("priority: {} should be {} {}", request.priority,
+                                      request.priority < 0 ? "minimum" : "maximum", request.priority < 0 ? 0 : 99),
+                          {{"startWorkflow.startWorkflowRequest.priority",
+                            fmt::format("priority: {} should be {} {}", request.priority,
+                                        request.priority < 0 ? "minimum" : "maximum", request.priority < 0 ? 0 : 99),
+                            std::to_string(request.priority)}});
+  if (!request.input && !request.external_input_payload_storage_path)
+    throw ValidationError("NULL input passed when starting workflow");
+
+  WorkflowDef def;
+  if (request.workflow_def) {
+    def = *request.workflow_def;
+    core_.metadata().validate_workflow_def(def);
+  } else {
+    auto found = s.metadata().find_workflow_def(request.name, request.version);
+    if (!found)
+      throw NotFoundError(fmt::format("No such workflow defined. name={}, version={}", request.name,
+                                      request.version ? std::to_string(*request.version) : "null"));
+    def = std::move(*found);
+  }
+  // The run keeps a snapshot of every task definition it uses (semantics.md §2.16 step 2).
+  for_each_node(def.tasks, [&](WorkflowTask& node) {
+    if (node.name.empty() || node.task_definition) return;
+    if (auto registered = s.metadata().find_task_def(node.name)) {
+      node.task_definition = std::move(*registered);
+    } else {
+      TaskDef adhoc;
+      adhoc.name = node.name;
+      if (node.type != "SIMPLE") {
+        adhoc.retry_count = 0;
+        adhoc.response_timeout_seconds = 0;
+      }
+      node.task_definition = std::move(adhoc);
+    }
+  });
+
+  if (request.idempotency_key) {
+    if (auto existing = s.execution().find_workflow_by_idempotency_key(def.name, *request.idempotency_key)) {
+      auto strategy = request.idempotency_strategy.value_or(IdempotencyStrategy::kFail);
+      bool running = !is_terminal(existing->status);
+      if (strategy == IdempotencyStrategy::kReturnExisting) return existing->workflow_id;
+      if (strategy == IdempotencyStrategy::kFail || running)
+        throw ConflictError(fmt::format("Workflow with idempotencyKey {} already exists: {}", *request.idempotency_key,
+                                        existing->workflow_id));
+      // FAIL_ON_RUNNING and the holder has ended: the key passes to the new run.
+      existing->idempotency_key.reset();
+      s.execution().update_workflow(*existing);
+    }
+  }
+
+  Workflow wf;
+  wf.workflow_id = new_uuid();
+  wf.status = WorkflowStatus::kRunning;
+  wf.create_time = s.now();
+  wf.correlation_id = request.correlation_id;
+  wf.priority = request.priority;
+  wf.task_to_domain = request.task_to_domain;
+  wf.created_by = request.created_by;
+  wf.idempotency_key = request.idempotency_key;
+  wf.external_input_payload_storage_path = request.external_input_payload_storage_path;
+  wf.variables = def.variables;
+  wf.input = request.input.value_or(JsonObject{});
+  if (!wf.input.empty())
+    for (const auto& [key, value] : def.input_template)
+      if (!wf.input.contains(key)) wf.input[key] = value;
+  wf.workflow_definition = std::move(def);
+
+  s.execution().insert_workflow(wf);
+  s.push(kDeciderQueue, wf.workflow_id, wf.priority, core_.settings().workflow_offset_timeout_s * 1000);
+  if (wf.workflow_definition.workflow_status_listener_enabled) {
+    s.after_commit([this, snapshot = wf] { core_.fire(WorkflowEvent::kStarted, snapshot); });
+  }
+  decide(s, wf);
+  return wf.workflow_id;
+}
+
+void WorkflowOps::decide(Session& s, Workflow& wf) {
+  if (is_terminal(wf.status)) {
+    if (!is_successful(wf.status)) {
+      cancel_non_terminal(s, wf);
+      persist(s, wf);
+    }
+    return;
+  }
+  InputResolver inputs(wf, core_.properties());
+  bool requeue = false;
+  for (int pass = 0;; ++pass) {
+    if (pass > 0) inputs.refresh();
+    auto outcome = detail::decide(wf, env(s, inputs));
+    for (auto& updated : outcome.to_update) {
+      if (Task* t = find_by_id(wf, updated.task_id)) {
+        *t = std::move(updated);
+        s.mark_dirty(t->task_id);
+      }
+    }
+    if (outcome.terminate) return terminate_path(s, wf, *outcome.terminate);
+    if (outcome.complete) return end_execution(s, wf, outcome.terminate_task_id);
+
+    std::vector<Task> fresh;
+    for (const auto& t : outcome.to_schedule) {
+      bool exists = std::any_of(wf.tasks.begin(), wf.tasks.end(), [&](const Task& e) {
+        return e.reference_task_name == t.reference_task_name && e.retry_count == t.retry_count;
+      });
+      if (!exists) fresh.push_back(t);
+    }
+    apply_domains(s, wf, fresh);
+    bool changed = schedule(s, wf, fresh);
+
+    for (const auto& candidate : outcome.to_schedule) {
+      const auto* handler = core_.registry().find_system(candidate.task_type);
+      if (!handler || handler->is_async()) continue;
+      Task* task = find_by_id(wf, candidate.task_id);
+      if (!task || is_terminal(task->status)) continue;
+      SystemTaskContext context{wf, s.now(), *this, s};
+      if (handler->execute(*task, context)) {
+        s.mark_dirty(task->task_id);
+        changed = true;
+      }
+    }
+    if (!changed) break;
+    if (pass + 1 >= kMaxDecidePasses) {
+      requeue = true;
+      break;
+    }
+  }
+  persist(s, wf);
+  if (requeue) {
+    s.push(kDeciderQueue, wf.workflow_id, wf.priority, 0);
+  } else {
+    postpone_decider(s, wf);
+  }
+}
+
+bool WorkflowOps::schedule(Session& s, Workflow& wf, std::vector<Task>& tasks) {
+  int seq = 0;
+  for (const auto& t : wf.tasks) seq = std::max(seq, t.seq);
+  std::vector<std::string> created;
+  for (auto& t : tasks) {
+    if (t.seq == 0) t.seq = ++seq;
+    if (t.first_scheduled_time == 0) t.first_scheduled_time = s.now();
+    t.scheduled_time = s.now();
+    if (!s.execution().insert_task(t)) continue;
+    created.push_back(t.task_id);
+    wf.tasks.push_back(std::move(t));
+  }
+  bool started_sync = false;
+  for (const auto& id : created) {
+    Task& task = *find_by_id(wf, id);
+    const auto* handler = core_.registry().find_system(task.task_type);
+    std::int64_t delay_ms = task.callback_after_ms > 0 ? task.callback_after_ms : task.callback_after_seconds * 1000;
+    if (!handler) {
+      s.push(queue_name(task), task.task_id, task.workflow_priority, delay_ms);
+      continue;
+    }
+    if (!is_terminal(task.status) && task.start_time == 0) {
+      task.start_time = s.now();
+      s.mark_dirty(task.task_id);
+    }
+    if (handler->is_async()) {
+      s.push(queue_name(task), task.task_id, task.workflow_priority, delay_ms);
+    } else {
+      SystemTaskContext context{wf, s.now(), *this, s};
+      handler->start(task, context);
+      s.mark_dirty(task.task_id);
+      started_sync = true;
+    }
+  }
+  return started_sync;
+}
+
+void WorkflowOps::apply_domains(Session& s, const Workflow& wf, std::vector<Task>& tasks) {
+  if (wf.task_to_domain.empty()) return;
+  auto active_domain = [&](const std::string& type, std::string_view list) -> std::optional<std::string> {
+    std::vector<std::string> domains;
+    for (std::size_t start = 0; start <= list.size();) {
+      auto end = list.find(',', start);
+      if (end == std::string_view::npos) end = list.size();
+      domains.push_back(trim(list.substr(start, end - start)));
+      start = end + 1;
+    }
+    for (const auto& d : domains) {
+      if (d.empty() || d == "NO_DOMAIN") continue;
+      auto poll = s.execution().find_poll_data(type, d);
+      if (poll && s.now() - poll->last_poll_time <= core_.settings().active_worker_last_poll_s * 1000) return d;
+    }
+    if (domains.empty() || domains.back() == "NO_DOMAIN" || domains.back().empty()) return std::nullopt;
+    return domains.back();
+  };
+  for (auto& t : tasks) {
+    if (core_.registry().is_system(t.task_type)) continue;
+    if (auto star = wf.task_to_domain.find("*"); star != wf.task_to_domain.end() && !trim(star->second).empty())
+      t.domain = active_domain(t.task_type, star->second);
+    if (auto own = wf.task_to_domain.find(t.task_type); own != wf.task_to_domain.end())
+      t.domain = active_domain(t.task_type, own->second);
+  }
+}
+
+void WorkflowOps::write_task(Session& s, Task& task) {
+  task.update_time = s.now();
+  if (is_terminal(task.status) && task.end_time == 0) task.end_time = s.now();
+  s.execution().update_task(task);
+  s.index().index_task(task_summary(task));
+  if (core_.has_listeners()) s.after_commit([this, snapshot = task] { core_.fire(snapshot); });
+}
+
+void WorkflowOps::persist(Session& s, Workflow& wf) {
+  for (auto& t : wf.tasks)
+    if (s.take_dirty(t.task_id)) write_task(s, t);
+  wf.update_time = s.now();
+  if (is_terminal(wf.status) && wf.end_time == 0) wf.end_time = s.now();
+  s.execution().update_workflow(wf);
+  s.index().index_workflow(workflow_summary(wf));
+}
+
+void WorkflowOps::postpone_decider(Session& s, const Workflow& wf) {
+  const auto& settings = core_.settings();
+  const auto now = s.now();
+  std::optional<std::int64_t> best;
+  auto consider = [&](std::int64_t seconds) {
+    seconds = std::clamp<std::int64_t>(seconds, 0, settings.max_postpone_s);
+    if (!best || seconds < *best) best = seconds;
+  };
+  for (const auto& t : wf.tasks) {
+    if (is_terminal(t.status)) continue;
+    const TaskDef* def = task_def_of(wf, t);
+    if (t.task_type == "SUB_WORKFLOW" || t.task_type == "HUMAN") {
+      consider(settings.workflow_offset_timeout_s);
+    } else if (t.task_type == "WAIT" && t.status == TaskStatus::kInProgress) {
+      consider(t.wait_timeout > 0 ? std::max<std::int64_t>(0, (t.wait_timeout - now) / 1000)
+                                  : settings.workflow_offset_timeout_s);
+    } else if (t.status == TaskStatus::kInProgress) {
+      std::int64_t rt = def && def->response_timeout_seconds != 0 ? def->response_timeout_seconds : t.response_timeout_seconds;
+      consider(rt != 0 ? std::max<std::int64_t>(0, rt - (now - t.start_time) / 1000 + 1) : settings.workflow_offset_timeout_s);
+    } else if (def && def->poll_timeout_seconds && *def->poll_timeout_seconds != 0) {
+      consider(std::max<std::int64_t>(0, *def->poll_timeout_seconds - (now - t.scheduled_time) / 1000 + 1));
+    } else {
+      consider(wf.workflow_definition.timeout_seconds != 0 ? wf.workflow_definition.timeout_seconds + 1
+                                                           : settings.workflow_offset_timeout_s);
+    }
+    // Timers that the candidates above do not see: a task timeout and a pending retry delay.
+    if (def && def->timeout_seconds > 0 && t.start_time > 0)
+      consider((t.start_time + t.start_delay_in_seconds * 1000LL + def->timeout_seconds * 1000 - now + 999) / 1000);
+  }
+  if (wf.workflow_definition.timeout_seconds > 0) {
+    EpochMillis since = wf.last_retried_time > 0 ? wf.last_retried_time : wf.create_time;
+    consider((since + wf.workflow_definition.timeout_seconds * 1000 - now + 999) / 1000);
+  }
+  std::int64_t postpone = best.value_or(settings.workflow_offset_timeout_s);
+  s.queues().set_visible_at(kDeciderQueue, wf.workflow_id, now + postpone * 1000);
+}
+
+void WorkflowOps::end_execution(Session& s, Workflow& wf, const std::optional<std::string>& terminate_task_id) {
+  if (terminate_task_id) {
+    const Task& t = *find_by_id(wf, *terminate_task_id);
+    auto text = [&](const char* key) -> std::string {
+      const auto* v = t.input_data.if_contains(key);
+      return v && v->is_string() ? std::string(v->as_string()) : std::string{};
+    };
+    std::string word = text("terminationStatus");
+    std::string reason = text("terminationReason");
+    if (trim(reason).empty()) reason = fmt::format("Workflow is {} by TERMINATE task: {}", word, t.task_id);
+    if (word == "FAILED" || word == "TERMINATED") {
+      return terminate_path(s, wf, {word == "FAILED" ? WorkflowStatus::kFailed : WorkflowStatus::kTerminated, reason,
+                                    t.task_id, std::nullopt});
+    }
+    wf.reason_for_incompletion = reason;
+  }
+  complete(s, wf);
+}
+
+void WorkflowOps::complete(Session& s, Workflow& wf) {
+  if (wf.status == WorkflowStatus::kCompleted) {
+    s.queues().remove(kDeciderQueue, wf.workflow_id);
+    return;
+  }
+  if (is_terminal(wf.status))
+    throw ConflictError(fmt::format("Workflow is already in terminal state. Current status: {}", to_string(wf.status)));
+  InputResolver inputs(wf, core_.properties());
+  wf.output = workflow_output(wf, inputs, nullptr);
+  wf.previous_status = wf.status;
+  wf.status = WorkflowStatus::kCompleted;
+  add_failed_names(wf);
+  cancel_non_terminal(s, wf);
+  finish(s, wf);
+  if (wf.workflow_definition.workflow_status_listener_enabled) {
+    s.after_commit([this, snapshot = wf] {
+      core_.fire(WorkflowEvent::kCompleted, snapshot);
+      core_.fire(WorkflowEvent::kFinalized, snapshot);
+    });
+  }
+}
+
+void WorkflowOps::finish(Session& s, Workflow& wf) {
+  persist(s, wf);
+  s.queues().remove(kDeciderQueue, wf.workflow_id);
+}
+
+void WorkflowOps::terminate_path(Session& s, Workflow& wf, const Termination& termination) {
+  if (!is_terminal(wf.status)) {
+    wf.previous_status = wf.status;
+    wf.status = termination.status;
+  }
+  if (termination.failed_task_id && !wf.failed_task_id) wf.failed_task_id = termination.failed_task_id;
+  std::string failure_workflow = wf.workflow_definition.failure_workflow.value_or("");
+  if (!failure_workflow.empty() && failure_workflow.front() == '$') {
+    // `$workflow.input.key`: the third dotted part names an input key holding the name.
+    std::vector<std::string> parts;
+    for (std::size_t start = 0; start <= failure_workflow.size();) {
+      auto end = failure_workflow.find('.', start);
+      if (end == std::string::npos) end = failure_workflow.size();
+      parts.push_back(failure_workflow.substr(start, end - start));
+      start = end + 1;
+    }
+    const auto* v = parts.size() > 2 ? wf.input.if_contains(parts[2]) : nullptr;
+    failure_workflow = v && v->is_string() ? std::string(v->as_string()) : std::string{};
+  }
+  terminate_workflow(s, wf, termination.reason, failure_workflow, termination.last_task_id);
+}
+
+void WorkflowOps::terminate_workflow(Session& s, Workflow& wf, const std::string& reason,
+                                     const std::string& failure_workflow,
+                                     const std::optional<std::string>& last_task_id) {
+  if (!is_terminal(wf.status)) {
+    wf.previous_status = wf.status;
+    wf.status = WorkflowStatus::kTerminated;
+  }
+  {
+    InputResolver inputs(wf, core_.properties());
+    const Task* last = last_task_id ? find_by_id(wf, *last_task_id) : nullptr;
+    wf.output = workflow_output(wf, inputs, last);
+  }
+  add_failed_names(wf);
+  wf.reason_for_incompletion = reason;
+  cancel_non_terminal(s, wf);
+  for (const auto& t : wf.tasks) s.queues().remove(queue_name(t), t.task_id);
+  finish(s, wf);
+  if (wf.workflow_definition.workflow_status_listener_enabled) {
+    s.after_commit([this, snapshot = wf] {
+      core_.fire(WorkflowEvent::kTerminated, snapshot);
+      core_.fire(WorkflowEvent::kFinalized, snapshot);
+    });
+  }
+  if (failure_workflow.empty()) return;
+  StartWorkflowRequest request;
+  request.name = failure_workflow;
+  request.version = wf.workflow_definition.failure_workflow_version;
+  request.correlation_id = wf.correlation_id;
+  request.task_to_domain = wf.task_to_domain;
+  JsonObject input = wf.input;
+  input["workflowId"] = wf.workflow_id;
+  input["reason"] = reason;
+  input["failureStatus"] = to_string(wf.status);
+  if (wf.failed_task_id) input["failureTaskId"] = *wf.failed_task_id;
+  input["failedWorkflow"] = to_json(wf);
+  request.input = std::move(input);
+  try {
+    wf.output["conductor.failure_workflow"] = start(s, request);
+  } catch (const Error& e) {
+    wf.output["conductor.failure_workflow"] =
+        fmt::format("Error workflow {} failed to start.  reason: {}", failure_workflow, e.what());
+  }
+  persist(s, wf);
+}
+
+void WorkflowOps::cancel_non_terminal(Session& s, Workflow& wf) {
+  for (auto& t : wf.tasks) {
+    if (is_terminal(t.status)) continue;
+    if (const auto* handler = core_.registry().find_system(t.task_type)) {
+      SystemTaskContext context{wf, s.now(), *this, s};
+      handler->cancel(t, context);
+    }
+    t.status = TaskStatus::kCanceled;
+    s.queues().remove(queue_name(t), t.task_id);
+    s.mark_dirty(t.task_id);
+  }
+}
+
+Task WorkflowOps::update_task(Session& s, const TaskResult& result) {
+  std::vector<FieldViolation> violations;
+  if (result.workflow_instance_id.empty())
+    violations.push_back({"updateTask.taskResult.workflowInstanceId", "Workflow Id cannot be null or empty", ""});
+  if (result.task_id.empty())
+    violations.push_back({"updateTask.taskResult.taskId", "Task ID cannot be null or empty", ""});
+  if (!result.status) violations.push_back({"updateTask.taskResult.status", "Task status cannot be null", ""});
+  if (!violations.empty()) throw ValidationError(std::move(violations));
+
+  auto stored = s.execution().find_task(result.task_id);
+  if (!stored) throw NotFoundError(fmt::format("No such task found by id: {}", result.task_id));
+  if (result.extend_lease) {
+    if (!is_terminal(stored->status)) write_task(s, *stored);
+    return *stored;
+  }
+  Workflow wf = load(s, stored->workflow_instance_id);
+  Task* task = find_by_id(wf, result.task_id);
+  if (!task) throw NotFoundError(fmt::format("No such task found by id: {}", result.task_id));
+  if (is_terminal(task->status) || is_terminal(wf.status)) {
+    s.queues().remove(queue_name(*task), task->task_id);
+    return *task;
+  }
+  bool system = core_.registry().is_system(task->task_type);
+  task->status = !system && *result.status == TaskResultStatus::kInProgress ? TaskStatus::kScheduled
+                                                                           : to_task_status(*result.status);
+  if (result.reason_for_incompletion) task->reason_for_incompletion = result.reason_for_incompletion->substr(0, 500);
+  if (result.worker_id) task->worker_id = result.worker_id;
+  task->callback_after_seconds = result.callback_after_seconds;
+  task->output_data = result.output_data;
+  if (result.sub_workflow_id) task->sub_workflow_id = result.sub_workflow_id;
+  if (result.external_output_payload_storage_path && !result.external_output_payload_storage_path->empty())
+    task->external_output_payload_storage_path = result.external_output_payload_storage_path;
+  if (is_terminal(task->status)) {
+    task->end_time = s.now();
+    s.queues().remove(queue_name(*task), task->task_id);
+  } else {
+    s.push(queue_name(*task), task->task_id, task->workflow_priority, task->callback_after_seconds * 1000);
+  }
+  s.mark_dirty(task->task_id);
+  if (!result.logs.empty()) {
+    auto logs = result.logs;
+    for (auto& log : logs) {
+      log.task_id = task->task_id;
+      if (log.created_time == 0) log.created_time = s.now();
+    }
+    s.execution().add_task_logs(logs);
+  }
+  std::string id = task->task_id;
+  decide(s, wf);
+  if (s.take_dirty(id)) persist(s, wf);  // the workflow had ended already: the task change still lands
+  return *find_by_id(wf, id);
+}
+
+bool WorkflowOps::admit(Session& s, const Task& task) {
+  auto def = s.metadata().find_task_def(task.task_def_name);
+  if (def && def->concurrent_exec_limit && *def->concurrent_exec_limit > 0) {
+    int limit = *def->concurrent_exec_limit;
+    if (static_cast<int>(s.execution().in_progress_task_ids(task.task_def_name, limit).size()) >= limit) return false;
+  }
+  if (task.rate_limit_per_frequency <= 0) return true;
+  int per = def ? def->rate_limit_per_frequency : task.rate_limit_per_frequency;
+  int seconds = def ? def->rate_limit_frequency_in_seconds : task.rate_limit_frequency_in_seconds;
+  if (per <= 0 || seconds <= 0) return true;
+  return s.execution().try_admit_rate(task.task_def_name, s.now(), seconds * 1000LL, per);
+}
+
+std::vector<Task> WorkflowOps::poll(Session& s, std::string_view task_type, std::string_view worker_id,
+                                    std::optional<std::string_view> domain, int count) {
+  std::string queue = domain && !domain->empty() ? fmt::format("{}:{}", *domain, task_type) : std::string(task_type);
+  std::vector<Task> handed_out;
+  auto ids = s.queues().pop(queue, count, s.now(), core_.settings().default_unack_ms);
+  for (const auto& id : ids) {
+    auto task = s.execution().find_task(id);
+    if (!task || is_terminal(task->status)) {
+      s.queues().remove(queue, id);
+      continue;
+    }
+    if (!admit(s, *task)) {
+      s.queues().set_visible_at(queue, id, s.now() + core_.settings().task_execution_postpone_s * 1000);
+      continue;
+    }
+    task->status = TaskStatus::kInProgress;
+    if (task->start_time == 0) task->start_time = s.now();
+    task->callback_after_seconds = 0;
+    task->worker_id = std::string(worker_id);
+    task->poll_count += 1;
+    write_task(s, *task);
+    if (task->response_timeout_seconds > 0)
+      s.queues().set_visible_at_if_earlier(kDeciderQueue, task->workflow_instance_id,
+                                           s.now() + task->response_timeout_seconds * 1000);
+    s.queues().remove(queue, id);
+    handed_out.push_back(std::move(*task));
+  }
+  PollData data;
+  data.queue_name = std::string(task_type);
+  if (domain && !domain->empty()) data.domain = std::string(*domain);
+  data.worker_id = std::string(worker_id);
+  data.last_poll_time = s.now();
+  s.execution().put_poll_data(data);
+  return handed_out;
+}
+
+void WorkflowOps::sweep(Session& s, std::string_view workflow_id) {
+  auto found = s.execution().find_workflow(workflow_id, true);
+  if (!found || is_terminal(found->status)) {
+    s.queues().remove(kDeciderQueue, workflow_id);
+    return;
+  }
+  Workflow& wf = *found;
+  if (wf.status == WorkflowStatus::kPaused) {
+    s.queues().remove(kDeciderQueue, workflow_id);
+    return;
+  }
+  auto snapshot = [](const Workflow& w) {
+    std::vector<std::pair<std::string, TaskStatus>> out;
+    for (const auto& t : w.tasks) out.emplace_back(t.reference_task_name, t.status);
+    return out;
+  };
+  auto before = snapshot(wf);
+  decide(s, wf);
+  if (is_terminal(wf.status)) return;
+  if (snapshot(wf) != before) return;
+  // Nothing moved: repair what a crash may have lost.
+  bool pending = false;
+  for (auto& t : wf.tasks) {
+    if (is_terminal(t.status)) continue;
+    pending = true;
+    bool worker = !core_.registry().is_system(t.task_type);
+    bool repairable = worker ? t.status == TaskStatus::kScheduled : core_.registry().is_async_system(t.task_type);
+    if (repairable && !s.queues().contains(queue_name(t), t.task_id))
+      s.push(queue_name(t), t.task_id, t.workflow_priority, t.callback_after_seconds * 1000);
+  }
+  if (!pending && !wf.tasks.empty()) {
+    wf.tasks.back().executed = false;
+    s.mark_dirty(wf.tasks.back().task_id);
+    decide(s, wf);
+  }
+}
+
+void WorkflowOps::run_system_task(Session& s, const TaskHandler& handler, std::string_view task_id) {
+  const std::string queue{handler.type()};
+  auto stored = s.execution().find_task(task_id);
+  if (!stored || is_terminal(stored->status)) {
+    s.queues().remove(queue, task_id);
+    return;
+  }
+  if (stored->status == TaskStatus::kScheduled && !admit(s, *stored)) {
+    s.queues().set_visible_at(queue, task_id, s.now() + core_.settings().task_execution_postpone_s * 1000);
+    return;
+  }
+  Workflow wf = load(s, stored->workflow_instance_id);
+  Task* task = find_by_id(wf, task_id);
+  if (!task) return;
+  if (is_terminal(wf.status)) {
+    task->status = TaskStatus::kCanceled;
+    task->reason_for_incompletion = fmt::format("Workflow is in {} state", to_string(wf.status));
+    s.queues().remove(queue, task_id);
+    write_task(s, *task);
+    return;
+  }
+  const auto* node = node_of(wf, *task);
+  const auto* flag = task->input_data.if_contains("asyncComplete");
+  bool async_complete = flag && flag->is_bool() ? flag->as_bool() : node && node->async_complete;
+  if (task->status == TaskStatus::kScheduled || !async_complete) task->poll_count += 1;
+  SystemTaskContext context{wf, s.now(), *this, s};
+  if (task->status == TaskStatus::kScheduled) {
+    task->start_time = s.now();
+    handler.start(*task, context);
+  } else {
+    handler.execute(*task, context);
+  }
+  s.mark_dirty(task_id);
+  if ((async_complete && task->status != TaskStatus::kScheduled) || is_terminal(task->status)) {
+    if (is_terminal(task->status)) task->end_time = s.now();
+    s.queues().remove(queue, task_id);
+    decide(s, wf);
+    return;
+  }
+  task->callback_after_seconds = handler.evaluation_offset_seconds();
+  s.push(queue, task_id, task->workflow_priority, task->callback_after_seconds * 1000);
+  persist(s, wf);
+}
+
+void WorkflowOps::pause(Session& s, std::string_view workflow_id) {
+  Workflow wf = load(s, workflow_id);
+  if (is_terminal(wf.status))
+    throw ConflictError(fmt::format("Workflow {} has ended, status cannot be updated.", short_label(wf)));
+  if (wf.status == WorkflowStatus::kPaused) return;
+  wf.previous_status = wf.status;
+  wf.status = WorkflowStatus::kPaused;
+  persist(s, wf);
+  s.queues().remove(kDeciderQueue, wf.workflow_id);
+  if (wf.workflow_definition.workflow_status_listener_enabled)
+    s.after_commit([this, snapshot = wf] { core_.fire(WorkflowEvent::kPaused, snapshot); });
+}
+
+void WorkflowOps::resume(Session& s, std::string_view workflow_id) {
+  Workflow wf = load(s, workflow_id);
+  if (wf.status != WorkflowStatus::kPaused)
+    throw ConflictError(fmt::format("The workflow {} is not PAUSED so cannot resume. Current status is {}",
+                                    wf.workflow_id, to_string(wf.status)));
+  wf.previous_status = wf.status;
+  wf.status = WorkflowStatus::kRunning;
+  wf.last_retried_time = s.now();
+  s.push(kDeciderQueue, wf.workflow_id, wf.priority, core_.settings().workflow_offset_timeout_s * 1000);
+  if (wf.workflow_definition.workflow_status_listener_enabled)
+    s.after_commit([this, snapshot = wf] { core_.fire(WorkflowEvent::kResumed, snapshot); });
+  decide(s, wf);
+}
+
+void WorkflowOps::terminate(Session& s, std::string_view workflow_id, std::string_view reason) {
+  Workflow wf = load(s, workflow_id);
+  if (wf.status == WorkflowStatus::kCompleted) throw ConflictError("Cannot terminate a COMPLETED workflow.");
+  if (wf.status == WorkflowStatus::kTerminated) return;
+  wf.previous_status = wf.status;
+  wf.status = WorkflowStatus::kTerminated;
+  terminate_workflow(s, wf, std::string(reason), {}, std::nullopt);
+}
+
+}  // namespace conductor::detail

@@ -1,0 +1,177 @@
+#include "engine_fixture.hpp"
+
+using namespace conductor;
+using Statuses = std::vector<std::string>;
+
+namespace {
+const char* kThreeTasks = R"({
+  "name": "three", "version": 1, "schemaVersion": 2,
+  "tasks": [
+    {"name": "t1", "taskReferenceName": "a", "inputParameters": {"x": "${workflow.input.x}"}},
+    {"name": "t2", "taskReferenceName": "b", "inputParameters": {"y": "${a.output.y}", "text": "got ${a.output.y}"}},
+    {"name": "t3", "taskReferenceName": "c", "inputParameters": {}}
+  ],
+  "outputParameters": {"final": "${c.output.z}", "first": "${a.output}"}
+})";
+}
+
+SCENARIO("simple workflow: three SIMPLE tasks run in order and complete", "[scenario]") {
+  EngineFixture f;
+  for (auto t : {"t1", "t2", "t3"}) f.task_def(fmt::format(R"({{"name": "{}"}})", t));
+  f.workflow_def(kThreeTasks);
+
+  GIVEN("a started workflow") {
+    auto id = f.start("three", {{"x", 41}});
+    auto wf = f.workflow(id);
+    REQUIRE(wf.status == WorkflowStatus::kRunning);
+    REQUIRE(EngineFixture::statuses(wf) == Statuses{"a:SCHEDULED"});
+
+    WHEN("each task is polled and completed") {
+      auto a = f.poll("t1");
+      CHECK(a.input_data.at("x") == 41);
+      CHECK(a.status == TaskStatus::kInProgress);
+      CHECK(a.poll_count == 1);
+      CHECK(f.nothing_to_poll("t2"));
+      f.complete(a, {{"y", 42}});
+
+      auto b = f.poll("t2");
+      CHECK(b.input_data.at("y") == 42);
+      CHECK(b.input_data.at("text") == "got 42");
+      f.complete(b);
+      auto c = f.poll("t3");
+      f.complete(c, {{"z", "done"}});
+
+      THEN("the workflow is COMPLETED with its output parameters resolved") {
+        wf = f.workflow(id);
+        CHECK(wf.status == WorkflowStatus::kCompleted);
+        CHECK(EngineFixture::statuses(wf) == Statuses{"a:COMPLETED", "b:COMPLETED", "c:COMPLETED"});
+        CHECK(wf.output.at("final") == "done");
+        CHECK(wf.output.at("first").as_object().at("y") == 42);
+        CHECK(wf.end_time > 0);
+        CHECK(wf.tasks[0].seq == 1);
+        CHECK(wf.tasks[2].seq == 3);
+        AND_THEN("a late update of a finished task changes nothing") {
+          auto again = f.report(c, TaskResultStatus::kFailed);
+          CHECK(again.status == TaskStatus::kCompleted);
+          CHECK(f.workflow(id).status == WorkflowStatus::kCompleted);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("simple workflow: without outputParameters the output is the last task's output", "[scenario]") {
+  EngineFixture f;
+  f.workflow_def(R"({"name": "one", "tasks": [{"name": "solo", "taskReferenceName": "s"}]})");
+  auto id = f.start("one");
+  f.complete(f.poll("solo"), {{"k", "v"}});
+  auto wf = f.workflow(id);
+  CHECK(wf.status == WorkflowStatus::kCompleted);
+  CHECK(wf.output == JsonObject{{"k", "v"}});
+}
+
+TEST_CASE("simple workflow: IN_PROGRESS with callbackAfterSeconds hides the task until due", "[scenario]") {
+  EngineFixture f;
+  f.task_def(R"({"name": "slow"})");
+  f.workflow_def(R"({"name": "cb", "tasks": [{"name": "slow", "taskReferenceName": "s"}]})");
+  auto id = f.start("cb");
+  auto t = f.poll("slow");
+  TaskResult progress;
+  progress.workflow_instance_id = id;
+  progress.task_id = t.task_id;
+  progress.status = TaskResultStatus::kInProgress;
+  progress.callback_after_seconds = 30;
+  progress.output_data = {{"percent", 40}};
+  auto stored = f.engine.queue().update_task(progress);
+  CHECK(stored.status == TaskStatus::kScheduled);
+  CHECK(stored.output_data.at("percent") == 40);
+  CHECK(f.nothing_to_poll("slow"));
+  f.clock->advance_seconds(29);
+  CHECK(f.nothing_to_poll("slow"));
+  f.clock->advance_seconds(1);
+  auto again = f.poll("slow");
+  CHECK(again.task_id == t.task_id);
+  CHECK(again.poll_count == 2);
+  CHECK(again.callback_after_seconds == 0);
+  f.complete(again);
+  CHECK(f.workflow(id).status == WorkflowStatus::kCompleted);
+}
+
+TEST_CASE("simple workflow: bad input is rejected and changes nothing", "[scenario]") {
+  EngineFixture f;
+  f.workflow_def(R"({"name": "one", "tasks": [{"name": "solo", "taskReferenceName": "s"}]})");
+
+  SECTION("unknown definition") {
+    CHECK_THROWS_AS(f.start("nope"), NotFoundError);
+  }
+  SECTION("priority out of range") {
+    StartWorkflowRequest r;
+    r.name = "one";
+    r.priority = 100;
+    CHECK_THROWS_AS(f.engine.executor().start_workflow(r), ValidationError);
+  }
+  SECTION("null input") {
+    StartWorkflowRequest r;
+    r.name = "one";
+    r.input.reset();
+    CHECK_THROWS_AS(f.engine.executor().start_workflow(r), ValidationError);
+  }
+  SECTION("task result without ids or status") {
+    CHECK_THROWS_AS(f.engine.queue().update_task(TaskResult{}), ValidationError);
+  }
+  SECTION("unknown task and workflow ids") {
+    TaskResult r;
+    r.workflow_instance_id = "w";
+    r.task_id = "missing";
+    r.status = TaskResultStatus::kCompleted;
+    CHECK_THROWS_AS(f.engine.queue().update_task(r), NotFoundError);
+    CHECK_THROWS_AS(f.engine.executor().get_workflow("missing"), NotFoundError);
+    CHECK_THROWS_AS(f.engine.executor().terminate("missing", "x"), NotFoundError);
+  }
+  SECTION("an update to a task of a terminated workflow is ignored") {
+    auto id = f.start("one");
+    auto t = f.poll("solo");
+    f.engine.executor().terminate(id, "stop");
+    auto after = f.complete(t);
+    CHECK(after.status == TaskStatus::kCanceled);
+    auto wf = f.workflow(id);
+    CHECK(wf.status == WorkflowStatus::kTerminated);
+    CHECK(wf.reason_for_incompletion == "stop");
+    CHECK_THROWS_AS(f.engine.executor().terminate(id, "again"), ConflictError);
+  }
+}
+
+TEST_CASE("simple workflow: pause holds new tasks until resume", "[scenario]") {
+  EngineFixture f;
+  f.workflow_def(R"({"name": "two", "tasks": [{"name": "p1", "taskReferenceName": "p1"},
+                                              {"name": "p2", "taskReferenceName": "p2"}]})");
+  auto id = f.start("two");
+  f.engine.executor().pause(id);
+  f.complete(f.poll("p1"));
+  f.engine.executor().decide(id);
+  CHECK(f.nothing_to_poll("p2"));
+  CHECK(f.workflow(id).status == WorkflowStatus::kPaused);
+  CHECK_THROWS_AS(f.engine.executor().resume(f.start("two")), ConflictError);
+  f.engine.executor().resume(id);
+  f.complete(f.poll("p2"));
+  CHECK(f.workflow(id).status == WorkflowStatus::kCompleted);
+}
+
+TEST_CASE("simple workflow: listeners see committed transitions", "[scenario]") {
+  struct Recorder : StatusListener {
+    std::vector<WorkflowEvent> events;
+    int tasks = 0;
+    void on_workflow(WorkflowEvent e, const Workflow&) override { events.push_back(e); }
+    void on_task(const Task&) override { ++tasks; }
+  };
+  EngineFixture f;
+  auto recorder = std::make_shared<Recorder>();
+  f.engine.executor().add_listener(recorder);
+  f.workflow_def(R"({"name": "l", "workflowStatusListenerEnabled": true,
+                     "tasks": [{"name": "lt", "taskReferenceName": "lt"}]})");
+  f.start("l");
+  f.complete(f.poll("lt"));
+  CHECK(recorder->events ==
+        std::vector<WorkflowEvent>{WorkflowEvent::kStarted, WorkflowEvent::kCompleted, WorkflowEvent::kFinalized});
+  CHECK(recorder->tasks >= 2);
+}
