@@ -43,7 +43,7 @@ void QueueSignal::interrupt() {
 EngineCore::EngineCore(EngineOptions options)
     : storage_(options.storage ? std::move(options.storage) : open_sqlite({})),
       clock_(options.clock ? std::move(options.clock) : system_clock()),
-      properties_(std::move(options.properties)),
+      properties_(options.properties.begin(), options.properties.end()),
       ops_(*this),
       metadata_(*storage_, *clock_, options.metadata),
       executor_(*this),

@@ -57,7 +57,7 @@ class EngineCore {
   const Clock& clock() const { return *clock_; }
   const EngineSettings& settings() const { return settings_; }
   const TaskRegistry& registry() const { return registry_; }
-  const std::map<std::string, std::string>& properties() const { return properties_; }
+  const PropertyMap& properties() const { return properties_; }
   QueueSignal& signal() { return signal_; }
   WorkflowOps& ops() { return ops_; }
 
@@ -82,7 +82,7 @@ class EngineCore {
   std::unique_ptr<Storage> storage_;
   std::unique_ptr<Clock> clock_;
   EngineSettings settings_;
-  std::map<std::string, std::string> properties_;
+  PropertyMap properties_;
   TaskRegistry registry_;
   QueueSignal signal_;
   WorkflowOps ops_;

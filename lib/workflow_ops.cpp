@@ -152,9 +152,7 @@ std::string WorkflowOps::start(Session& s, const StartWorkflowRequest& request) 
   wf.external_input_payload_storage_path = request.external_input_payload_storage_path;
   wf.variables = def.variables;
   wf.input = request.input.value_or(JsonObject{});
-  if (!wf.input.empty())
-    for (const auto& [key, value] : def.input_template)
-      if (!wf.input.contains(key)) wf.input[key] = value;
+  if (!wf.input.empty()) add_missing_keys(wf.input, def.input_template);
   wf.workflow_definition = std::move(def);
 
   s.execution().insert_workflow(wf);

@@ -2,6 +2,8 @@
 
 #include <conductor/model/workflow.hpp>
 
+#include "decider/parameters.hpp"
+
 #include <map>
 #include <memory>
 #include <optional>
@@ -15,7 +17,7 @@ namespace conductor::detail {
 /// workflow's tasks or variables change.
 class InputResolver {
  public:
-  InputResolver(const Workflow& workflow, const std::map<std::string, std::string>& properties);
+  InputResolver(const Workflow& workflow, const PropertyMap& properties);
   ~InputResolver();
   InputResolver(const InputResolver&) = delete;
   InputResolver& operator=(const InputResolver&) = delete;
@@ -29,10 +31,11 @@ class InputResolver {
   Json resolve_value(const Json& value) const;
 
  private:
-  struct State;
+  ResolveOptions options(std::optional<std::string_view> task_id) const;
+
   const Workflow& workflow_;
-  const std::map<std::string, std::string>& properties_;
-  std::unique_ptr<State> state_;
+  EnvironmentLookup environment_;
+  std::unique_ptr<ParameterContext> context_;
 };
 
 }  // namespace conductor::detail
