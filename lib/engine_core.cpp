@@ -13,9 +13,9 @@ constexpr std::string_view kDeciderQueue = "_deciderQueue";
 constexpr int kSweepBatch = 32;
 }  // namespace
 
-std::uint64_t QueueSignal::version(const std::string& queue) {
+QueueSignal::Ticket QueueSignal::ticket(const std::string& queue) {
   std::lock_guard lock(mutex_);
-  return versions_[queue];
+  return {versions_[queue], interrupts_};
 }
 
 void QueueSignal::notify(const std::vector<std::string>& queues) {
@@ -26,10 +26,11 @@ void QueueSignal::notify(const std::vector<std::string>& queues) {
   changed_.notify_all();
 }
 
-void QueueSignal::wait(const std::string& queue, std::uint64_t seen, std::chrono::steady_clock::time_point deadline) {
+bool QueueSignal::wait(const std::string& queue, const Ticket& seen, std::chrono::steady_clock::time_point deadline) {
   std::unique_lock lock(mutex_);
-  auto interrupts = interrupts_;
-  changed_.wait_until(lock, deadline, [&] { return versions_[queue] != seen || interrupts_ != interrupts; });
+  changed_.wait_until(lock, deadline,
+                      [&] { return versions_[queue] != seen.version || interrupts_ != seen.interrupts; });
+  return interrupts_ == seen.interrupts;
 }
 
 void QueueSignal::interrupt() {

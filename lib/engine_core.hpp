@@ -2,6 +2,7 @@
 
 #include <conductor/engine.hpp>
 
+#include "decider/parameters.hpp"
 #include "tasks/task_handler.hpp"
 #include "workflow_ops.hpp"
 
@@ -32,12 +33,18 @@ struct EngineSettings {
 /// Wakes threads blocked in a long poll when their queue receives a message.
 class QueueSignal {
  public:
-  /// The current version of a queue's signal; pass it to wait().
-  std::uint64_t version(const std::string& queue);
+  /// What a waiter has seen: taken before looking at the queue, so no notification is lost between
+  /// the look and the wait.
+  struct Ticket {
+    std::uint64_t version = 0;
+    std::uint64_t interrupts = 0;
+  };
+  Ticket ticket(const std::string& queue);
   void notify(const std::vector<std::string>& queues);
-  /// Blocks until `queue` was notified after `seen`, `deadline` passes or interrupt() is called.
-  void wait(const std::string& queue, std::uint64_t seen, std::chrono::steady_clock::time_point deadline);
-  /// Releases every waiter (shutdown).
+  /// Blocks until `queue` was notified or interrupt() was called after `seen` was taken, or until
+  /// `deadline`. Returns false when interrupted.
+  bool wait(const std::string& queue, const Ticket& seen, std::chrono::steady_clock::time_point deadline);
+  /// Releases every waiter, including one about to wait with an older ticket (shutdown).
   void interrupt();
 
  private:

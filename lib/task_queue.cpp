@@ -22,7 +22,7 @@ std::vector<Task> TaskQueue::batch_poll(std::string_view task_type, std::string_
       domain && !domain->empty() ? fmt::format("{}:{}", *domain, task_type) : std::string(task_type);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
-    auto seen = core_.signal().version(queue);
+    auto seen = core_.signal().ticket(queue);
     auto tasks = in_session(core_, [&](detail::Session& s) {
       return core_.ops().poll(s, task_type, worker_id, domain, count);
     });
@@ -33,7 +33,7 @@ std::vector<Task> TaskQueue::batch_poll(std::string_view task_type, std::string_
     auto next = core_.storage().begin(TransactionMode::kRead)->queues().next_visible_at(queue);
     if (next) wake = std::min(wake, now + std::chrono::milliseconds(std::max<std::int64_t>(
                                               1, *next - core_.clock().now_ms())));
-    core_.signal().wait(queue, seen, wake);
+    if (!core_.signal().wait(queue, seen, wake)) return {};
   }
 }
 

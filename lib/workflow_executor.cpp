@@ -1,5 +1,7 @@
 #include <conductor/workflow_executor.hpp>
 
+#include <conductor/error.hpp>
+
 #include "engine_core.hpp"
 #include "session.hpp"
 

@@ -6,6 +6,7 @@
 #include "decider/input_resolver.hpp"
 #include "decider/navigation.hpp"
 #include "engine_core.hpp"
+#include "metadata_validation.hpp"
 #include "session.hpp"
 #include "summaries.hpp"
 #include "tasks/task_handler.hpp"
@@ -102,7 +103,10 @@ std::string WorkflowOps::start(Session& s, const StartWorkflowRequest& request) 
   WorkflowDef def;
   if (request.workflow_def) {
     def = *request.workflow_def;
-    core_.metadata().validate_workflow_def(def);
+    // Validated inside this transaction: task definitions are read through it.
+    validate_workflow_def(def, "startWorkflow.startWorkflowRequest.workflowDef",
+                          {core_.metadata().options(), [&](std::string_view n) { return s.metadata().find_task_def(n); },
+                           EnvironmentLookup(core_.properties())});
   } else {
     auto found = s.metadata().find_workflow_def(request.name, request.version);
     if (!found)

@@ -5,6 +5,7 @@
 #include <conductor/storage/sqlite.hpp>
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include <chrono>
 #include <string>

@@ -11,22 +11,23 @@ void setup(EngineFixture& f, const std::string& def_fields) {
   f.workflow_def(R"({"name": "retry_wf", "tasks": [{"name": "rt", "taskReferenceName": "r"}]})");
 }
 
-// Fails the current attempt and returns the retry the decider scheduled.
-Task fail_and_get_retry(EngineFixture& f, const std::string& wf_id) {
-  f.report(f.poll("rt"), TaskResultStatus::kFailed, {}, "boom");
+// Fails the given attempt and returns the retry the decider scheduled.
+Task fail_and_get_retry(EngineFixture& f, const std::string& wf_id, const Task& attempt) {
+  f.report(attempt, TaskResultStatus::kFailed, {}, "boom");
   auto wf = f.workflow(wf_id);
   REQUIRE(wf.tasks.back().status == TaskStatus::kScheduled);
   return wf.tasks.back();
 }
 
-// Seconds until a task becomes pollable, found by moving the clock one second at a time.
-int seconds_until_pollable(EngineFixture& f) {
+// Moves the clock one second at a time until a task can be polled; returns it with the wait.
+std::pair<int, Task> poll_when_due(EngineFixture& f) {
   for (int s = 0; s <= 120; ++s) {
-    if (!f.nothing_to_poll("rt")) return s;
+    auto tasks = f.engine.queue().batch_poll("rt", "test-worker", {}, 1, std::chrono::milliseconds(0));
+    if (!tasks.empty()) return {s, tasks.front()};
     f.clock->advance_seconds(1);
   }
   FAIL("task never became pollable");
-  return -1;
+  return {};
 }
 
 }  // namespace
@@ -44,8 +45,9 @@ TEST_CASE("retries: FIXED delay, attempts linked by retriedTaskId, then success"
   CHECK(wf.tasks[1].retry_count == 1);
   CHECK(wf.tasks[1].callback_after_seconds == 5);
   CHECK(wf.tasks[1].reason_for_incompletion == "boom");
-  CHECK(seconds_until_pollable(f) == 5);
-  f.complete(f.poll("rt"));
+  auto [waited, second] = poll_when_due(f);
+  CHECK(waited == 5);
+  f.complete(second);
   wf = f.workflow(id);
   CHECK(wf.status == WorkflowStatus::kCompleted);
   CHECK(wf.failed_reference_task_names == std::vector<std::string>{"r"});
@@ -55,11 +57,13 @@ TEST_CASE("retries: EXPONENTIAL_BACKOFF doubles and is capped", "[scenario]") {
   EngineFixture f;
   setup(f, R"("retryCount": 2, "retryLogic": "EXPONENTIAL_BACKOFF", "retryDelaySeconds": 2, "maxRetryDelaySeconds": 3)");
   auto id = f.start("retry_wf");
-  CHECK(fail_and_get_retry(f, id).callback_after_seconds == 2);
-  CHECK(seconds_until_pollable(f) == 2);
-  CHECK(fail_and_get_retry(f, id).callback_after_seconds == 3);
-  CHECK(seconds_until_pollable(f) == 3);
-  f.report(f.poll("rt"), TaskResultStatus::kFailed, {}, "last");
+  CHECK(fail_and_get_retry(f, id, f.poll("rt")).callback_after_seconds == 2);
+  auto [first_wait, second] = poll_when_due(f);
+  CHECK(first_wait == 2);
+  CHECK(fail_and_get_retry(f, id, second).callback_after_seconds == 3);
+  auto [second_wait, third] = poll_when_due(f);
+  CHECK(second_wait == 3);
+  f.report(third, TaskResultStatus::kFailed, {}, "last");
   auto wf = f.workflow(id);
   CHECK(wf.status == WorkflowStatus::kFailed);
   CHECK(wf.tasks.size() == 3);
@@ -72,16 +76,17 @@ TEST_CASE("retries: LINEAR_BACKOFF scales with the attempt and is capped", "[sce
   setup(f, R"("retryCount": 2, "retryLogic": "LINEAR_BACKOFF", "retryDelaySeconds": 2, "backoffScaleFactor": 2,
               "maxRetryDelaySeconds": 5)");
   auto id = f.start("retry_wf");
-  CHECK(fail_and_get_retry(f, id).callback_after_seconds == 4);
-  CHECK(seconds_until_pollable(f) == 4);
-  CHECK(fail_and_get_retry(f, id).callback_after_seconds == 5);
+  CHECK(fail_and_get_retry(f, id, f.poll("rt")).callback_after_seconds == 4);
+  auto [waited, second] = poll_when_due(f);
+  CHECK(waited == 4);
+  CHECK(fail_and_get_retry(f, id, second).callback_after_seconds == 5);
 }
 
 TEST_CASE("retries: jitter adds at most backoffJitterMs to the delay", "[scenario]") {
   EngineFixture f;
   setup(f, R"("retryCount": 1, "retryDelaySeconds": 60, "backoffJitterMs": 5000)");
   auto id = f.start("retry_wf");
-  auto retry = fail_and_get_retry(f, id);
+  auto retry = fail_and_get_retry(f, id, f.poll("rt"));
   CHECK(retry.callback_after_seconds == 60);
   CHECK(retry.callback_after_ms >= 60000);
   CHECK(retry.callback_after_ms <= 65000);

@@ -137,7 +137,14 @@ TEST_CASE("simple workflow: bad input is rejected and changes nothing", "[scenar
     auto wf = f.workflow(id);
     CHECK(wf.status == WorkflowStatus::kTerminated);
     CHECK(wf.reason_for_incompletion == "stop");
-    CHECK_THROWS_AS(f.engine.executor().terminate(id, "again"), ConflictError);
+    CHECK_NOTHROW(f.engine.executor().terminate(id, "again"));
+    CHECK(f.workflow(id).reason_for_incompletion == "stop");
+  }
+  SECTION("a COMPLETED workflow cannot be terminated") {
+    auto id = f.start("one");
+    f.complete(f.poll("solo"));
+    CHECK_THROWS_AS(f.engine.executor().terminate(id, "late"), ConflictError);
+    CHECK(f.workflow(id).status == WorkflowStatus::kCompleted);
   }
 }
 
