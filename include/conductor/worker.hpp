@@ -22,8 +22,8 @@ class EngineCore;
 /// COMPLETED) or a full TaskResult. Throwing fails the task with the exception's message.
 template <class F>
 concept WorkerFunction = std::invocable<F&, const Task&> &&
-    (std::convertible_to<std::invoke_result_t<F&, const Task&>, JsonObject> ||
-     std::convertible_to<std::invoke_result_t<F&, const Task&>, TaskResult>);
+    (std::same_as<std::decay_t<std::invoke_result_t<F&, const Task&>>, JsonObject> ||
+     std::same_as<std::decay_t<std::invoke_result_t<F&, const Task&>>, TaskResult>);
 
 struct WorkerOptions {
   std::string task_type;
@@ -59,7 +59,7 @@ class CONDUCTOR_EXPORT WorkerRunner {
   template <WorkerFunction F>
   void add(WorkerOptions options, F function) {
     add_callback(std::move(options), [f = std::move(function)](const Task& task) mutable -> TaskResult {
-      if constexpr (std::convertible_to<std::invoke_result_t<F&, const Task&>, TaskResult>) {
+      if constexpr (std::same_as<std::decay_t<std::invoke_result_t<F&, const Task&>>, TaskResult>) {
         return f(task);
       } else {
         TaskResult result;

@@ -1,0 +1,81 @@
+#include "engine_fixture.hpp"
+
+#include <thread>
+
+using namespace conductor;
+
+TEST_CASE("task queue: update by reference name, logs, poll data and sizes", "[scenario]") {
+  EngineFixture f;
+  f.workflow_def(R"({"name": "tq", "tasks": [{"name": "tq1", "taskReferenceName": "first"},
+                                             {"name": "tq2", "taskReferenceName": "second"}]})");
+  auto id = f.start("tq");
+  CHECK(f.engine.queue().queue_sizes({"tq1", "tq2"}) == std::map<std::string, std::int64_t>{{"tq1", 1}, {"tq2", 0}});
+
+  auto polled = f.engine.queue().batch_poll("tq1", "worker-a", {}, 5, std::chrono::milliseconds(0));
+  REQUIRE(polled.size() == 1);
+  CHECK(f.engine.queue().queue_size("tq1") == 0);
+  auto poll_data = f.engine.queue().poll_data("tq1");
+  REQUIRE(poll_data.size() == 1);
+  CHECK(poll_data[0].worker_id == "worker-a");
+  CHECK(poll_data[0].last_poll_time == f.clock->now_ms());
+
+  f.engine.queue().add_log(polled[0].task_id, "halfway");
+  auto logs = f.engine.queue().logs(polled[0].task_id);
+  REQUIRE(logs.size() == 1);
+  CHECK(logs[0].log == "halfway");
+  CHECK_THROWS_AS(f.engine.queue().add_log("nope", "x"), NotFoundError);
+
+  auto updated = f.engine.queue().update_task_by_ref(id, "first", TaskResultStatus::kCompleted, {{"r", 1}}, "worker-b");
+  CHECK(updated.status == TaskStatus::kCompleted);
+  CHECK(updated.worker_id == "worker-b");
+  CHECK_THROWS_AS(f.engine.queue().update_task_by_ref(id, "missing", TaskResultStatus::kCompleted, {}),
+                  NotFoundError);
+  CHECK(f.engine.queue().queue_size("tq2") == 1);
+  auto second = f.engine.executor().get_workflow(id).tasks.back();
+  CHECK(f.engine.queue().ack(second.task_id));
+  CHECK_FALSE(f.engine.queue().ack(second.task_id));
+  CHECK(f.engine.queue().requeue_pending("tq2") == 1);
+  CHECK(f.engine.queue().queue_size("tq2") == 1);
+  f.engine.queue().remove_from_queue(second.task_id);
+  CHECK(f.engine.queue().queue_size("tq2") == 0);
+}
+
+TEST_CASE("task queue: a long poll returns as soon as a task is queued", "[scenario]") {
+  EngineFixture f;
+  f.workflow_def(R"({"name": "lp", "tasks": [{"name": "lp1", "taskReferenceName": "lp1"}]})");
+  std::vector<Task> got;
+  std::thread poller([&] { got = f.engine.queue().batch_poll("lp1", "w", {}, 1, std::chrono::milliseconds(5000)); });
+  auto id = f.start("lp");
+  poller.join();
+  REQUIRE(got.size() == 1);
+  CHECK(got[0].workflow_instance_id == id);
+}
+
+TEST_CASE("task queue: poll arguments are validated", "[scenario]") {
+  EngineFixture f;
+  CHECK_THROWS_AS(f.engine.queue().batch_poll("x", "w", {}, 1, std::chrono::milliseconds(5001)), ValidationError);
+  CHECK_THROWS_AS(f.engine.queue().batch_poll("x", "w", {}, 0, std::chrono::milliseconds(0)), ValidationError);
+  CHECK_THROWS_AS(f.engine.queue().get_task("missing"), NotFoundError);
+}
+
+TEST_CASE("task queue: a lease extension only refreshes the task", "[scenario]") {
+  EngineFixture f;
+  f.task_def(R"({"name": "lease", "responseTimeoutSeconds": 10})");
+  f.workflow_def(R"({"name": "lw", "tasks": [{"name": "lease", "taskReferenceName": "l"}]})");
+  auto id = f.start("lw");
+  auto t = f.poll("lease");
+  f.clock->advance_seconds(8);
+  TaskResult extend;
+  extend.workflow_instance_id = id;
+  extend.task_id = t.task_id;
+  extend.status = TaskResultStatus::kInProgress;
+  extend.extend_lease = true;
+  extend.output_data = {{"ignored", true}};
+  auto after = f.engine.queue().update_task(extend);
+  CHECK(after.status == TaskStatus::kInProgress);
+  CHECK(after.output_data.empty());
+  f.advance(8);
+  CHECK(f.engine.queue().get_task(t.task_id).status == TaskStatus::kInProgress);
+  f.advance(3);
+  CHECK(f.engine.queue().get_task(t.task_id).status == TaskStatus::kTimedOut);
+}

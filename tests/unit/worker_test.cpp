@@ -1,0 +1,151 @@
+#include <conductor/codec.hpp>
+#include <conductor/engine.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+using namespace conductor;
+
+namespace {
+
+EngineOptions test_options() {
+  EngineOptions options;
+  options.clock = std::make_unique<ManualClock>();
+  options.background = false;
+  return options;
+}
+
+// Waits (bounded) until the workflow leaves RUNNING; worker threads move it.
+Workflow wait_done(Engine& engine, const std::string& id) {
+  for (int i = 0; i < 2000; ++i) {
+    auto wf = engine.executor().get_workflow(id);
+    if (wf.status != WorkflowStatus::kRunning) return wf;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  FAIL("workflow did not finish");
+  return {};
+}
+
+void one_task(Engine& engine, const std::string& type, int retries = 0) {
+  engine.metadata().register_task_defs({decode<TaskDef>(
+      R"({"name": ")" + type + R"(", "retryCount": )" + std::to_string(retries) + R"(, "retryDelaySeconds": 0})")});
+  engine.metadata().register_workflow_def(decode<WorkflowDef>(R"({"name": "wf_)" + type +
+                                                              R"(", "tasks": [{"name": ")" + type +
+                                                              R"(", "taskReferenceName": "t"}]})"));
+}
+
+}  // namespace
+
+static_assert(WorkerFunction<JsonObject (*)(const Task&)>);
+static_assert(WorkerFunction<TaskResult (*)(const Task&)>);
+static_assert(!WorkerFunction<int (*)(const Task&)>);
+static_assert(!WorkerFunction<JsonObject (*)(int)>);
+
+TEST_CASE("worker: a callback's output completes the task", "[unit]") {
+  Engine engine(test_options());
+  one_task(engine, "echo");
+  engine.workers().add({.task_type = "echo"}, [](const Task& t) { return JsonObject{{"seen", t.input_data}}; });
+  engine.workers().start();
+  auto id = engine.executor().start_workflow({.name = "wf_echo", .input = JsonObject{{"a", 1}}});
+  auto wf = wait_done(engine, id);
+  CHECK(wf.status == WorkflowStatus::kCompleted);
+  CHECK(wf.tasks[0].worker_id == "in-process");
+}
+
+TEST_CASE("worker: a returned TaskResult is reported as given", "[unit]") {
+  Engine engine(test_options());
+  one_task(engine, "refuse");
+  engine.workers().add({.task_type = "refuse", .worker_id = "w-9"}, [](const Task&) {
+    TaskResult r;
+    r.status = TaskResultStatus::kFailedWithTerminalError;
+    r.reason_for_incompletion = "no way";
+    return r;
+  });
+  engine.workers().start();
+  auto wf = wait_done(engine, engine.executor().start_workflow({.name = "wf_refuse"}));
+  CHECK(wf.status == WorkflowStatus::kFailed);
+  CHECK(wf.tasks[0].status == TaskStatus::kFailedWithTerminalError);
+  CHECK(wf.tasks[0].reason_for_incompletion == "no way");
+  CHECK(wf.tasks[0].worker_id == "w-9");
+}
+
+TEST_CASE("worker: an exception fails the task with its message and the thread lives on", "[unit]") {
+  Engine engine(test_options());
+  one_task(engine, "flaky", 1);
+  std::atomic<int> calls{0};
+  engine.workers().add({.task_type = "flaky"}, [&](const Task&) -> JsonObject {
+    if (calls.fetch_add(1) == 0) throw std::runtime_error("first call explodes");
+    return {{"ok", true}};
+  });
+  engine.workers().start();
+  auto wf = wait_done(engine, engine.executor().start_workflow({.name = "wf_flaky"}));
+  CHECK(wf.status == WorkflowStatus::kCompleted);
+  REQUIRE(wf.tasks.size() == 2);
+  CHECK(wf.tasks[0].status == TaskStatus::kFailed);
+  CHECK(wf.tasks[0].reason_for_incompletion == "first call explodes");
+  CHECK(wf.tasks[1].status == TaskStatus::kCompleted);
+}
+
+TEST_CASE("worker: threads run callbacks in parallel", "[unit]") {
+  Engine engine(test_options());
+  one_task(engine, "parallel");
+  std::mutex m;
+  std::condition_variable cv;
+  int inside = 0, most = 0;
+  engine.workers().add({.task_type = "parallel", .threads = 3}, [&](const Task&) {
+    std::unique_lock lock(m);
+    most = std::max(most, ++inside);
+    cv.notify_all();
+    // Hold until three callbacks are inside at once (bounded, so a failure cannot hang the suite).
+    cv.wait_for(lock, std::chrono::seconds(5), [&] { return most >= 3; });
+    --inside;
+    return JsonObject{};
+  });
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) ids.push_back(engine.executor().start_workflow({.name = "wf_parallel"}));
+  engine.workers().start();
+  for (const auto& id : ids) CHECK(wait_done(engine, id).status == WorkflowStatus::kCompleted);
+  CHECK(most == 3);
+}
+
+TEST_CASE("worker: stop lets an in-flight callback finish and report", "[unit]") {
+  Engine engine(test_options());
+  one_task(engine, "slow");
+  std::atomic<bool> entered{false};
+  engine.workers().add({.task_type = "slow"}, [&](const Task&) {
+    entered = true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    return JsonObject{{"finished", true}};
+  });
+  engine.workers().start();
+  auto id = engine.executor().start_workflow({.name = "wf_slow"});
+  while (!entered) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  engine.workers().stop();
+  auto wf = engine.executor().get_workflow(id);
+  CHECK(wf.status == WorkflowStatus::kCompleted);
+  CHECK(wf.output.at("finished") == true);
+}
+
+TEST_CASE("worker: a worker for a domain takes only that domain's tasks", "[unit]") {
+  Engine engine(test_options());
+  one_task(engine, "dom");
+  std::atomic<int> blue{0};
+  engine.workers().add({.task_type = "dom", .domain = "blue"}, [&](const Task& t) {
+    ++blue;
+    return JsonObject{{"domain", t.domain.value_or("")}};
+  });
+  engine.workers().start();
+  auto in_blue =
+      engine.executor().start_workflow({.name = "wf_dom", .task_to_domain = {{"dom", "blue"}}});
+  auto wf = wait_done(engine, in_blue);
+  CHECK(wf.output.at("domain") == "blue");
+  engine.workers().stop();
+  auto plain = engine.executor().start_workflow({.name = "wf_dom"});
+  CHECK(engine.queue().queue_size("dom") == 1);
+  CHECK(engine.executor().get_workflow(plain).status == WorkflowStatus::kRunning);
+  CHECK(blue == 1);
+}
