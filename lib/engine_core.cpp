@@ -9,7 +9,6 @@
 namespace conductor::detail {
 
 namespace {
-constexpr std::string_view kDeciderQueue = "_deciderQueue";
 constexpr int kSweepBatch = 32;
 }  // namespace
 

@@ -5,9 +5,50 @@
 #include "engine_core.hpp"
 #include "session.hpp"
 
+#include <fmt/format.h>
+
 namespace conductor {
 
 using detail::in_session;
+
+namespace {
+
+constexpr std::size_t kMaxBulkIds = 1000;
+
+// Conductor's WorkflowBulkService constraints; `method` names the service method in the violation path.
+void check_bulk_ids(std::string_view method, const std::vector<std::string>& ids) {
+  std::string message;
+  if (ids.empty()) {
+    message = "WorkflowIds list cannot be null.";
+  } else if (ids.size() > kMaxBulkIds) {
+    message = fmt::format("Cannot process more than {} workflows. Please use multiple requests.", kMaxBulkIds);
+  } else {
+    return;
+  }
+  throw ValidationError({{fmt::format("{}.workflowIds", method), message, ""}});
+}
+
+// Runs one step for `id`, recording the id as a success or its error message (a later message for
+// the same id replaces an earlier one, as in Conductor's map).
+template <class Step>
+void record(BulkResponse& response, const std::string& id, Step step) {
+  try {
+    step();
+    response.bulk_successful_results.push_back(id);
+  } catch (const std::exception& e) {
+    response.bulk_error_results[id] = e.what();
+  }
+}
+
+template <class Operation>
+BulkResponse bulk(std::string_view method, const std::vector<std::string>& ids, Operation operation) {
+  check_bulk_ids(method, ids);
+  BulkResponse response;
+  for (const auto& id : ids) record(response, id, [&] { operation(id); });
+  return response;
+}
+
+}  // namespace
 
 std::string WorkflowExecutor::start_workflow(const StartWorkflowRequest& request) {
   return in_session(core_, [&](detail::Session& s) { return core_.ops().start(s, request); });
@@ -56,14 +97,73 @@ void WorkflowExecutor::terminate(std::string_view workflow_id, std::string_view 
   in_session(core_, [&](detail::Session& s) { core_.ops().terminate(s, workflow_id, reason); });
 }
 
-void WorkflowExecutor::remove(std::string_view workflow_id) {
+void WorkflowExecutor::remove(std::string_view workflow_id, bool archive) {
+  in_session(core_, [&](detail::Session& s) { core_.ops().remove(s, workflow_id, archive); });
+}
+
+void WorkflowExecutor::terminate_remove(std::string_view workflow_id, std::string_view reason, bool archive) {
   in_session(core_, [&](detail::Session& s) {
-    auto wf = core_.ops().load(s, workflow_id);
-    for (const auto& t : wf.tasks) s.queues().remove(detail::WorkflowOps::queue_name(t), t.task_id);
-    s.execution().remove_workflow(workflow_id);
-    s.index().remove_workflow(workflow_id);
-    s.queues().remove("_deciderQueue", workflow_id);
+    core_.ops().terminate(s, workflow_id, reason);
+    core_.ops().remove(s, workflow_id, archive);
   });
+}
+
+void WorkflowExecutor::restart(std::string_view workflow_id, bool use_latest_definitions) {
+  in_session(core_, [&](detail::Session& s) { core_.ops().restart(s, workflow_id, use_latest_definitions); });
+}
+
+void WorkflowExecutor::retry(std::string_view workflow_id, bool resume_subworkflow_tasks) {
+  in_session(core_, [&](detail::Session& s) { core_.ops().retry(s, workflow_id, resume_subworkflow_tasks); });
+}
+
+std::string WorkflowExecutor::rerun(std::string_view workflow_id, const RerunWorkflowRequest& request) {
+  in_session(core_, [&](detail::Session& s) { core_.ops().rerun(s, workflow_id, request); });
+  return std::string(workflow_id);
+}
+
+void WorkflowExecutor::skip_task(std::string_view workflow_id, std::string_view task_reference_name,
+                                 const SkipTaskRequest& request) {
+  in_session(core_, [&](detail::Session& s) { core_.ops().skip_task(s, workflow_id, task_reference_name, request); });
+}
+
+void WorkflowExecutor::reset_callbacks(std::string_view workflow_id) {
+  in_session(core_, [&](detail::Session& s) { core_.ops().reset_callbacks(s, workflow_id); });
+}
+
+BulkResponse WorkflowExecutor::bulk_pause(const std::vector<std::string>& workflow_ids) {
+  return bulk("pauseWorkflow", workflow_ids, [&](const std::string& id) { pause(id); });
+}
+
+BulkResponse WorkflowExecutor::bulk_resume(const std::vector<std::string>& workflow_ids) {
+  return bulk("resumeWorkflow", workflow_ids, [&](const std::string& id) { resume(id); });
+}
+
+BulkResponse WorkflowExecutor::bulk_restart(const std::vector<std::string>& workflow_ids,
+                                            bool use_latest_definitions) {
+  return bulk("restart", workflow_ids, [&](const std::string& id) { restart(id, use_latest_definitions); });
+}
+
+BulkResponse WorkflowExecutor::bulk_retry(const std::vector<std::string>& workflow_ids) {
+  return bulk("retry", workflow_ids, [&](const std::string& id) { retry(id, false); });
+}
+
+BulkResponse WorkflowExecutor::bulk_terminate(const std::vector<std::string>& workflow_ids, std::string_view reason) {
+  return bulk("terminate", workflow_ids, [&](const std::string& id) { terminate(id, reason); });
+}
+
+BulkResponse WorkflowExecutor::bulk_remove(const std::vector<std::string>& workflow_ids, bool archive) {
+  return bulk("deleteWorkflow", workflow_ids, [&](const std::string& id) { remove(id, archive); });
+}
+
+BulkResponse WorkflowExecutor::bulk_terminate_remove(const std::vector<std::string>& workflow_ids,
+                                                     std::string_view reason, bool archive) {
+  check_bulk_ids("terminateRemove", workflow_ids);
+  BulkResponse response;
+  for (const auto& id : workflow_ids) {
+    record(response, id, [&] { terminate(id, reason); });
+    record(response, id, [&] { remove(id, archive); });
+  }
+  return response;
 }
 
 SearchResult<WorkflowSummary> WorkflowExecutor::search(const SearchQuery& query) {

@@ -22,16 +22,10 @@ namespace conductor::detail {
 
 namespace {
 
-constexpr std::string_view kDeciderQueue = "_deciderQueue";
 constexpr int kExpeditePriority = 10;
 // A decide loop of sync system tasks stops and re-queues itself after this many passes (Conductor
 // bounds it by the lock lease) so one long DO_WHILE cannot hold the writer indefinitely.
 constexpr int kMaxDecidePasses = 200;
-
-Task* find_by_id(Workflow& wf, std::string_view task_id) {
-  auto it = std::find_if(wf.tasks.begin(), wf.tasks.end(), [&](const Task& t) { return t.task_id == task_id; });
-  return it == wf.tasks.end() ? nullptr : &*it;
-}
 
 TaskStatus to_task_status(TaskResultStatus s) {
   switch (s) {
@@ -63,11 +57,16 @@ std::string trim(std::string_view s) {
   return std::string(s.substr(b, e - b + 1));
 }
 
+}  // namespace
+
+Task* find_by_id(Workflow& wf, std::string_view task_id) {
+  auto it = std::find_if(wf.tasks.begin(), wf.tasks.end(), [&](const Task& t) { return t.task_id == task_id; });
+  return it == wf.tasks.end() ? nullptr : &*it;
+}
+
 std::string short_label(const Workflow& wf) {
   return fmt::format("{}.{}/{}", wf.workflow_name(), wf.workflow_version(), wf.workflow_id);
 }
-
-}  // namespace
 
 std::string WorkflowOps::queue_name(const Task& task) {
   return task.domain ? *task.domain + ":" + task.task_type : task.task_type;
@@ -84,6 +83,24 @@ Workflow WorkflowOps::load(Session& s, std::string_view workflow_id) {
   auto wf = s.execution().find_workflow(workflow_id, true);
   if (!wf) throw NotFoundError(fmt::format("No such workflow found by id: {}", workflow_id));
   return std::move(*wf);
+}
+
+// The run keeps a snapshot of every task definition it uses (semantics.md §2.16 step 2).
+void WorkflowOps::attach_task_defs(Session& s, WorkflowDef& def) {
+  for_each_node(def.tasks, [&](WorkflowTask& node) {
+    if (node.name.empty() || node.task_definition) return;
+    if (auto registered = s.metadata().find_task_def(node.name)) {
+      node.task_definition = std::move(*registered);
+    } else {
+      TaskDef adhoc;
+      adhoc.name = node.name;
+      if (node.type != "SIMPLE") {
+        adhoc.retry_count = 0;
+        adhoc.response_timeout_seconds = 0;
+      }
+      node.task_definition = std::move(adhoc);
+    }
+  });
 }
 
 std::string WorkflowOps::start(Session& s, const StartWorkflowRequest& request) {
@@ -114,21 +131,7 @@ std::string WorkflowOps::start(Session& s, const StartWorkflowRequest& request) 
                                       request.version ? std::to_string(*request.version) : "null"));
     def = std::move(*found);
   }
-  // The run keeps a snapshot of every task definition it uses (semantics.md §2.16 step 2).
-  for_each_node(def.tasks, [&](WorkflowTask& node) {
-    if (node.name.empty() || node.task_definition) return;
-    if (auto registered = s.metadata().find_task_def(node.name)) {
-      node.task_definition = std::move(*registered);
-    } else {
-      TaskDef adhoc;
-      adhoc.name = node.name;
-      if (node.type != "SIMPLE") {
-        adhoc.retry_count = 0;
-        adhoc.response_timeout_seconds = 0;
-      }
-      node.task_definition = std::move(adhoc);
-    }
-  });
+  attach_task_defs(s, def);
 
   if (request.idempotency_key) {
     if (auto existing = s.execution().find_workflow_by_idempotency_key(def.name, *request.idempotency_key)) {
@@ -241,9 +244,8 @@ bool WorkflowOps::schedule(Session& s, Workflow& wf, std::vector<Task>& tasks) {
   for (const auto& id : created) {
     Task& task = *find_by_id(wf, id);
     const auto* handler = core_.registry().find_system(task.task_type);
-    std::int64_t delay_ms = task.callback_after_ms > 0 ? task.callback_after_ms : task.callback_after_seconds * 1000;
     if (!handler) {
-      s.push(queue_name(task), task.task_id, task.workflow_priority, delay_ms);
+      requeue(s, task);
       continue;
     }
     if (!is_terminal(task.status) && task.start_time == 0) {
@@ -251,7 +253,7 @@ bool WorkflowOps::schedule(Session& s, Workflow& wf, std::vector<Task>& tasks) {
       s.mark_dirty(task.task_id);
     }
     if (handler->is_async()) {
-      s.push(queue_name(task), task.task_id, task.workflow_priority, delay_ms);
+      requeue(s, task);
     } else {
       SystemTaskContext context{wf, s.now(), *this, s};
       handler->start(task, context);
@@ -667,9 +669,11 @@ void WorkflowOps::pause(Session& s, std::string_view workflow_id) {
 
 void WorkflowOps::resume(Session& s, std::string_view workflow_id) {
   Workflow wf = load(s, workflow_id);
+  // Conductor's IllegalStateException, which its REST layer answers with 500.
   if (wf.status != WorkflowStatus::kPaused)
-    throw ConflictError(fmt::format("The workflow {} is not PAUSED so cannot resume. Current status is {}",
-                                    wf.workflow_id, to_string(wf.status)));
+    throw Error(ErrorCode::kInternal,
+                fmt::format("The workflow {} is not PAUSED so cannot resume. Current status is {}", wf.workflow_id,
+                            to_string(wf.status)));
   wf.previous_status = wf.status;
   wf.status = WorkflowStatus::kRunning;
   wf.last_retried_time = s.now();

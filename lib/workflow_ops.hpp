@@ -1,5 +1,6 @@
 #pragma once
 
+#include <conductor/listener.hpp>
 #include <conductor/model.hpp>
 
 #include "decider/decider.hpp"
@@ -14,6 +15,13 @@ namespace conductor::detail {
 class EngineCore;
 class Session;
 class TaskHandler;
+
+inline constexpr std::string_view kDeciderQueue = "_deciderQueue";
+
+/// The task with this id in the workflow's list, or null.
+Task* find_by_id(Workflow& wf, std::string_view task_id);
+/// Conductor's short workflow label `name.version/id`.
+std::string short_label(const Workflow& wf);
 
 /// The engine's state changes, each applied inside a caller's Session (Conductor's
 /// WorkflowExecutorOps). Facades open the session, call one of these and commit.
@@ -37,6 +45,14 @@ class WorkflowOps {
   void resume(Session& s, std::string_view workflow_id);
   void terminate(Session& s, std::string_view workflow_id, std::string_view reason);
 
+  // Workflow operations of semantics.md §6 (workflow_ops_operations.cpp).
+  void restart(Session& s, std::string_view workflow_id, bool use_latest_definitions);
+  void retry(Session& s, std::string_view workflow_id, bool resume_subworkflow_tasks);
+  void rerun(Session& s, std::string_view workflow_id, const RerunWorkflowRequest& request);
+  void skip_task(Session& s, std::string_view workflow_id, std::string_view ref, const SkipTaskRequest& request);
+  void reset_callbacks(Session& s, std::string_view workflow_id);
+  void remove(Session& s, std::string_view workflow_id, bool archive);
+
   static std::string queue_name(const Task& task);
 
  private:
@@ -54,6 +70,18 @@ class WorkflowOps {
   void postpone_decider(Session& s, const Workflow& wf);
   bool admit(Session& s, const Task& task);
   void write_task(Session& s, Task& task);
+  /// Snapshots the workflow's task definitions from the registry into its nodes (semantics.md §2.16).
+  void attach_task_defs(Session& s, WorkflowDef& def);
+
+  // Helpers of the §6 operations.
+  void notify(Session& s, WorkflowEvent event, const Workflow& wf);
+  void requeue(Session& s, const Task& task);
+  void retry_tasks(Session& s, Workflow& wf);
+  bool rerun_in(Session& s, Workflow& wf, const RerunWorkflowRequest& request);
+  void finish_rerun(Session& s, Workflow& wf, const std::string& target_id, bool in_child,
+                    const RerunWorkflowRequest& request);
+  void resume_parents(Session& s, const Workflow& wf, std::string_view op);
+  void repair_parent_tasks(Session& s, Workflow& parent, const std::string& chain_task_id);
 
   EngineCore& core_;
 };

@@ -45,15 +45,56 @@ class CONDUCTOR_EXPORT WorkflowExecutor {
 
   /// Re-evaluates the workflow now (Conductor's decide API). Throws NotFoundError.
   void decide(std::string_view workflow_id);
-  /// RUNNING → PAUSED: no new tasks are scheduled until resume. ConflictError when not RUNNING/PAUSED.
+  /// RUNNING → PAUSED: no new tasks are scheduled until resume. ConflictError when it has ended.
   void pause(std::string_view workflow_id);
-  /// PAUSED → RUNNING and decide. ConflictError when not PAUSED.
+  /// PAUSED → RUNNING and decide. Error with ErrorCode::kInternal when not PAUSED (Conductor answers
+  /// this with HTTP 500).
   void resume(std::string_view workflow_id);
   /// Ends the workflow as TERMINATED, canceling its running tasks. ConflictError when it already ended
   /// successfully.
   void terminate(std::string_view workflow_id, std::string_view reason);
-  /// Deletes the workflow and its tasks. NotFoundError when absent.
-  void remove(std::string_view workflow_id);
+  /// Deletes the workflow and its tasks from the store and their queue messages. With `archive` the
+  /// workflow must have ended (ValidationError otherwise) and its search-index entries are kept.
+  /// NotFoundError when absent.
+  void remove(std::string_view workflow_id, bool archive = false);
+  /// terminate, then remove, in one transaction: nothing is removed when terminate is refused.
+  void terminate_remove(std::string_view workflow_id, std::string_view reason, bool archive = false);
+
+  /// Runs an ended workflow again from its first task under the same id, with the stored definition
+  /// or the latest registered one. ConflictError while it runs; NotFoundError for a COMPLETED workflow
+  /// whose definition is not restartable, or when there is no latest definition.
+  void restart(std::string_view workflow_id, bool use_latest_definitions = false);
+  /// Schedules new attempts of the failed, timed-out and canceled tasks of an ended workflow and
+  /// resumes its parents. With `resume_subworkflow_tasks` the deepest failed sub-workflow is retried
+  /// in place instead. NotFoundError while it runs (as Conductor); ConflictError when it has no tasks or
+  /// nothing to retry (unless it TIMED_OUT).
+  void retry(std::string_view workflow_id, bool resume_subworkflow_tasks = false);
+  /// Runs an ended workflow again in place: from the start, or from `request.re_run_from_task_id` (also
+  /// searched inside sub-workflows). Returns `workflow_id`; `request.re_run_from_workflow_id` is
+  /// ignored. ConflictError while it runs; ValidationError when the task is not found.
+  std::string rerun(std::string_view workflow_id, const RerunWorkflowRequest& request);
+  /// Records the node `task_reference_name` as SKIPPED before it runs, so the workflow passes over it.
+  /// Error with ErrorCode::kInternal (Conductor's HTTP 500) when the workflow is not RUNNING, the node
+  /// does not exist, or a task for it exists already.
+  void skip_task(std::string_view workflow_id, std::string_view task_reference_name,
+                 const SkipTaskRequest& request = {});
+  /// Makes worker tasks waiting on callbackAfterSeconds pollable now. ConflictError when ended.
+  void reset_callbacks(std::string_view workflow_id);
+
+  /// Bulk forms of the operations above (Conductor's WorkflowBulkService). Each id is handled in its
+  /// own transaction, in order; failures are reported per id with their message and never undo the
+  /// others. ValidationError when `workflow_ids` is empty or longer than 1000.
+  BulkResponse bulk_pause(const std::vector<std::string>& workflow_ids);
+  BulkResponse bulk_resume(const std::vector<std::string>& workflow_ids);
+  BulkResponse bulk_restart(const std::vector<std::string>& workflow_ids, bool use_latest_definitions = false);
+  /// Never resumes sub-workflow tasks.
+  BulkResponse bulk_retry(const std::vector<std::string>& workflow_ids);
+  BulkResponse bulk_terminate(const std::vector<std::string>& workflow_ids, std::string_view reason);
+  BulkResponse bulk_remove(const std::vector<std::string>& workflow_ids, bool archive = false);
+  /// Terminate then remove each id as two steps, removing even when terminate failed: an id can be
+  /// listed twice as a success, or both as a success and as an error (as Conductor).
+  BulkResponse bulk_terminate_remove(const std::vector<std::string>& workflow_ids, std::string_view reason,
+                                     bool archive = false);
 
   SearchResult<WorkflowSummary> search(const SearchQuery& query);
 
