@@ -73,10 +73,12 @@ std::string WorkflowOps::queue_name(const Task& task) {
 }
 
 DeciderEnv WorkflowOps::env(Session& s, InputResolver& inputs) {
-  return DeciderEnv{core_.registry(), inputs, s.now(), [] { return new_uuid(); }, [](int max) {
+  return DeciderEnv{core_.registry(), inputs, s.now(), [] { return new_uuid(); },
+                    [](int max) {
                       thread_local std::mt19937 rng{std::random_device{}()};
                       return std::uniform_int_distribution<int>(0, max)(rng);
-                    }};
+                    },
+                    [&s](std::string_view name) { return s.metadata().find_task_def(name); }};
 }
 
 Workflow WorkflowOps::load(Session& s, std::string_view workflow_id) {
@@ -205,14 +207,10 @@ void WorkflowOps::decide(Session& s, Workflow& wf) {
 
     for (const auto& candidate : outcome.to_schedule) {
       const auto* handler = core_.registry().find_system(candidate.task_type);
-      if (!handler || handler->is_async()) continue;
+      if (!handler || !handler->executes_in_decide()) continue;
       Task* task = find_by_id(wf, candidate.task_id);
       if (!task || is_terminal(task->status)) continue;
-      SystemTaskContext context{wf, s.now(), *this, s};
-      if (handler->execute(*task, context)) {
-        s.mark_dirty(task->task_id);
-        changed = true;
-      }
+      if (execute_inline(s, wf, *task, *handler)) changed = true;
     }
     if (!changed) break;
     if (pass + 1 >= kMaxDecidePasses) {
@@ -299,9 +297,22 @@ void WorkflowOps::write_task(Session& s, Task& task) {
   if (core_.has_listeners()) s.after_commit([this, snapshot = task] { core_.fire(snapshot); });
 }
 
-void WorkflowOps::persist(Session& s, Workflow& wf) {
+bool WorkflowOps::execute_inline(Session& s, Workflow& wf, Task& task, const TaskHandler& handler) {
+  SystemTaskContext context{wf, s.now(), *this, s};
+  if (!handler.execute(task, context)) return false;
+  s.mark_dirty(task.task_id);
+  // An async task that ended here no longer needs its queue delivery.
+  if (handler.is_async() && is_terminal(task.status)) s.queues().remove(queue_name(task), task.task_id);
+  return true;
+}
+
+void WorkflowOps::persist_tasks(Session& s, Workflow& wf) {
   for (auto& t : wf.tasks)
     if (s.take_dirty(t.task_id)) write_task(s, t);
+}
+
+void WorkflowOps::persist(Session& s, Workflow& wf) {
+  persist_tasks(s, wf);
   wf.update_time = s.now();
   if (is_terminal(wf.status) && wf.end_time == 0) wf.end_time = s.now();
   s.execution().update_workflow(wf);
@@ -519,9 +530,34 @@ Task WorkflowOps::update_task(Session& s, const TaskResult& result) {
     s.execution().add_task_logs(logs);
   }
   std::string id = task->task_id;
-  decide(s, wf);
+  if (!update_lazily(s, wf, *task)) decide(s, wf);
   if (s.take_dirty(id)) persist(s, wf);  // the workflow had ended already: the task change still lands
   return *find_by_id(wf, id);
+}
+
+// Semantics §2.15: a successful update of a task in a FORK_JOIN branch that a JOIN waits on does not
+// decide the workflow; the JOIN does once it ends. Conductor's JOIN notices on its next poll; here
+// the waiting JOINs are evaluated now. Returns false when the workflow must be decided.
+bool WorkflowOps::update_lazily(Session& s, Workflow& wf, const Task& task) {
+  if (task.iteration > 0 || !is_successful(task.status)) return false;
+  const auto& ref = task.reference_task_name;
+  bool forked = false;
+  bool joined = false;
+  for_each_node(wf.workflow_definition.tasks, [&](const WorkflowTask& node) {
+    if (node.type == "FORK_JOIN" && contains_ref(node, ref)) forked = true;
+    if (node.type == "JOIN" && std::find(node.join_on.begin(), node.join_on.end(), ref) != node.join_on.end())
+      joined = true;
+  });
+  if (!forked || !joined) return false;
+  if (is_terminal(task.status)) {
+    for (auto& t : wf.tasks) {
+      const auto* handler = is_terminal(t.status) ? nullptr : core_.registry().find_system(t.task_type);
+      if (!handler || !handler->is_async() || !handler->executes_in_decide()) continue;
+      if (execute_inline(s, wf, t, *handler) && is_terminal(t.status)) return false;
+    }
+  }
+  persist_tasks(s, wf);
+  return true;
 }
 
 bool WorkflowOps::admit(Session& s, const Task& task) {
@@ -649,7 +685,7 @@ void WorkflowOps::run_system_task(Session& s, const TaskHandler& handler, std::s
     decide(s, wf);
     return;
   }
-  task->callback_after_seconds = handler.evaluation_offset_seconds();
+  task->callback_after_seconds = handler.evaluation_offset_seconds(*task);
   s.push(queue, task_id, task->workflow_priority, task->callback_after_seconds * 1000);
   persist(s, wf);
 }

@@ -58,6 +58,9 @@ class WorkflowOps {
  private:
   DeciderEnv env(Session& s, InputResolver& inputs);
   void persist(Session& s, Workflow& wf);
+  void persist_tasks(Session& s, Workflow& wf);
+  bool execute_inline(Session& s, Workflow& wf, Task& task, const TaskHandler& handler);
+  bool update_lazily(Session& s, Workflow& wf, const Task& task);
   bool schedule(Session& s, Workflow& wf, std::vector<Task>& tasks);
   void apply_domains(Session& s, const Workflow& wf, std::vector<Task>& tasks);
   void end_execution(Session& s, Workflow& wf, const std::optional<std::string>& terminate_task_id);

@@ -372,6 +372,12 @@ const WorkflowTask* node_of(const Workflow& workflow, const Task& task) {
   return find_node(workflow.workflow_definition, base_ref(task.reference_task_name));
 }
 
+const Task* latest_task(const Workflow& workflow, std::string_view ref) {
+  auto it = std::find_if(workflow.tasks.rbegin(), workflow.tasks.rend(),
+                         [&](const Task& t) { return t.reference_task_name == ref; });
+  return it == workflow.tasks.rend() ? nullptr : &*it;
+}
+
 const TaskDef* task_def_of(const Workflow& workflow, const Task& task) {
   const auto* node = node_of(workflow, task);
   return node && node->task_definition ? &*node->task_definition : nullptr;
@@ -385,7 +391,9 @@ std::vector<Task> map_node(const Workflow& workflow, const WorkflowTask& node, i
                         retry_count,
                         env.now,
                         env.inputs,
-                        [&](const WorkflowTask& child) { return map_node(workflow, child, 0, env); }};
+                        [&](const WorkflowTask& child) { return map_node(workflow, child, retry_count, env); },
+                        &env.registry,
+                        env.find_task_def};
   auto tasks = env.registry.mapper_for(node).map(context);
   std::erase_if(tasks, [&](const Task& mapped) {
     return std::any_of(workflow.tasks.begin(), workflow.tasks.end(), [&](const Task& t) {

@@ -6,6 +6,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace conductor::detail {
@@ -46,6 +47,8 @@ struct DeciderEnv {
   std::function<std::string()> new_id;
   /// Uniform integer in [0, max]; retry jitter.
   std::function<int(int max)> jitter;
+  /// The registered task definition of a name, for nodes made at run time.
+  std::function<std::optional<TaskDef>(std::string_view name)> find_task_def;
 };
 
 /// Conductor's DeciderService.decide: a pure function of the workflow (with its tasks, ordered by
@@ -60,6 +63,9 @@ const TaskDef* task_def_of(const Workflow& workflow, const Task& task);
 
 /// The node a task was created from: its own copy, else the definition's node with its reference name.
 const WorkflowTask* node_of(const Workflow& workflow, const Task& task);
+
+/// The newest task with exactly this reference name (the last in list order), or null.
+const Task* latest_task(const Workflow& workflow, std::string_view ref);
 
 /// Workflow output (semantics.md §2.14): a TERMINATE task's output, the resolved outputParameters,
 /// or the output of `last_task` (the last task when null).

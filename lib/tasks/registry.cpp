@@ -9,7 +9,6 @@ namespace conductor::detail {
 // and one line here.
 TaskRegistry::TaskRegistry() {
   handlers_.push_back(std::make_unique<WorkerTask>(false));
-  simple_ = handlers_.back().get();
   handlers_.push_back(std::make_unique<WorkerTask>(true));
   user_defined_ = handlers_.back().get();
 }
@@ -23,9 +22,8 @@ const TaskHandler* TaskRegistry::find_system(std::string_view type) const {
 }
 
 const TaskHandler& TaskRegistry::mapper_for(const WorkflowTask& node) const {
-  if (node.type == "SIMPLE") return *simple_;
-  if (const auto* handler = find_system(node.type)) return *handler;
-  return *user_defined_;
+  auto it = std::find_if(handlers_.begin(), handlers_.end(), [&](const auto& h) { return h->type() == node.type; });
+  return it == handlers_.end() ? *user_defined_ : **it;
 }
 
 bool TaskRegistry::is_async_system(std::string_view task_type) const {

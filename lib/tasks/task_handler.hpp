@@ -13,6 +13,7 @@
 namespace conductor::detail {
 
 class InputResolver;
+class TaskRegistry;
 class WorkflowOps;
 class Session;
 
@@ -25,8 +26,14 @@ struct MapperContext {
   int retry_count = 0;
   EpochMillis now = 0;
   InputResolver& inputs;
-  /// Maps another node (a SWITCH case head, a FORK branch head) with the same rules.
+  /// Maps another node (a SWITCH case head, a FORK branch head) with the same rules and this
+  /// context's retry count.
   std::function<std::vector<Task>(const WorkflowTask&)> map_node;
+  /// Every known type (a dynamic fork asks whether its fork type is a system type).
+  const TaskRegistry* registry = nullptr;
+  /// The registered definition of a task name: nodes made at run time (dynamic forks, DYNAMIC)
+  /// carry none from the start.
+  std::function<std::optional<TaskDef>(std::string_view)> find_task_def;
 
   /// A task with the fields every mapped task gets (semantics.md §2.7).
   Task new_task(std::string_view task_type) const;
@@ -57,6 +64,10 @@ class TaskHandler {
   virtual bool is_system() const { return true; }
   /// Async system tasks run from their own queue; sync ones inside the decide loop.
   virtual bool is_async() const { return false; }
+  /// Whether execute() runs on every decide while the task is not terminal: always for sync tasks;
+  /// an async task opts in when its evaluation only reads the workflow (JOIN), so the decide that
+  /// ends its last input also ends it instead of waiting for the next queue delivery.
+  virtual bool executes_in_decide() const { return !is_async(); }
   /// Called once when the task is scheduled (sync) or first picked up (async).
   virtual void start(Task& /*task*/, SystemTaskContext& /*context*/) const {}
   /// Called on every decide (sync) or queue delivery (async) while the task is not terminal.
@@ -65,7 +76,7 @@ class TaskHandler {
   /// Called when the workflow ends while the task is still running.
   virtual void cancel(Task& task, SystemTaskContext& /*context*/) const { task.status = TaskStatus::kCanceled; }
   /// Seconds before an async task that is still running is evaluated again.
-  virtual std::int64_t evaluation_offset_seconds() const { return 30; }
+  virtual std::int64_t evaluation_offset_seconds(const Task& /*task*/) const { return 30; }
 };
 
 /// Finds the handler of a node type or runtime task type; one explicit list in registry.cpp.
@@ -75,7 +86,8 @@ class TaskRegistry {
   ~TaskRegistry();
   /// The handler for a system type; null for anything run by workers.
   const TaskHandler* find_system(std::string_view type) const;
-  /// The mapper for a node: its type's handler, or the worker-task mapper for SIMPLE and unknown types.
+  /// The mapper for a node: its type's handler (system or not, e.g. DYNAMIC), or the worker-task
+  /// mapper for unknown types.
   const TaskHandler& mapper_for(const WorkflowTask& node) const;
   bool is_system(std::string_view task_type) const { return find_system(task_type) != nullptr; }
   bool is_async_system(std::string_view task_type) const;
@@ -84,7 +96,6 @@ class TaskRegistry {
 
  private:
   std::vector<std::unique_ptr<TaskHandler>> handlers_;
-  const TaskHandler* simple_ = nullptr;
   const TaskHandler* user_defined_ = nullptr;
 };
 
