@@ -1,3 +1,5 @@
+#include "tasks/fork_join.hpp"
+#include "tasks/join.hpp"
 #include "tasks/task_handler.hpp"
 #include "tasks/worker_task.hpp"
 
@@ -11,6 +13,9 @@ TaskRegistry::TaskRegistry() {
   handlers_.push_back(std::make_unique<WorkerTask>(false));
   handlers_.push_back(std::make_unique<WorkerTask>(true));
   user_defined_ = handlers_.back().get();
+  handlers_.push_back(std::make_unique<ForkJoinTask>());
+  handlers_.push_back(std::make_unique<ForkTask>());
+  handlers_.push_back(std::make_unique<JoinTask>());
 }
 
 TaskRegistry::~TaskRegistry() = default;
