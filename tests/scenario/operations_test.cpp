@@ -262,6 +262,83 @@ TEST_CASE("retry: with resumeSubworkflowTasks and no sub-workflow, the workflow 
   CHECK(EngineFixture::statuses(f.workflow(id)) == Statuses{"t1:FAILED", "t1:SCHEDULED"});
 }
 
+// fork: [rt1 → rt3] and [rt2], joined on rt3 and rt2, then `after`; `rt2_fields` goes into the rt2 node.
+void fork_workflow(EngineFixture& f, const std::string& rt2_fields = "") {
+  no_retries(f, {"rt1", "rt2", "rt3", "after"});
+  f.workflow_def(R"({"name": "forked", "tasks": [
+      {"name": "fork", "taskReferenceName": "fork", "type": "FORK_JOIN",
+       "forkTasks": [[{"name": "rt1", "taskReferenceName": "rt1"}, {"name": "rt3", "taskReferenceName": "rt3"}],
+                     [{"name": "rt2", "taskReferenceName": "rt2")" + rt2_fields + R"(}]]},
+      {"name": "join", "taskReferenceName": "join", "type": "JOIN", "joinOn": ["rt3", "rt2"]},
+      {"name": "after", "taskReferenceName": "after"}]})");
+}
+
+TEST_CASE("retry: a failed fork branch runs again and the canceled JOIN waits again in place", "[scenario]") {
+  EngineFixture f;
+  fork_workflow(f);
+  auto id = f.start("forked");
+  f.complete(f.poll("rt1"));
+  f.report(f.poll("rt2"), TaskResultStatus::kFailed);
+  auto failed = f.workflow(id);
+  REQUIRE(failed.status == WorkflowStatus::kFailed);
+  REQUIRE(EngineFixture::statuses(failed) ==
+          Statuses{"fork:COMPLETED", "rt1:COMPLETED", "rt2:FAILED", "join:CANCELED", "rt3:CANCELED"});
+
+  f.engine.executor().retry(id);
+  auto wf = f.workflow(id);
+  CHECK(EngineFixture::statuses(wf) == Statuses{"fork:COMPLETED", "rt1:COMPLETED", "rt2:FAILED", "join:IN_PROGRESS",
+                                                "rt3:CANCELED", "rt2:SCHEDULED", "rt3:SCHEDULED"});
+  CHECK(wf.tasks[3].task_id == failed.tasks[3].task_id);
+  f.complete(f.poll("rt2"));
+  f.complete(f.poll("rt3"));
+  f.complete(f.poll("after"));
+  CHECK(f.workflow(id).status == WorkflowStatus::kCompleted);
+}
+
+TEST_CASE("retry: a JOIN failed by a permissive branch waits again while the branch is retried", "[scenario]") {
+  EngineFixture f;
+  fork_workflow(f, R"(, "permissive": true)");
+  auto id = f.start("forked");
+  f.report(f.poll("rt2"), TaskResultStatus::kFailed);
+  f.complete(f.poll("rt1"));
+  f.complete(f.poll("rt3"));
+  REQUIRE(f.workflow(id).status == WorkflowStatus::kFailed);
+  REQUIRE(EngineFixture::statuses(f.workflow(id)) ==
+          Statuses{"fork:COMPLETED", "rt1:COMPLETED", "rt2:FAILED", "join:FAILED", "rt3:COMPLETED"});
+
+  f.engine.executor().retry(id);
+  CHECK(EngineFixture::statuses(f.workflow(id)) == Statuses{"fork:COMPLETED", "rt1:COMPLETED", "rt2:FAILED",
+                                                            "join:IN_PROGRESS", "rt3:COMPLETED", "rt2:SCHEDULED"});
+  f.complete(f.poll("rt2"));
+  f.complete(f.poll("after"));
+  CHECK(f.workflow(id).status == WorkflowStatus::kCompleted);
+}
+
+TEST_CASE("rerun: from a task, the other failed and canceled tasks run again in place", "[scenario]") {
+  EngineFixture f;
+  fork_workflow(f);
+  auto id = f.start("forked");
+  f.complete(f.poll("rt1"));
+  f.report(f.poll("rt2"), TaskResultStatus::kFailed, {}, "boom");
+  auto failed = f.workflow(id);
+  REQUIRE(EngineFixture::statuses(failed) ==
+          Statuses{"fork:COMPLETED", "rt1:COMPLETED", "rt2:FAILED", "join:CANCELED", "rt3:CANCELED"});
+  REQUIRE(failed.tasks[2].reason_for_incompletion == "boom");
+
+  RerunWorkflowRequest request;
+  request.re_run_from_task_id = failed.tasks[4].task_id;
+  f.engine.executor().rerun(id, request);
+  auto wf = f.workflow(id);
+  CHECK(EngineFixture::statuses(wf) ==
+        Statuses{"fork:COMPLETED", "rt1:COMPLETED", "rt2:SCHEDULED", "join:IN_PROGRESS", "rt3:SCHEDULED"});
+  CHECK(wf.tasks[2].task_id == failed.tasks[2].task_id);
+  CHECK(!wf.tasks[2].reason_for_incompletion);
+  f.complete(f.poll("rt2"));
+  f.complete(f.poll("rt3"));
+  f.complete(f.poll("after"));
+  CHECK(f.workflow(id).status == WorkflowStatus::kCompleted);
+}
+
 TEST_CASE("retry: rejections", "[scenario]") {
   auto storage = open_sqlite({});
   Storage& raw = *storage;
