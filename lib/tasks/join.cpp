@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <unordered_map>
 
 namespace conductor::detail {
 
@@ -51,8 +52,14 @@ std::vector<Task> JoinTask::map(const MapperContext& context) const {
 bool JoinTask::execute(Task& join, SystemTaskContext& context) const {
   const Workflow& wf = context.workflow;
   const auto refs = joined_refs(join);
+  // One pass over the tasks: a dynamic fork may join on thousands of them.
+  std::unordered_map<std::string_view, const Task*> latest;
+  for (const auto& t : wf.tasks) latest[t.reference_task_name] = &t;
   std::vector<const Task*> forked;
-  for (const auto& ref : refs) forked.push_back(latest_task(wf, ref));
+  for (const auto& ref : refs) {
+    auto it = latest.find(ref);
+    forked.push_back(it == latest.end() ? nullptr : it->second);
+  }
   const bool all_terminal =
       std::all_of(forked.begin(), forked.end(), [](const Task* t) { return t && is_terminal(t->status); });
 

@@ -298,3 +298,29 @@ TEST_CASE("fork/join: a FORK_JOIN not followed by a JOIN fails the workflow", "[
   CHECK(wf.tasks.empty());
   CHECK(*wf.reason_for_incompletion == "Fork task definition is not followed by a join task.  Check the blueprint");
 }
+
+TEST_CASE("fork/join: retrying a failed fork keeps the JOIN and gives the branches new attempts", "[scenario]") {
+  EngineFixture f;
+  define_tasks(f, {"a1", "b1", "final"});
+  f.workflow_def(two_branches(""));
+  auto id = f.start("branches");
+  f.poll("a1");
+  f.report(f.poll("b1"), TaskResultStatus::kFailed, {}, "b1 broke");
+  auto failed = f.workflow(id);
+  REQUIRE(failed.status == WorkflowStatus::kFailed);
+  const auto join_id = task(failed, "join").task_id;
+
+  f.engine.executor().retry(id);
+  auto wf = f.workflow(id);
+  CHECK(wf.status == WorkflowStatus::kRunning);
+  CHECK(EngineFixture::statuses(wf) == Statuses{"fork:COMPLETED", "a1:CANCELED", "b1:FAILED", "join:IN_PROGRESS",
+                                                "a1:SCHEDULED", "b1:SCHEDULED"});
+  f.complete(f.poll("a1"), {{"n", 1}});
+  f.complete(f.poll("b1"), {{"n", 2}});
+  wf = f.workflow(id);
+  const auto& join = task(wf, "join");
+  CHECK(join.task_id == join_id);
+  CHECK(join.status == TaskStatus::kCompleted);
+  CHECK(join.output_data.size() == 2);
+  CHECK(wf.tasks.back().reference_task_name == "final");
+}

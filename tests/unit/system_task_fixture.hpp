@@ -1,0 +1,69 @@
+#pragma once
+
+#include <conductor/clock.hpp>
+#include <conductor/codec.hpp>
+#include <conductor/storage/sqlite.hpp>
+
+#include "decider/input_resolver.hpp"
+#include "engine_core.hpp"
+#include "session.hpp"
+#include "tasks/task_handler.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+// Runs one task handler against a workflow the test builds by hand: the engine behind the contexts
+// sits on an in-memory database and a manual clock, and nothing is committed.
+struct SystemTaskFixture {
+  conductor::detail::EngineCore core{options()};
+  conductor::detail::Session session{core};
+  conductor::Workflow workflow;
+  conductor::detail::PropertyMap properties;
+
+  // Room enough that the task references add() returns stay valid for a whole test.
+  SystemTaskFixture() { workflow.tasks.reserve(64); }
+
+  static conductor::EngineOptions options() {
+    conductor::EngineOptions o;
+    o.storage = conductor::open_sqlite({});
+    o.clock = std::make_unique<conductor::ManualClock>();
+    o.background = false;
+    return o;
+  }
+
+  // Appends a task for `ref` (its node carries the flags) and returns it.
+  conductor::Task& add(const std::string& ref, conductor::TaskStatus status, conductor::JsonObject output = {},
+                       bool optional = false, bool permissive = false) {
+    conductor::Task t;
+    t.task_id = "id-" + ref + "-" + std::to_string(workflow.tasks.size());
+    t.reference_task_name = ref;
+    t.task_def_name = ref;
+    t.status = status;
+    t.output_data = std::move(output);
+    conductor::WorkflowTask node;
+    node.name = ref;
+    node.task_reference_name = ref;
+    node.optional = optional;
+    node.permissive = permissive;
+    t.workflow_task = node;
+    workflow.tasks.push_back(std::move(t));
+    return workflow.tasks.back();
+  }
+
+  bool execute(const conductor::detail::TaskHandler& handler, conductor::Task& task) {
+    conductor::detail::SystemTaskContext context{workflow, 0, core.ops(), session};
+    return handler.execute(task, context);
+  }
+
+  // Maps `node` with `handler` as the decider would, without nested nodes.
+  std::vector<conductor::Task> map(const conductor::detail::TaskHandler& handler, const conductor::WorkflowTask& node) {
+    conductor::detail::InputResolver inputs(workflow, properties);
+    conductor::detail::MapperContext context{
+        workflow, node, nullptr, "task-id", 0, 1000, inputs, [](const conductor::WorkflowTask&) {
+          return std::vector<conductor::Task>{};
+        }};
+    return handler.map(context);
+  }
+};
