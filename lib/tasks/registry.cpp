@@ -1,4 +1,5 @@
 #include "tasks/fork_join.hpp"
+#include "tasks/fork_join_dynamic.hpp"
 #include "tasks/join.hpp"
 #include "tasks/task_handler.hpp"
 #include "tasks/worker_task.hpp"
@@ -15,6 +16,7 @@ TaskRegistry::TaskRegistry() {
   user_defined_ = handlers_.back().get();
   handlers_.push_back(std::make_unique<ForkJoinTask>());
   handlers_.push_back(std::make_unique<ForkTask>());
+  handlers_.push_back(std::make_unique<ForkJoinDynamicTask>());
   handlers_.push_back(std::make_unique<JoinTask>());
 }
 
