@@ -1,3 +1,4 @@
+#include "tasks/dynamic.hpp"
 #include "tasks/fork_join.hpp"
 #include "tasks/fork_join_dynamic.hpp"
 #include "tasks/join.hpp"
@@ -14,6 +15,7 @@ TaskRegistry::TaskRegistry() {
   handlers_.push_back(std::make_unique<WorkerTask>(false));
   handlers_.push_back(std::make_unique<WorkerTask>(true));
   user_defined_ = handlers_.back().get();
+  handlers_.push_back(std::make_unique<DynamicTask>());
   handlers_.push_back(std::make_unique<ForkJoinTask>());
   handlers_.push_back(std::make_unique<ForkTask>());
   handlers_.push_back(std::make_unique<ForkJoinDynamicTask>());
