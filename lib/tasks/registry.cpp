@@ -1,4 +1,5 @@
 #include "tasks/dynamic.hpp"
+#include "tasks/exclusive_join.hpp"
 #include "tasks/fork_join.hpp"
 #include "tasks/fork_join_dynamic.hpp"
 #include "tasks/join.hpp"
@@ -20,6 +21,7 @@ TaskRegistry::TaskRegistry() {
   handlers_.push_back(std::make_unique<ForkTask>());
   handlers_.push_back(std::make_unique<ForkJoinDynamicTask>());
   handlers_.push_back(std::make_unique<JoinTask>());
+  handlers_.push_back(std::make_unique<ExclusiveJoinTask>());
 }
 
 TaskRegistry::~TaskRegistry() = default;
