@@ -22,14 +22,22 @@ std::vector<Task> DynamicTask::map(const MapperContext& context) const {
   WorkflowTask resolved = node;
   resolved.name = java_text(*value);
   // The placeholder's definition wins: every node got one (ad hoc if need be) when the run started.
-  if (!resolved.task_definition && context.find_task_def) resolved.task_definition = context.find_task_def(resolved.name);
+  if (!resolved.task_definition && context.find_task_def)
+    resolved.task_definition = context.find_task_def(resolved.name);
   if (!resolved.task_definition)
     throw TerminateWorkflow{{WorkflowStatus::kFailed,
                              fmt::format("Invalid task specified.  Cannot find task by name {} in the task definitions",
                                          resolved.name),
                              {}, {}}};
-  MapperContext worker{context.workflow, resolved,      &*resolved.task_definition, context.task_id,
-                       context.retry_count, context.now, context.inputs, context.map_node, context.registry,
+  MapperContext worker{context.workflow,
+                       resolved,
+                       &*resolved.task_definition,
+                       context.task_id,
+                       context.retry_count,
+                       context.now,
+                       context.inputs,
+                       context.map_node,
+                       context.registry,
                        context.find_task_def};
   return WorkerTask(false).map(worker);
 }

@@ -62,7 +62,8 @@ std::optional<Forks> same_task_forks(const MapperContext& context, const JsonObj
   if (!fork_name) fork_name = context.node.task_reference_name;
   if (!fork_type) fork_type = "SIMPLE";
   // A later dynamic fork (another node, a later loop iteration) must not reuse the first one's refs.
-  const bool earlier_fork = std::any_of(context.workflow.tasks.begin(), context.workflow.tasks.end(), [](const Task& t) {
+  const auto& tasks = context.workflow.tasks;
+  const bool earlier_fork = std::any_of(tasks.begin(), tasks.end(), [](const Task& t) {
     return t.workflow_task && t.workflow_task->type == "FORK_JOIN_DYNAMIC";
   });
 

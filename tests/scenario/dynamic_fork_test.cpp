@@ -11,7 +11,8 @@ const char* kListedForks = R"({
   "tasks": [
     {"name": "task_1", "taskReferenceName": "dt1"},
     {"name": "fanout", "taskReferenceName": "fanout", "type": "FORK_JOIN_DYNAMIC",
-     "inputParameters": {"dynamicTasks": "${dt1.output.dynamicTasks}", "dynamicTasksInput": "${dt1.output.dynamicTasksInput}"},
+     "inputParameters": {"dynamicTasks": "${dt1.output.dynamicTasks}",
+                         "dynamicTasksInput": "${dt1.output.dynamicTasksInput}"},
      "dynamicForkTasksParam": "dynamicTasks", "dynamicForkTasksInputParamName": "dynamicTasksInput"},
     {"name": "fanout_join", "taskReferenceName": "fanout_join", "type": "JOIN"},
     {"name": "task_4", "taskReferenceName": "task4", "inputParameters": {"joined": "${fanout_join.output}"}}
@@ -152,7 +153,8 @@ TEST_CASE("dynamic fork: invalid input fails the workflow without scheduling any
       "name": "dynfork_first", "version": 1, "schemaVersion": 2,
       "tasks": [
         {"name": "fanout", "taskReferenceName": "fanout", "type": "FORK_JOIN_DYNAMIC",
-         "inputParameters": {"dynamicTasks": "${workflow.input.tasks}", "dynamicTasksInput": "${workflow.input.inputs}"},
+         "inputParameters": {"dynamicTasks": "${workflow.input.tasks}",
+                             "dynamicTasksInput": "${workflow.input.inputs}"},
          "dynamicForkTasksParam": "dynamicTasks", "dynamicForkTasksInputParamName": "dynamicTasksInput"},
         {"name": "fanout_join", "taskReferenceName": "fanout_join", "type": "JOIN"}
       ]
