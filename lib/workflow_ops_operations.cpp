@@ -311,11 +311,18 @@ void WorkflowOps::finish_rerun(Session& s, Workflow& wf, const std::string& targ
   Task& target = *find_by_id(wf, target_id);
   const auto* node = node_of(wf, target);
   if (!in_child && node && node->type == "FORK_JOIN_DYNAMIC") {
-    // A dynamic fork is mapped again from its current input: a fresh fork, branches and join.
+    // A dynamic fork is mapped again from its current input: a fresh fork, branches and join. The
+    // node is copied first: it may live in the task about to go.
+    const WorkflowTask fork_node = *node;
     s.execution().remove_task(target_id);
     std::erase_if(wf.tasks, [&](const Task& t) { return t.task_id == target_id; });
     InputResolver inputs(wf, core_.properties());
-    auto mapped = map_node(wf, *node, 0, env(s, inputs));
+    std::vector<Task> mapped;
+    try {
+      mapped = map_node(wf, fork_node, 0, env(s, inputs));
+    } catch (TerminateWorkflow& failure) {  // the new input cannot be forked: it fails as a decide would
+      return terminate_path(s, wf, failure.termination);
+    }
     apply_domains(s, wf, mapped);
     schedule(s, wf, mapped);
     return decide(s, wf);

@@ -339,6 +339,48 @@ TEST_CASE("rerun: from a task, the other failed and canceled tasks run again in 
   CHECK(f.workflow(id).status == WorkflowStatus::kCompleted);
 }
 
+TEST_CASE("rerun: from a dynamic fork maps it again from the current input", "[scenario]") {
+  EngineFixture f;
+  no_retries(f, {"work", "after"});
+  f.workflow_def(R"({"name": "fan", "tasks": [
+      {"name": "fanout", "taskReferenceName": "fanout", "type": "FORK_JOIN_DYNAMIC",
+       "inputParameters": {"forkTaskName": "work", "forkTaskInputs": "${workflow.input.items}"}},
+      {"name": "fanout_join", "taskReferenceName": "fanout_join", "type": "JOIN"},
+      {"name": "after", "taskReferenceName": "after"}]})");
+  auto id = f.start("fan", {{"items", JsonArray{JsonObject{{"x", 1}}, JsonObject{{"x", 2}}}}});
+  f.report(f.poll("work"), TaskResultStatus::kFailed);
+  auto failed = f.workflow(id);
+  REQUIRE(EngineFixture::statuses(failed) ==
+          Statuses{"fanout:COMPLETED", "_work_0:FAILED", "_work_1:CANCELED", "fanout_join:CANCELED"});
+
+  RerunWorkflowRequest request;
+  request.re_run_from_task_id = failed.tasks[0].task_id;
+  SECTION("new items fork new tasks") {
+    request.workflow_input =
+        JsonObject{{"items", JsonArray{JsonObject{{"x", 7}}, JsonObject{{"x", 8}}, JsonObject{{"x", 9}}}}};
+    f.engine.executor().rerun(id, request);
+    auto wf = f.workflow(id);
+    CHECK(EngineFixture::statuses(wf) == Statuses{"fanout:COMPLETED", "_work_0:SCHEDULED", "_work_1:SCHEDULED",
+                                                  "_work_2:SCHEDULED", "fanout_join:IN_PROGRESS"});
+    CHECK(wf.tasks[0].task_id != failed.tasks[0].task_id);
+    for (int x : {7, 8, 9}) {
+      auto work = f.poll("work");
+      CHECK(work.input_data.at("x") == x);
+      f.complete(work);
+    }
+    f.complete(f.poll("after"));
+    CHECK(f.workflow(id).status == WorkflowStatus::kCompleted);
+  }
+  SECTION("input that cannot be forked fails the workflow again") {
+    request.workflow_input = JsonObject{{"items", 5}};
+    f.engine.executor().rerun(id, request);
+    auto wf = f.workflow(id);
+    CHECK(wf.status == WorkflowStatus::kFailed);
+    CHECK(wf.reason_for_incompletion->starts_with("Dynamic tasks could not be created."));
+    CHECK(wf.tasks.empty());
+  }
+}
+
 TEST_CASE("retry: rejections", "[scenario]") {
   auto storage = open_sqlite({});
   Storage& raw = *storage;
