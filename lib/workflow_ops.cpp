@@ -705,10 +705,10 @@ void WorkflowOps::pause(Session& s, std::string_view workflow_id) {
 
 void WorkflowOps::resume(Session& s, std::string_view workflow_id) {
   Workflow wf = load(s, workflow_id);
-  // Conductor's IllegalStateException, which its REST layer answers with 500.
+  // Conductor answers this illegal state with an unmapped 500; it is the caller's conflict with the
+  // workflow's state, so it is a ConflictError (409) here, with Conductor's message.
   if (wf.status != WorkflowStatus::kPaused)
-    throw Error(ErrorCode::kInternal,
-                fmt::format("The workflow {} is not PAUSED so cannot resume. Current status is {}", wf.workflow_id,
+    throw ConflictError(fmt::format("The workflow {} is not PAUSED so cannot resume. Current status is {}", wf.workflow_id,
                             to_string(wf.status)));
   wf.previous_status = wf.status;
   wf.status = WorkflowStatus::kRunning;

@@ -30,8 +30,9 @@ bool has_type(const Task& t, std::initializer_list<std::string_view> types) {
 // Conductor's WorkflowModel.toString, which its rejection messages print.
 std::string long_label(const Workflow& wf) { return fmt::format("{}.{}", short_label(wf), to_string(wf.status)); }
 
-// Conductor's IllegalStateException: its REST layer answers it with 500.
-Error illegal_state(const std::string& message) { return Error(ErrorCode::kInternal, message); }
+// Conductor's IllegalStateException (an unmapped 500 there): the request conflicts with the
+// workflow's state, so it is a ConflictError (409) here, with Conductor's message.
+ConflictError illegal_state(const std::string& message) { return ConflictError(message); }
 
 void set_status(Workflow& wf, WorkflowStatus status) {
   wf.previous_status = wf.status;

@@ -16,11 +16,11 @@ struct Recorder : StatusListener {
   }
 };
 
-// Conductor's IllegalStateException: ErrorCode::kInternal with this message.
-Catch::Matchers::Generic::PredicateMatcher<Error> internal_error(const std::string& message) {
+// Conductor's IllegalStateException: a ConflictError with this message.
+Catch::Matchers::Generic::PredicateMatcher<Error> state_conflict(const std::string& message) {
   return Catch::Matchers::Predicate<Error>(
-      [message](const Error& e) { return e.code() == ErrorCode::kInternal && e.what() == message; },
-      "kInternal: " + message);
+      [message](const Error& e) { return e.code() == ErrorCode::kConflict && e.what() == message; },
+      "kConflict: " + message);
 }
 
 // Worker task definitions that fail for good on the first failure.
@@ -547,15 +547,15 @@ TEST_CASE("skip task: rejections", "[scenario]") {
   three_tasks(f);
   auto id = f.start("three");
   CHECK_THROWS_MATCHES(f.engine.executor().skip_task(id, "t1"), Error,
-                       internal_error("The task referenced t1 has already been processed, cannot be skipped"));
+                       state_conflict("The task referenced t1 has already been processed, cannot be skipped"));
   CHECK_THROWS_MATCHES(f.engine.executor().skip_task(id, "zz"), Error,
-                       internal_error("The task referenced by zz does not exist in the WorkflowDefinition three"));
+                       state_conflict("The task referenced by zz does not exist in the WorkflowDefinition three"));
   CHECK_THROWS_MATCHES(f.engine.executor().skip_task("nope", "t2"), NotFoundError,
                        Message("No such workflow found by id: nope"));
   f.engine.executor().pause(id);
   CHECK_THROWS_MATCHES(
       f.engine.executor().skip_task(id, "t2"), Error,
-      internal_error("The workflow " + id + " is not running so the task referenced by t2 cannot be skipped"));
+      state_conflict("The workflow " + id + " is not running so the task referenced by t2 cannot be skipped"));
   CHECK(f.workflow(id).tasks.size() == 1);
 }
 

@@ -159,7 +159,7 @@ TEST_CASE("simple workflow: pause holds new tasks until resume", "[scenario]") {
   CHECK(f.nothing_to_poll("p2"));
   CHECK(f.workflow(id).status == WorkflowStatus::kPaused);
   CHECK_THROWS_MATCHES(f.engine.executor().resume(f.start("two")), Error,
-                       Catch::Matchers::Predicate<Error>([](const Error& e) { return e.code() == ErrorCode::kInternal; }));
+                       Catch::Matchers::Predicate<Error>([](const Error& e) { return e.code() == ErrorCode::kConflict; }));
   f.engine.executor().resume(id);
   f.complete(f.poll("p2"));
   CHECK(f.workflow(id).status == WorkflowStatus::kCompleted);
