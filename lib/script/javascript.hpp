@@ -1,0 +1,46 @@
+#pragma once
+
+#include <conductor/model/json.hpp>
+
+#include <chrono>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+/// The JavaScript environment of INLINE, SWITCH, DECISION, LAMBDA and DO_WHILE conditions
+/// (semantics.md §5.5), on Duktape: ECMAScript 5.1 with a few later additions, no host access.
+/// Every evaluation runs in a heap of its own, so calls are safe from any thread at once.
+namespace conductor::detail {
+
+/// Conductor's limit on one evaluation.
+inline constexpr std::chrono::milliseconds kScriptTimeLimit{4000};
+
+/// The script does not compile, or throws (Conductor's ScriptException): the same input fails again.
+class ScriptError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// The script ran past its time limit and was interrupted.
+class ScriptTimeout : public ScriptError {
+ public:
+  using ScriptError::ScriptError;
+};
+
+/// Evaluates `script` as a program with `$` bound to a copy of `input`; its completion value is the
+/// result (`$.a > 1`, or `function f() {...} f();`). Arrays also answer Java's list methods
+/// `get(i)`, `size()`, `contains(x)`, `isEmpty()`; objects `get(k)`, `containsKey(k)`, `size()`,
+/// `isEmpty()`. Results come back as JSON: undefined → null, integral numbers as integers.
+/// Throws ScriptError (message ``Error evaluating the script `<error>` at line <n>``) or ScriptTimeout.
+Json evaluate_javascript(std::string_view script, const Json& input,
+                         std::chrono::milliseconds time_limit = kScriptTimeLimit);
+
+/// Compiles `script` without running it; the syntax error's text, or nothing when it compiles.
+std::optional<std::string> javascript_syntax_error(std::string_view script);
+
+/// Conductor's truthiness where a condition needs a boolean: a boolean as is, a number when > 0,
+/// anything else (even the string "true") false.
+bool script_truthy(const Json& value);
+
+}  // namespace conductor::detail
