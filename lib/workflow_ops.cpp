@@ -205,12 +205,16 @@ void WorkflowOps::decide(Session& s, Workflow& wf) {
     apply_domains(s, wf, fresh);
     bool changed = schedule(s, wf, fresh);
 
-    for (const auto& candidate : outcome.to_schedule) {
-      const auto* handler = core_.registry().find_system(candidate.task_type);
-      if (!handler || !handler->executes_in_decide()) continue;
-      Task* task = find_by_id(wf, candidate.task_id);
-      if (!task || is_terminal(task->status)) continue;
-      if (execute_inline(s, wf, *task, *handler)) changed = true;
+    try {
+      for (const auto& candidate : outcome.to_schedule) {
+        const auto* handler = core_.registry().find_system(candidate.task_type);
+        if (!handler || !handler->executes_in_decide()) continue;
+        Task* task = find_by_id(wf, candidate.task_id);
+        if (!task || is_terminal(task->status)) continue;
+        if (execute_inline(s, wf, *task, *handler)) changed = true;
+      }
+    } catch (const TerminateWorkflow& signal) {
+      return terminate_path(s, wf, signal.termination);
     }
     if (!changed) break;
     if (pass + 1 >= kMaxDecidePasses) {
@@ -224,6 +228,18 @@ void WorkflowOps::decide(Session& s, Workflow& wf) {
   } else {
     postpone_decider(s, wf);
   }
+}
+
+void WorkflowOps::schedule_iteration(Session& s, Workflow& wf, const WorkflowTask& body_head, int retry_count,
+                                     int iteration) {
+  InputResolver inputs(wf, core_.properties());
+  auto tasks = map_node(wf, body_head, retry_count, env(s, inputs));
+  for (auto& t : tasks) {
+    t.reference_task_name += fmt::format("__{}", iteration);
+    t.iteration = iteration;
+  }
+  apply_domains(s, wf, tasks);
+  schedule(s, wf, tasks);
 }
 
 bool WorkflowOps::schedule(Session& s, Workflow& wf, std::vector<Task>& tasks) {
@@ -298,11 +314,14 @@ void WorkflowOps::write_task(Session& s, Task& task) {
 }
 
 bool WorkflowOps::execute_inline(Session& s, Workflow& wf, Task& task, const TaskHandler& handler) {
+  // By id afterwards: execute may append to wf.tasks (a DO_WHILE starting an iteration), moving `task`.
+  const std::string id = task.task_id;
   SystemTaskContext context{wf, s.now(), *this, s};
   if (!handler.execute(task, context)) return false;
-  s.mark_dirty(task.task_id);
+  s.mark_dirty(id);
   // An async task that ended here no longer needs its queue delivery.
-  if (handler.is_async() && is_terminal(task.status)) s.queues().remove(queue_name(task), task.task_id);
+  const Task& executed = *find_by_id(wf, id);
+  if (handler.is_async() && is_terminal(executed.status)) s.queues().remove(queue_name(executed), id);
   return true;
 }
 

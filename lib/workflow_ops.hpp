@@ -44,6 +44,10 @@ class WorkflowOps {
   void pause(Session& s, std::string_view workflow_id);
   void resume(Session& s, std::string_view workflow_id);
   void terminate(Session& s, std::string_view workflow_id, std::string_view reason);
+  /// Maps a DO_WHILE's first body node for `iteration`, names the tasks `ref__<iteration>`, and
+  /// schedules them (Conductor's scheduleNextIteration). Appends to wf.tasks, so references into it
+  /// do not survive the call; a mapping error throws TerminateWorkflow.
+  void schedule_iteration(Session& s, Workflow& wf, const WorkflowTask& body_head, int retry_count, int iteration);
 
   // Workflow operations of semantics.md §6 (workflow_ops_operations.cpp).
   void restart(Session& s, std::string_view workflow_id, bool use_latest_definitions);

@@ -264,7 +264,9 @@ bool Evaluation::completion_check() const {
   }
   for (const auto& t : tasks_) {
     if (t.retried && t.executed) continue;
-    const WorkflowTask* next = next_unskipped(next_node(wf_.workflow_definition, base_ref(t.reference_task_name)));
+    // By the full reference name, as Conductor does: a loop iteration's `ref__N` names no node, so
+    // its successors (named `next__N`) are the DO_WHILE's business, not this check's.
+    const WorkflowTask* next = next_unskipped(next_node(wf_.workflow_definition, t.reference_task_name));
     if (next && !status_by_ref.count(next->task_reference_name)) return false;
   }
   return true;

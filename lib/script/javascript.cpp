@@ -3,7 +3,6 @@
 #include <duktape.h>
 
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 #include <fmt/format.h>
 
 #include <cstdlib>
@@ -88,11 +87,12 @@ class Heap {
   duk_context* ctx_;
 };
 
-// Builds `$` from the input's JSON text. Objects get a prototype with Java's Map methods; putting
-// them on Object.prototype instead would turn every `{value: ...}` into an invalid property
-// descriptor (descriptors are read through the prototype chain). Also fills in the later library
-// functions scripts written for GraalJS use most, and a silent console.
-constexpr const char* kBindInput = R"JS((function (json) {
+// Prepares a fresh heap (called with the global object) and returns the prototype `$`'s objects get, which carries Java's Map
+// methods; putting them on Object.prototype instead would turn every `{value: ...}` into an invalid
+// property descriptor (descriptors are read through the prototype chain). Arrays get Java's List
+// methods, and the later library functions scripts written for GraalJS use most are filled in, with
+// a silent console.
+constexpr const char* kPrelude = R"JS(function (global) {
   function define(target, name, fn) {
     Object.defineProperty(target, name, {value: fn, writable: true, configurable: true});
   }
@@ -111,7 +111,7 @@ constexpr const char* kBindInput = R"JS((function (json) {
   define(Object, 'values', function (o) { return Object.keys(o).map(function (k) { return o[k]; }); });
   define(Object, 'entries', function (o) { return Object.keys(o).map(function (k) { return [k, o[k]]; }); });
   var quiet = function () {};
-  define(this, 'console', {log: quiet, info: quiet, warn: quiet, error: quiet});
+  define(global, 'console', {log: quiet, info: quiet, warn: quiet, error: quiet});
   define(list, 'get', function (i) { return this[i]; });
   define(list, 'size', function () { return this.length; });
   define(list, 'contains', function (x) { return this.indexOf(x) >= 0; });
@@ -121,31 +121,82 @@ constexpr const char* kBindInput = R"JS((function (json) {
   define(map, 'containsKey', function (k) { return Object.prototype.hasOwnProperty.call(this, k); });
   define(map, 'size', function () { return Object.keys(this).length; });
   define(map, 'isEmpty', function () { return Object.keys(this).length === 0; });
-  function adopt(value) {
-    if (Array.isArray(value)) {
-      value.forEach(adopt);
-    } else if (value !== null && typeof value === 'object') {
-      Object.setPrototypeOf(value, map);
-      Object.keys(value).forEach(function (k) { adopt(value[k]); });
+  return map;
+})JS";
+
+duk_ret_t dump_prelude(duk_context* ctx, void*) {
+  duk_push_string(ctx, kPrelude);
+  duk_push_literal(ctx, "prelude");
+  duk_compile(ctx, DUK_COMPILE_FUNCTION);
+  duk_dump_function(ctx);
+  return 1;
+}
+
+/// The prelude compiled once per process: loading bytecode costs a fraction of compiling it again
+/// for every evaluation.
+const std::string& prelude_bytecode() {
+  static const std::string bytecode = [] {
+    Heap heap(kScriptTimeLimit);
+    if (duk_safe_call(heap.get(), dump_prelude, nullptr, 0, 1) != DUK_EXEC_SUCCESS)
+      throw std::logic_error(duk_safe_to_string(heap.get(), -1));
+    duk_size_t size = 0;
+    const auto* data = static_cast<const char*>(duk_get_buffer_data(heap.get(), -1, &size));
+    return std::string(data, size);
+  }();
+  return bytecode;
+}
+
+// Pushes `value` as a JavaScript value, objects with the prototype at `map_prototype`. Runs inside
+// the protected call: a Duktape error (out of memory) unwinds through these frames, which therefore
+// hold nothing with a destructor.
+void push_json(duk_context* ctx, const Json& value, duk_idx_t map_prototype) {
+  duk_require_stack(ctx, 2);
+  switch (value.kind()) {
+    case boost::json::kind::null: duk_push_null(ctx); return;
+    case boost::json::kind::bool_: duk_push_boolean(ctx, value.get_bool()); return;
+    case boost::json::kind::int64: duk_push_number(ctx, static_cast<double>(value.get_int64())); return;
+    case boost::json::kind::uint64: duk_push_number(ctx, static_cast<double>(value.get_uint64())); return;
+    case boost::json::kind::double_: duk_push_number(ctx, value.get_double()); return;
+    case boost::json::kind::string: duk_push_lstring(ctx, value.get_string().data(), value.get_string().size()); return;
+    case boost::json::kind::array: {
+      const duk_idx_t array = duk_push_array(ctx);
+      duk_uarridx_t index = 0;
+      for (const Json& element : value.get_array()) {
+        push_json(ctx, element, map_prototype);
+        duk_put_prop_index(ctx, array, index++);
+      }
+      return;
     }
-    return value;
+    case boost::json::kind::object: {
+      const duk_idx_t object = duk_push_object(ctx);
+      duk_dup(ctx, map_prototype);
+      duk_set_prototype(ctx, object);
+      for (const auto& member : value.get_object()) {
+        push_json(ctx, member.value(), map_prototype);
+        duk_put_prop_lstring(ctx, object, member.key().data(), member.key().size());
+      }
+      return;
+    }
   }
-  return adopt(JSON.parse(json));
-}))JS";
+}
 
 struct Job {
   std::string_view script;
-  std::string_view input_json;
+  const Json& input;
+  const std::string& prelude;
 };
 
 // Runs inside duk_safe_call, so every error lands on the value stack instead of unwinding C++ frames.
 // Leaves the result as JSON text (or undefined when it has none, e.g. a function).
 duk_ret_t run_job(duk_context* ctx, void* udata) {
   const auto& job = *static_cast<const Job*>(udata);
-  duk_eval_string(ctx, kBindInput);
-  duk_push_lstring(ctx, job.input_json.data(), job.input_json.size());
+  std::memcpy(duk_push_fixed_buffer(ctx, job.prelude.size()), job.prelude.data(), job.prelude.size());
+  duk_load_function(ctx);
+  duk_push_global_object(ctx);
   duk_call(ctx, 1);
+  push_json(ctx, job.input, duk_get_top_index(ctx));
   duk_put_global_literal(ctx, "$");
+  duk_pop(ctx);
   duk_eval_lstring(ctx, job.script.data(), job.script.size());
   if (duk_is_undefined(ctx, -1)) {
     duk_pop(ctx);
@@ -198,9 +249,8 @@ Json parse_result(duk_context* ctx) {
 }  // namespace
 
 Json evaluate_javascript(std::string_view script, const Json& input, std::chrono::milliseconds time_limit) {
-  const std::string input_json = boost::json::serialize(input);
   Heap heap(time_limit);
-  Job job{script, input_json};
+  Job job{script, input, prelude_bytecode()};
   duk_int_t rc = duk_safe_call(heap.get(), run_job, &job, 0, 1);
   // Checked first: a script may catch the interruption and still finish with a value.
   if (heap.expired()) throw ScriptTimeout(timeout_message(time_limit));

@@ -1,8 +1,13 @@
+#include "tasks/decision.hpp"
+#include "tasks/do_while.hpp"
 #include "tasks/dynamic.hpp"
 #include "tasks/exclusive_join.hpp"
 #include "tasks/fork_join.hpp"
 #include "tasks/fork_join_dynamic.hpp"
+#include "tasks/inline.hpp"
 #include "tasks/join.hpp"
+#include "tasks/lambda.hpp"
+#include "tasks/switch.hpp"
 #include "tasks/task_handler.hpp"
 #include "tasks/worker_task.hpp"
 
@@ -22,6 +27,11 @@ TaskRegistry::TaskRegistry() {
   handlers_.push_back(std::make_unique<ForkJoinDynamicTask>());
   handlers_.push_back(std::make_unique<JoinTask>());
   handlers_.push_back(std::make_unique<ExclusiveJoinTask>());
+  handlers_.push_back(std::make_unique<SwitchTask>());
+  handlers_.push_back(std::make_unique<DecisionTask>());
+  handlers_.push_back(std::make_unique<InlineTask>());
+  handlers_.push_back(std::make_unique<LambdaTask>());
+  handlers_.push_back(std::make_unique<DoWhileTask>());
 }
 
 TaskRegistry::~TaskRegistry() = default;
