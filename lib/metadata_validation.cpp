@@ -1,6 +1,7 @@
 #include "metadata_validation.hpp"
 
 #include "decider/jsonpath.hpp"
+#include "script/javascript.hpp"
 #include "util/date_time.hpp"
 
 #include <boost/json/serialize.hpp>
@@ -161,6 +162,7 @@ class WorkflowChecker {
           require(task, path, "caseValueParam or caseExpression", type);
         }
         if (task.decision_cases.empty()) require_at_least_one(task, path, "decisionCases", type);
+        if (task.case_expression) check_script(task, path, *task.case_expression);
         break;
       case TaskType::kSwitch:
         if (!task.evaluator_type) {
@@ -169,6 +171,7 @@ class WorkflowChecker {
           require(task, path, "expression", type);
         }
         if (task.decision_cases.empty()) require_at_least_one(task, path, "decisionCases", type);
+        if (task.evaluator_type == "javascript" && task.expression) check_script(task, path, *task.expression);
         break;
       case TaskType::kDynamic:
         if (!task.dynamic_task_name_param) require(task, path, "dynamicTaskNameParam", type);
@@ -212,6 +215,15 @@ class WorkflowChecker {
         break;
       default:
         break;
+    }
+  }
+
+  /// Conductor runs the script over the unresolved input parameters and reports any exception; only
+  /// the syntax is checked here, so a script that needs real input is not refused.
+  void check_script(const WorkflowTask& task, const std::string& path, const std::string& script) {
+    if (auto error = javascript_syntax_error(script)) {
+      add(out_, path,
+          fmt::format("Expression is not well formatted: {}, taskType: {} taskName {}", *error, task.type, task.name));
     }
   }
 

@@ -20,8 +20,8 @@
 /// `path` is the violation prefix naming the argument, e.g. `registerTaskDef.taskDefinitions[0]` or
 /// `startWorkflow.startWorkflowRequest.workflowDef`; class-level violations carry the prefix itself.
 ///
-/// Not checked: whether SWITCH `javascript` expressions and DECISION `caseExpression`s parse (no
-/// JavaScript engine yet), and the opt-in workflow-name character rule Conductor's server leaves off.
+/// SWITCH `javascript` expressions and DECISION `caseExpression`s are compiled, not run. Not checked:
+/// the opt-in workflow-name character rule Conductor's server leaves off.
 namespace conductor::detail {
 
 /// Finds a registered task definition by name; the engine passes one reading its own transaction.

@@ -192,6 +192,30 @@ TEST_CASE("metadata validation: required fields per task type", "[unit]") {
     REQUIRE(no_expression.size() == 1);
     CHECK_VIOLATION(no_expression, node, required("expression", "SWITCH", "s"));
   }
+  SECTION("SWITCH javascript expressions and DECISION case expressions must parse") {
+    auto bad_switch = check_single(R"({"name":"s","taskReferenceName":"s","type":"SWITCH","evaluatorType":"javascript",
+        "expression":"$.a >","decisionCases":{"x":[{"name":"a","taskReferenceName":"a"}]}})");
+    REQUIRE(bad_switch.size() == 1);
+    CHECK(bad_switch[0].path == node);
+    CHECK_THAT(bad_switch[0].message, Catch::StartsWith("Expression is not well formatted: SyntaxError: ") &&
+                                          Catch::EndsWith(", taskType: SWITCH taskName s"));
+    auto bad_decision = check_single(R"({"name":"d","taskReferenceName":"d","type":"DECISION","caseExpression":"if (",
+        "decisionCases":{"x":[{"name":"a","taskReferenceName":"a"}]}})");
+    REQUIRE(bad_decision.size() == 1);
+    CHECK_THAT(bad_decision[0].message, Catch::StartsWith("Expression is not well formatted: SyntaxError: ") &&
+                                            Catch::EndsWith(", taskType: DECISION taskName d"));
+    // Only the syntax: a script that fails on the unresolved input alone still passes.
+    CHECK(check_single(R"({"name":"s","taskReferenceName":"s","type":"SWITCH","evaluatorType":"javascript",
+        "expression":"$.missing.field > 1","decisionCases":{"x":[{"name":"a","taskReferenceName":"a"}]}})")
+              .empty());
+    // As in Conductor, only the evaluator named `javascript` is checked.
+    CHECK(check_single(R"({"name":"s","taskReferenceName":"s","type":"SWITCH","evaluatorType":"graaljs",
+        "expression":"$.a >","decisionCases":{"x":[{"name":"a","taskReferenceName":"a"}]}})")
+              .empty());
+    CHECK(check_single(R"({"name":"s","taskReferenceName":"s","type":"SWITCH","evaluatorType":"value-param",
+        "expression":"not js (","decisionCases":{"x":[{"name":"a","taskReferenceName":"a"}]}})")
+              .empty());
+  }
   SECTION("DYNAMIC needs its name parameter") {
     auto v = check_single(R"({"name":"dy","taskReferenceName":"dy","type":"DYNAMIC"})");
     REQUIRE(v.size() == 1);
