@@ -134,11 +134,8 @@ bool start_iteration(Task& loop, const WorkflowTask& node, int iteration, const 
 }  // namespace
 
 std::vector<Task> DoWhileTask::map(const MapperContext& context) const {
-  const auto& tasks = context.workflow.tasks;
-  auto latest = std::find_if(tasks.rbegin(), tasks.rend(), [&](const Task& t) {
-    return t.reference_task_name == context.node.task_reference_name;
-  });
-  if (latest != tasks.rend() && is_terminal(latest->status)) return {};
+  const Task* latest = latest_task(context.workflow, context.node.task_reference_name);
+  if (latest && is_terminal(latest->status)) return {};
   static const TaskDef kDefaults;
   const TaskDef& def = context.task_def ? *context.task_def : kDefaults;
   Task task = context.new_task(type());
