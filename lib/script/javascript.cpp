@@ -87,11 +87,11 @@ class Heap {
   duk_context* ctx_;
 };
 
-// Prepares a fresh heap (called with the global object) and returns the prototype `$`'s objects get, which carries Java's Map
-// methods; putting them on Object.prototype instead would turn every `{value: ...}` into an invalid
-// property descriptor (descriptors are read through the prototype chain). Arrays get Java's List
-// methods, and the later library functions scripts written for GraalJS use most are filled in, with
-// a silent console.
+// Prepares a fresh heap (called with the global object) and returns the prototype that `$`'s
+// objects get, which carries Java's Map methods; putting them on Object.prototype instead would turn
+// every `{value: ...}` into an invalid property descriptor (descriptors are read through the
+// prototype chain). Arrays get Java's List methods, and the later library functions that scripts
+// written for GraalJS use most are filled in, with a silent console.
 constexpr const char* kPrelude = R"JS(function (global) {
   function define(target, name, fn) {
     Object.defineProperty(target, name, {value: fn, writable: true, configurable: true});

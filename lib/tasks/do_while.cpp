@@ -44,7 +44,8 @@ bool iteration_finished(const Workflow& wf, const Task& loop, const WorkflowTask
                         const std::vector<const Task*>& current) {
   auto find = [&](const std::string& ref) -> const Task* {
     auto named = fmt::format("{}__{}", ref, loop.iteration);
-    auto it = std::find_if(current.begin(), current.end(), [&](const Task* t) { return t->reference_task_name == named; });
+    auto it = std::find_if(current.begin(), current.end(),
+                           [&](const Task* t) { return t->reference_task_name == named; });
     return it == current.end() ? nullptr : *it;
   };
   for (const auto& body : node.loop_over) {

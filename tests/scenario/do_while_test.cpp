@@ -250,8 +250,8 @@ TEST_CASE("do_while: a condition that fails to evaluate fails the loop terminall
   CHECK_THAT(*loop.reason_for_incompletion,
              Catch::StartsWith("Unable to evaluate condition $.nothing.here > 1, exception Error evaluating the "
                                "script `TypeError: "));
-  CHECK(*wf.reason_for_incompletion ==
-        fmt::format("Task {} failed with status: FAILED and reason: '{}'", loop.task_id, *loop.reason_for_incompletion));
+  CHECK(*wf.reason_for_incompletion == fmt::format("Task {} failed with status: FAILED and reason: '{}'", loop.task_id,
+                                                   *loop.reason_for_incompletion));
 }
 
 TEST_CASE("do_while: a failing body task is retried in the same iteration", "[scenario]") {

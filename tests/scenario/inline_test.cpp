@@ -129,8 +129,9 @@ SCENARIO("lambda: the script is a function body whose return value is the result
   f.task_def(R"({"name": "after"})");
   f.workflow_def(R"({"name": "lambda_wf", "tasks": [
       {"name": "lambda", "taskReferenceName": "lambda", "type": "LAMBDA",
-       "inputParameters": {"a": "${workflow.input.a}",
-                           "scriptExpression": "if ($.a == 1) { return {testvalue: true}; } return {testvalue: false};"}},
+       "inputParameters": {
+         "a": "${workflow.input.a}",
+         "scriptExpression": "if ($.a == 1) { return {testvalue: true}; } return {testvalue: false};"}},
       {"name": "after", "taskReferenceName": "after"}]})");
   GIVEN("an input the script tests") {
     auto id = f.start("lambda_wf", {{"a", 1}});

@@ -35,9 +35,12 @@ SCENARIO("switch: value-param picks the case named by an input, else the default
       {"name": "route", "taskReferenceName": "route", "type": "SWITCH", "evaluatorType": "value-param",
        "expression": "switchCaseValue", "inputParameters": {"switchCaseValue": "${workflow.input.pref}"},
        "decisionCases": {
-         "EMAIL": [{"name": "send_email", "taskReferenceName": "email", "inputParameters": {"email": "${get_user.output.email}"}}],
-         "SMS": [{"name": "send_sms", "taskReferenceName": "sms", "inputParameters": {"phone": "${get_user.output.phone}"}},
-                 {"name": "send_push", "taskReferenceName": "push", "inputParameters": {"email": "${get_user.output.email}"}}]},
+         "EMAIL": [{"name": "send_email", "taskReferenceName": "email",
+                    "inputParameters": {"email": "${get_user.output.email}"}}],
+         "SMS": [{"name": "send_sms", "taskReferenceName": "sms",
+                  "inputParameters": {"phone": "${get_user.output.phone}"}},
+                 {"name": "send_push", "taskReferenceName": "push",
+                  "inputParameters": {"email": "${get_user.output.email}"}}]},
        "defaultCase": [{"name": "fallback", "taskReferenceName": "fallback"}]}]})");
   const JsonObject profile{{"email", "userA@example.com"}, {"phone", "9999999999"}};
 
@@ -179,8 +182,8 @@ TEST_CASE("switch: an expression that throws creates the SWITCH FAILED and fails
   CHECK_THAT(*route.reason_for_incompletion, Catch::StartsWith("Error evaluating the script `TypeError: "));
   CHECK(route.input_data == JsonObject{{"x", 1}});
   CHECK(route.output_data.empty());
-  CHECK(*wf.reason_for_incompletion ==
-        fmt::format("Task {} failed with status: FAILED and reason: '{}'", route.task_id, *route.reason_for_incompletion));
+  CHECK(*wf.reason_for_incompletion == fmt::format("Task {} failed with status: FAILED and reason: '{}'", route.task_id,
+                                                   *route.reason_for_incompletion));
 }
 
 TEST_CASE("switch: an unknown evaluator fails the workflow at scheduling", "[scenario]") {
@@ -208,7 +211,8 @@ SCENARIO("decision: caseValueParam picks the case, the default covers the rest",
   f.workflow_def(R"({"name": "decision_wf", "tasks": [
       {"name": "decide", "taskReferenceName": "decide", "type": "DECISION", "caseValueParam": "case",
        "inputParameters": {"case": "${workflow.input.case}", "other": "${workflow.input.param1}"},
-       "decisionCases": {"c": [{"name": "task_1", "taskReferenceName": "t1"}, {"name": "task_2", "taskReferenceName": "t2"}]},
+       "decisionCases": {"c": [{"name": "task_1", "taskReferenceName": "t1"},
+                               {"name": "task_2", "taskReferenceName": "t2"}]},
        "defaultCase": [{"name": "task_5", "taskReferenceName": "t5"}]},
       {"name": "task_20", "taskReferenceName": "t20"}]})");
 

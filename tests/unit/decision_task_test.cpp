@@ -11,7 +11,8 @@ namespace {
 std::string definition(const std::string& fields) {
   return fmt::format(R"({{"name": "wf", "tasks": [{{"name": "dec", "taskReferenceName": "dec", "type": "DECISION", {},
       "inputParameters": {{"k": "${{workflow.input.k}}", "other": 1}},
-      "decisionCases": {{"a": [{{"name": "a1", "taskReferenceName": "a1"}}], "empty": [], "5": [{{"name": "five", "taskReferenceName": "five"}}]}},
+      "decisionCases": {{"a": [{{"name": "a1", "taskReferenceName": "a1"}}], "empty": [],
+                        "5": [{{"name": "five", "taskReferenceName": "five"}}]}},
       "defaultCase": [{{"name": "d", "taskReferenceName": "d"}}]}}]}})",
                      fields);
 }

@@ -141,7 +141,8 @@ TEST_CASE("do_while task: a condition that throws is a terminal failure", "[unit
   const auto& loop = f.task("loop");
   CHECK(loop.status == TaskStatus::kFailedWithTerminalError);
   CHECK_THAT(*loop.reason_for_incompletion,
-             Catch::StartsWith("Unable to evaluate condition $.b.missing.deeper, exception Error evaluating the script `"));
+             Catch::StartsWith("Unable to evaluate condition $.b.missing.deeper, exception Error evaluating the "
+                               "script `"));
 }
 
 TEST_CASE("do_while task: a failed body task fails the loop with its reason", "[unit]") {

@@ -35,7 +35,8 @@ TEST_CASE("inline task: the mapper resolves the input with the task id and leave
 }
 
 TEST_CASE("inline task: execute completes with the result", "[unit]") {
-  auto calc = run(R"({"evaluatorType": "javascript", "expression": "$.x * 2", "x": "${workflow.input.x}"})", {{"x", 21}});
+  auto calc = run(R"({"evaluatorType": "javascript", "expression": "$.x * 2", "x": "${workflow.input.x}"})",
+                  {{"x", 21}});
   CHECK(calc.status == TaskStatus::kCompleted);
   CHECK(calc.output_data == JsonObject{{"result", 42}});
   SECTION("javascript is the evaluator when none is given") {

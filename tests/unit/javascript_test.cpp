@@ -45,7 +45,9 @@ TEST_CASE("javascript: results convert to JSON like Conductor's", "[unit]") {
                R"({"a": 2, "b": 3, "s": "hi"})") ==
           boost::json::parse(R"({"sum": 5, "up": "HI", "ok": true, "list": [1, "two", null]})"));
   }
-  SECTION("strings keep non-ASCII text") { CHECK(eval("$.s + '!'", R"({"s": "héllo ✓ 😀"})") == "héllo ✓ 😀!"); }
+  SECTION("strings keep non-ASCII text") {
+    CHECK(eval("$.s + '!'", R"({"s": "héllo ✓ 😀"})") == "héllo ✓ 😀!");
+  }
 }
 
 TEST_CASE("javascript: arrays answer Java's list methods and objects Java's map methods", "[unit]") {

@@ -24,7 +24,8 @@ Task run(const std::string& input_parameters, JsonObject workflow_input = {}) {
 }  // namespace
 
 TEST_CASE("lambda task: the script is a function body and its return value the result", "[unit]") {
-  auto t = run(R"({"a": "${workflow.input.a}", "scriptExpression": "if ($.a > 1) return {big: true}; return {big: false};"})",
+  auto t = run(R"({"a": "${workflow.input.a}",
+                   "scriptExpression": "if ($.a > 1) return {big: true}; return {big: false};"})",
                {{"a", 2}});
   CHECK(t.status == TaskStatus::kCompleted);
   CHECK(t.output_data == boost::json::parse(R"({"result": {"big": true}})").as_object());

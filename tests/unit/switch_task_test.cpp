@@ -12,7 +12,8 @@ std::string definition(const std::string& evaluator, const std::string& expressi
   return fmt::format(R"({{"name": "wf", "tasks": [{{"name": "sw", "taskReferenceName": "sw", "type": "SWITCH",
       "evaluatorType": "{}", "expression": "{}",
       "inputParameters": {{"k": "${{workflow.input.k}}", "id": "${{CPEWF_TASK_ID}}"}},
-      "decisionCases": {{"a": [{{"name": "a1", "taskReferenceName": "a1"}}, {{"name": "a2", "taskReferenceName": "a2"}}],
+      "decisionCases": {{"a": [{{"name": "a1", "taskReferenceName": "a1"}},
+                              {{"name": "a2", "taskReferenceName": "a2"}}],
                         "empty": []}},
       "defaultCase": [{}]}}]}})",
                      evaluator, expression, with_default ? R"({"name": "d", "taskReferenceName": "d"})" : "");
@@ -31,8 +32,8 @@ TEST_CASE("switch task: value-param maps the SWITCH and the chosen case's first 
   CHECK(sw.status == TaskStatus::kInProgress);
   CHECK(sw.start_time == 1000);
   // The context input: no task id is resolved for a SWITCH.
-  CHECK(sw.input_data == boost::json::parse(R"({"k": "a", "id": "${CPEWF_TASK_ID}", "case": "a", "hasChildren": "true"})")
-                             .as_object());
+  CHECK(sw.input_data ==
+        boost::json::parse(R"({"k": "a", "id": "${CPEWF_TASK_ID}", "case": "a", "hasChildren": "true"})").as_object());
   CHECK(sw.output_data == boost::json::parse(R"({"evaluationResult": ["a"], "selectedCase": "a"})").as_object());
   CHECK(tasks[1].reference_task_name == "a1");
   CHECK(tasks[1].status == TaskStatus::kScheduled);

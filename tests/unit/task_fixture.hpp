@@ -27,7 +27,8 @@ struct TaskFixture {
     workflow.status = conductor::WorkflowStatus::kRunning;
     workflow.input = std::move(input);
     workflow.workflow_definition = conductor::decode<conductor::WorkflowDef>(definition_json);
-    conductor::detail::in_session(core, [&](conductor::detail::Session& s) { s.execution().insert_workflow(workflow); });
+    conductor::detail::in_session(core,
+                                  [&](conductor::detail::Session& s) { s.execution().insert_workflow(workflow); });
   }
 
   static conductor::EngineOptions options() {
