@@ -1,0 +1,49 @@
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+/// The pieces of conductor-bench: each scenario returns its figures; main.cpp runs every scenario in
+/// a child process of its own (so peak RSS and CPU time belong to that run alone) and prints them.
+namespace conductor::bench {
+
+/// Where a run keeps its data: a SQLite file synced on every commit, a file with synchronous=NORMAL,
+/// or a private in-memory database.
+enum class StorageKind { kFull, kNormal, kMemory };
+
+std::string_view to_string(StorageKind kind);
+
+/// One measured value, printed as `figure NAME VALUE UNIT`.
+struct Figure {
+  std::string name;
+  double value = 0;
+  std::string unit;
+};
+using Figures = std::vector<Figure>;
+
+struct InProcessConfig {
+  StorageKind storage = StorageKind::kFull;
+  int in_flight = 1;
+  int max_workflows = 100'000;
+  double max_seconds = 15;  ///< no new workflow starts after this long; 0 means no limit
+  int worker_threads = 0;   ///< 0 picks one from in_flight
+  std::filesystem::path dir;
+};
+
+/// W workflows of three sequential SIMPLE tasks, run by in-process workers, `in_flight` at a time.
+Figures run_inprocess(const InProcessConfig& config);
+
+/// The storage's own limit at the same sync level: one-row transactions committed one at a time,
+/// and 100 rows per commit.
+Figures run_raw_storage(StorageKind kind, const std::filesystem::path& dir, double seconds);
+
+/// User plus system CPU time of this process so far.
+double cpu_seconds();
+/// Resident set size now, in MiB.
+double rss_mib();
+/// The highest resident set size of this process so far, in MiB.
+double peak_rss_mib();
+
+}  // namespace conductor::bench

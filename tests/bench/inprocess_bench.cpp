@@ -1,0 +1,337 @@
+#include <conductor/conductor.hpp>
+#include <conductor/storage/sqlite.hpp>
+
+#include <sqlite3.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+#include <unordered_map>
+
+#include "bench.hpp"
+
+namespace conductor::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr std::string_view kTaskType = "bench_task";
+constexpr std::string_view kWorkflowName = "bench_three_steps";
+constexpr int kTasksPerWorkflow = 3;
+// Each task is scheduled, started by a poll and completed: three task state changes.
+constexpr int kTransitionsPerTask = 3;
+
+/// Counts the commits of write transactions, to show how many each workflow costs.
+class CountingStorage final : public Storage {
+ public:
+  explicit CountingStorage(std::unique_ptr<Storage> inner) : inner_(std::move(inner)) {}
+
+  std::unique_ptr<Transaction> begin(TransactionMode mode) override {
+    return std::make_unique<CountingTransaction>(inner_->begin(mode), mode == TransactionMode::kWrite ? &commits_ : nullptr);
+  }
+  long commits() const { return commits_.load(); }
+
+ private:
+  class CountingTransaction final : public Transaction {
+   public:
+    CountingTransaction(std::unique_ptr<Transaction> inner, std::atomic<long>* commits)
+        : inner_(std::move(inner)), commits_(commits) {}
+    MetadataStore& metadata() override { return inner_->metadata(); }
+    ExecutionStore& execution() override { return inner_->execution(); }
+    QueueStore& queues() override { return inner_->queues(); }
+    IndexStore& index() override { return inner_->index(); }
+    void commit() override {
+      inner_->commit();
+      if (commits_ != nullptr) commits_->fetch_add(1, std::memory_order_relaxed);
+    }
+
+   private:
+    std::unique_ptr<Transaction> inner_;
+    std::atomic<long>* commits_;
+  };
+
+  std::unique_ptr<Storage> inner_;
+  std::atomic<long> commits_{0};
+};
+
+/// Admits at most `in_flight` workflows at a time, stops admitting at the workflow or time limit, and
+/// records each workflow's latency from the start call to the commit that completed it.
+class Tracker {
+ public:
+  Tracker(int in_flight, int max_workflows, double max_seconds)
+      : in_flight_limit_(in_flight), max_workflows_(max_workflows), max_seconds_(max_seconds) {}
+
+  /// Blocks for a free slot; false when no more workflows are to start.
+  bool admit() {
+    std::unique_lock lock(mutex_);
+    slot_free_.wait(lock, [&] { return in_flight_ < in_flight_limit_ || stopped_; });
+    if (started_ == 0) begin_ = Clock::now();
+    bool out_of_time = max_seconds_ > 0 && std::chrono::duration<double>(Clock::now() - begin_).count() >= max_seconds_;
+    if (stopped_ || started_ >= max_workflows_ || out_of_time) {
+      stopped_ = true;
+      slot_free_.notify_all();
+      everything_done_.notify_all();
+      return false;
+    }
+    ++in_flight_;
+    ++started_;
+    return true;
+  }
+
+  /// Records the start of a workflow, which may already have completed.
+  void started(const std::string& id, Clock::time_point at) {
+    std::lock_guard lock(mutex_);
+    if (auto it = early_.find(id); it != early_.end()) {
+      latencies_ms_.push_back(ms(it->second - at));
+      early_.erase(it);
+    } else {
+      pending_.emplace(id, at);
+    }
+  }
+
+  void completed(const std::string& id) {
+    auto at = Clock::now();
+    std::lock_guard lock(mutex_);
+    if (auto it = pending_.find(id); it != pending_.end()) {
+      latencies_ms_.push_back(ms(at - it->second));
+      pending_.erase(it);
+    } else {
+      early_.emplace(id, at);
+    }
+    --in_flight_;
+    ++completed_;
+    end_ = at;
+    slot_free_.notify_one();
+    if (stopped_ && completed_ == started_) everything_done_.notify_all();
+  }
+
+  /// Waits until admission stopped and every started workflow completed; false on timeout.
+  bool wait_done(std::chrono::seconds timeout) {
+    std::unique_lock lock(mutex_);
+    return everything_done_.wait_for(lock, timeout, [&] { return stopped_ && completed_ == started_; });
+  }
+
+  long completed_count() {
+    std::lock_guard lock(mutex_);
+    return completed_;
+  }
+  double elapsed_seconds() {
+    std::lock_guard lock(mutex_);
+    return std::chrono::duration<double>(end_ - begin_).count();
+  }
+  std::vector<double> latencies() {
+    std::lock_guard lock(mutex_);
+    return latencies_ms_;
+  }
+
+ private:
+  static double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+  std::mutex mutex_;
+  std::condition_variable slot_free_;
+  std::condition_variable everything_done_;
+  const int in_flight_limit_;
+  const long max_workflows_;
+  const double max_seconds_;
+  int in_flight_ = 0;
+  long started_ = 0;
+  long completed_ = 0;
+  bool stopped_ = false;
+  Clock::time_point begin_;
+  Clock::time_point end_;
+  std::unordered_map<std::string, Clock::time_point> pending_;
+  std::unordered_map<std::string, Clock::time_point> early_;
+  std::vector<double> latencies_ms_;
+};
+
+class CompletionListener final : public StatusListener {
+ public:
+  explicit CompletionListener(Tracker& tracker) : tracker_(tracker) {}
+  void on_workflow(WorkflowEvent event, const Workflow& workflow) override {
+    if (event == WorkflowEvent::kCompleted) tracker_.completed(workflow.workflow_id);
+  }
+
+ private:
+  Tracker& tracker_;
+};
+
+/// RSS sampled while the run goes, to tell growth from a one-off peak.
+class RssSampler {
+ public:
+  explicit RssSampler(Tracker& tracker) : tracker_(tracker), thread_([this] { run(); }) {}
+  ~RssSampler() { stop(); }
+
+  void stop() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  /// RSS at the end minus RSS once a fifth of the workflows had completed.
+  double growth_mib() const {
+    if (samples_.empty()) return 0;
+    long total = samples_.back().completed;
+    auto first = std::find_if(samples_.begin(), samples_.end(), [&](const Sample& s) { return s.completed * 5 >= total; });
+    return samples_.back().rss - first->rss;
+  }
+
+ private:
+  struct Sample {
+    long completed;
+    double rss;
+  };
+
+  void run() {
+    std::unique_lock lock(mutex_);
+    while (!stopping_) {
+      lock.unlock();
+      Sample sample{tracker_.completed_count(), rss_mib()};
+      lock.lock();
+      samples_.push_back(sample);
+      wake_.wait_for(lock, std::chrono::milliseconds(200), [&] { return stopping_; });
+    }
+    samples_.push_back({tracker_.completed_count(), rss_mib()});
+  }
+
+  Tracker& tracker_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::vector<Sample> samples_;
+  std::thread thread_;
+};
+
+std::unique_ptr<Storage> open_storage(StorageKind kind, const std::filesystem::path& db) {
+  switch (kind) {
+    case StorageKind::kFull:
+      return open_sqlite({.path = db.string(), .sync = SqliteSync::kFull});
+    case StorageKind::kNormal:
+      return open_sqlite({.path = db.string(), .sync = SqliteSync::kNormal});
+    case StorageKind::kMemory:
+      return open_sqlite({.path = ":memory:", .sync = SqliteSync::kOff});
+  }
+  throw std::logic_error("unknown storage kind");
+}
+
+WorkflowDef three_step_workflow() {
+  WorkflowDef def;
+  def.name = std::string(kWorkflowName);
+  def.version = 1;
+  def.workflow_status_listener_enabled = true;  // the listener is how the bench sees completions
+  for (int i = 1; i <= kTasksPerWorkflow; ++i) {
+    WorkflowTask node;
+    node.name = std::string(kTaskType);
+    node.task_reference_name = fmt::format("step{}", i);
+    node.input_parameters = {{"order", "${workflow.input.order}"}, {"step", i}};
+    def.tasks.push_back(std::move(node));
+  }
+  def.output_parameters = {{"last", "${step3.output.done}"}};
+  return def;
+}
+
+double percentile(std::vector<double> values, double p) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  auto index = static_cast<std::size_t>(p * static_cast<double>(values.size() - 1) + 0.5);
+  return values[std::min(index, values.size() - 1)];
+}
+
+double database_bytes(StorageKind kind, const std::filesystem::path& db) {
+  if (kind == StorageKind::kMemory) return static_cast<double>(sqlite3_memory_used());
+  double bytes = 0;
+  for (const char* suffix : {"", "-wal"}) {
+    std::error_code error;
+    auto size = std::filesystem::file_size(db.string() + suffix, error);
+    if (!error) bytes += static_cast<double>(size);
+  }
+  return bytes;
+}
+
+}  // namespace
+
+Figures run_inprocess(const InProcessConfig& config) {
+  const std::filesystem::path db = config.dir / "engine.db";
+  auto counting = std::make_unique<CountingStorage>(open_storage(config.storage, db));
+  CountingStorage& storage = *counting;
+  Tracker tracker(config.in_flight, config.max_workflows, config.max_seconds);
+
+  auto engine = std::make_unique<Engine>(EngineOptions{.storage = std::move(counting)});
+  TaskDef task_def;
+  task_def.name = std::string(kTaskType);
+  engine->metadata().register_task_defs({task_def});
+  engine->metadata().register_workflow_def(three_step_workflow());
+  engine->executor().add_listener(std::make_shared<CompletionListener>(tracker));
+
+  const int worker_threads = config.worker_threads > 0 ? config.worker_threads : std::clamp(config.in_flight, 1, 16);
+  engine->workers().add(
+      {.task_type = std::string(kTaskType), .threads = worker_threads,
+       .batch_size = std::max(1, config.in_flight / worker_threads)},
+      [](const Task& task) { return JsonObject{{"done", true}, {"step", task.input_data.at("step")}}; });
+  engine->workers().start();
+
+  const long commits_before = storage.commits();
+  const double cpu_before = cpu_seconds();
+  RssSampler sampler(tracker);
+  std::vector<std::thread> starters;
+  for (int i = 0; i < config.in_flight; ++i) {
+    starters.emplace_back([&] {
+      StartWorkflowRequest request;
+      request.name = std::string(kWorkflowName);
+      long order = 0;
+      while (tracker.admit()) {
+        request.input = JsonObject{{"order", ++order}};
+        auto at = Clock::now();
+        try {
+          tracker.started(engine->executor().start_workflow(request), at);
+        } catch (const std::exception& e) {
+          // A figure over a run with failures would mislead: the run ends and main reports it failed.
+          std::fprintf(stderr, "conductor-bench: start failed: %s\n", e.what());
+          std::_Exit(2);
+        }
+      }
+    });
+  }
+  for (auto& t : starters) t.join();
+  if (!tracker.wait_done(std::chrono::seconds(120))) throw std::runtime_error("workflows did not complete in time");
+  const double cpu = cpu_seconds() - cpu_before;
+  const long commits = storage.commits() - commits_before;
+  sampler.stop();
+  const double peak_rss = peak_rss_mib();
+
+  engine->workers().stop();
+  double memory_db_bytes = database_bytes(config.storage, db);
+  engine.reset();  // closing the last connection checkpoints the WAL into the database file
+  const double db_bytes = config.storage == StorageKind::kMemory ? memory_db_bytes : database_bytes(config.storage, db);
+
+  const long completed = tracker.completed_count();
+  if (completed <= 0) throw std::runtime_error("no workflow completed");
+  const double seconds = tracker.elapsed_seconds();
+  const double wf_per_s = static_cast<double>(completed) / seconds;
+  const auto latencies = tracker.latencies();
+  const std::string prefix = fmt::format("inprocess_{}_inflight{}", to_string(config.storage), config.in_flight);
+  return {
+      {prefix + "_workflows", static_cast<double>(completed), "wf"},
+      {prefix + "_wf_per_s", wf_per_s, "wf/s"},
+      {prefix + "_transitions_per_s", wf_per_s * kTasksPerWorkflow * kTransitionsPerTask, "transitions/s"},
+      {prefix + "_p50_ms", percentile(latencies, 0.50), "ms"},
+      {prefix + "_p99_ms", percentile(latencies, 0.99), "ms"},
+      {prefix + "_cpu_s_per_1000_wf", cpu * 1000 / static_cast<double>(completed), "s"},
+      {prefix + "_commits_per_wf", static_cast<double>(commits) / static_cast<double>(completed), "commits"},
+      {prefix + "_peak_rss", peak_rss, "MiB"},
+      {prefix + "_rss_growth", sampler.growth_mib(), "MiB"},
+      {prefix + "_db_bytes_per_wf", db_bytes / static_cast<double>(completed), "bytes"},
+  };
+}
+
+}  // namespace conductor::bench

@@ -1,0 +1,260 @@
+// conductor-bench: runs the performance scenarios of docs/performance.md and prints every figure as
+// `figure NAME VALUE UNIT`, then a table. Run without options for the standard set; --help lists them.
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+#include "bench.hpp"
+
+namespace conductor::bench {
+
+std::string_view to_string(StorageKind kind) {
+  switch (kind) {
+    case StorageKind::kFull:
+      return "full";
+    case StorageKind::kNormal:
+      return "normal";
+    case StorageKind::kMemory:
+      return "memory";
+  }
+  return "?";
+}
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: conductor-bench [options]
+  --scenario inprocess|raw  inprocess (default) also measures raw storage, for the ratios
+  --storage LIST            full,normal,memory (default all three)
+  --inflight LIST           workflows in flight, e.g. 1,8,64 (the default)
+  --workflows N             stop starting workflows after N (default 100000)
+  --seconds S               stop starting workflows after S seconds, 0 for no limit (default 15)
+  --worker-threads N        in-process worker threads (default: in flight, at most 16)
+  --raw-seconds S           length of each raw storage measurement (default 4)
+  --dir PATH                where database files go (default: a fresh directory under the temp dir)
+)";
+
+struct Options {
+  bool engine = true;
+  std::vector<StorageKind> storages{StorageKind::kFull, StorageKind::kNormal, StorageKind::kMemory};
+  std::vector<int> in_flight{1, 8, 64};
+  int workflows = 100'000;
+  double seconds = 15;
+  int worker_threads = 0;
+  double raw_seconds = 4;
+  std::optional<std::filesystem::path> dir;
+};
+
+std::vector<std::string> split(const std::string& list) {
+  std::vector<std::string> items;
+  std::stringstream stream(list);
+  for (std::string item; std::getline(stream, item, ',');)
+    if (!item.empty()) items.push_back(item);
+  return items;
+}
+
+StorageKind parse_storage(const std::string& name) {
+  for (StorageKind kind : {StorageKind::kFull, StorageKind::kNormal, StorageKind::kMemory})
+    if (to_string(kind) == name) return kind;
+  throw std::invalid_argument("unknown storage: " + name);
+}
+
+Options parse(int argc, char** argv) {
+  Options options;
+  for (int i = 1; i < argc; ++i) {
+    std::string flag = argv[i];
+    if (flag == "--help" || flag == "-h") {
+      std::fputs(kUsage, stdout);
+      std::exit(0);
+    }
+    if (i + 1 >= argc) throw std::invalid_argument(flag + " needs a value");
+    std::string value = argv[++i];
+    if (flag == "--scenario") {
+      if (value != "inprocess" && value != "raw") throw std::invalid_argument("unknown scenario: " + value);
+      options.engine = value == "inprocess";
+    } else if (flag == "--storage") {
+      options.storages.clear();
+      for (const auto& name : split(value)) options.storages.push_back(parse_storage(name));
+    } else if (flag == "--inflight") {
+      options.in_flight.clear();
+      for (const auto& n : split(value)) options.in_flight.push_back(std::max(1, std::stoi(n)));
+    } else if (flag == "--workflows") {
+      options.workflows = std::stoi(value);
+    } else if (flag == "--seconds") {
+      options.seconds = std::stod(value);
+    } else if (flag == "--worker-threads") {
+      options.worker_threads = std::stoi(value);
+    } else if (flag == "--raw-seconds") {
+      options.raw_seconds = std::stod(value);
+    } else if (flag == "--dir") {
+      options.dir = value;
+    } else {
+      throw std::invalid_argument("unknown option: " + flag);
+    }
+  }
+  return options;
+}
+
+/// Runs `scenario` in a child process, so each run's peak RSS, CPU time and heap start clean, and
+/// returns its figures (sent back as `name value unit` lines). Nothing here has started a thread, so
+/// forking is safe.
+Figures run_isolated(const std::function<Figures()>& scenario) {
+  int fds[2];
+  if (pipe(fds) != 0) throw std::runtime_error(std::strerror(errno));
+  std::fflush(nullptr);
+  pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error(std::strerror(errno));
+  if (pid == 0) {
+    close(fds[0]);
+    int status = 0;
+    try {
+      std::string out;
+      for (const Figure& f : scenario()) out += fmt::format("{} {:.17g} {}\n", f.name, f.value, f.unit);
+      for (std::size_t done = 0; done < out.size();) {
+        ssize_t n = write(fds[1], out.data() + done, out.size() - done);
+        if (n <= 0) break;
+        done += static_cast<std::size_t>(n);
+      }
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "conductor-bench: %s\n", e.what());
+      status = 1;
+    }
+    std::_Exit(status);
+  }
+  close(fds[1]);
+  std::string text;
+  char buffer[4096];
+  for (ssize_t n; (n = read(fds[0], buffer, sizeof buffer)) > 0;) text.append(buffer, static_cast<std::size_t>(n));
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) throw std::runtime_error("a benchmark run failed");
+  Figures figures;
+  std::stringstream lines(text);
+  for (Figure f; lines >> f.name >> f.value >> f.unit;) figures.push_back(f);
+  return figures;
+}
+
+/// A scratch directory for one run's database files, removed afterwards.
+class ScratchDir {
+ public:
+  explicit ScratchDir(const std::optional<std::filesystem::path>& parent) {
+    std::filesystem::path base = parent.value_or(std::filesystem::temp_directory_path());
+    std::filesystem::create_directories(base);
+    std::string pattern = (base / "conductor-bench-XXXXXX").string();
+    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error(std::strerror(errno));
+    path_ = pattern;
+  }
+  ~ScratchDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+void print(const Figure& f) { std::printf("figure %s %.6g %s\n", f.name.c_str(), f.value, f.unit.c_str()); }
+
+class Results {
+ public:
+  void add(const Figures& figures) {
+    for (const Figure& f : figures) {
+      print(f);
+      values_[f.name] = f.value;
+    }
+    std::fflush(stdout);
+  }
+  std::optional<double> get(const std::string& name) const {
+    auto it = values_.find(name);
+    if (it == values_.end()) return std::nullopt;
+    return it->second;
+  }
+
+ private:
+  std::map<std::string, double> values_;
+};
+
+std::string cell(std::optional<double> value, int decimals = 0) {
+  return value ? fmt::format("{:.{}f}", *value, decimals) : "–";
+}
+
+void print_table(const Options& options, const Results& results) {
+  std::printf("\n| storage | raw commits/s | raw rows/s, 100 per commit |\n|---|---:|---:|\n");
+  for (StorageKind kind : options.storages) {
+    std::string raw = fmt::format("raw_{}", to_string(kind));
+    std::printf("| %s | %s | %s |\n", std::string(to_string(kind)).c_str(), cell(results.get(raw + "_commits_per_s")).c_str(),
+                cell(results.get(raw + "_batch100_rows_per_s")).c_str());
+  }
+  if (!options.engine) return;
+  std::printf(
+      "\n| storage | in flight | wf/s | wf/s ÷ raw commits/s | transitions/s | p50 ms | p99 ms | CPU s/1000 wf | "
+      "commits/wf | peak RSS MiB | RSS growth MiB | DB bytes/wf |\n"
+      "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+  for (StorageKind kind : options.storages) {
+    for (int n : options.in_flight) {
+      std::string p = fmt::format("inprocess_{}_inflight{}", to_string(kind), n);
+      std::printf("| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", std::string(to_string(kind)).c_str(), n,
+                  cell(results.get(p + "_wf_per_s")).c_str(), cell(results.get(p + "_wf_per_raw_commit"), 3).c_str(),
+                  cell(results.get(p + "_transitions_per_s")).c_str(), cell(results.get(p + "_p50_ms"), 2).c_str(),
+                  cell(results.get(p + "_p99_ms"), 2).c_str(), cell(results.get(p + "_cpu_s_per_1000_wf"), 3).c_str(),
+                  cell(results.get(p + "_commits_per_wf"), 2).c_str(), cell(results.get(p + "_peak_rss"), 1).c_str(),
+                  cell(results.get(p + "_rss_growth"), 1).c_str(), cell(results.get(p + "_db_bytes_per_wf")).c_str());
+    }
+  }
+}
+
+int run(const Options& options) {
+  Results results;
+  for (StorageKind kind : options.storages) {
+    {
+      ScratchDir dir(options.dir);
+      results.add(run_isolated([&] { return run_raw_storage(kind, dir.path(), options.raw_seconds); }));
+    }
+    if (!options.engine) continue;
+    const double raw = results.get(fmt::format("raw_{}_commits_per_s", to_string(kind))).value_or(0);
+    for (int n : options.in_flight) {
+      ScratchDir dir(options.dir);
+      InProcessConfig config{.storage = kind, .in_flight = n, .max_workflows = options.workflows,
+                             .max_seconds = options.seconds, .worker_threads = options.worker_threads, .dir = dir.path()};
+      Figures figures = run_isolated([&] { return run_inprocess(config); });
+      const std::string prefix = fmt::format("inprocess_{}_inflight{}", to_string(kind), n);
+      for (const Figure& f : Figures(figures)) {
+        // The ratios to the raw storage limit hold across machines and noisy neighbours.
+        if (raw <= 0) break;
+        if (f.name == prefix + "_wf_per_s") figures.push_back({prefix + "_wf_per_raw_commit", f.value / raw, "ratio"});
+        if (f.name == prefix + "_p50_ms") figures.push_back({prefix + "_p50_in_raw_commits", f.value * raw / 1000, "ratio"});
+      }
+      results.add(figures);
+    }
+  }
+  print_table(options, results);
+  return 0;
+}
+
+}  // namespace
+}  // namespace conductor::bench
+
+int main(int argc, char** argv) {
+  try {
+    return conductor::bench::run(conductor::bench::parse(argc, argv));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "conductor-bench: %s\n%s", e.what(), conductor::bench::kUsage);
+    return 1;
+  }
+}
