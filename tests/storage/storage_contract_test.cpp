@@ -1102,6 +1102,41 @@ STORAGE_CONTRACT("storage: concurrent write transactions from several threads al
   });
 }
 
+STORAGE_CONTRACT("storage: concurrent commits all survive reopening; abandoned transactions among them leave nothing") {
+  TestType fixture;
+  Storage& storage = fixture.storage();
+  constexpr int kThreads = 6;
+  constexpr int kPerThread = 30;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&storage, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        std::string id = std::to_string(t) + "-" + std::to_string(i);
+        auto tx = storage.begin();
+        tx->queues().push(i % 3 == 0 ? "abandoned" : "kept", id, 0, 0);
+        tx->execution().put_poll_data({"poll-" + id, std::nullopt, "w", i});
+        if (i % 3 != 0) tx->commit();  // every third one is destroyed uncommitted
+      }
+    });
+  }
+  for (std::thread& thread : threads) {
+    thread.join();
+  }
+  fixture.reopen();
+  read(fixture.storage(), [&](Transaction& tx) {
+    CHECK(tx.queues().size("abandoned") == 0);
+    CHECK(tx.queues().size("kept") == kThreads * kPerThread * 2 / 3);
+    for (int t = 0; t < kThreads; ++t) {
+      for (int i = 0; i < kPerThread; ++i) {
+        std::string id = std::to_string(t) + "-" + std::to_string(i);
+        CHECK(tx.queues().contains("kept", id) == (i % 3 != 0));
+        CHECK(tx.execution().find_poll_data("poll-" + id, std::nullopt).has_value() == (i % 3 != 0));
+      }
+    }
+    return 0;
+  });
+}
+
 STORAGE_CONTRACT("storage: everything written survives closing and reopening the database") {
   TestType fixture;
   if constexpr (!TestType::kPersistent) {

@@ -1,13 +1,12 @@
 #include <conductor/error.hpp>
 #include <conductor/storage/sqlite.hpp>
 
-#include <atomic>
 #include <mutex>
-#include <thread>
 #include <utility>
 #include <vector>
 
 #include "storage/sqlite/connection.hpp"
+#include "storage/sqlite/group_commit.hpp"
 #include "storage/sqlite/migrations.hpp"
 #include "storage/sqlite/stores.hpp"
 
@@ -38,43 +37,27 @@ std::string_view synchronous_pragma(SqliteSync sync) {
   return "FULL";
 }
 
-/// One writer connection serialized by a mutex (SQLite allows one writer at a time anyway, and BEGIN
-/// IMMEDIATE takes the file lock up front so a transaction never fails half-way on a lock), plus a
-/// pool of query-only connections for read transactions, which under WAL never wait for the writer.
+/// One writer connection shared by the write transactions through group commit, plus a pool of
+/// query-only connections for read transactions, which under WAL never wait for the writer and see
+/// only committed batches.
 ///
 /// An in-memory database exists only inside its one connection, so there every transaction, reads
 /// included, runs on the writer.
-///
-/// A thread that holds the writer and asks for it again would wait for itself forever; that is
-/// refused with StorageError instead.
 class SqliteStorage final : public Storage {
  public:
   explicit SqliteStorage(const SqliteOptions& options)
       : path_(options.path),
         in_memory_(options.path == ":memory:"),
         connection_options_{options.busy_timeout_ms, synchronous_pragma(options.sync), !in_memory_},
-        writer_(std::make_unique<Connection>(path_, connection_options_)) {
+        writer_(std::make_unique<Connection>(path_, connection_options_)),
+        group_(*writer_) {
     migrate(*writer_);
   }
 
   std::unique_ptr<Transaction> begin(TransactionMode mode) override;
 
   bool in_memory() const { return in_memory_; }
-
-  /// Waits for the writer connection and returns it, owned by the calling thread until release_writer.
-  Connection& acquire_writer(std::unique_lock<std::mutex>& lock) {
-    if (writer_owner_.load() == std::this_thread::get_id()) {
-      throw StorageError("sqlite: this thread already holds a write transaction; end it before beginning another");
-    }
-    lock = std::unique_lock(writer_mutex_);
-    writer_owner_.store(std::this_thread::get_id());
-    return *writer_;
-  }
-
-  void release_writer(std::unique_lock<std::mutex>& lock) noexcept {
-    writer_owner_.store(std::thread::id());
-    lock.unlock();
-  }
+  GroupCommit& group() { return group_; }
 
   std::unique_ptr<Connection> take_reader() {
     {
@@ -101,31 +84,34 @@ class SqliteStorage final : public Storage {
   std::string path_;
   bool in_memory_;
   ConnectionOptions connection_options_;
-  std::mutex writer_mutex_;
-  std::atomic<std::thread::id> writer_owner_;
-  std::unique_ptr<Connection> writer_;  // guarded by writer_mutex_ after construction
+  std::unique_ptr<Connection> writer_;  // used only through group_ after construction
+  GroupCommit group_;
   std::mutex readers_mutex_;
   std::vector<std::unique_ptr<Connection>> idle_readers_;  // guarded by readers_mutex_
 };
 
 class SqliteTransaction final : public Transaction {
  public:
-  SqliteTransaction(SqliteStorage& storage, TransactionMode mode) : storage_(storage) {
+  SqliteTransaction(SqliteStorage& storage, TransactionMode mode) : storage_(storage), mode_(mode) {
+    if (mode == TransactionMode::kWrite) {
+      active_.set(&storage.group().begin_write(lease_));
+      return;
+    }
     Connection* connection = nullptr;
-    if (mode == TransactionMode::kWrite || storage.in_memory()) {
-      connection = &storage.acquire_writer(writer_lock_);
+    if (storage.in_memory()) {
+      connection = &storage.group().begin_read(lease_);
     } else {
       reader_ = storage.take_reader();
       connection = reader_.get();
     }
     active_.set(connection);
     try {
-      if (mode == TransactionMode::kRead && !reader_) {
+      if (!reader_) {
         // Read transactions on the writer get the same guarantee as the read-only pool.
         connection->exec("PRAGMA query_only=1");
         query_only_writer_ = true;
       }
-      connection->execute(mode == TransactionMode::kWrite ? "BEGIN IMMEDIATE" : "BEGIN");
+      connection->execute("BEGIN");
     } catch (...) {
       end();
       throw;
@@ -140,8 +126,14 @@ class SqliteTransaction final : public Transaction {
   IndexStore& index() override { return index_; }
 
   void commit() override {
+    Connection& connection = active_.get();
+    if (mode_ == TransactionMode::kWrite) {
+      active_.release();
+      storage_.group().commit(lease_);  // hands the writer on, also when it throws
+      return;
+    }
     try {
-      active_.get().execute("COMMIT");
+      connection.execute("COMMIT");
     } catch (...) {
       end();
       throw;
@@ -156,6 +148,10 @@ class SqliteTransaction final : public Transaction {
     if (connection == nullptr) {
       return;
     }
+    if (mode_ == TransactionMode::kWrite) {
+      storage_.group().rollback(lease_);
+      return;
+    }
     connection->rollback();
     if (query_only_writer_) {
       sqlite3_exec(connection->handle(), "PRAGMA query_only=0", nullptr, nullptr, nullptr);
@@ -165,13 +161,14 @@ class SqliteTransaction final : public Transaction {
       storage_.return_reader(std::move(reader_));
     }
     reader_.reset();
-    if (writer_lock_.owns_lock()) {
-      storage_.release_writer(writer_lock_);
+    if (lease_.held()) {
+      storage_.group().end_read(lease_);
     }
   }
 
   SqliteStorage& storage_;
-  std::unique_lock<std::mutex> writer_lock_;
+  TransactionMode mode_;
+  GroupCommit::Lease lease_;
   std::unique_ptr<Connection> reader_;
   bool query_only_writer_ = false;
   ActiveConnection active_;
