@@ -1,5 +1,6 @@
 // Codecs of the execution models: workflows, tasks and what workers send about them.
 #include "json/fields.hpp"
+#include "json/storage_rows.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -156,6 +157,56 @@ void fields(S& s, V& v) {
   v("rateLimited", s.rate_limited);
   v.storage_only("previousStatus", s.previous_status);
   v.storage_only("failedTaskId", s.failed_task_id);
+}
+
+namespace {
+
+/// Forwards every field but two to another visitor.
+template <class V>
+class Without {
+ public:
+  Without(V& inner, std::string_view first, std::string_view second) : inner_(inner), skip_{first, second} {}
+
+  template <class... A>
+  void operator()(std::string_view key, A&&... a) {
+    if (!skipped(key)) inner_(key, std::forward<A>(a)...);
+  }
+  template <class... A>
+  void storage_only(std::string_view key, A&&... a) {
+    if (!skipped(key)) inner_.storage_only(key, std::forward<A>(a)...);
+  }
+  template <class... A>
+  void derived(std::string_view key, A&&... a) {
+    if (!skipped(key)) inner_.derived(key, std::forward<A>(a)...);
+  }
+  template <class... A>
+  void wire_fallback(std::string_view key, A&&... a) {
+    if (!skipped(key)) inner_.wire_fallback(key, std::forward<A>(a)...);
+  }
+  template <class... A>
+  void non_empty(std::string_view key, A&&... a) {
+    if (!skipped(key)) inner_.non_empty(key, std::forward<A>(a)...);
+  }
+
+ private:
+  bool skipped(std::string_view key) const { return key == skip_[0] || key == skip_[1]; }
+
+  V& inner_;
+  std::string_view skip_[2];
+};
+
+}  // namespace
+
+Json workflow_row_to_json(const Workflow& workflow) {
+  static const std::size_t capacity = [&workflow] {
+    FieldCounter counter;
+    fields(workflow, counter);
+    return counter.count();
+  }();
+  Encoder encoder(JsonMode::kStorage, capacity);
+  Without<Encoder> visitor(encoder, "workflowDefinition", "tasks");
+  fields(workflow, visitor);
+  return Json(std::move(encoder).finish());
 }
 
 }  // namespace detail

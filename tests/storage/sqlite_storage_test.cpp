@@ -1,6 +1,7 @@
 // What the SQLite backend promises beyond the storage contract: migrations, WAL readers, locking
 // errors. Inspects the database file with the backend's own connection class.
 
+#include <conductor/codec.hpp>
 #include <conductor/error.hpp>
 #include <conductor/storage/sqlite.hpp>
 
@@ -46,13 +47,83 @@ TEST_CASE("sqlite storage: migrations are recorded once and not re-run on reopen
     tx->commit();
   }
   using Migrations = std::vector<std::pair<int, std::string>>;
-  CHECK(recorded_migrations(options.path) == Migrations{{1, "initial"}});
+  const Migrations all{{1, "initial"}, {2, "definition snapshots and metadata version"}};
+  CHECK(recorded_migrations(options.path) == all);
   {
     auto storage = open_sqlite(options);
     auto tx = storage->begin(TransactionMode::kRead);
     CHECK(tx->metadata().find_task_def("work"));
   }
-  CHECK(recorded_migrations(options.path) == Migrations{{1, "initial"}});
+  CHECK(recorded_migrations(options.path) == all);
+}
+
+TEST_CASE("sqlite storage: migration 2 moves the definition out of workflow rows written at schema 1", "[storage]") {
+  TempDir dir;
+  SqliteOptions options{(dir.path() / "db.sqlite").string()};
+  Workflow workflow;
+  workflow.workflow_id = "wf-1";
+  workflow.workflow_definition.name = "flow";
+  workflow.workflow_definition.version = 3;
+  workflow.workflow_definition.tasks.push_back(WorkflowTask{.name = "work", .task_reference_name = "work_ref"});
+  workflow.input = JsonObject{{"x", 1}};
+  {
+    auto storage = open_sqlite(options);
+    auto tx = storage->begin();
+    tx->execution().insert_workflow(workflow);
+    tx->commit();
+  }
+  {
+    // Back to the schema-1 layout: the definition inside the row, no snapshot table.
+    Connection db(options.path, {});
+    db.exec(
+        "UPDATE workflows SET json = json_set(json, '$.workflowDefinition', "
+        "  json((SELECT json FROM definition_snapshots WHERE snapshot_id = workflows.snapshot_id)));"
+        "ALTER TABLE workflows DROP COLUMN snapshot_id;"
+        "DROP TABLE definition_snapshots;"
+        "DROP TABLE metadata_version;"
+        "DROP TRIGGER task_defs_inserted; DROP TRIGGER task_defs_updated; DROP TRIGGER task_defs_deleted;"
+        "DROP TRIGGER workflow_defs_inserted; DROP TRIGGER workflow_defs_updated; DROP TRIGGER workflow_defs_deleted;"
+        "DELETE FROM schema_migrations WHERE version = 2;");
+  }
+  auto storage = open_sqlite(options);
+  auto tx = storage->begin(TransactionMode::kRead);
+  auto found = tx->execution().find_workflow("wf-1", false);
+  REQUIRE(found);
+  CHECK(encode(*found, JsonMode::kStorage) == encode(workflow, JsonMode::kStorage));
+}
+
+TEST_CASE("sqlite storage: cached definitions follow writes made through another connection", "[storage]") {
+  TempDir dir;
+  SqliteOptions options{(dir.path() / "db.sqlite").string(), SqliteSync::kOff};
+  auto first = open_sqlite(options);
+  auto second = open_sqlite(options);  // another process, as far as SQLite can tell
+  auto read_retries = [&] {
+    auto tx = first->begin(TransactionMode::kRead);
+    auto def = tx->metadata().find_task_def("work");
+    return def ? def->retry_count : -1;
+  };
+  CHECK(read_retries() == -1);  // absence is cached too
+  TaskDef def = task_def("work");
+  def.retry_count = 1;
+  {
+    auto tx = second->begin();
+    tx->metadata().put_task_def(def);
+    tx->commit();
+  }
+  CHECK(read_retries() == 1);
+  def.retry_count = 2;
+  {
+    auto tx = second->begin();
+    tx->metadata().put_task_def(def);
+    tx->commit();
+  }
+  CHECK(read_retries() == 2);
+  {
+    auto tx = second->begin();
+    tx->metadata().remove_task_def("work");
+    tx->commit();
+  }
+  CHECK(read_retries() == -1);
 }
 
 TEST_CASE("sqlite storage: a database with a newer schema is refused", "[storage]") {

@@ -279,6 +279,33 @@ STORAGE_CONTRACT("storage: update_workflow replaces the row and rejects unknown 
   });
 }
 
+STORAGE_CONTRACT("storage: a workflow's definition snapshot round-trips, also when an update changes it") {
+  TestType fixture;
+  Storage& storage = fixture.storage();
+  Workflow first = workflow("wf-1");
+  Workflow second = workflow("wf-2");  // the same definition: may share its stored snapshot
+  write(storage, [&](Transaction& tx) {
+    tx.execution().insert_workflow(first);
+    tx.execution().insert_workflow(second);
+  });
+  Workflow changed = first;
+  changed.workflow_definition.description = "edited while running";
+  changed.workflow_definition.tasks.front().input_parameters["added"] = "${workflow.input.x}";
+  write(storage, [&](Transaction& tx) { tx.execution().update_workflow(changed); });
+  fixture.reopen();
+  read(fixture.storage(), [&](Transaction& tx) {
+    CHECK(stored(*tx.execution().find_workflow("wf-1", false)) == stored(changed));
+    CHECK(stored(*tx.execution().find_workflow("wf-2", false)) == stored(second));
+    return 0;
+  });
+  // Back to the original definition, after the store has seen the changed one.
+  write(fixture.storage(), [&](Transaction& tx) { tx.execution().update_workflow(first); });
+  read(fixture.storage(), [&](Transaction& tx) {
+    CHECK(stored(*tx.execution().find_workflow("wf-1", false)) == stored(first));
+    return 0;
+  });
+}
+
 STORAGE_CONTRACT("storage: inserting an existing workflow id is a conflict") {
   TestType fixture;
   Storage& storage = fixture.storage();

@@ -59,6 +59,8 @@ struct Task {
   std::int64_t first_scheduled_time = 0;  ///< scheduling time of the first attempt (total timeout)
   std::int64_t callback_after_ms = 0;     ///< retry delay with jitter, millisecond precision
   std::int64_t wait_timeout = 0;          ///< WAIT: epoch ms at which the wait ends (0 = none)
+
+  bool operator==(const Task&) const = default;
 };
 
 /// A line a worker attached to a task.

@@ -40,6 +40,8 @@ struct TaskDef : Auditable {
   std::optional<SchemaDef> input_schema;
   std::optional<SchemaDef> output_schema;
   bool enforce_schema = false;
+
+  bool operator==(const TaskDef&) const = default;
 };
 
 }  // namespace conductor

@@ -46,6 +46,8 @@ struct Workflow : Auditable {
 
   const std::string& workflow_name() const { return workflow_definition.name; }
   int workflow_version() const { return workflow_definition.version; }
+
+  bool operator==(const Workflow&) const = default;
 };
 
 }  // namespace conductor

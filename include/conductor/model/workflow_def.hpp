@@ -35,6 +35,8 @@ struct WorkflowDef : Auditable {
   JsonObject metadata;
   std::optional<CacheConfig> cache_config;
   std::vector<std::string> masked_fields;
+
+  bool operator==(const WorkflowDef&) const = default;
 };
 
 /// One entry of the names-and-versions listing.

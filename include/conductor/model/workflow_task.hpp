@@ -22,11 +22,15 @@ struct SubWorkflowParams {
   std::optional<std::string> idempotency_key;
   std::optional<IdempotencyStrategy> idempotency_strategy;
   std::optional<Json> priority;
+
+  bool operator==(const SubWorkflowParams&) const = default;
 };
 
 struct StateChangeEvent {
   std::string type;
   JsonObject payload;
+
+  bool operator==(const StateChangeEvent&) const = default;
 };
 
 /// Branches of a SWITCH/DECISION in the order they were written (Conductor keeps map insertion order,
@@ -72,6 +76,8 @@ struct WorkflowTask {
   std::map<std::string, std::vector<StateChangeEvent>> on_state_change;
   std::optional<CacheConfig> cache_config;
   JsonObject metadata;
+
+  bool operator==(const WorkflowTask&) const = default;
 };
 
 }  // namespace conductor

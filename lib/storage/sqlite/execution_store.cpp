@@ -2,18 +2,21 @@
 
 #include <fmt/format.h>
 
+#include "json/storage_rows.hpp"
 #include "storage/sqlite/stores.hpp"
 
 namespace conductor::detail {
 namespace {
 
-// Workflow rows: the INSERT and the UPDATE take the same parameters in the same order.
+// Workflow rows: the INSERT and the UPDATE take the same parameters in the same order. The json column
+// holds the workflow without its definition snapshot (in definition_snapshots) and tasks.
 constexpr std::string_view kInsertWorkflow =
     "INSERT INTO workflows (name, version, status, correlation_id, idempotency_key, parent_workflow_id, "
-    "create_time, update_time, end_time, json, workflow_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "create_time, update_time, end_time, snapshot_id, json, workflow_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 constexpr std::string_view kUpdateWorkflow =
     "UPDATE workflows SET name = ?, version = ?, status = ?, correlation_id = ?, idempotency_key = ?, "
-    "parent_workflow_id = ?, create_time = ?, update_time = ?, end_time = ?, json = ? WHERE workflow_id = ?";
+    "parent_workflow_id = ?, create_time = ?, update_time = ?, end_time = ?, snapshot_id = ?, json = ? "
+    "WHERE workflow_id = ?";
 
 // Task rows, likewise.
 constexpr std::string_view kInsertTask =
@@ -24,18 +27,15 @@ constexpr std::string_view kUpdateTask =
     "UPDATE tasks SET workflow_id = ?, reference_name = ?, retry_count = ?, seq = ?, status = ?, task_type = ?, "
     "task_def_name = ?, start_time = ?, json = ? WHERE task_id = ?";
 
-/// The workflow as stored in its row: everything but the tasks, which have rows of their own.
-std::string workflow_row_json(const Workflow& workflow) {
-  Json json = to_json(workflow, JsonMode::kStorage);
-  json.as_object().erase("tasks");
-  return to_json_text(json);
-}
-
-ScopedStatement bind_workflow(Connection& db, std::string_view sql, const Workflow& workflow) {
-  return db.query(sql, workflow.workflow_name(), workflow.workflow_version(), to_string(workflow.status),
-                  workflow.correlation_id, workflow.idempotency_key, workflow.parent_workflow_id,
-                  workflow.create_time, workflow.update_time, workflow.end_time, workflow_row_json(workflow),
-                  workflow.workflow_id);
+/// A new snapshot's id: FNV-1a of its JSON, so equal snapshots written by different connections or
+/// processes meet in one row.
+std::int64_t snapshot_key(std::string_view json) {
+  std::uint64_t hash = 14695981039346656037ULL;
+  for (unsigned char c : json) {
+    hash ^= c;
+    hash *= 1099511628211ULL;
+  }
+  return static_cast<std::int64_t>(hash);
 }
 
 ScopedStatement bind_task(Connection& db, std::string_view sql, const Task& task) {
@@ -60,8 +60,62 @@ constexpr std::string_view kDefaultDomain = "DEFAULT";
 
 }  // namespace
 
+std::int64_t SqliteExecutionStore::store_snapshot(const WorkflowDef& def) {
+  Connection& db = db_.get();
+  if (std::optional<std::int64_t> id = cache_.snapshot_id_of(def)) {
+    // Cached from a transaction that may have rolled back: trust it only if the row exists.
+    if (db.query("SELECT 1 FROM definition_snapshots WHERE snapshot_id = ?", *id)->step()) return *id;
+  }
+  std::string json = encode(def, JsonMode::kStorage);
+  const std::int64_t id = snapshot_key(json);
+  if (db.execute("INSERT INTO definition_snapshots (snapshot_id, json) VALUES (?, ?) ON CONFLICT DO NOTHING", id,
+                 json) == 0) {
+    ScopedStatement stored = db.query("SELECT json FROM definition_snapshots WHERE snapshot_id = ?", id);
+    if (!stored->step() || stored->text(0) != json) {
+      throw StorageError(fmt::format("sqlite: definition snapshots of {} collide on id {}", def.name, id));
+    }
+  }
+  // Cached as read back, so a cached snapshot is exactly what a load from the row would give.
+  cache_.put_snapshot(id, std::make_shared<const WorkflowDef>(decode<WorkflowDef>(json, JsonMode::kStorage)));
+  return id;
+}
+
+std::shared_ptr<const WorkflowDef> SqliteExecutionStore::snapshot(std::int64_t snapshot_id) {
+  if (auto cached = cache_.snapshot(snapshot_id)) return cached;
+  ScopedStatement row = db_.get().query("SELECT json FROM definition_snapshots WHERE snapshot_id = ?", snapshot_id);
+  if (!row->step()) throw StorageError(fmt::format("sqlite: definition snapshot {} is missing", snapshot_id));
+  auto def = std::make_shared<const WorkflowDef>(decode<WorkflowDef>(row->text(0), JsonMode::kStorage));
+  cache_.put_snapshot(snapshot_id, def);
+  return def;
+}
+
+ScopedStatement SqliteExecutionStore::bind_workflow(std::string_view sql, const Workflow& workflow) {
+  const std::int64_t snapshot_id = store_snapshot(workflow.workflow_definition);
+  return db_.get().query(sql, workflow.workflow_name(), workflow.workflow_version(), to_string(workflow.status),
+                         workflow.correlation_id, workflow.idempotency_key, workflow.parent_workflow_id,
+                         workflow.create_time, workflow.update_time, workflow.end_time, snapshot_id,
+                         to_json_text(workflow_row_to_json(workflow)), workflow.workflow_id);
+}
+
+Workflow SqliteExecutionStore::workflow_row(const Statement& row) {
+  Workflow workflow = decode<Workflow>(row.text(0), JsonMode::kStorage);
+  workflow.workflow_definition = *snapshot(row.int64(1));
+  return workflow;
+}
+
+std::optional<Workflow> SqliteExecutionStore::workflow_rows_first(ScopedStatement statement) {
+  if (!statement->step()) return std::nullopt;
+  return workflow_row(*statement);
+}
+
+std::vector<Workflow> SqliteExecutionStore::workflow_rows(ScopedStatement statement) {
+  std::vector<Workflow> result;
+  while (statement->step()) result.push_back(workflow_row(*statement));
+  return result;
+}
+
 void SqliteExecutionStore::insert_workflow(const Workflow& workflow) {
-  ScopedStatement statement = bind_workflow(db_.get(), kInsertWorkflow, workflow);
+  ScopedStatement statement = bind_workflow(kInsertWorkflow, workflow);
   int rc = statement->step_allowing_constraint();
   if (rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
     throw ConflictError(fmt::format("Workflow {} already exists", workflow.workflow_id));
@@ -75,7 +129,7 @@ void SqliteExecutionStore::insert_workflow(const Workflow& workflow) {
 void SqliteExecutionStore::update_workflow(const Workflow& workflow) {
   Connection& db = db_.get();
   {
-    ScopedStatement statement = bind_workflow(db, kUpdateWorkflow, workflow);
+    ScopedStatement statement = bind_workflow(kUpdateWorkflow, workflow);
     statement->step();
   }
   if (db.changes() == 0) {
@@ -85,7 +139,8 @@ void SqliteExecutionStore::update_workflow(const Workflow& workflow) {
 
 std::optional<Workflow> SqliteExecutionStore::find_workflow(std::string_view workflow_id, bool include_tasks) {
   std::optional<Workflow> workflow =
-      decode_row<Workflow>(db_.get().query("SELECT json FROM workflows WHERE workflow_id = ?", workflow_id));
+      workflow_rows_first(
+          db_.get().query("SELECT json, snapshot_id FROM workflows WHERE workflow_id = ?", workflow_id));
   if (workflow && include_tasks) {
     workflow->tasks = tasks_of(workflow_id);
   }
@@ -114,16 +169,16 @@ std::vector<std::string> SqliteExecutionStore::running_workflow_ids(std::string_
 std::vector<Workflow> SqliteExecutionStore::workflows_by_correlation_id(std::string_view name,
                                                                         std::string_view correlation_id,
                                                                         bool include_closed) {
-  return decode_rows<Workflow>(db_.get().query(
-      "SELECT json FROM workflows WHERE name = ? AND correlation_id = ? "
+  return workflow_rows(db_.get().query(
+      "SELECT json, snapshot_id FROM workflows WHERE name = ? AND correlation_id = ? "
       "AND (? OR status IN ('RUNNING', 'PAUSED')) ORDER BY create_time DESC",
       name, correlation_id, include_closed));
 }
 
 std::optional<Workflow> SqliteExecutionStore::find_workflow_by_idempotency_key(std::string_view name,
                                                                                  std::string_view key) {
-  return decode_row<Workflow>(
-      db_.get().query("SELECT json FROM workflows WHERE name = ? AND idempotency_key = ?", name, key));
+  return workflow_rows_first(
+      db_.get().query("SELECT json, snapshot_id FROM workflows WHERE name = ? AND idempotency_key = ?", name, key));
 }
 
 bool SqliteExecutionStore::insert_task(const Task& task) {

@@ -142,6 +142,40 @@ CREATE TABLE task_index (
 );
 CREATE INDEX task_index_workflow ON task_index (workflow_id);
 )sql"},
+    {2, "definition snapshots and metadata version", R"sql(
+-- A workflow's definition snapshot is stored once per distinct content instead of in every row, so
+-- persisting a workflow neither re-encodes nor rewrites it. New snapshots are keyed by a hash of
+-- their JSON; the ones moved out of existing rows here are numbered.
+CREATE TABLE definition_snapshots (
+  snapshot_id INTEGER PRIMARY KEY,
+  json TEXT NOT NULL
+);
+INSERT INTO definition_snapshots (json)
+  SELECT DISTINCT json_extract(json, '$.workflowDefinition') FROM workflows;
+ALTER TABLE workflows ADD COLUMN snapshot_id INTEGER NOT NULL DEFAULT 0;
+UPDATE workflows SET
+  snapshot_id = (SELECT snapshot_id FROM definition_snapshots
+                 WHERE definition_snapshots.json = json_extract(workflows.json, '$.workflowDefinition')),
+  json = json_remove(json, '$.workflowDefinition', '$.tasks');
+
+-- Changes on every write to a definition table, so cached definitions can be checked with one
+-- lookup, whichever connection or process wrote. Random rather than counted: a rolled-back write
+-- must not leave behind a number a later write reuses.
+CREATE TABLE metadata_version (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  version INTEGER NOT NULL
+);
+INSERT INTO metadata_version (id, version) VALUES (1, random());
+CREATE TRIGGER task_defs_inserted AFTER INSERT ON task_defs BEGIN UPDATE metadata_version SET version = random(); END;
+CREATE TRIGGER task_defs_updated AFTER UPDATE ON task_defs BEGIN UPDATE metadata_version SET version = random(); END;
+CREATE TRIGGER task_defs_deleted AFTER DELETE ON task_defs BEGIN UPDATE metadata_version SET version = random(); END;
+CREATE TRIGGER workflow_defs_inserted AFTER INSERT ON workflow_defs
+  BEGIN UPDATE metadata_version SET version = random(); END;
+CREATE TRIGGER workflow_defs_updated AFTER UPDATE ON workflow_defs
+  BEGIN UPDATE metadata_version SET version = random(); END;
+CREATE TRIGGER workflow_defs_deleted AFTER DELETE ON workflow_defs
+  BEGIN UPDATE metadata_version SET version = random(); END;
+)sql"},
 };
 
 }  // namespace

@@ -58,6 +58,7 @@ class SqliteStorage final : public Storage {
 
   bool in_memory() const { return in_memory_; }
   GroupCommit& group() { return group_; }
+  DefinitionCache& definitions() { return definitions_; }
 
   std::unique_ptr<Connection> take_reader() {
     {
@@ -86,6 +87,7 @@ class SqliteStorage final : public Storage {
   ConnectionOptions connection_options_;
   std::unique_ptr<Connection> writer_;  // used only through group_ after construction
   GroupCommit group_;
+  DefinitionCache definitions_;
   std::mutex readers_mutex_;
   std::vector<std::unique_ptr<Connection>> idle_readers_;  // guarded by readers_mutex_
 };
@@ -172,8 +174,8 @@ class SqliteTransaction final : public Transaction {
   std::unique_ptr<Connection> reader_;
   bool query_only_writer_ = false;
   ActiveConnection active_;
-  SqliteMetadataStore metadata_{active_};
-  SqliteExecutionStore execution_{active_};
+  SqliteMetadataStore metadata_{active_, storage_.definitions()};
+  SqliteExecutionStore execution_{active_, storage_.definitions()};
   SqliteQueueStore queues_{active_};
   SqliteIndexStore index_{active_};
 };

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "storage/sqlite/connection.hpp"
+#include "storage/sqlite/definition_cache.hpp"
 
 /// The four stores of a SQLite transaction. Each runs its statements on the transaction's connection,
 /// which the transaction opened with BEGIN; none of them commits.
@@ -45,7 +46,7 @@ std::vector<T> decode_rows(ScopedStatement statement) {
 
 class SqliteMetadataStore final : public MetadataStore {
  public:
-  explicit SqliteMetadataStore(const ActiveConnection& db) : db_(db) {}
+  SqliteMetadataStore(const ActiveConnection& db, DefinitionCache& cache) : db_(db), cache_(cache) {}
 
   void put_task_def(const TaskDef& def) override;
   std::optional<TaskDef> find_task_def(std::string_view name) override;
@@ -63,12 +64,17 @@ class SqliteMetadataStore final : public MetadataStore {
   bool remove_event_handler(std::string_view name) override;
 
  private:
+  /// The metadata version this transaction sees, read once and again after its own writes.
+  std::int64_t version();
+
   const ActiveConnection& db_;
+  DefinitionCache& cache_;
+  std::optional<std::int64_t> version_;
 };
 
 class SqliteExecutionStore final : public ExecutionStore {
  public:
-  explicit SqliteExecutionStore(const ActiveConnection& db) : db_(db) {}
+  SqliteExecutionStore(const ActiveConnection& db, DefinitionCache& cache) : db_(db), cache_(cache) {}
 
   void insert_workflow(const Workflow& workflow) override;
   void update_workflow(const Workflow& workflow) override;
@@ -97,7 +103,18 @@ class SqliteExecutionStore final : public ExecutionStore {
   bool try_admit_rate(std::string_view key, std::int64_t now_ms, std::int64_t window_ms, int limit) override;
 
  private:
+  /// Binds a workflow row's parameters, storing its definition snapshot first if it is new.
+  ScopedStatement bind_workflow(std::string_view sql, const Workflow& workflow);
+  /// The id of the stored snapshot equal to `def`, storing it when there is none.
+  std::int64_t store_snapshot(const WorkflowDef& def);
+  std::shared_ptr<const WorkflowDef> snapshot(std::int64_t snapshot_id);
+  /// The workflow in a row whose columns are (json, snapshot_id).
+  Workflow workflow_row(const Statement& row);
+  std::optional<Workflow> workflow_rows_first(ScopedStatement statement);
+  std::vector<Workflow> workflow_rows(ScopedStatement statement);
+
   const ActiveConnection& db_;
+  DefinitionCache& cache_;
 };
 
 class SqliteQueueStore final : public QueueStore {
