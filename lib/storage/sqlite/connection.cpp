@@ -142,6 +142,9 @@ Statement& Connection::cached(std::string_view sql) {
   if (it == cache_.end()) {
     it = cache_.emplace(std::string(sql), std::make_unique<Statement>(db_, sql)).first;
   }
+  if (read_only_ && !it->second->read_only()) {
+    throw StorageError(fmt::format("sqlite: a read transaction cannot run `{}`", sql));
+  }
   return *it->second;
 }
 

@@ -58,6 +58,9 @@ class Statement {
   /// Rewinds the statement and clears its parameters.
   void reset() noexcept;
 
+  /// True when the statement does not write to the database.
+  bool read_only() const { return sqlite3_stmt_readonly(stmt_) != 0; }
+
   bool is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
   std::int64_t int64(int column) const { return sqlite3_column_int64(stmt_, column); }
   int integer(int column) const { return sqlite3_column_int(stmt_, column); }
@@ -109,13 +112,18 @@ class Connection {
   /// Runs one or more statements without parameters or results.
   void exec(std::string_view sql);
 
-  /// The cached statement for `sql` with `args` bound, ready to step.
+  /// The cached statement for `sql` with `args` bound, ready to step. Throws StorageError for a
+  /// statement that writes while the connection is read-only.
   template <class... Args>
   ScopedStatement query(std::string_view sql, const Args&... args) {
     ScopedStatement statement(cached(sql));
     statement->bind_all(args...);
     return statement;
   }
+
+  /// Refuses statements that write, for a read transaction on a connection that also writes. Unlike
+  /// PRAGMA query_only, switching this does not expire every prepared statement.
+  void set_read_only(bool read_only) { read_only_ = read_only; }
 
   /// Runs a cached statement to completion; returns the number of rows it changed.
   template <class... Args>
@@ -146,6 +154,7 @@ class Connection {
   Statement& cached(std::string_view sql);
 
   sqlite3* db_ = nullptr;
+  bool read_only_ = false;
   std::unordered_map<std::string, std::unique_ptr<Statement>, SqlHash, std::equal_to<>> cache_;
 };
 

@@ -110,8 +110,7 @@ class SqliteTransaction final : public Transaction {
     try {
       if (!reader_) {
         // Read transactions on the writer get the same guarantee as the read-only pool.
-        connection->exec("PRAGMA query_only=1");
-        query_only_writer_ = true;
+        connection->set_read_only(true);
       }
       connection->execute("BEGIN");
     } catch (...) {
@@ -155,9 +154,7 @@ class SqliteTransaction final : public Transaction {
       return;
     }
     connection->rollback();
-    if (query_only_writer_) {
-      sqlite3_exec(connection->handle(), "PRAGMA query_only=0", nullptr, nullptr, nullptr);
-    }
+    connection->set_read_only(false);
     // A connection still inside a transaction after the rollback is in an unknown state: close it.
     if (reader_ && connection->autocommit()) {
       storage_.return_reader(std::move(reader_));
@@ -172,7 +169,6 @@ class SqliteTransaction final : public Transaction {
   TransactionMode mode_;
   GroupCommit::Lease lease_;
   std::unique_ptr<Connection> reader_;
-  bool query_only_writer_ = false;
   ActiveConnection active_;
   SqliteMetadataStore metadata_{active_, storage_.definitions()};
   SqliteExecutionStore execution_{active_, storage_.definitions()};
