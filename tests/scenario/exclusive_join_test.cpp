@@ -3,8 +3,8 @@
 using namespace conductor;
 using Statuses = std::vector<std::string>;
 
-// Without a SWITCH in the engine yet these drive EXCLUSIVE_JOIN from a plain sequence; its own
-// decisions are covered case by case in tests/unit/exclusive_join_task_test.cpp.
+// EXCLUSIVE_JOIN end to end, after a plain sequence and after a SWITCH; its own decisions are
+// covered case by case in tests/unit/exclusive_join_task_test.cpp.
 namespace {
 
 std::string with_exclusive_join(const std::string& join_on, const std::string& defaults) {
@@ -58,6 +58,50 @@ SCENARIO("exclusive join: completes in the decide that schedules it with the out
       auto wf = f.workflow(id);
       CHECK(EngineFixture::statuses(wf) == Statuses{"task1:COMPLETED", "ej:IN_PROGRESS"});
       CHECK(wf.status == WorkflowStatus::kRunning);
+    }
+  }
+}
+
+SCENARIO("exclusive join: after a SWITCH it takes the output of the case that ran", "[scenario]") {
+  EngineFixture f;
+  for (auto name : {"task1", "task3", "task5", "after"})
+    f.task_def(fmt::format(R"({{"name": "{}", "retryCount": 0}})", name));
+  f.workflow_def(R"({
+    "name": "switch_ej", "version": 1, "schemaVersion": 2,
+    "tasks": [
+      {"name": "task1", "taskReferenceName": "task1"},
+      {"name": "route", "taskReferenceName": "route", "type": "SWITCH", "evaluatorType": "value-param",
+       "expression": "pick", "inputParameters": {"pick": "${workflow.input.pick}"},
+       "decisionCases": {"three": [{"name": "task3", "taskReferenceName": "task3"}],
+                         "five": [{"name": "task5", "taskReferenceName": "task5"}]}},
+      {"name": "ej", "taskReferenceName": "ej", "type": "EXCLUSIVE_JOIN",
+       "joinOn": ["task3", "task5"], "defaultExclusiveJoinTask": ["task1"]},
+      {"name": "after", "taskReferenceName": "after", "inputParameters": {"picked": "${ej.output.from}"}}
+    ]
+  })");
+
+  for (const std::string pick : {"three", "five"}) {
+    GIVEN("the switch picks " + pick) {
+      auto id = f.start("switch_ej", {{"pick", pick}});
+      f.complete(f.poll("task1"), {{"from", "task1"}});
+      const std::string chosen = pick == "three" ? "task3" : "task5";
+      f.complete(f.poll(chosen), {{"from", chosen}});
+      THEN("the exclusive join completes with that case's output") {
+        auto wf = f.workflow(id);
+        CHECK(EngineFixture::statuses(wf) == Statuses{"task1:COMPLETED", "route:COMPLETED", chosen + ":COMPLETED",
+                                                      "ej:COMPLETED", "after:SCHEDULED"});
+        CHECK(f.poll("after").input_data.at("picked") == Json(chosen));
+      }
+    }
+  }
+  GIVEN("the switch matches no case") {
+    auto id = f.start("switch_ej", {{"pick", "none"}});
+    f.complete(f.poll("task1"), {{"from", "task1"}});
+    THEN("the exclusive join falls back to task1 in the same decide") {
+      auto wf = f.workflow(id);
+      CHECK(EngineFixture::statuses(wf) ==
+            Statuses{"task1:COMPLETED", "route:COMPLETED", "ej:COMPLETED", "after:SCHEDULED"});
+      CHECK(f.poll("after").input_data.at("picked") == "task1");
     }
   }
 }

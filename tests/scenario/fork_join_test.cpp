@@ -324,3 +324,35 @@ TEST_CASE("fork/join: retrying a failed fork keeps the JOIN and gives the branch
   CHECK(join.output_data.size() == 2);
   CHECK(wf.tasks.back().reference_task_name == "final");
 }
+
+TEST_CASE("fork/join: inside a DO_WHILE each iteration forks and joins its own tasks", "[scenario]") {
+  EngineFixture f;
+  define_tasks(f, {"a1", "b1", "final"});
+  f.workflow_def(R"({
+    "name": "loop_fork", "version": 1, "schemaVersion": 2,
+    "tasks": [
+      {"name": "loop", "taskReferenceName": "loop", "type": "DO_WHILE",
+       "loopCondition": "$.loop['iteration'] < 2",
+       "loopOver": [
+         {"name": "fork", "taskReferenceName": "fork", "type": "FORK_JOIN",
+          "forkTasks": [[{"name": "a1", "taskReferenceName": "a1"}], [{"name": "b1", "taskReferenceName": "b1"}]]},
+         {"name": "join", "taskReferenceName": "join", "type": "JOIN", "joinOn": ["a1", "b1"]}]},
+      {"name": "final", "taskReferenceName": "final"}
+    ]
+  })");
+  auto id = f.start("loop_fork");
+  for (int i = 1; i <= 2; ++i) {
+    auto a = f.poll("a1");
+    auto b = f.poll("b1");
+    CHECK(a.reference_task_name == fmt::format("a1__{}", i));
+    f.complete(a, {{"i", i}});
+    CHECK(task(f.workflow(id), fmt::format("join__{}", i)).status == TaskStatus::kInProgress);
+    f.complete(b);
+    auto join = task(f.workflow(id), fmt::format("join__{}", i));
+    CHECK(join.status == TaskStatus::kCompleted);
+    CHECK(join.output_data.at(fmt::format("a1__{}", i)) == JsonObject{{"i", i}});
+  }
+  auto wf = f.workflow(id);
+  CHECK(task(wf, "loop").status == TaskStatus::kCompleted);
+  CHECK(wf.tasks.back().reference_task_name == "final");
+}
