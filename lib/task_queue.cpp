@@ -2,14 +2,30 @@
 
 #include <conductor/error.hpp>
 
+#include "decider/navigation.hpp"
 #include "engine_core.hpp"
 #include "session.hpp"
+#include "summaries.hpp"
 
 #include <fmt/format.h>
 
 namespace conductor {
 
 using detail::in_session;
+
+namespace {
+
+/// Conductor's getPendingTaskForWorkflow: the first task that has not ended with this reference name,
+/// else the first whose reference name without its loop suffix matches.
+const Task* pending_task(const Workflow& wf, std::string_view task_ref) {
+  for (const auto& t : wf.tasks)
+    if (!is_terminal(t.status) && t.reference_task_name == task_ref) return &t;
+  for (const auto& t : wf.tasks)
+    if (!is_terminal(t.status) && detail::base_ref(t.reference_task_name) == task_ref) return &t;
+  return nullptr;
+}
+
+}  // namespace
 
 std::vector<Task> TaskQueue::batch_poll(std::string_view task_type, std::string_view worker_id,
                                         std::optional<std::string_view> domain, int count,
@@ -48,20 +64,28 @@ Task TaskQueue::update_task(const TaskResult& result) {
   return in_session(core_, [&](detail::Session& s) { return core_.ops().update_task(s, result); });
 }
 
+std::optional<Task> TaskQueue::update_task_and_poll(const TaskResult& result) {
+  Task updated = update_task(result);
+  if (result.extend_lease || !is_terminal(updated.status)) return std::nullopt;
+  auto next = batch_poll(updated.task_type, result.worker_id.value_or(""), updated.domain, 1,
+                         std::chrono::milliseconds(0));
+  if (next.empty()) return std::nullopt;
+  return std::move(next.front());
+}
+
 Task TaskQueue::update_task_by_ref(std::string_view workflow_id, std::string_view task_ref, TaskResultStatus status,
                                    const JsonObject& output, std::optional<std::string_view> worker_id) {
   return in_session(core_, [&](detail::Session& s) {
     auto wf = core_.ops().load(s, workflow_id);
-    const Task* latest = nullptr;
-    for (const auto& t : wf.tasks)
-      if (t.reference_task_name == task_ref) latest = &t;
-    if (!latest)
-      throw NotFoundError(fmt::format("No such task found by taskRefName: {} in workflow: {}", task_ref, workflow_id));
+    const Task* pending = pending_task(wf, task_ref);
+    if (!pending)
+      throw NotFoundError(fmt::format("Found no running task {} of workflow {} to update", task_ref, workflow_id));
     TaskResult result;
     result.workflow_instance_id = std::string(workflow_id);
-    result.task_id = latest->task_id;
+    result.task_id = pending->task_id;
     result.status = status;
-    result.output_data = output;
+    result.output_data = pending->output_data;
+    for (const auto& [key, value] : output) result.output_data[key] = value;
     if (worker_id) result.worker_id = std::string(*worker_id);
     return core_.ops().update_task(s, result);
   });
@@ -102,8 +126,14 @@ std::map<std::string, std::int64_t> TaskQueue::queue_sizes(const std::vector<std
   return sizes;
 }
 
-std::int64_t TaskQueue::queue_size(std::string_view task_type, std::optional<std::string_view> domain) {
-  std::string queue = domain && !domain->empty() ? fmt::format("{}:{}", *domain, task_type) : std::string(task_type);
+std::int64_t TaskQueue::queue_size(std::string_view task_type, std::optional<std::string_view> domain,
+                                   std::optional<std::string_view> isolation_group,
+                                   std::optional<std::string_view> execution_namespace) {
+  const auto given = [](const std::optional<std::string_view>& part) { return part && !part->empty(); };
+  std::string queue(task_type);
+  if (given(domain)) queue = fmt::format("{}:{}", *domain, queue);
+  if (given(execution_namespace)) queue = fmt::format("{}@{}", queue, *execution_namespace);
+  if (given(isolation_group)) queue = fmt::format("{}-{}", queue, *isolation_group);
   return core_.storage().begin(TransactionMode::kRead)->queues().size(queue);
 }
 
@@ -143,6 +173,12 @@ void TaskQueue::remove_from_queue(std::string_view task_id) {
 
 SearchResult<TaskSummary> TaskQueue::search(const SearchQuery& query) {
   return core_.storage().begin(TransactionMode::kRead)->index().search_tasks(query);
+}
+
+SearchResult<Task> TaskQueue::search_v2(const SearchQuery& query) {
+  auto tx = core_.storage().begin(TransactionMode::kRead);
+  return detail::expand_hits<Task>(tx->index().search_tasks(query),
+                                   [&](const TaskSummary& hit) { return tx->execution().find_task(hit.task_id); });
 }
 
 }  // namespace conductor

@@ -4,8 +4,13 @@
 
 #include "engine_core.hpp"
 #include "session.hpp"
+#include "summaries.hpp"
 
 #include <fmt/format.h>
+
+#include <algorithm>
+#include <iterator>
+#include <set>
 
 namespace conductor {
 
@@ -48,6 +53,18 @@ BulkResponse bulk(std::string_view method, const std::vector<std::string>& ids, 
   return response;
 }
 
+constexpr int kMaxSearchSize = 5000;
+
+/// Conductor bounds every workflow search page.
+const SearchQuery& checked(const SearchQuery& query) {
+  if (query.size > kMaxSearchSize) {
+    throw ValidationError(
+        fmt::format("Cannot return more than {} workflows. Please use pagination.", kMaxSearchSize),
+        {{"size", fmt::format("must be at most {}", kMaxSearchSize), std::to_string(query.size)}});
+  }
+  return query;
+}
+
 }  // namespace
 
 std::string WorkflowExecutor::start_workflow(const StartWorkflowRequest& request) {
@@ -68,6 +85,31 @@ std::vector<std::string> WorkflowExecutor::running_workflow_ids(std::string_view
   return core_.storage().begin(TransactionMode::kRead)->execution().running_workflow_ids(name, version);
 }
 
+std::vector<std::string> WorkflowExecutor::workflow_ids_created_between(std::string_view name, int version,
+                                                                        std::int64_t start_time,
+                                                                        std::int64_t end_time) {
+  // The execution store has no lookup by creation time; the index has, as Conductor's SQL DAOs use.
+  std::string quoted;
+  for (char c : name) {
+    if (c == '"' || c == '\\') quoted.push_back('\\');
+    quoted.push_back(c);
+  }
+  SearchQuery query;
+  query.size = 1000;
+  query.query = fmt::format(R"(workflowType = "{}" AND startTime > {} AND startTime < {})", quoted, start_time - 1,
+                            end_time + 1);
+  std::vector<std::string> ids;
+  auto tx = core_.storage().begin(TransactionMode::kRead);
+  for (;; query.start += query.size) {
+    auto page = tx->index().search_workflows(query);
+    for (const auto& hit : page.results) {
+      // `*` in a name would make the condition a pattern; keep exact matches only.
+      if (hit.workflow_type == name && hit.version == version) ids.push_back(hit.workflow_id);
+    }
+    if (page.results.empty() || query.start + query.size >= page.total_hits) return ids;
+  }
+}
+
 std::vector<Workflow> WorkflowExecutor::workflows_by_correlation_id(std::string_view name,
                                                                     std::string_view correlation_id,
                                                                     bool include_closed, bool include_tasks) {
@@ -76,6 +118,21 @@ std::vector<Workflow> WorkflowExecutor::workflows_by_correlation_id(std::string_
   if (include_tasks)
     for (auto& wf : found) wf.tasks = tx->execution().tasks_of(wf.workflow_id);
   return found;
+}
+
+SearchResult<Task> WorkflowExecutor::workflow_tasks(std::string_view workflow_id, int start, int count,
+                                                   const std::vector<TaskStatus>& statuses) {
+  if (start < 0 || count < 0)
+    throw ValidationError(fmt::format("start ({}) and count ({}) cannot be negative", start, count));
+  auto wf = get_workflow(workflow_id, true);
+  std::erase_if(wf.tasks, [&](const Task& t) {
+    return !statuses.empty() && std::find(statuses.begin(), statuses.end(), t.status) == statuses.end();
+  });
+  SearchResult<Task> page{static_cast<std::int64_t>(wf.tasks.size()), {}};
+  const auto first = std::min<std::size_t>(static_cast<std::size_t>(start), wf.tasks.size());
+  const auto last = std::min<std::size_t>(first + static_cast<std::size_t>(count), wf.tasks.size());
+  page.results.assign(std::make_move_iterator(wf.tasks.begin() + first), std::make_move_iterator(wf.tasks.begin() + last));
+  return page;
 }
 
 void WorkflowExecutor::decide(std::string_view workflow_id) {
@@ -167,7 +224,31 @@ BulkResponse WorkflowExecutor::bulk_terminate_remove(const std::vector<std::stri
 }
 
 SearchResult<WorkflowSummary> WorkflowExecutor::search(const SearchQuery& query) {
-  return core_.storage().begin(TransactionMode::kRead)->index().search_workflows(query);
+  return core_.storage().begin(TransactionMode::kRead)->index().search_workflows(checked(query));
+}
+
+SearchResult<Workflow> WorkflowExecutor::search_v2(const SearchQuery& query) {
+  auto tx = core_.storage().begin(TransactionMode::kRead);
+  return detail::expand_hits<Workflow>(tx->index().search_workflows(checked(query)), [&](const WorkflowSummary& hit) {
+    return tx->execution().find_workflow(hit.workflow_id, false);
+  });
+}
+
+SearchResult<Workflow> WorkflowExecutor::search_by_tasks_v2(const SearchQuery& query) {
+  auto tx = core_.storage().begin(TransactionMode::kRead);
+  std::set<std::string> seen;
+  return detail::expand_hits<Workflow>(
+      tx->index().search_tasks(checked(query)), [&](const TaskSummary& hit) -> std::optional<Workflow> {
+        if (!seen.insert(hit.workflow_id).second) return std::nullopt;
+        return tx->execution().find_workflow(hit.workflow_id, false);
+      });
+}
+
+SearchResult<WorkflowSummary> WorkflowExecutor::search_by_tasks(const SearchQuery& query) {
+  auto workflows = search_by_tasks_v2(query);
+  SearchResult<WorkflowSummary> result{workflows.total_hits, {}};
+  for (const auto& wf : workflows.results) result.results.push_back(detail::workflow_summary(wf));
+  return result;
 }
 
 void WorkflowExecutor::add_listener(std::shared_ptr<StatusListener> listener) {

@@ -46,7 +46,13 @@ class CONDUCTOR_EXPORT TaskQueue {
   /// task. A result for a task that already ended, or whose workflow ended, changes nothing.
   /// Throws ValidationError (missing ids or status), NotFoundError (unknown task).
   Task update_task(const TaskResult& result);
-  /// Updates the newest task with this reference name (Conductor's update by ref name); NotFoundError.
+  /// Applies a worker's result like update_task(); once the task has ended, hands out the next task of
+  /// the same type and domain to `result.worker_id` (Conductor's update-v2). nullopt when the task is
+  /// still running, for a lease extension, and when nothing is queued.
+  std::optional<Task> update_task_and_poll(const TaskResult& result);
+  /// Updates the workflow's pending task with this reference name (the first that has not ended; else
+  /// one whose name without a loop suffix `__N` matches), merging `output` into its output (Conductor's
+  /// update by reference name). NotFoundError when the workflow is unknown or has no such pending task.
   Task update_task_by_ref(std::string_view workflow_id, std::string_view task_ref, TaskResultStatus status,
                           const JsonObject& output, std::optional<std::string_view> worker_id = {});
   /// Deletes the task's queue message, for clients that still ack. True when a message existed.
@@ -60,8 +66,11 @@ class CONDUCTOR_EXPORT TaskQueue {
 
   /// Messages waiting per task type (plain queue, no domain).
   std::map<std::string, std::int64_t> queue_sizes(const std::vector<std::string>& task_types);
-  /// Messages in one queue, given its full name parts.
-  std::int64_t queue_size(std::string_view task_type, std::optional<std::string_view> domain = {});
+  /// Messages in one queue, named from its parts as Conductor does:
+  /// `[domain:]task_type[@execution_namespace][-isolation_group]`; blank parts are left out.
+  std::int64_t queue_size(std::string_view task_type, std::optional<std::string_view> domain = {},
+                          std::optional<std::string_view> isolation_group = {},
+                          std::optional<std::string_view> execution_namespace = {});
   /// Per queue name: messages waiting and messages in flight.
   std::map<std::string, QueueStore::QueueCounts> all_queue_details();
   std::vector<PollData> poll_data(std::string_view task_type);
@@ -72,6 +81,9 @@ class CONDUCTOR_EXPORT TaskQueue {
   void remove_from_queue(std::string_view task_id);
 
   SearchResult<TaskSummary> search(const SearchQuery& query);
+  /// The same search answering full tasks; hits whose task is gone are dropped from the page and
+  /// from `total_hits`.
+  SearchResult<Task> search_v2(const SearchQuery& query);
 
  private:
   detail::EngineCore& core_;

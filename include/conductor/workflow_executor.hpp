@@ -5,6 +5,7 @@
 #include <conductor/model.hpp>
 #include <conductor/storage/storage.hpp>
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -40,8 +41,16 @@ class CONDUCTOR_EXPORT WorkflowExecutor {
   Workflow get_workflow(std::string_view workflow_id, bool include_tasks = true);
   std::optional<Workflow> find_workflow(std::string_view workflow_id, bool include_tasks = true);
   std::vector<std::string> running_workflow_ids(std::string_view name, std::optional<int> version = {});
+  /// Ids of the workflows of this name and version, in any status, created within [start_time,
+  /// end_time] (epoch ms, inclusive), as the search index records them.
+  std::vector<std::string> workflow_ids_created_between(std::string_view name, int version, std::int64_t start_time,
+                                                        std::int64_t end_time);
   std::vector<Workflow> workflows_by_correlation_id(std::string_view name, std::string_view correlation_id,
                                                     bool include_closed, bool include_tasks);
+  /// A page of the workflow's tasks in seq order, keeping only `statuses` when not empty; `total_hits`
+  /// counts every task kept. ValidationError for a negative `start` or `count`, NotFoundError.
+  SearchResult<Task> workflow_tasks(std::string_view workflow_id, int start, int count,
+                                    const std::vector<TaskStatus>& statuses = {});
 
   /// Re-evaluates the workflow now (Conductor's decide API). Throws NotFoundError.
   void decide(std::string_view workflow_id);
@@ -97,6 +106,13 @@ class CONDUCTOR_EXPORT WorkflowExecutor {
                                      bool archive = false);
 
   SearchResult<WorkflowSummary> search(const SearchQuery& query);
+  /// The same search answering full workflows without their tasks; hits whose workflow is gone are
+  /// dropped from the page and from `total_hits`.
+  SearchResult<Workflow> search_v2(const SearchQuery& query);
+  /// Searches tasks with `query` and answers the workflows they belong to, each once, in hit order;
+  /// `total_hits` is the task hit count less the hits dropped from the page (repeats, missing).
+  SearchResult<WorkflowSummary> search_by_tasks(const SearchQuery& query);
+  SearchResult<Workflow> search_by_tasks_v2(const SearchQuery& query);
 
   /// Registers a listener for committed transitions; it lives as long as the engine holds it.
   void add_listener(std::shared_ptr<StatusListener> listener);

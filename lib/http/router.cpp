@@ -58,7 +58,8 @@ void Router::add(Method method, std::string_view pattern, Handler handler) {
 bool Router::matches(const Route& route, const std::vector<std::string>& segments) {
   return std::equal(route.segments.begin(), route.segments.end(), segments.begin(), segments.end(),
                     [](const Segment& pattern, const std::string& actual) {
-                      return pattern.variable || pattern.text == actual;
+                      // A variable needs a value: `/api/metadata/taskdefs/` is not `{tasktype}` "".
+                      return pattern.variable ? !actual.empty() : pattern.text == actual;
                     });
 }
 

@@ -4,9 +4,29 @@
 
 #include <string>
 
+namespace conductor {
+class Engine;
+}
+
 /// The adapter's route families, one routes_<resource>.cpp each. A family is a table of
-/// (method, pattern, handler) rows added with Router::add; each handler is a plain function.
+/// (method, pattern, handler) rows added with Router::add; each handler is a plain function that
+/// parses the request, makes one library call and encodes its result with the codecs. The engine
+/// must outlive the router.
 namespace conductor::http {
+
+/// Every route Conductor's REST API maps onto the engine's services: the families below and
+/// `GET /api/version`. The one place where the resources are put together.
+Router make_router(Engine& engine);
+
+/// `/api/metadata/taskdefs...` and `/api/metadata/workflow...` (api.md 1.1, 1.2).
+void add_metadata_routes(Router& router, Engine& engine);
+/// `/api/workflow...`: start, read, operate, search (api.md 1.3-1.6).
+void add_workflow_routes(Router& router, Engine& engine);
+/// `/api/tasks...`: poll, update, logs, queues, poll data, search (api.md 1.9, 1.11-1.13).
+void add_task_routes(Router& router, Engine& engine);
+
+/// `GET /api/version`: the library version as text (api.md 1.17).
+void add_version_route(Router& router);
 
 /// Health checks: `GET /health` and `GET /api/health`, always healthy (api.md 1.17).
 void add_health_routes(Router& router);

@@ -2,6 +2,8 @@
 #include "http/error_mapping.hpp"
 #include "http/routes.hpp"
 
+#include <conductor/version.hpp>
+
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
@@ -28,7 +30,11 @@ Response exchange_token(const std::string& token, const Request& request) {
   return Response::json(answer);
 }
 
+Response version(const Request&) { return Response::text(CONDUCTOR_VERSION_STRING); }
+
 }  // namespace
+
+void add_version_route(Router& router) { router.add(Method::kGet, "/api/version", version); }
 
 void add_health_routes(Router& router) {
   for (const char* path : kHealthPaths) router.add(Method::kGet, path, health);

@@ -2,6 +2,7 @@
 
 #include "http/gateway.hpp"
 #include "http/router.hpp"
+#include "http/routes.hpp"
 #include "http/session.hpp"
 
 #include <conductor/error.hpp>
@@ -94,6 +95,8 @@ struct Server::Impl {
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
   std::vector<std::thread> io_threads;
 };
+
+Server::Server(ServerOptions options, Engine& engine) : Server(std::move(options), make_router(engine)) {}
 
 Server::Server(ServerOptions options, Router router)
     : impl_(std::make_unique<Impl>(std::move(options), std::move(router))) {}

@@ -79,6 +79,10 @@ TEST_CASE("router: matches literal and variable segments and exposes path parame
   CHECK(correlated.at("params").at("name") == "flow");
   CHECK(correlated.at("params").at("status") == "c 1");
 
+  // A variable never matches an empty segment, so a trailing slash is not an empty id.
+  CHECK(call(router, Method::kGet, "/api/workflow/").status == 404);
+  CHECK(call(router, Method::kGet, "/api/workflow//correlated/x").status == 404);
+
   // A route registered with a trailing slash matches only with it (Conductor's GET /api/queue/).
   CHECK(route_of(call(router, Method::kGet, "/api/queue/")) == "queue-names");
   CHECK(call(router, Method::kGet, "/api/queue").status == 404);

@@ -11,6 +11,10 @@
 #include <string>
 #include <string_view>
 
+namespace conductor {
+class Engine;
+}
+
 /// Conductor's REST API over HTTP/1.1 (Boost.Beast), built only with CONDUCTOR_WITH_HTTP.
 namespace conductor::http {
 
@@ -61,12 +65,15 @@ struct ServerOptions {
 /// Not copyable or movable. start() and stop() may be called from any thread except the
 /// server's own (a handler must not stop its server); the destructor stops.
 ///
-///   conductor::http::Server server(options, std::move(router));
+///   conductor::Engine engine({.storage = conductor::open_sqlite({.path = "conductor.db"})});
+///   conductor::http::Server server({.port = 8080}, engine);
 ///   std::uint16_t port = server.start();
 ///   ...
 ///   server.stop();
 class CONDUCTOR_EXPORT Server {
  public:
+  /// Serves Conductor's REST API (api.md section 1) for `engine`, which must outlive the server.
+  Server(ServerOptions options, Engine& engine);
   /// Serves `router`, the adapter's routing table (lib/http/router.hpp). Throws
   /// std::invalid_argument when `router` already holds a route the server serves itself.
   Server(ServerOptions options, Router router);

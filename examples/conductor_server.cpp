@@ -1,0 +1,175 @@
+// A Conductor-compatible REST server: an Engine on a SQLite file behind conductor::http::Server, so
+// Conductor's SDKs, workers and tools can use it unchanged. One log line per request on stdout;
+// SIGINT or SIGTERM stops it after the requests in flight are answered.
+//
+//   conductor-server --port 8080 --db conductor.db [--host 127.0.0.1] [--io-threads N] [--token T]
+#include <conductor/engine.hpp>
+#include <conductor/error.hpp>
+#include <conductor/http/server.hpp>
+#include <conductor/storage/sqlite.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <exception>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <pthread.h>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace {
+
+constexpr std::string_view kUsage = R"(Usage: conductor-server [options]
+
+Serves Conductor's REST API (under /api) for an embedded engine stored in a SQLite file.
+
+Options:
+  --port N            TCP port to listen on (default 8080; 0 picks a free one)
+  --db PATH           SQLite database file, created if missing (default conductor.db)
+  --host ADDRESS      address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)
+  --io-threads N      threads doing network I/O (default 1)
+  --worker-threads N  requests handled at once, long polls included (default 8)
+  --token T           require "Authorization: Bearer T" (or X-Authorization: T) on every route
+                      but the health checks; POST /api/token exchanges {"keySecret": T} for it
+  --help              print this help and exit
+)";
+
+/// A command-line mistake: reported with a pointer to --help, exit status 2.
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct Settings {
+  conductor::http::ServerOptions server;
+  std::string database = "conductor.db";
+  bool help = false;
+};
+
+unsigned long parse_number(std::string_view option, const std::string& text, unsigned long max) {
+  std::size_t used = 0;
+  unsigned long value = 0;
+  try {
+    value = std::stoul(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (text.empty() || used != text.size() || text.front() == '-' || value > max) {
+    throw UsageError("invalid value '" + text + "' for " + std::string(option) + ": expected a number from 0 to " +
+                     std::to_string(max));
+  }
+  return value;
+}
+
+Settings parse_arguments(int argc, char** argv) {
+  Settings settings;
+  settings.server.port = 8080;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      settings.help = true;
+      continue;
+    }
+    // Both "--name value" and "--name=value".
+    std::optional<std::string> inline_value;
+    if (const auto eq = arg.find('='); arg.starts_with("--") && eq != std::string_view::npos) {
+      inline_value = std::string(arg.substr(eq + 1));
+      arg = arg.substr(0, eq);
+    }
+    const auto value = [&]() -> std::string {
+      if (inline_value) return *inline_value;
+      if (i + 1 >= argc) throw UsageError("option " + std::string(arg) + " needs a value");
+      return argv[++i];
+    };
+    if (arg == "--port") {
+      settings.server.port = static_cast<std::uint16_t>(parse_number(arg, value(), 65535));
+    } else if (arg == "--db") {
+      settings.database = value();
+      if (settings.database.empty()) throw UsageError("option --db needs a file path");
+    } else if (arg == "--host") {
+      settings.server.host = value();
+    } else if (arg == "--io-threads") {
+      settings.server.io_threads = parse_number(arg, value(), 256);
+    } else if (arg == "--worker-threads") {
+      settings.server.worker_threads = parse_number(arg, value(), 1024);
+    } else if (arg == "--token") {
+      settings.server.bearer_token = value();
+      if (settings.server.bearer_token->empty()) throw UsageError("option --token needs a non-empty value");
+    } else {
+      throw UsageError("unknown option '" + std::string(argv[i]) + "'");
+    }
+  }
+  return settings;
+}
+
+/// `2024-05-01T12:00:00Z GET /api/workflow/... 200 1.234ms`, written whole and flushed, so lines from
+/// several io threads never interleave and a piped log is current.
+void log_request(const conductor::http::RequestLogEntry& entry) {
+  static std::mutex mutex;
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  const std::string method = entry.method.empty() ? "-" : std::string(entry.method);
+  const std::lock_guard lock(mutex);
+  std::printf("%s %s %.*s %d %.3fms\n", stamp, method.c_str(), static_cast<int>(entry.path.size()), entry.path.data(),
+              entry.status, static_cast<double>(entry.duration.count()) / 1000.0);
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Settings settings;
+  try {
+    settings = parse_arguments(argc, argv);
+  } catch (const UsageError& error) {
+    std::cerr << "conductor-server: " << error.what() << "\nTry 'conductor-server --help'.\n";
+    return 2;
+  }
+  if (settings.help) {
+    std::cout << kUsage;
+    return 0;
+  }
+
+  // Blocked before any thread starts, so every thread inherits the mask and the signals wait for
+  // sigwait below instead of killing the process mid-request.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  std::unique_ptr<conductor::Storage> storage;
+  try {
+    storage = conductor::open_sqlite({.path = settings.database});
+  } catch (const std::exception& error) {
+    std::cerr << "conductor-server: cannot open database '" << settings.database << "': " << error.what() << "\n";
+    return 1;
+  }
+  try {
+    conductor::Engine engine({.storage = std::move(storage)});
+    settings.server.request_log = log_request;
+    conductor::http::Server server(settings.server, engine);
+    const std::uint16_t port = server.start();
+    std::printf("conductor-server listening on http://%s:%u/api (database %s)\n", settings.server.host.c_str(),
+                static_cast<unsigned>(port), settings.database.c_str());
+    std::fflush(stdout);
+
+    int received = 0;
+    sigwait(&stop_signals, &received);
+    std::printf("conductor-server: %s received, finishing requests in flight\n",
+                received == SIGINT ? "SIGINT" : "SIGTERM");
+    std::fflush(stdout);
+    server.stop();
+  } catch (const std::exception& error) {
+    std::cerr << "conductor-server: " << error.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,31 @@
+#pragma once
+
+#include "http/message.hpp"
+
+#include <conductor/codec.hpp>
+#include <conductor/storage/storage.hpp>
+
+#include <string_view>
+
+/// Request parsing shared by the resource route families (routes_<resource>.cpp).
+namespace conductor::http {
+
+/// The body decoded as a model value: ValidationError (400) when it is missing, not JSON, or has a
+/// mistyped field, where Conductor answers 500 (api.md 3.4).
+template <class T>
+T body_as(const Request& request) {
+  return decode<T>(request.json());
+}
+
+/// The body as a JSON object, for routes whose body is an input or output map.
+JsonObject body_object(const Request& request);
+
+/// The `{name}` path segment parsed as an integer (a version): ValidationError when it is not one.
+int path_int(const Request& request, std::string_view name);
+
+/// A search request from Conductor's parameters: `start` (0), `size` (100), `sort` (`field:ASC|DESC`
+/// entries separated by `|`, also accepted repeated; empty means none), `freeText` (`*`; empty
+/// means `*` too) and `query`.
+SearchQuery search_query(const Request& request);
+
+}  // namespace conductor::http

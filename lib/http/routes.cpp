@@ -1,0 +1,14 @@
+#include "http/routes.hpp"
+
+namespace conductor::http {
+
+Router make_router(Engine& engine) {
+  Router router;
+  add_metadata_routes(router, engine);
+  add_workflow_routes(router, engine);
+  add_task_routes(router, engine);
+  add_version_route(router);
+  return router;
+}
+
+}  // namespace conductor::http
