@@ -1,7 +1,9 @@
 #include "http/router.hpp"
 
+#include <conductor/engine.hpp>
 #include <conductor/error.hpp>
 #include <conductor/http/server.hpp>
+#include <conductor/storage/sqlite.hpp>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -362,4 +364,22 @@ TEST_CASE("server: a port in use is a clear error", "[http]") {
     CHECK(std::string(error.what()).find("127.0.0.1:" + std::to_string(options.port)) != std::string::npos);
   }
   CHECK_THROWS_AS(first.start(), std::logic_error);
+}
+
+TEST_CASE("server: an engine's REST API is served over loopback", "[http]") {
+  Engine engine({.storage = open_sqlite({}), .background = false});
+  Server server(test_options(), engine);
+  Client client(server.start());
+
+  CHECK(client.send(bhttp::verb::post, "/api/metadata/taskdefs", R"([{"name": "t"}])").result_int() == 200);
+  CHECK(client.send(bhttp::verb::post, "/api/metadata/workflow",
+                    R"({"name": "w", "tasks": [{"name": "t", "taskReferenceName": "t"}]})")
+            .result_int() == 200);
+  const Reply started = client.send(bhttp::verb::post, "/api/workflow/w", "{}");
+  REQUIRE(started.result_int() == 200);
+  CHECK(started[bhttp::field::content_type].starts_with("text/plain"));
+  const Reply workflow = client.send(bhttp::verb::get, "/api/workflow/" + started.body());
+  CHECK(json_of(workflow).at("status") == "RUNNING");
+  CHECK(client.send(bhttp::verb::get, "/api/health").result_int() == 200);
+  CHECK(client.send(bhttp::verb::get, "/api/workflow/nope").result_int() == 404);
 }
