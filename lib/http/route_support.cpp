@@ -16,6 +16,21 @@ JsonObject body_object(const Request& request) {
   return std::move(body.as_object());
 }
 
+std::vector<std::string> body_strings(const Request& request) {
+  const Json body = request.json();
+  const auto not_strings = [] {
+    return ValidationError("Request body must be a JSON array of strings",
+                           {FieldViolation{"body", "must be a JSON array of strings", ""}});
+  };
+  if (!body.is_array()) throw not_strings();
+  std::vector<std::string> strings;
+  for (const Json& item : body.as_array()) {
+    if (!item.is_string()) throw not_strings();
+    strings.emplace_back(item.as_string());
+  }
+  return strings;
+}
+
 int path_int(const Request& request, std::string_view name) {
   const std::string& text = request.path_param(name);
   int value = 0;

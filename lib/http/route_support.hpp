@@ -5,7 +5,9 @@
 #include <conductor/codec.hpp>
 #include <conductor/storage/storage.hpp>
 
+#include <string>
 #include <string_view>
+#include <vector>
 
 /// Request parsing shared by the resource route families (routes_<resource>.cpp).
 namespace conductor::http {
@@ -17,8 +19,18 @@ T body_as(const Request& request) {
   return decode<T>(request.json());
 }
 
+/// Like body_as, but an empty body is the value's defaults (for bodies whose fields are all optional,
+/// which some clients leave out).
+template <class T>
+T optional_body_as(const Request& request) {
+  return request.body().empty() ? T{} : body_as<T>(request);
+}
+
 /// The body as a JSON object, for routes whose body is an input or output map.
 JsonObject body_object(const Request& request);
+
+/// The body as a JSON array of strings (workflow ids, correlation ids).
+std::vector<std::string> body_strings(const Request& request);
 
 /// The `{name}` path segment parsed as an integer (a version): ValidationError when it is not one.
 int path_int(const Request& request, std::string_view name);

@@ -6,6 +6,7 @@ Router make_router(Engine& engine) {
   Router router;
   add_metadata_routes(router, engine);
   add_workflow_routes(router, engine);
+  add_bulk_routes(router, engine);
   add_task_routes(router, engine);
   add_version_route(router);
   return router;

@@ -22,6 +22,8 @@ Router make_router(Engine& engine);
 void add_metadata_routes(Router& router, Engine& engine);
 /// `/api/workflow...`: start, read, operate, search (api.md 1.3-1.6).
 void add_workflow_routes(Router& router, Engine& engine);
+/// `/api/workflow/bulk/...`: operations over lists of workflow ids (api.md 1.8).
+void add_bulk_routes(Router& router, Engine& engine);
 /// `/api/tasks...`: poll, update, logs, queues, poll data, search (api.md 1.9, 1.11-1.13).
 void add_task_routes(Router& router, Engine& engine);
 

@@ -102,18 +102,8 @@ Response correlated_workflows(Engine& engine, const Request& request) {
 }
 
 Response correlated_workflows_batch(Engine& engine, const Request& request) {
-  const Json body = request.json();
-  if (!body.is_array()) {
-    throw ValidationError("Request body must be a JSON array of correlation ids",
-                          {FieldViolation{"body", "must be a JSON array of strings", ""}});
-  }
   JsonObject answer;
-  for (const Json& id : body.as_array()) {
-    if (!id.is_string()) {
-      throw ValidationError("Correlation ids must be strings", {FieldViolation{"body", "must be a JSON array of strings", ""}});
-    }
-    answer[id.as_string()] = correlated(engine, request, id.as_string());
-  }
+  for (const std::string& id : body_strings(request)) answer[id] = correlated(engine, request, id);
   return Response::json(answer);
 }
 
@@ -138,8 +128,41 @@ Response terminate(Engine& engine, const Request& request) {
 }
 
 Response remove(Engine& engine, const Request& request) {
-  engine.executor().remove(request.path_param("workflowId"));
+  engine.executor().remove(request.path_param("workflowId"), request.query_bool("archiveWorkflow", true));
   return Response::empty();
+}
+
+Response terminate_remove(Engine& engine, const Request& request) {
+  engine.executor().terminate_remove(request.path_param("workflowId"), request.query("reason", ""),
+                                     request.query_bool("archiveWorkflow", true));
+  return Response::empty();
+}
+
+Response restart(Engine& engine, const Request& request) {
+  engine.executor().restart(request.path_param("workflowId"), request.query_bool("useLatestDefinitions", false));
+  return Response::empty(204);
+}
+
+Response retry(Engine& engine, const Request& request) {
+  engine.executor().retry(request.path_param("workflowId"), request.query_bool("resumeSubworkflowTasks", false));
+  return Response::empty(204);
+}
+
+Response rerun(Engine& engine, const Request& request) {
+  return Response::text(
+      engine.executor().rerun(request.path_param("workflowId"), optional_body_as<RerunWorkflowRequest>(request)));
+}
+
+/// Conductor's server ignores the body; clients send one, so it is read when present.
+Response skip_task(Engine& engine, const Request& request) {
+  engine.executor().skip_task(request.path_param("workflowId"), request.path_param("taskReferenceName"),
+                              optional_body_as<SkipTaskRequest>(request));
+  return Response::empty();
+}
+
+Response reset_callbacks(Engine& engine, const Request& request) {
+  engine.executor().reset_callbacks(request.path_param("workflowId"));
+  return Response::empty(204);
 }
 
 /// The workflow search parameters plus Conductor's `classifier` (a comma list) and `topLevelOnly`
@@ -194,6 +217,12 @@ void add_workflow_routes(Router& router, Engine& engine) {
       {Method::kPut, "/api/workflow/decide/{workflowId}", decide},
       {Method::kDelete, "/api/workflow/{workflowId}", terminate},
       {Method::kDelete, "/api/workflow/{workflowId}/remove", remove},
+      {Method::kDelete, "/api/workflow/{workflowId}/terminate-remove", terminate_remove},
+      {Method::kPost, "/api/workflow/{workflowId}/restart", restart},
+      {Method::kPost, "/api/workflow/{workflowId}/retry", retry},
+      {Method::kPost, "/api/workflow/{workflowId}/rerun", rerun},
+      {Method::kPut, "/api/workflow/{workflowId}/skiptask/{taskReferenceName}", skip_task},
+      {Method::kPost, "/api/workflow/{workflowId}/resetcallbacks", reset_callbacks},
   });
 }
 

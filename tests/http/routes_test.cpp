@@ -401,6 +401,93 @@ TEST_CASE("routes: pause, resume, decide, terminate and remove", "[http]") {
   }
 }
 
+TEST_CASE("routes: restart, retry, rerun, skip task and reset callbacks", "[http]") {
+  Api api;
+  REQUIRE(api.post("/api/metadata/taskdefs", R"([{"name": "task_a", "retryCount": 0}])").status == 200);
+  api.two_tasks("flow");
+  const std::string id = api.start("flow");
+
+  check_error(api.post("/api/workflow/" + id + "/retry"), 404);  // still running: Conductor's 404
+  check_error(api.post("/api/workflow/" + id + "/restart"), 409);
+  check_error(api.post("/api/workflow/" + id + "/rerun", "{}"), 409);
+  const Response reset = api.post("/api/workflow/" + id + "/resetcallbacks");
+  CHECK(reset.status == 204);
+  CHECK(reset.body.empty());
+  check_error(api.del("/api/workflow/" + id + "/remove"), 400);  // archiving needs an ended workflow
+
+  api.post("/api/tasks", task_result(api.poll("task_a"), "FAILED"));
+  CHECK(Api::json(api.get("/api/workflow/" + id)).at("status") == "FAILED");
+  check_error(api.post("/api/workflow/" + id + "/resetcallbacks"), 409);
+
+  const Response retried = api.post("/api/workflow/" + id + "/retry?resumeSubworkflowTasks=false");
+  CHECK(retried.status == 204);
+  CHECK(Api::json(api.get("/api/workflow/" + id)).at("status") == "RUNNING");
+  api.post("/api/tasks", task_result(api.poll("task_a"), "FAILED"));
+
+  const Response restarted = api.post("/api/workflow/" + id + "/restart?useLatestDefinitions=true");
+  CHECK(restarted.status == 204);
+  Json wf = Api::json(api.get("/api/workflow/" + id));
+  CHECK(wf.at("status") == "RUNNING");
+  CHECK(wf.at("tasks").as_array().size() == 1);
+
+  // Skipping `b` before it is scheduled lets the workflow pass over it.
+  CHECK(api.put("/api/workflow/" + id + "/skiptask/b", R"({"taskOutput": {"skipped": true}})").status == 200);
+  CHECK(api.put("/api/workflow/" + id + "/skiptask/b").status == 500);  // a task for it exists already
+  api.post("/api/tasks", task_result(api.poll("task_a"), "COMPLETED"));
+  wf = Api::json(api.get("/api/workflow/" + id));
+  CHECK(wf.at("status") == "COMPLETED");
+  // As in Conductor, the skipped task is created outside scheduling, with seq 0, so it is listed first.
+  CHECK(wf.at("tasks").at(0).at("referenceTaskName") == "b");
+  CHECK(wf.at("tasks").at(0).at("status") == "SKIPPED");
+  CHECK(wf.at("tasks").at(0).at("outputData").at("skipped") == true);
+  check_error(api.del("/api/workflow/" + id + "/terminate-remove"), 409);
+
+  const Response rerun = api.post("/api/workflow/" + id + "/rerun", R"({"workflowInput": {"again": true}})");
+  CHECK(rerun.status == 200);
+  CHECK(rerun.content_type == kTextContentType);
+  CHECK(rerun.body == id);
+  wf = Api::json(api.get("/api/workflow/" + id));
+  CHECK(wf.at("status") == "RUNNING");
+  CHECK(wf.at("input").at("again") == true);
+
+  const Response removed = api.del("/api/workflow/" + id + "/terminate-remove?reason=done");
+  CHECK(removed.status == 200);
+  CHECK(removed.body.empty());
+  check_error(api.get("/api/workflow/" + id), 404);
+}
+
+TEST_CASE("routes: bulk operations answer a BulkResponse per id (api.md 1.8)", "[http]") {
+  Api api;
+  api.two_tasks("flow");
+  const std::string a = api.start("flow");
+  const std::string b = api.start("flow");
+  const std::string ids = R"([")" + a + R"(", ")" + b + R"(", "missing"])";
+
+  // The literal `bulk` wins over `{workflowId}`.
+  const Json paused = Api::json(api.put("/api/workflow/bulk/pause", ids));
+  CHECK(paused.at("bulkSuccessfulResults").as_array().size() == 2);
+  CHECK(paused.at("bulkErrorResults").as_object().contains("missing"));
+  CHECK(Api::json(api.get("/api/workflow/" + a)).at("status") == "PAUSED");
+  CHECK(Api::json(api.put("/api/workflow/bulk/resume", ids)).at("bulkSuccessfulResults").as_array().size() == 2);
+  const Json retried = Api::json(api.post("/api/workflow/bulk/retry", ids));
+  CHECK(retried.at("bulkErrorResults").as_object().size() == 3);  // none has ended
+  CHECK(Api::json(api.post("/api/workflow/bulk/terminate?reason=bulk", ids)).at("bulkSuccessfulResults").as_array().size() ==
+        2);
+  CHECK(Api::json(api.get("/api/workflow/" + b)).at("reasonForIncompletion") == "bulk");
+  CHECK(Api::json(api.post("/api/workflow/bulk/restart", ids)).at("bulkSuccessfulResults").as_array().size() == 2);
+  CHECK(Api::json(api.call(Method::kDelete, "/api/workflow/bulk/terminate-remove?archiveWorkflow=false", ids))
+            .at("bulkSuccessfulResults")
+            .as_array()
+            .size() == 4);
+  check_error(api.get("/api/workflow/" + a), 404);
+  CHECK(Api::json(api.call(Method::kDelete, "/api/workflow/bulk/remove", ids)).at("bulkErrorResults").as_object().size() ==
+        3);
+
+  check_error(api.put("/api/workflow/bulk/pause", "[]"), 400, true);
+  check_error(api.put("/api/workflow/bulk/pause", R"([1])"), 400, true);
+  check_error(api.put("/api/workflow/bulk/pause"), 400);
+}
+
 TEST_CASE("routes: workflow and task search with Conductor's parameters", "[http]") {
   Api api;
   api.two_tasks("flow");
