@@ -28,6 +28,7 @@ struct EngineSettings {
   std::int64_t active_worker_last_poll_s = 10;
   std::int64_t default_unack_ms = 60'000;
   std::int64_t max_long_poll_ms = 5'000;
+  std::int64_t max_workflow_variables_kb = 256;
 };
 
 /// Wakes threads blocked in a long poll when their queue receives a message.

@@ -90,6 +90,19 @@ Workflow WorkflowOps::load(Session& s, std::string_view workflow_id) {
 // The run keeps a snapshot of every task definition it uses (semantics.md §2.16 step 2).
 void WorkflowOps::attach_task_defs(Session& s, WorkflowDef& def) {
   for_each_node(def.tasks, [&](WorkflowTask& node) {
+    // A child named literally runs the version that is latest now, not when its task is reached.
+    // A name that is an expression is resolved (with its version) only when the task is scheduled.
+    auto& params = node.sub_workflow_param;
+    bool inline_def = params && params->workflow_definition && params->workflow_definition->is_object();
+    if (node.type == "SUB_WORKFLOW" && params && !params->version && !inline_def && params->name &&
+        params->name->find("${") == std::string::npos) {
+      auto latest = s.metadata().find_workflow_def(*params->name, std::nullopt);
+      if (!latest)
+        throw Error(ErrorCode::kInternal,
+                    fmt::format("The Task {} defined as a sub-workflow has no workflow definition available ",
+                                *params->name));
+      params->version = latest->version;
+    }
     if (node.name.empty() || node.task_definition) return;
     if (auto registered = s.metadata().find_task_def(node.name)) {
       node.task_definition = std::move(*registered);
@@ -105,7 +118,16 @@ void WorkflowOps::attach_task_defs(Session& s, WorkflowDef& def) {
   });
 }
 
-std::string WorkflowOps::start(Session& s, const StartWorkflowRequest& request) {
+std::string WorkflowOps::start(Session& s, const StartWorkflowRequest& request, const ChildLink* child) {
+  if (child) {
+    if (auto existing = s.execution().find_workflow(child->workflow_id, false)) {
+      if (existing->parent_workflow_id != child->parent_workflow_id ||
+          existing->parent_workflow_task_id != child->parent_workflow_task_id)
+        throw ConflictError(fmt::format("Workflow {} already exists with another parent workflow task",
+                                        child->workflow_id));
+      return existing->workflow_id;
+    }
+  }
   if (request.name.empty() && !request.workflow_def)
     throw ValidationError("Workflow name cannot be null or empty",
                           {{"startWorkflow.startWorkflowRequest.name", "Workflow name cannot be null or empty", ""}});
@@ -150,7 +172,11 @@ std::string WorkflowOps::start(Session& s, const StartWorkflowRequest& request) 
   }
 
   Workflow wf;
-  wf.workflow_id = new_uuid();
+  wf.workflow_id = child ? child->workflow_id : new_uuid();
+  if (child) {
+    wf.parent_workflow_id = child->parent_workflow_id;
+    wf.parent_workflow_task_id = child->parent_workflow_task_id;
+  }
   wf.status = WorkflowStatus::kRunning;
   wf.create_time = s.now();
   wf.correlation_id = request.correlation_id;
@@ -165,10 +191,16 @@ std::string WorkflowOps::start(Session& s, const StartWorkflowRequest& request) 
   wf.workflow_definition = std::move(def);
 
   s.execution().insert_workflow(wf);
-  s.push(kDeciderQueue, wf.workflow_id, wf.priority, core_.settings().workflow_offset_timeout_s * 1000);
   if (wf.workflow_definition.workflow_status_listener_enabled) {
     s.after_commit([this, snapshot = wf] { core_.fire(WorkflowEvent::kStarted, snapshot); });
   }
+  if (child) {
+    // A child's first decide goes through the decider queue, expedited (pitfall 9).
+    s.index().index_workflow(workflow_summary(wf));
+    s.push(kDeciderQueue, wf.workflow_id, kExpeditePriority, 0);
+    return wf.workflow_id;
+  }
+  s.push(kDeciderQueue, wf.workflow_id, wf.priority, core_.settings().workflow_offset_timeout_s * 1000);
   decide(s, wf);
   return wf.workflow_id;
 }
@@ -408,6 +440,7 @@ void WorkflowOps::complete(Session& s, Workflow& wf) {
   add_failed_names(wf);
   cancel_non_terminal(s, wf);
   finish(s, wf);
+  update_parent(s, wf);
   if (wf.workflow_definition.workflow_status_listener_enabled) {
     s.after_commit([this, snapshot = wf] {
       core_.fire(WorkflowEvent::kCompleted, snapshot);
@@ -460,6 +493,7 @@ void WorkflowOps::terminate_workflow(Session& s, Workflow& wf, const std::string
   cancel_non_terminal(s, wf);
   for (const auto& t : wf.tasks) s.queues().remove(queue_name(t), t.task_id);
   finish(s, wf);
+  update_parent(s, wf);
   if (wf.workflow_definition.workflow_status_listener_enabled) {
     s.after_commit([this, snapshot = wf] {
       core_.fire(WorkflowEvent::kTerminated, snapshot);
@@ -486,6 +520,22 @@ void WorkflowOps::terminate_workflow(Session& s, Workflow& wf, const std::string
         fmt::format("Error workflow {} failed to start.  reason: {}", failure_workflow, e.what());
   }
   persist(s, wf);
+}
+
+void WorkflowOps::update_parent(Session& s, const Workflow& child) {
+  if (!child.parent_workflow_id || !child.parent_workflow_task_id) return;
+  auto parent = s.execution().find_workflow(*child.parent_workflow_id, false);
+  auto task = s.execution().find_task(*child.parent_workflow_task_id);
+  // Only the parent task that still waits for this very child takes its outcome: a rerun may have
+  // replaced the task, and a retried attempt has a child of its own.
+  if (!parent || !task || task->workflow_instance_id != parent->workflow_id || is_terminal(task->status) ||
+      task->sub_workflow_id != child.workflow_id)
+    return;
+  const auto* handler = core_.registry().find_system(task->task_type);
+  if (!handler) return;
+  SystemTaskContext context{*parent, s.now(), *this, s};
+  if (handler->execute(*task, context)) write_task(s, *task);
+  if (!is_terminal(parent->status)) s.push(kDeciderQueue, parent->workflow_id, kExpeditePriority, 0);
 }
 
 void WorkflowOps::cancel_non_terminal(Session& s, Workflow& wf) {
@@ -649,15 +699,30 @@ void WorkflowOps::sweep(Session& s, std::string_view workflow_id) {
   if (is_terminal(wf.status)) return;
   if (snapshot(wf) != before) return;
   // Nothing moved: repair what a crash may have lost.
-  bool pending = false;
+  bool repaired = false;
   for (auto& t : wf.tasks) {
     if (is_terminal(t.status)) continue;
-    pending = true;
-    bool worker = !core_.registry().is_system(t.task_type);
-    bool repairable = worker ? t.status == TaskStatus::kScheduled : core_.registry().is_async_system(t.task_type);
+    const auto* handler = core_.registry().find_system(t.task_type);
+    // An async task something outside finishes has no message once it runs.
+    bool repairable = handler ? handler->is_async() &&
+                                    (t.status == TaskStatus::kScheduled || !handler->is_async_complete(t))
+                              : t.status == TaskStatus::kScheduled;
     if (repairable && !s.queues().contains(queue_name(t), t.task_id))
       s.push(queue_name(t), t.task_id, t.workflow_priority, t.callback_after_seconds * 1000);
+    SystemTaskContext context{wf, s.now(), *this, s};
+    if (handler && handler->repair(t, context)) {
+      s.mark_dirty(t.task_id);
+      repaired = true;
+    }
   }
+  if (wf.parent_workflow_id)
+    s.queues().push_if_absent(kDeciderQueue, *wf.parent_workflow_id, 0,
+                              s.now() + core_.settings().workflow_offset_timeout_s * 1000);
+  if (repaired) {
+    decide(s, wf);
+    if (is_terminal(wf.status)) return;
+  }
+  bool pending = std::any_of(wf.tasks.begin(), wf.tasks.end(), [](const Task& t) { return !is_terminal(t.status); });
   if (!pending && !wf.tasks.empty()) {
     wf.tasks.back().executed = false;
     s.mark_dirty(wf.tasks.back().task_id);
@@ -686,9 +751,7 @@ void WorkflowOps::run_system_task(Session& s, const TaskHandler& handler, std::s
     write_task(s, *task);
     return;
   }
-  const auto* node = node_of(wf, *task);
-  const auto* flag = task->input_data.if_contains("asyncComplete");
-  bool async_complete = flag && flag->is_bool() ? flag->as_bool() : node && node->async_complete;
+  bool async_complete = handler.is_async_complete(*task);
   if (task->status == TaskStatus::kScheduled || !async_complete) task->poll_count += 1;
   SystemTaskContext context{wf, s.now(), *this, s};
   if (task->status == TaskStatus::kScheduled) {
@@ -704,7 +767,7 @@ void WorkflowOps::run_system_task(Session& s, const TaskHandler& handler, std::s
     decide(s, wf);
     return;
   }
-  task->callback_after_seconds = handler.evaluation_offset_seconds(*task);
+  task->callback_after_seconds = handler.evaluation_offset_seconds(*task, s.now());
   s.push(queue, task_id, task->workflow_priority, task->callback_after_seconds * 1000);
   persist(s, wf);
 }

@@ -25,11 +25,21 @@ std::string short_label(const Workflow& wf);
 
 /// The engine's state changes, each applied inside a caller's Session (Conductor's
 /// WorkflowExecutorOps). Facades open the session, call one of these and commit.
+/// The fixed id and parent link of a child workflow a SUB_WORKFLOW task starts.
+struct ChildLink {
+  std::string workflow_id;
+  std::string parent_workflow_id;
+  std::string parent_workflow_task_id;
+};
+
 class WorkflowOps {
  public:
   explicit WorkflowOps(EngineCore& core) : core_(core) {}
 
-  std::string start(Session& s, const StartWorkflowRequest& request);
+  /// Starts a workflow and decides it inline. With `child` the start is idempotent (semantics.md
+  /// §2.16): an existing workflow with that id is returned as is (ConflictError when its parent
+  /// differs), and a new child is queued for its first decide instead of being decided now.
+  std::string start(Session& s, const StartWorkflowRequest& request, const ChildLink* child = nullptr);
   /// Loads the workflow with its tasks; NotFoundError when absent.
   Workflow load(Session& s, std::string_view workflow_id);
   /// Conductor's executor-level decide loop (semantics.md §2.3), then persists.
@@ -48,6 +58,9 @@ class WorkflowOps {
   /// schedules them (Conductor's scheduleNextIteration). Appends to wf.tasks, so references into it
   /// do not survive the call; a mapping error throws TerminateWorkflow.
   void schedule_iteration(Session& s, Workflow& wf, const WorkflowTask& body_head, int retry_count, int iteration);
+  /// A child workflow ended: brings its parent's SUB_WORKFLOW task up to date and queues the parent
+  /// for a decide now (semantics.md §2.10 step 4).
+  void update_parent(Session& s, const Workflow& child);
 
   // Workflow operations of semantics.md §6 (workflow_ops_operations.cpp).
   void restart(Session& s, std::string_view workflow_id, bool use_latest_definitions);

@@ -172,8 +172,8 @@ bool Evaluation::check_timeouts(Task& task, const TaskDef& def) {
     }
   }
   if (def.response_timeout_seconds != 0 && task.status == TaskStatus::kInProgress) {
-    const auto* node = node_of(wf_, task);
-    bool async_complete_system = env_.registry.is_system(task.task_type) && node && node->async_complete;
+    const auto* handler = env_.registry.find_system(task.task_type);
+    bool async_complete_system = handler && handler->is_async_complete(task);
     if (!async_complete_system &&
         now - task.update_time >= (def.response_timeout_seconds + task.callback_after_seconds) * 1000) {
       task.status = TaskStatus::kTimedOut;

@@ -109,7 +109,7 @@ bool JoinTask::execute(Task& join, SystemTaskContext& context) const {
 // off to 1.2^(n-200) s, at most 30 s; SYNC mode never backs off. Here every decide and every lazy
 // update already evaluates the JOINs it concerns, so the queue is a safety net: the same curve, never
 // sooner than one second, which also keeps a zero offset from spinning the sweeper.
-std::int64_t JoinTask::evaluation_offset_seconds(const Task& join) const {
+std::int64_t JoinTask::evaluation_offset_seconds(const Task& join, EpochMillis /*now*/) const {
   const bool sync = join.workflow_task && join.workflow_task->join_mode == JoinMode::kSync;
   const int excess = join.poll_count - kPostponeThreshold;
   std::int64_t offset = 0;

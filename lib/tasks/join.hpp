@@ -14,7 +14,7 @@ class JoinTask final : public TaskHandler {
   bool is_async() const override { return true; }
   bool executes_in_decide() const override { return true; }
   bool execute(Task& join, SystemTaskContext& context) const override;
-  std::int64_t evaluation_offset_seconds(const Task& join) const override;
+  std::int64_t evaluation_offset_seconds(const Task& join, EpochMillis now) const override;
 };
 
 /// The reference names listed under `key` in a task's input.

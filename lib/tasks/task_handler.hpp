@@ -76,7 +76,16 @@ class TaskHandler {
   /// Called when the workflow ends while the task is still running.
   virtual void cancel(Task& task, SystemTaskContext& /*context*/) const { task.status = TaskStatus::kCanceled; }
   /// Seconds before an async task that is still running is evaluated again.
-  virtual std::int64_t evaluation_offset_seconds(const Task& /*task*/) const { return 30; }
+  virtual std::int64_t evaluation_offset_seconds(const Task& /*task*/, EpochMillis /*now*/) const { return 30; }
+  /// Whether something outside the engine finishes the task once it runs: input `asyncComplete` when
+  /// present, else the node's flag.
+  virtual bool is_async_complete(const Task& task) const {
+    if (const auto* flag = task.input_data.if_contains("asyncComplete")) return flag->is_bool() && flag->as_bool();
+    return task.workflow_task && task.workflow_task->async_complete;
+  }
+  /// Called by the sweeper when a workflow made no progress, to catch up on a change it missed.
+  /// Returns true when it changed the task.
+  virtual bool repair(Task& /*task*/, SystemTaskContext& /*context*/) const { return false; }
 };
 
 /// Finds the handler of a node type or runtime task type; one explicit list in registry.cpp.

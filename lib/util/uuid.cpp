@@ -1,5 +1,7 @@
 #include "util/uuid.hpp"
 
+#include <boost/uuid/detail/md5.hpp>
+
 #include <atomic>
 #include <cstdint>
 #include <random>
@@ -27,14 +29,10 @@ std::mt19937_64& generator() {
   return rng;
 }
 
-}  // namespace
-
-std::string new_uuid() {
-  (void)kAtForkRegistered;
-  auto& rng = generator();
-  std::uint64_t hi = rng(), lo = rng();
-  hi = (hi & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4
-  lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // variant 1
+// Lowercase hyphenated form with the version and RFC 4122 variant bits set.
+std::string format_uuid(std::uint64_t hi, std::uint64_t lo, unsigned version) {
+  hi = (hi & 0xffffffffffff0fffULL) | (std::uint64_t{version} << 12);
+  lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out(36, '-');
   int pos = 0;
@@ -47,6 +45,26 @@ std::string new_uuid() {
   put(hi);
   put(lo);
   return out;
+}
+
+}  // namespace
+
+std::string new_uuid() {
+  (void)kAtForkRegistered;
+  auto& rng = generator();
+  std::uint64_t hi = rng(), lo = rng();
+  return format_uuid(hi, lo, 4);
+}
+
+std::string name_uuid(std::string_view name) {
+  boost::uuids::detail::md5 md5;
+  md5.process_bytes(name.data(), name.size());
+  boost::uuids::detail::md5::digest_type digest;
+  md5.get_digest(digest);
+  // Each digest word holds four MD5 bytes, the first one most significant.
+  std::uint64_t hi = (std::uint64_t{digest[0]} << 32) | digest[1];
+  std::uint64_t lo = (std::uint64_t{digest[2]} << 32) | digest[3];
+  return format_uuid(hi, lo, 3);
 }
 
 }  // namespace conductor::detail

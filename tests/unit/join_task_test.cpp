@@ -112,7 +112,7 @@ TEST_CASE("join task: the queue re-check backs off after 200 evaluations, never 
   Task join;
   auto offset = [&](int polls) {
     join.poll_count = polls;
-    return join_task.evaluation_offset_seconds(join);
+    return join_task.evaluation_offset_seconds(join, 0);
   };
   CHECK(offset(0) == 1);
   CHECK(offset(200) == 1);
