@@ -1,14 +1,23 @@
 #include "tasks/decision.hpp"
 #include "tasks/do_while.hpp"
 #include "tasks/dynamic.hpp"
+#include "tasks/event.hpp"
 #include "tasks/exclusive_join.hpp"
 #include "tasks/fork_join.hpp"
 #include "tasks/fork_join_dynamic.hpp"
+#include "tasks/human.hpp"
 #include "tasks/inline.hpp"
 #include "tasks/join.hpp"
+#include "tasks/json_jq_transform.hpp"
 #include "tasks/lambda.hpp"
+#include "tasks/noop.hpp"
+#include "tasks/set_variable.hpp"
+#include "tasks/start_workflow.hpp"
+#include "tasks/sub_workflow.hpp"
 #include "tasks/switch.hpp"
 #include "tasks/task_handler.hpp"
+#include "tasks/terminate.hpp"
+#include "tasks/wait.hpp"
 #include "tasks/worker_task.hpp"
 
 #include <algorithm>
@@ -32,6 +41,15 @@ TaskRegistry::TaskRegistry() {
   handlers_.push_back(std::make_unique<InlineTask>());
   handlers_.push_back(std::make_unique<LambdaTask>());
   handlers_.push_back(std::make_unique<DoWhileTask>());
+  handlers_.push_back(std::make_unique<SubWorkflowTask>());
+  handlers_.push_back(std::make_unique<StartWorkflowTask>());
+  handlers_.push_back(std::make_unique<TerminateTask>());
+  handlers_.push_back(std::make_unique<SetVariableTask>());
+  handlers_.push_back(std::make_unique<WaitTask>());
+  handlers_.push_back(std::make_unique<HumanTask>());
+  handlers_.push_back(std::make_unique<JsonJqTransformTask>());
+  handlers_.push_back(std::make_unique<EventTask>());
+  handlers_.push_back(std::make_unique<NoopTask>());
 }
 
 TaskRegistry::~TaskRegistry() = default;

@@ -1,0 +1,20 @@
+#pragma once
+
+#include "tasks/task_handler.hpp"
+
+namespace conductor::detail {
+
+/// EVENT: publishes the task's input, with the workflow's identity, to the queue its `sink` names
+/// (semantics.md §5.21). Sinks `conductor` and `conductor:<name>` are the engine's own event queue;
+/// the engine has no event-handler processing, so such a message has no reader and the task simply
+/// completes (or, with asyncComplete, waits for its update). Other providers (`sqs:`, `kafka:`, ...)
+/// are not available and fail the task.
+class EventTask final : public TaskHandler {
+ public:
+  std::string_view type() const override { return "EVENT"; }
+  std::vector<Task> map(const MapperContext& context) const override;
+  void start(Task& task, SystemTaskContext& context) const override;
+  bool execute(Task& task, SystemTaskContext& context) const override;
+};
+
+}  // namespace conductor::detail
