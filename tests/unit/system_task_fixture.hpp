@@ -21,6 +21,7 @@ struct SystemTaskFixture {
   conductor::detail::Session session{core};
   conductor::Workflow workflow;
   conductor::detail::PropertyMap properties;
+  conductor::EpochMillis now = 1000;  // the time mappers and system-task calls see
 
   // Room enough that the task references add() returns stay valid for a whole test.
   SystemTaskFixture() { workflow.tasks.reserve(64); }
@@ -52,18 +53,29 @@ struct SystemTaskFixture {
     return workflow.tasks.back();
   }
 
+  conductor::detail::SystemTaskContext context() { return {workflow, now, core.ops(), session}; }
+  void start(const conductor::detail::TaskHandler& handler, conductor::Task& task) {
+    auto call = context();
+    handler.start(task, call);
+  }
   bool execute(const conductor::detail::TaskHandler& handler, conductor::Task& task) {
-    conductor::detail::SystemTaskContext context{workflow, 0, core.ops(), session};
-    return handler.execute(task, context);
+    auto call = context();
+    return handler.execute(task, call);
   }
 
   // Maps `node` with `handler` as the decider would, without nested nodes.
   std::vector<conductor::Task> map(const conductor::detail::TaskHandler& handler, const conductor::WorkflowTask& node) {
     conductor::detail::InputResolver inputs(workflow, properties);
     conductor::detail::MapperContext context{
-        workflow, node, nullptr, "task-id", 0, 1000, inputs, [](const conductor::WorkflowTask&) {
+        workflow, node, nullptr, "task-id", 0, now, inputs, [](const conductor::WorkflowTask&) {
           return std::vector<conductor::Task>{};
         }};
     return handler.map(context);
+  }
+  // The one task a node written as JSON maps to.
+  conductor::Task map_one(const conductor::detail::TaskHandler& handler, const std::string& node_json) {
+    auto tasks = map(handler, conductor::decode<conductor::WorkflowTask>(node_json));
+    REQUIRE(tasks.size() == 1);
+    return tasks.front();
   }
 };

@@ -1,0 +1,148 @@
+#include "system_task_fixture.hpp"
+
+#include "decider/decider.hpp"
+#include "tasks/sub_workflow.hpp"
+#include "util/uuid.hpp"
+
+using namespace conductor;
+using detail::SubWorkflowTask;
+
+namespace {
+
+// A parent run `wf-1` whose input the SUB_WORKFLOW nodes below refer to.
+struct ParentFixture : SystemTaskFixture {
+  ParentFixture() {
+    workflow.workflow_id = "wf-1";
+    workflow.workflow_definition.name = "parent";
+    workflow.correlation_id = "corr";
+    workflow.input = JsonObject{{"n", 2}, {"name", "child"}};
+  }
+};
+
+}  // namespace
+
+TEST_CASE("sub_workflow: child ids are Java's name-based UUIDs", "[unit]") {
+  // UUID.nameUUIDFromBytes("test".getBytes()): MD5 098f6bcd4621d373cade4e832627b4f6 with version 3 and variant bits.
+  CHECK(detail::name_uuid("test") == "098f6bcd-4621-3373-8ade-4e832627b4f6");
+  CHECK(detail::name_uuid("") == "d41d8cd9-8f00-3204-a980-0998ecf8427e");
+  CHECK(detail::name_uuid("subworkflow:p:t:0") == detail::name_uuid("subworkflow:p:t:0"));
+  CHECK(detail::name_uuid("subworkflow:p:t:0") != detail::name_uuid("subworkflow:p:t:1"));
+}
+
+TEST_CASE("sub_workflow: the mapper resolves the parameters into the task input", "[unit]") {
+  ParentFixture f;
+  f.workflow.priority = 4;
+  auto task = f.map_one(SubWorkflowTask(), R"({"name": "s", "taskReferenceName": "sub", "type": "SUB_WORKFLOW",
+      "startDelay": 5, "inputParameters": {"n": "${workflow.input.n}", "id": "${CPEWF_TASK_ID}"},
+      "subWorkflowParam": {"name": "${workflow.input.name}", "version": 3, "priority": "${workflow.input.n}",
+                           "taskToDomain": {"t": "d"}, "idempotencyKey": "k-${workflow.input.n}",
+                           "idempotencyStrategy": "RETURN_EXISTING"}})");
+  CHECK(task.task_type == "SUB_WORKFLOW");
+  CHECK(task.status == TaskStatus::kScheduled);
+  CHECK(task.callback_after_seconds == 5);
+  CHECK(task.workflow_priority == 2);
+  const auto& in = task.input_data;
+  CHECK(in.at("subWorkflowName") == "child");
+  CHECK(in.at("subWorkflowVersion") == 3);
+  CHECK(in.at("subWorkflowTaskToDomain") == JsonObject{{"t", "d"}});
+  CHECK(in.at("subWorkflowDefinition").is_null());
+  CHECK(in.at("priority") == 2);
+  CHECK(in.at("idempotencyKey") == "k-2");
+  CHECK(in.at("idempotencyStrategy") == "RETURN_EXISTING");
+  // The child's input is resolved without a task id.
+  CHECK(in.at("workflowInput") == JsonObject{{"n", 2}, {"id", "${CPEWF_TASK_ID}"}});
+}
+
+TEST_CASE("sub_workflow: without a priority the task keeps the workflow's", "[unit]") {
+  ParentFixture f;
+  f.workflow.priority = 4;
+  auto task = f.map_one(SubWorkflowTask(), R"({"name": "s", "taskReferenceName": "sub", "type": "SUB_WORKFLOW",
+      "subWorkflowParam": {"name": "child", "version": 1}})");
+  CHECK(task.workflow_priority == 4);
+  CHECK(task.input_data.at("priority").is_null());
+}
+
+TEST_CASE("sub_workflow: an inline definition names the child and its version", "[unit]") {
+  ParentFixture f;
+  auto task = f.map_one(SubWorkflowTask(), R"({"name": "s", "taskReferenceName": "sub", "type": "SUB_WORKFLOW",
+      "subWorkflowParam": {"name": "ignored", "workflowDefinition": {"name": "inline", "version": 4,
+          "tasks": [{"name": "x", "taskReferenceName": "x", "inputParameters": {"v": "${workflow.input.v}"}}]}}})");
+  CHECK(task.input_data.at("subWorkflowName") == "inline");
+  CHECK(task.input_data.at("subWorkflowVersion") == 4);
+  // Expressions inside the child's definition are the child's, not resolved against the parent.
+  const auto& def = task.input_data.at("subWorkflowDefinition").as_object();
+  CHECK(def.at("tasks").as_array()[0].as_object().at("inputParameters") == JsonObject{{"v", "${workflow.input.v}"}});
+}
+
+TEST_CASE("sub_workflow: a definition given as an expression is resolved", "[unit]") {
+  ParentFixture f;
+  f.workflow.input["def"] = JsonObject{{"name", "dyn"}, {"tasks", JsonArray{}}};
+  auto task = f.map_one(SubWorkflowTask(), R"({"name": "s", "taskReferenceName": "sub", "type": "SUB_WORKFLOW",
+      "subWorkflowParam": {"name": "dyn", "version": 1, "workflowDefinition": "${workflow.input.def}"}})");
+  CHECK(task.input_data.at("subWorkflowDefinition") == f.workflow.input.at("def"));
+  CHECK(task.input_data.at("subWorkflowName") == "dyn");
+}
+
+TEST_CASE("sub_workflow: a node without subWorkflowParam ends the workflow", "[unit]") {
+  ParentFixture f;
+  try {
+    f.map_one(SubWorkflowTask(), R"({"name": "s", "taskReferenceName": "sub", "type": "SUB_WORKFLOW"})");
+    FAIL("mapping succeeded");
+  } catch (const detail::TerminateWorkflow& e) {
+    CHECK(e.termination.status == WorkflowStatus::kFailed);
+    CHECK(e.termination.reason ==
+          "Task s is defined as sub-workflow and is missing subWorkflowParams. Please check the workflow definition");
+  }
+}
+
+TEST_CASE("sub_workflow: a child start is idempotent for its task", "[unit]") {
+  ParentFixture f;
+  f.session.metadata().put_workflow_def(
+      decode<WorkflowDef>(R"({"name": "child", "tasks": [{"name": "c", "taskReferenceName": "c"}]})"));
+  auto task = f.map_one(SubWorkflowTask(), R"({"name": "s", "taskReferenceName": "sub", "type": "SUB_WORKFLOW",
+      "subWorkflowParam": {"name": "child", "version": 1}})");
+  SubWorkflowTask handler;
+  f.start(handler, task);
+  REQUIRE(task.status == TaskStatus::kInProgress);
+  REQUIRE(task.sub_workflow_id);
+  CHECK(*task.sub_workflow_id == detail::name_uuid("subworkflow:wf-1:task-id:0"));
+  // A second delivery of the same attempt (its first run lost) finds the same child.
+  Task again = task;
+  again.status = TaskStatus::kScheduled;
+  again.sub_workflow_id.reset();
+  f.start(handler, again);
+  CHECK(again.sub_workflow_id == task.sub_workflow_id);
+  auto child = f.session.execution().find_workflow(*task.sub_workflow_id, true);
+  REQUIRE(child);
+  CHECK(child->parent_workflow_id == "wf-1");
+  CHECK(child->parent_workflow_task_id == "task-id");
+  CHECK(child->correlation_id == "corr");
+  // Queued for its first decide, expedited, instead of decided inline.
+  CHECK(child->tasks.empty());
+  CHECK(f.session.queues().contains("_deciderQueue", *task.sub_workflow_id));
+}
+
+TEST_CASE("sub_workflow: the task follows its child's end", "[unit]") {
+  ParentFixture f;
+  Workflow child;
+  child.workflow_id = "child-1";
+  child.workflow_definition.name = "child";
+  child.status = WorkflowStatus::kRunning;
+  f.session.execution().insert_workflow(child);
+  Task task = f.map_one(SubWorkflowTask(), R"({"name": "s", "taskReferenceName": "sub", "type": "SUB_WORKFLOW",
+      "subWorkflowParam": {"name": "child", "version": 1}})");
+  task.status = TaskStatus::kInProgress;
+  task.sub_workflow_id = "child-1";
+  SubWorkflowTask handler;
+  CHECK_FALSE(f.execute(handler, task));
+  CHECK(task.status == TaskStatus::kInProgress);
+
+  child.status = WorkflowStatus::kTimedOut;
+  child.reason_for_incompletion = "too slow";
+  child.output = JsonObject{{"partial", 1}};
+  f.session.execution().update_workflow(child);
+  CHECK(f.execute(handler, task));
+  CHECK(task.status == TaskStatus::kTimedOut);
+  CHECK(task.output_data.at("partial") == 1);
+  CHECK(task.reason_for_incompletion == "Sub workflow child.1/child-1 failure reason: too slow");
+}
