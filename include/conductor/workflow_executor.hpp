@@ -56,8 +56,7 @@ class CONDUCTOR_EXPORT WorkflowExecutor {
   void decide(std::string_view workflow_id);
   /// RUNNING → PAUSED: no new tasks are scheduled until resume. ConflictError when it has ended.
   void pause(std::string_view workflow_id);
-  /// PAUSED → RUNNING and decide. Error with ErrorCode::kInternal when not PAUSED (Conductor answers
-  /// this with HTTP 500).
+  /// PAUSED → RUNNING and decide. ConflictError when not PAUSED.
   void resume(std::string_view workflow_id);
   /// Ends the workflow as TERMINATED, canceling its running tasks. ConflictError when it already ended
   /// successfully.
@@ -83,8 +82,8 @@ class CONDUCTOR_EXPORT WorkflowExecutor {
   /// ignored. ConflictError while it runs; ValidationError when the task is not found.
   std::string rerun(std::string_view workflow_id, const RerunWorkflowRequest& request);
   /// Records the node `task_reference_name` as SKIPPED before it runs, so the workflow passes over it.
-  /// Error with ErrorCode::kInternal (Conductor's HTTP 500) when the workflow is not RUNNING, the node
-  /// does not exist, or a task for it exists already.
+  /// ConflictError when the workflow is not RUNNING, the node does not exist, or a task for it exists
+  /// already.
   void skip_task(std::string_view workflow_id, std::string_view task_reference_name,
                  const SkipTaskRequest& request = {});
   /// Makes worker tasks waiting on callbackAfterSeconds pollable now. ConflictError when ended.
