@@ -280,27 +280,20 @@ class FilterParser {
     return true;
   }
 
-  FilterExpr parse_or() {
-    FilterExpr first = parse_and();
-    if (!consume("||")) return first;
-    FilterExpr node;
-    node.kind = FilterExpr::Kind::kOr;
-    node.children.push_back(std::move(first));
-    do {
-      node.children.push_back(parse_and());
-    } while (consume("||"));
-    return node;
-  }
+  FilterExpr parse_or() { return parse_chain("||", FilterExpr::Kind::kOr, &FilterParser::parse_and); }
 
-  FilterExpr parse_and() {
-    FilterExpr first = parse_unary();
-    if (!consume("&&")) return first;
+  FilterExpr parse_and() { return parse_chain("&&", FilterExpr::Kind::kAnd, &FilterParser::parse_unary); }
+
+  // `operand (op operand)*` as one n-ary node; a single operand stays as it is.
+  FilterExpr parse_chain(std::string_view op, FilterExpr::Kind kind, FilterExpr (FilterParser::*operand)()) {
+    FilterExpr first = (this->*operand)();
+    if (!consume(op)) return first;
     FilterExpr node;
-    node.kind = FilterExpr::Kind::kAnd;
+    node.kind = kind;
     node.children.push_back(std::move(first));
     do {
-      node.children.push_back(parse_unary());
-    } while (consume("&&"));
+      node.children.push_back((this->*operand)());
+    } while (consume(op));
     return node;
   }
 
