@@ -1,5 +1,8 @@
 #pragma once
 
+#include <conductor/model/task_def.hpp>
+#include <conductor/model/workflow_def.hpp>
+
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -22,6 +25,17 @@ struct Figure {
   std::string unit;
 };
 using Figures = std::vector<Figure>;
+
+/// The workload of the engine scenarios: a workflow of three sequential SIMPLE tasks of one type,
+/// each node with two input expressions.
+inline constexpr std::string_view kTaskType = "bench_task";
+inline constexpr std::string_view kWorkflowName = "bench_three_steps";
+inline constexpr int kTasksPerWorkflow = 3;
+TaskDef bench_task_def();
+WorkflowDef three_step_workflow();
+
+/// The value at fraction `p` (0 to 1) of the sorted `values`, nearest rank; 0 when empty.
+double percentile(std::vector<double> values, double p);
 
 struct InProcessConfig {
   StorageKind storage = StorageKind::kFull;

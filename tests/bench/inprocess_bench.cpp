@@ -14,18 +14,15 @@
 #include <mutex>
 #include <stdexcept>
 #include <thread>
-#include <unordered_map>
 
 #include "bench.hpp"
+#include "tracker.hpp"
 
 namespace conductor::bench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr std::string_view kTaskType = "bench_task";
-constexpr std::string_view kWorkflowName = "bench_three_steps";
-constexpr int kTasksPerWorkflow = 3;
 // Each task is scheduled, started by a poll and completed: three task state changes.
 constexpr int kTransitionsPerTask = 3;
 
@@ -60,96 +57,6 @@ class CountingStorage final : public Storage {
 
   std::unique_ptr<Storage> inner_;
   std::atomic<long> commits_{0};
-};
-
-/// Admits at most `in_flight` workflows at a time, stops admitting at the workflow or time limit, and
-/// records each workflow's latency from the start call to the commit that completed it.
-class Tracker {
- public:
-  Tracker(int in_flight, int max_workflows, double max_seconds)
-      : in_flight_limit_(in_flight), max_workflows_(max_workflows), max_seconds_(max_seconds) {}
-
-  /// Blocks for a free slot; false when no more workflows are to start.
-  bool admit() {
-    std::unique_lock lock(mutex_);
-    slot_free_.wait(lock, [&] { return in_flight_ < in_flight_limit_ || stopped_; });
-    if (started_ == 0) begin_ = Clock::now();
-    bool out_of_time = max_seconds_ > 0 && std::chrono::duration<double>(Clock::now() - begin_).count() >= max_seconds_;
-    if (stopped_ || started_ >= max_workflows_ || out_of_time) {
-      stopped_ = true;
-      slot_free_.notify_all();
-      everything_done_.notify_all();
-      return false;
-    }
-    ++in_flight_;
-    ++started_;
-    return true;
-  }
-
-  /// Records the start of a workflow, which may already have completed.
-  void started(const std::string& id, Clock::time_point at) {
-    std::lock_guard lock(mutex_);
-    if (auto it = early_.find(id); it != early_.end()) {
-      latencies_ms_.push_back(ms(it->second - at));
-      early_.erase(it);
-    } else {
-      pending_.emplace(id, at);
-    }
-  }
-
-  void completed(const std::string& id) {
-    auto at = Clock::now();
-    std::lock_guard lock(mutex_);
-    if (auto it = pending_.find(id); it != pending_.end()) {
-      latencies_ms_.push_back(ms(at - it->second));
-      pending_.erase(it);
-    } else {
-      early_.emplace(id, at);
-    }
-    --in_flight_;
-    ++completed_;
-    end_ = at;
-    slot_free_.notify_one();
-    if (stopped_ && completed_ == started_) everything_done_.notify_all();
-  }
-
-  /// Waits until admission stopped and every started workflow completed; false on timeout.
-  bool wait_done(std::chrono::seconds timeout) {
-    std::unique_lock lock(mutex_);
-    return everything_done_.wait_for(lock, timeout, [&] { return stopped_ && completed_ == started_; });
-  }
-
-  long completed_count() {
-    std::lock_guard lock(mutex_);
-    return completed_;
-  }
-  double elapsed_seconds() {
-    std::lock_guard lock(mutex_);
-    return std::chrono::duration<double>(end_ - begin_).count();
-  }
-  std::vector<double> latencies() {
-    std::lock_guard lock(mutex_);
-    return latencies_ms_;
-  }
-
- private:
-  static double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
-
-  std::mutex mutex_;
-  std::condition_variable slot_free_;
-  std::condition_variable everything_done_;
-  const int in_flight_limit_;
-  const long max_workflows_;
-  const double max_seconds_;
-  int in_flight_ = 0;
-  long started_ = 0;
-  long completed_ = 0;
-  bool stopped_ = false;
-  Clock::time_point begin_;
-  Clock::time_point end_;
-  std::unordered_map<std::string, Clock::time_point> pending_;
-  std::unordered_map<std::string, Clock::time_point> early_;
-  std::vector<double> latencies_ms_;
 };
 
 class CompletionListener final : public StatusListener {
@@ -224,29 +131,6 @@ std::unique_ptr<Storage> open_storage(StorageKind kind, const std::filesystem::p
   throw std::logic_error("unknown storage kind");
 }
 
-WorkflowDef three_step_workflow() {
-  WorkflowDef def;
-  def.name = std::string(kWorkflowName);
-  def.version = 1;
-  def.workflow_status_listener_enabled = true;  // the listener is how the bench sees completions
-  for (int i = 1; i <= kTasksPerWorkflow; ++i) {
-    WorkflowTask node;
-    node.name = std::string(kTaskType);
-    node.task_reference_name = fmt::format("step{}", i);
-    node.input_parameters = {{"order", "${workflow.input.order}"}, {"step", i}};
-    def.tasks.push_back(std::move(node));
-  }
-  def.output_parameters = {{"last", "${step3.output.done}"}};
-  return def;
-}
-
-double percentile(std::vector<double> values, double p) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  auto index = static_cast<std::size_t>(p * static_cast<double>(values.size() - 1) + 0.5);
-  return values[std::min(index, values.size() - 1)];
-}
-
 double database_bytes(StorageKind kind, const std::filesystem::path& db) {
   if (kind == StorageKind::kMemory) return static_cast<double>(sqlite3_memory_used());
   double bytes = 0;
@@ -267,9 +151,7 @@ Figures run_inprocess(const InProcessConfig& config) {
   Tracker tracker(config.in_flight, config.max_workflows, config.max_seconds);
 
   auto engine = std::make_unique<Engine>(EngineOptions{.storage = std::move(counting)});
-  TaskDef task_def;
-  task_def.name = std::string(kTaskType);
-  engine->metadata().register_task_defs({task_def});
+  engine->metadata().register_task_defs({bench_task_def()});
   engine->metadata().register_workflow_def(three_step_workflow());
   engine->executor().add_listener(std::make_shared<CompletionListener>(tracker));
 

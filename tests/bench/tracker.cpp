@@ -1,0 +1,67 @@
+#include "tracker.hpp"
+
+namespace conductor::bench {
+
+bool Tracker::admit() {
+  std::unique_lock lock(mutex_);
+  slot_free_.wait(lock, [&] { return in_flight_ < in_flight_limit_ || stopped_; });
+  if (started_ == 0) begin_ = Clock::now();
+  bool out_of_time = max_seconds_ > 0 && std::chrono::duration<double>(Clock::now() - begin_).count() >= max_seconds_;
+  if (stopped_ || started_ >= max_workflows_ || out_of_time) {
+    stopped_ = true;
+    slot_free_.notify_all();
+    everything_done_.notify_all();
+    return false;
+  }
+  ++in_flight_;
+  ++started_;
+  return true;
+}
+
+void Tracker::started(const std::string& id, Clock::time_point at) {
+  std::lock_guard lock(mutex_);
+  if (auto it = early_.find(id); it != early_.end()) {
+    latencies_ms_.push_back(ms(it->second - at));
+    early_.erase(it);
+  } else {
+    pending_.emplace(id, at);
+  }
+}
+
+void Tracker::completed(const std::string& id) {
+  auto at = Clock::now();
+  std::lock_guard lock(mutex_);
+  if (auto it = pending_.find(id); it != pending_.end()) {
+    latencies_ms_.push_back(ms(at - it->second));
+    pending_.erase(it);
+  } else {
+    early_.emplace(id, at);
+  }
+  --in_flight_;
+  ++completed_;
+  end_ = at;
+  slot_free_.notify_one();
+  if (stopped_ && completed_ == started_) everything_done_.notify_all();
+}
+
+bool Tracker::wait_done(std::chrono::seconds timeout) {
+  std::unique_lock lock(mutex_);
+  return everything_done_.wait_for(lock, timeout, [&] { return stopped_ && completed_ == started_; });
+}
+
+long Tracker::completed_count() {
+  std::lock_guard lock(mutex_);
+  return completed_;
+}
+
+double Tracker::elapsed_seconds() {
+  std::lock_guard lock(mutex_);
+  return std::chrono::duration<double>(end_ - begin_).count();
+}
+
+std::vector<double> Tracker::latencies() {
+  std::lock_guard lock(mutex_);
+  return latencies_ms_;
+}
+
+}  // namespace conductor::bench
