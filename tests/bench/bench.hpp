@@ -49,6 +49,25 @@ struct InProcessConfig {
 /// W workflows of three sequential SIMPLE tasks, run by in-process workers, `in_flight` at a time.
 Figures run_inprocess(const InProcessConfig& config);
 
+struct HttpConfig {
+  StorageKind storage = StorageKind::kFull;
+  int workers = 8;
+  int max_workflows = 100'000;
+  double max_seconds = 15;  ///< no new workflow starts after this long; 0 means no limit
+  std::filesystem::path dir;
+};
+
+/// Whether conductor-server was built with this benchmark, which the HTTP scenario runs.
+bool http_available();
+/// conductor-server opens its database file with synchronous=FULL, its only level, or ":memory:";
+/// it has no option for NORMAL.
+bool http_supports(StorageKind kind);
+
+/// The same workflows over HTTP: a conductor-server child process on the storage, `workers` external
+/// workers with a kept-alive connection each (batch poll, update-v2), and starters keeping four
+/// workflows per worker in flight.
+Figures run_http(const HttpConfig& config);
+
 /// The storage's own limit at the same sync level: one-row transactions committed one at a time,
 /// and 100 rows per commit.
 Figures run_raw_storage(StorageKind kind, const std::filesystem::path& dir, double seconds);

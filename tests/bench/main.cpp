@@ -36,23 +36,27 @@ std::string_view to_string(StorageKind kind) {
 namespace {
 
 constexpr const char* kUsage = R"(usage: conductor-bench [options]
-  --scenario inprocess|raw  inprocess (default) also measures raw storage, for the ratios
-  --storage LIST            full,normal,memory (default all three)
-  --inflight LIST           workflows in flight, e.g. 1,8,64 (the default)
+  --scenario LIST           inprocess,http (the default: both) or raw; every run measures raw
+                            storage too, for the ratios
+  --storage LIST            full,normal,memory (default all three); http runs on full and memory
+  --inflight LIST           in-process workflows in flight, e.g. 1,8,64 (the default)
   --workflows N             stop starting workflows after N (default 100000)
   --seconds S               stop starting workflows after S seconds, 0 for no limit (default 15)
   --worker-threads N        in-process worker threads (default: in flight, at most 16)
+  --http-workers N          external workers of the http scenario (default 8)
   --raw-seconds S           length of each raw storage measurement (default 4)
   --dir PATH                where database files go (default: a fresh directory under the temp dir)
 )";
 
 struct Options {
-  bool engine = true;
+  bool inprocess = true;
+  bool http = http_available();
   std::vector<StorageKind> storages{StorageKind::kFull, StorageKind::kNormal, StorageKind::kMemory};
   std::vector<int> in_flight{1, 8, 64};
   int workflows = 100'000;
   double seconds = 15;
   int worker_threads = 0;
+  int http_workers = 8;
   double raw_seconds = 4;
   std::optional<std::filesystem::path> dir;
 };
@@ -82,8 +86,17 @@ Options parse(int argc, char** argv) {
     if (i + 1 >= argc) throw std::invalid_argument(flag + " needs a value");
     std::string value = argv[++i];
     if (flag == "--scenario") {
-      if (value != "inprocess" && value != "raw") throw std::invalid_argument("unknown scenario: " + value);
-      options.engine = value == "inprocess";
+      options.inprocess = options.http = false;
+      for (const auto& name : split(value)) {
+        if (name == "inprocess") {
+          options.inprocess = true;
+        } else if (name == "http") {
+          if (!http_available()) throw std::invalid_argument("http: conductor-server was not built (CONDUCTOR_WITH_HTTP)");
+          options.http = true;
+        } else if (name != "raw") {
+          throw std::invalid_argument("unknown scenario: " + name);
+        }
+      }
     } else if (flag == "--storage") {
       options.storages.clear();
       for (const auto& name : split(value)) options.storages.push_back(parse_storage(name));
@@ -96,6 +109,8 @@ Options parse(int argc, char** argv) {
       options.seconds = std::stod(value);
     } else if (flag == "--worker-threads") {
       options.worker_threads = std::stoi(value);
+    } else if (flag == "--http-workers") {
+      options.http_workers = std::max(1, std::stoi(value));
     } else if (flag == "--raw-seconds") {
       options.raw_seconds = std::stod(value);
     } else if (flag == "--dir") {
@@ -190,18 +205,18 @@ class Results {
   std::map<std::string, double> values_;
 };
 
+/// The value of the figure called `name`, which `figures` must hold.
+double value_of(const Figures& figures, const std::string& name) {
+  for (const Figure& f : figures)
+    if (f.name == name) return f.value;
+  throw std::logic_error("no figure " + name);
+}
+
 std::string cell(std::optional<double> value, int decimals = 0) {
   return value ? fmt::format("{:.{}f}", *value, decimals) : "–";
 }
 
-void print_table(const Options& options, const Results& results) {
-  std::printf("\n| storage | raw commits/s | raw rows/s, 100 per commit |\n|---|---:|---:|\n");
-  for (StorageKind kind : options.storages) {
-    std::string raw = fmt::format("raw_{}", to_string(kind));
-    std::printf("| %s | %s | %s |\n", std::string(to_string(kind)).c_str(), cell(results.get(raw + "_commits_per_s")).c_str(),
-                cell(results.get(raw + "_batch100_rows_per_s")).c_str());
-  }
-  if (!options.engine) return;
+void print_inprocess_table(const Options& options, const Results& results) {
   std::printf(
       "\n| storage | in flight | wf/s | wf/s ÷ raw commits/s | transitions/s | p50 ms | p99 ms | CPU s/1000 wf | "
       "commits/wf | peak RSS MiB | RSS growth MiB | DB bytes/wf |\n"
@@ -219,6 +234,66 @@ void print_table(const Options& options, const Results& results) {
   }
 }
 
+void print_http_table(const Options& options, const Results& results) {
+  std::printf(
+      "\n| storage | workers | task executions/s | ÷ raw commits/s | p50 ms | p99 ms | wf starts/s | wf/s | "
+      "server CPU s/1000 tasks | load CPU s/1000 tasks | server peak RSS MiB |\n"
+      "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+  for (StorageKind kind : options.storages) {
+    if (!http_supports(kind)) continue;
+    std::string p = fmt::format("http_{}_workers{}", to_string(kind), options.http_workers);
+    std::printf("| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", std::string(to_string(kind)).c_str(),
+                options.http_workers, cell(results.get(p + "_task_exec_per_s")).c_str(),
+                cell(results.get(p + "_task_exec_per_raw_commit"), 3).c_str(), cell(results.get(p + "_p50_ms"), 2).c_str(),
+                cell(results.get(p + "_p99_ms"), 2).c_str(), cell(results.get(p + "_wf_starts_per_s")).c_str(),
+                cell(results.get(p + "_wf_per_s")).c_str(), cell(results.get(p + "_server_cpu_s_per_1000_tasks"), 3).c_str(),
+                cell(results.get(p + "_load_cpu_s_per_1000_tasks"), 3).c_str(),
+                cell(results.get(p + "_server_peak_rss"), 1).c_str());
+  }
+}
+
+void print_table(const Options& options, const Results& results) {
+  std::printf("\n| storage | raw commits/s | raw rows/s, 100 per commit |\n|---|---:|---:|\n");
+  for (StorageKind kind : options.storages) {
+    std::string raw = fmt::format("raw_{}", to_string(kind));
+    std::printf("| %s | %s | %s |\n", std::string(to_string(kind)).c_str(), cell(results.get(raw + "_commits_per_s")).c_str(),
+                cell(results.get(raw + "_batch100_rows_per_s")).c_str());
+  }
+  if (options.inprocess) print_inprocess_table(options, results);
+  if (options.http) print_http_table(options, results);
+}
+
+void run_inprocess_set(const Options& options, StorageKind kind, double raw, Results& results) {
+  for (int n : options.in_flight) {
+    ScratchDir dir(options.dir);
+    InProcessConfig config{.storage = kind, .in_flight = n, .max_workflows = options.workflows,
+                           .max_seconds = options.seconds, .worker_threads = options.worker_threads, .dir = dir.path()};
+    Figures figures = run_isolated([&] { return run_inprocess(config); });
+    const std::string prefix = fmt::format("inprocess_{}_inflight{}", to_string(kind), n);
+    if (raw > 0) {
+      figures.push_back({prefix + "_wf_per_raw_commit", value_of(figures, prefix + "_wf_per_s") / raw, "ratio"});
+      figures.push_back({prefix + "_p50_in_raw_commits", value_of(figures, prefix + "_p50_ms") * raw / 1000, "ratio"});
+    }
+    results.add(figures);
+  }
+}
+
+void run_http_once(const Options& options, StorageKind kind, double raw, Results& results) {
+  if (!http_supports(kind)) {
+    std::printf("note: no http run on %s: conductor-server has no option for that sync level\n",
+                std::string(to_string(kind)).c_str());
+    return;
+  }
+  ScratchDir dir(options.dir);
+  HttpConfig config{.storage = kind, .workers = options.http_workers, .max_workflows = options.workflows,
+                    .max_seconds = options.seconds, .dir = dir.path()};
+  Figures figures = run_isolated([&] { return run_http(config); });
+  const std::string prefix = fmt::format("http_{}_workers{}", to_string(kind), options.http_workers);
+  if (raw > 0)
+    figures.push_back({prefix + "_task_exec_per_raw_commit", value_of(figures, prefix + "_task_exec_per_s") / raw, "ratio"});
+  results.add(figures);
+}
+
 int run(const Options& options) {
   Results results;
   for (StorageKind kind : options.storages) {
@@ -226,22 +301,10 @@ int run(const Options& options) {
       ScratchDir dir(options.dir);
       results.add(run_isolated([&] { return run_raw_storage(kind, dir.path(), options.raw_seconds); }));
     }
-    if (!options.engine) continue;
+    // The ratios to the raw storage limit hold across machines and noisy neighbours.
     const double raw = results.get(fmt::format("raw_{}_commits_per_s", to_string(kind))).value_or(0);
-    for (int n : options.in_flight) {
-      ScratchDir dir(options.dir);
-      InProcessConfig config{.storage = kind, .in_flight = n, .max_workflows = options.workflows,
-                             .max_seconds = options.seconds, .worker_threads = options.worker_threads, .dir = dir.path()};
-      Figures figures = run_isolated([&] { return run_inprocess(config); });
-      const std::string prefix = fmt::format("inprocess_{}_inflight{}", to_string(kind), n);
-      for (const Figure& f : Figures(figures)) {
-        // The ratios to the raw storage limit hold across machines and noisy neighbours.
-        if (raw <= 0) break;
-        if (f.name == prefix + "_wf_per_s") figures.push_back({prefix + "_wf_per_raw_commit", f.value / raw, "ratio"});
-        if (f.name == prefix + "_p50_ms") figures.push_back({prefix + "_p50_in_raw_commits", f.value * raw / 1000, "ratio"});
-      }
-      results.add(figures);
-    }
+    if (options.inprocess) run_inprocess_set(options, kind, raw, results);
+    if (options.http) run_http_once(options, kind, raw, results);
   }
   print_table(options, results);
   return 0;

@@ -8,14 +8,19 @@ bool Tracker::admit() {
   if (started_ == 0) begin_ = Clock::now();
   bool out_of_time = max_seconds_ > 0 && std::chrono::duration<double>(Clock::now() - begin_).count() >= max_seconds_;
   if (stopped_ || started_ >= max_workflows_ || out_of_time) {
-    stopped_ = true;
-    slot_free_.notify_all();
-    everything_done_.notify_all();
+    stop_admitting();
     return false;
   }
   ++in_flight_;
   ++started_;
   return true;
+}
+
+void Tracker::stop_admitting() {
+  if (!stopped_) stopped_at_ = Clock::now();
+  stopped_ = true;
+  slot_free_.notify_all();
+  everything_done_.notify_all();
 }
 
 void Tracker::started(const std::string& id, Clock::time_point at) {
@@ -49,6 +54,11 @@ bool Tracker::wait_done(std::chrono::seconds timeout) {
   return everything_done_.wait_for(lock, timeout, [&] { return stopped_ && completed_ == started_; });
 }
 
+long Tracker::started_count() {
+  std::lock_guard lock(mutex_);
+  return started_;
+}
+
 long Tracker::completed_count() {
   std::lock_guard lock(mutex_);
   return completed_;
@@ -57,6 +67,11 @@ long Tracker::completed_count() {
 double Tracker::elapsed_seconds() {
   std::lock_guard lock(mutex_);
   return std::chrono::duration<double>(end_ - begin_).count();
+}
+
+double Tracker::admitting_seconds() {
+  std::lock_guard lock(mutex_);
+  return std::chrono::duration<double>(stopped_at_ - begin_).count();
 }
 
 std::vector<double> Tracker::latencies() {

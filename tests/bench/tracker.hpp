@@ -27,13 +27,17 @@ class Tracker {
   /// Waits until admission stopped and every started workflow completed; false on timeout.
   bool wait_done(std::chrono::seconds timeout);
 
+  long started_count();
   long completed_count();
   /// From the first start to the last completion.
   double elapsed_seconds();
+  /// From the first start to the end of admission.
+  double admitting_seconds();
   std::vector<double> latencies();
 
  private:
   static double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+  void stop_admitting();
 
   std::mutex mutex_;
   std::condition_variable slot_free_;
@@ -46,6 +50,7 @@ class Tracker {
   long completed_ = 0;
   bool stopped_ = false;
   Clock::time_point begin_;
+  Clock::time_point stopped_at_;
   Clock::time_point end_;
   std::unordered_map<std::string, Clock::time_point> pending_;
   std::unordered_map<std::string, Clock::time_point> early_;
