@@ -21,8 +21,10 @@ namespace conductor {
 /// workflow round-trips exactly.
 enum class JsonMode { kWire, kStorage };
 
-#define CONDUCTOR_DECLARE_CODEC(T)                                               \
-  CONDUCTOR_EXPORT Json to_json(const T& value, JsonMode mode = JsonMode::kWire); \
+/// to_json builds a value; append_json appends the same value's JSON text to `out` without building it.
+#define CONDUCTOR_DECLARE_CODEC(T)                                                                        \
+  CONDUCTOR_EXPORT Json to_json(const T& value, JsonMode mode = JsonMode::kWire);                          \
+  CONDUCTOR_EXPORT void append_json(std::string& out, const T& value, JsonMode mode = JsonMode::kWire); \
   CONDUCTOR_EXPORT void from_json(const Json& json, T& out, JsonMode mode = JsonMode::kWire);
 
 CONDUCTOR_DECLARE_CODEC(SchemaDef)
@@ -112,7 +114,9 @@ Json to_json_array(const std::vector<T>& values, JsonMode mode = JsonMode::kWire
 /// Encodes a model value as JSON text.
 template <class T>
 std::string encode(const T& value, JsonMode mode = JsonMode::kWire) {
-  return to_json_text(to_json(value, mode));
+  std::string text;
+  append_json(text, value, mode);
+  return text;
 }
 
 }  // namespace conductor

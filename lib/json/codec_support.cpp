@@ -2,11 +2,13 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/json/serializer.hpp>
+
+#include <algorithm>
 
 #include <charconv>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
 
 namespace conductor {
 namespace detail {
@@ -26,6 +28,17 @@ bool read_digits(std::string_view text, std::size_t pos, std::size_t width, int&
   const char* first = text.data() + pos;
   const auto [end, ec] = std::from_chars(first, first + width, out);
   return ec == std::errc() && end == first + width;
+}
+
+template <class J>
+void append_with_serializer(std::string& out, const J& json) {
+  boost::json::serializer serializer;
+  serializer.reset(&json);
+  char buffer[4096];
+  while (!serializer.done()) {
+    const auto part = serializer.read(buffer);
+    out.append(part.data(), part.size());
+  }
 }
 
 std::string index_segment(std::size_t index) { return '[' + std::to_string(index) + ']'; }
@@ -88,12 +101,20 @@ std::string format_iso_time(std::int64_t epoch_ms) {
   const auto day = floor<days>(time);
   const year_month_day date{day};
   const hh_mm_ss clock{time - day};
-  char buffer[40];
-  const int n = std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<int>(date.year()),
-                              static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-                              static_cast<int>(clock.hours().count()), static_cast<int>(clock.minutes().count()),
-                              static_cast<int>(clock.seconds().count()), static_cast<int>(clock.subseconds().count()));
-  return std::string(buffer, static_cast<std::size_t>(n));
+  // Summaries render several times per task change: digits by hand rather than through printf. The
+  // format has four digits of year; times outside years 0 to 9999 are clamped to them.
+  std::string text = "0000-00-00T00:00:00.000Z";
+  const auto put = [&text](std::size_t end, std::size_t width, long long value) {
+    for (std::size_t i = end; i > end - width; value /= 10) text[--i] = static_cast<char>('0' + value % 10);
+  };
+  put(4, 4, std::clamp(static_cast<int>(date.year()), 0, 9999));
+  put(7, 2, static_cast<unsigned>(date.month()));
+  put(10, 2, static_cast<unsigned>(date.day()));
+  put(13, 2, clock.hours().count());
+  put(16, 2, clock.minutes().count());
+  put(19, 2, clock.seconds().count());
+  put(23, 3, clock.subseconds().count());
+  return text;
 }
 
 std::optional<std::int64_t> parse_iso_time(std::string_view text) {
@@ -116,6 +137,23 @@ std::optional<std::int64_t> parse_iso_time(std::string_view text) {
   if (!date.ok() || hour > 23 || minute > 59 || second > 59) return std::nullopt;
   const auto time = sys_days{date} + hours{hour} + minutes{minute} + seconds{second} + milliseconds{millis};
   return time.time_since_epoch().count();
+}
+
+void append_serialized(std::string& out, const Json& json) { append_with_serializer(out, json); }
+
+void append_serialized(std::string& out, const JsonObject& object) { append_with_serializer(out, object); }
+
+void append_string(std::string& out, std::string_view text) {
+  const bool plain = std::none_of(text.begin(), text.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\';
+  });
+  if (!plain) {
+    out += boost::json::serialize(boost::json::string_view(text.data(), text.size()));
+    return;
+  }
+  out += '"';
+  out += text;
+  out += '"';
 }
 
 std::vector<FieldViolation> violations_at_index(const ValidationError& error, std::size_t index) {

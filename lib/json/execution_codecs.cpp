@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <initializer_list>
 
 namespace conductor {
 namespace detail {
@@ -161,11 +162,11 @@ void fields(S& s, V& v) {
 
 namespace {
 
-/// Forwards every field but two to another visitor.
+/// Forwards every field but the skipped ones to another visitor.
 template <class V>
 class Without {
  public:
-  Without(V& inner, std::string_view first, std::string_view second) : inner_(inner), skip_{first, second} {}
+  Without(V& inner, std::initializer_list<std::string_view> skipped) : inner_(inner), skipped_(skipped) {}
 
   template <class... A>
   void operator()(std::string_view key, A&&... a) {
@@ -189,25 +190,30 @@ class Without {
   }
 
  private:
-  bool skipped(std::string_view key) const { return key == skip_[0] || key == skip_[1]; }
+  bool skipped(std::string_view key) const {
+    return std::find(skipped_.begin(), skipped_.end(), key) != skipped_.end();
+  }
 
   V& inner_;
-  std::string_view skip_[2];
+  std::initializer_list<std::string_view> skipped_;
 };
+
+/// The kStorage JSON text of `value` without the `skipped` fields.
+template <class T>
+std::string row_json(const T& value, std::initializer_list<std::string_view> skipped) {
+  std::string text = "{";
+  TextEncoder encoder(text, JsonMode::kStorage);
+  Without<TextEncoder> visitor(encoder, skipped);
+  fields(value, visitor);
+  text += '}';
+  return text;
+}
 
 }  // namespace
 
-Json workflow_row_to_json(const Workflow& workflow) {
-  static const std::size_t capacity = [&workflow] {
-    FieldCounter counter;
-    fields(workflow, counter);
-    return counter.count();
-  }();
-  Encoder encoder(JsonMode::kStorage, capacity);
-  Without<Encoder> visitor(encoder, "workflowDefinition", "tasks");
-  fields(workflow, visitor);
-  return Json(std::move(encoder).finish());
-}
+std::string workflow_row_json(const Workflow& workflow) { return row_json(workflow, {"workflowDefinition", "tasks"}); }
+
+std::string task_row_json(const Task& task) { return row_json(task, {"workflowTask"}); }
 
 }  // namespace detail
 

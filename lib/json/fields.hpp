@@ -16,6 +16,7 @@
 #include <conductor/codec.hpp>
 #include <conductor/error.hpp>
 
+#include <charconv>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
@@ -182,7 +183,7 @@ class Encoder {
   template <class T>
   Json encode(const T& value) const;
 
- private:
+ public:
   template <class T>
   static bool is_empty(const T& field) {
     if constexpr (kIsOptional<T>) {
@@ -192,6 +193,7 @@ class Encoder {
     }
   }
 
+ private:
   template <class T>
   void write(std::string_view key, const T& field) {
     if constexpr (kIsOptional<T>) {
@@ -241,6 +243,140 @@ Json Encoder::encode(const T& value) const {
     return to_json(value, mode_);
   } else {
     return encode_model(value, mode_);
+  }
+}
+
+/// Appends JSON text exactly as boost::json::serialize writes it.
+void append_serialized(std::string& out, const Json& json);
+void append_serialized(std::string& out, const JsonObject& object);
+/// Appends a JSON string literal.
+void append_string(std::string& out, std::string_view text);
+
+/// Writes a model's JSON text straight into a string by the same rules as Encoder, and the same text
+/// Encoder's DOM would serialize to, without building the DOM: rows are encoded on every change.
+class TextEncoder {
+ public:
+  TextEncoder(std::string& out, JsonMode mode) : out_(out), mode_(mode) {}
+
+  template <class T>
+  void operator()(std::string_view key, const T& field) {
+    write(key, field);
+  }
+  template <class T>
+  void storage_only(std::string_view key, const T& field) {
+    if (mode_ == JsonMode::kStorage) write(key, field);
+  }
+  template <class F>
+  void derived(std::string_view key, F&& compute) {
+    if (mode_ == JsonMode::kWire) write(key, compute());
+  }
+  template <class T, class F>
+  void wire_fallback(std::string_view key, const T& field, F&& compute) {
+    if (mode_ == JsonMode::kWire) {
+      write(key, compute());
+    } else {
+      write(key, field);
+    }
+  }
+  template <class T>
+  void non_empty(std::string_view key, const T& field) {
+    if (mode_ == JsonMode::kStorage || !Encoder::is_empty(field)) write(key, field);
+  }
+
+  /// Appends one value by the generic rules.
+  template <class T>
+  void value(const T& value);
+
+ private:
+  // Keys are the models' own property names: plain ASCII, nothing to escape.
+  void key(std::string_view key) {
+    out_ += first_ ? "\"" : ",\"";
+    first_ = false;
+    out_ += key;
+    out_ += "\":";
+  }
+
+  template <class T>
+  void write(std::string_view name, const T& field) {
+    if constexpr (kIsOptional<T>) {
+      if (field) {
+        key(name);
+        value(*field);
+      }
+    } else if constexpr (FieldProxy<T>) {
+      if (!field.omitted()) {
+        key(name);
+        append_serialized(out_, field.encode(*this));
+      }
+    } else {
+      key(name);
+      value(field);
+    }
+  }
+
+  template <class Map>
+  void object_of(const Map& map) {
+    out_ += '{';
+    bool first = true;
+    for (const auto& [name, item] : map) {
+      if (!first) out_ += ',';
+      first = false;
+      append_string(out_, name);
+      out_ += ':';
+      value(item);
+    }
+    out_ += '}';
+  }
+
+  std::string& out_;
+  JsonMode mode_;
+  bool first_ = true;
+};
+
+/// Appends the JSON text of a model that has a `fields` template.
+template <class T>
+void append_model(std::string& out, const T& value, JsonMode mode) {
+  out += '{';
+  TextEncoder encoder(out, mode);
+  fields(value, encoder);
+  out += '}';
+}
+
+template <class T>
+void TextEncoder::value(const T& value) {
+  if constexpr (std::is_same_v<T, std::string> || std::is_same_v<T, std::string_view>) {
+    append_string(out_, value);
+  } else if constexpr (std::is_same_v<T, bool>) {
+    out_ += value ? "true" : "false";
+  } else if constexpr (std::is_integral_v<T>) {
+    char buffer[24];
+    const auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, static_cast<std::int64_t>(value));
+    out_.append(buffer, end);
+  } else if constexpr (std::is_floating_point_v<T>) {
+    append_serialized(out_, Json(static_cast<double>(value)));
+  } else if constexpr (std::is_enum_v<T>) {
+    append_string(out_, to_string(value));
+  } else if constexpr (std::is_same_v<T, JsonObject> || std::is_same_v<T, Json>) {
+    append_serialized(out_, value);
+  } else if constexpr (kIsOptional<T>) {
+    if (value) {
+      this->value(*value);
+    } else {
+      out_ += "null";
+    }
+  } else if constexpr (kIsOrderedMap<T> || kIsMap<T>) {
+    object_of(value);
+  } else if constexpr (kIsVector<T>) {
+    out_ += '[';
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      if (i > 0) out_ += ',';
+      this->value(value[i]);
+    }
+    out_ += ']';
+  } else if constexpr (PublicModel<T>) {
+    append_json(out_, value, mode_);
+  } else {
+    append_model(out_, value, mode_);
   }
 }
 
@@ -478,7 +614,10 @@ void audit_fields(S& s, V& v) {
 
 }  // namespace conductor::detail
 
-/// Defines the public to_json/from_json pair of a model from its `fields` template.
+/// Defines the public codec functions of a model from its `fields` template.
 #define CONDUCTOR_DEFINE_CODEC(T)                                                                    \
   Json to_json(const T& value, JsonMode mode) { return detail::encode_model(value, mode); }          \
+  void append_json(std::string& out, const T& value, JsonMode mode) {                                \
+    detail::append_model(out, value, mode);                                                          \
+  }                                                                                                  \
   void from_json(const Json& json, T& out, JsonMode mode) { detail::decode_model(json, out, mode); }

@@ -2,11 +2,17 @@
 
 #include <conductor/model.hpp>
 
+#include <string>
+
 namespace conductor::detail {
 
-/// A workflow's kStorage JSON without its definition snapshot and its tasks, which storage keeps in
+/// A workflow's kStorage JSON text without its definition snapshot and its tasks, which storage keeps in
 /// rows of their own; decode<Workflow>(…, kStorage) reads it back with those two left empty.
 /// Cheaper than encoding the whole workflow and erasing them.
-Json workflow_row_to_json(const Workflow& workflow);
+std::string workflow_row_json(const Workflow& workflow);
+
+/// A task's kStorage JSON text without its node (workflowTask), which storage keeps as a snapshot of its
+/// own; decode<Task>(…, kStorage) reads it back with the node left empty.
+std::string task_row_json(const Task& task);
 
 }  // namespace conductor::detail

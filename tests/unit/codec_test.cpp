@@ -31,10 +31,12 @@ void require_violation(std::string_view text, const std::string& path, const std
   }
 }
 
-// Encoding, decoding and encoding again gives the same JSON in the given mode.
+// Encoding, decoding and encoding again gives the same JSON in the given mode, and the text encoder
+// writes exactly what the encoded value serializes to.
 template <class T>
 void check_round_trip(const T& value, JsonMode mode) {
   const Json first = to_json(value, mode);
+  CHECK(encode(value, mode) == to_json_text(first));
   const Json second = to_json(decode<T>(first, mode), mode);
   CHECK(to_json_text(second) == to_json_text(first));
   CHECK(second == first);
@@ -405,6 +407,18 @@ TEST_CASE("codec: every model round trips in wire and storage mode", "[unit]") {
   check_round_trips(SkipTaskRequest{});
 }
 
+TEST_CASE("codec: the text encoder escapes strings as the serializer does", "[unit]") {
+  Task task;
+  task.task_id = "plain";
+  task.reason_for_incompletion = "line\n\"quoted\" back\\slash\ttab \x01\x1f del\x7f /slash/ \xc3\xbc";
+  task.runtime_metadata["key \"q\""] = "v\r";
+  task.input_data["k\n"] = "\b\f";
+  for (JsonMode mode : {JsonMode::kWire, JsonMode::kStorage}) {
+    CHECK(encode(task, mode) == to_json_text(to_json(task, mode)));
+    CHECK(decode<Task>(encode(task, mode), mode) == task);
+  }
+}
+
 TEST_CASE("codec: round trip keeps every field's value", "[unit]") {
   const Task task = decode<Task>(to_json(full_task(), JsonMode::kStorage), JsonMode::kStorage);
   CHECK(task.task_id == "task-1");
@@ -679,6 +693,15 @@ TEST_CASE("codec: summaries render times as ISO-8601 UTC strings", "[unit]") {
     CHECK(t.at(key) == "1970-01-01T00:00:00.000Z");
   }
   CHECK(t.at("status") == "SCHEDULED");
+
+  TaskSummary dated;
+  dated.start_time = 951782400007;   // a leap day
+  dated.end_time = -1;               // a millisecond before the epoch
+  dated.update_time = 253402300799999;  // the last millisecond of year 9999
+  const auto& d = as_object(to_json(dated));
+  CHECK(d.at("startTime") == "2000-02-29T00:00:00.007Z");
+  CHECK(d.at("endTime") == "1969-12-31T23:59:59.999Z");
+  CHECK(d.at("updateTime") == "9999-12-31T23:59:59.999Z");
 
   CHECK(decode<TaskSummary>(R"({"startTime": "1999-12-31T23:59:59Z"})").start_time == 946684799000);
   CHECK(decode<TaskSummary>(R"({"startTime": 42})").start_time == 42);
