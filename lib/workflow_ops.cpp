@@ -560,15 +560,21 @@ Task WorkflowOps::update_task(Session& s, const TaskResult& result) {
   if (!result.status) violations.push_back({"updateTask.taskResult.status", "Task status cannot be null", ""});
   if (!violations.empty()) throw ValidationError(std::move(violations));
 
-  auto stored = s.execution().find_task(result.task_id);
-  if (!stored) throw NotFoundError(fmt::format("No such task found by id: {}", result.task_id));
-  if (result.extend_lease) {
-    if (!is_terminal(stored->status)) write_task(s, *stored);
-    return *stored;
+  // The workflow a result names holds its task, so loading it first spares reading the task twice;
+  // a result naming another workflow goes by its task's, as Conductor does.
+  std::optional<Workflow> found = s.execution().find_workflow(result.workflow_instance_id, true);
+  if (!found || !find_by_id(*found, result.task_id)) {
+    auto stored = s.execution().find_task(result.task_id);
+    if (!stored) throw NotFoundError(fmt::format("No such task found by id: {}", result.task_id));
+    found = load(s, stored->workflow_instance_id);
   }
-  Workflow wf = load(s, stored->workflow_instance_id);
+  Workflow& wf = *found;
   Task* task = find_by_id(wf, result.task_id);
   if (!task) throw NotFoundError(fmt::format("No such task found by id: {}", result.task_id));
+  if (result.extend_lease) {
+    if (!is_terminal(task->status)) write_task(s, *task);
+    return *task;
+  }
   if (is_terminal(task->status) || is_terminal(wf.status)) {
     s.queues().remove(queue_name(*task), task->task_id);
     return *task;

@@ -47,7 +47,7 @@ TEST_CASE("sqlite storage: migrations are recorded once and not re-run on reopen
     tx->commit();
   }
   using Migrations = std::vector<std::pair<int, std::string>>;
-  const Migrations all{{1, "initial"}, {2, "definition snapshots and metadata version"}};
+  const Migrations all{{1, "initial"}, {2, "definition snapshots and metadata version"}, {3, "node snapshots"}};
   CHECK(recorded_migrations(options.path) == all);
   {
     auto storage = open_sqlite(options);
@@ -57,7 +57,8 @@ TEST_CASE("sqlite storage: migrations are recorded once and not re-run on reopen
   CHECK(recorded_migrations(options.path) == all);
 }
 
-TEST_CASE("sqlite storage: migration 2 moves the definition out of workflow rows written at schema 1", "[storage]") {
+TEST_CASE("sqlite storage: migrations 2 and 3 move definitions and nodes out of rows written at schema 1",
+          "[storage]") {
   TempDir dir;
   SqliteOptions options{(dir.path() / "db.sqlite").string()};
   Workflow workflow;
@@ -66,14 +67,25 @@ TEST_CASE("sqlite storage: migration 2 moves the definition out of workflow rows
   workflow.workflow_definition.version = 3;
   workflow.workflow_definition.tasks.push_back(WorkflowTask{.name = "work", .task_reference_name = "work_ref"});
   workflow.input = JsonObject{{"x", 1}};
+  Task with_node;
+  with_node.task_id = "t-1";
+  with_node.workflow_instance_id = "wf-1";
+  with_node.reference_task_name = "work_ref";
+  with_node.workflow_task = workflow.workflow_definition.tasks.front();
+  Task without_node = with_node;
+  without_node.task_id = "t-2";
+  without_node.reference_task_name = "bare";
+  without_node.workflow_task.reset();
   {
     auto storage = open_sqlite(options);
     auto tx = storage->begin();
     tx->execution().insert_workflow(workflow);
+    tx->execution().insert_task(with_node);
+    tx->execution().insert_task(without_node);
     tx->commit();
   }
   {
-    // Back to the schema-1 layout: the definition inside the row, no snapshot table.
+    // Back to the schema-1 layout: the definition and the node inside the rows, no snapshot tables.
     Connection db(options.path, {});
     db.exec(
         "UPDATE workflows SET json = json_set(json, '$.workflowDefinition', "
@@ -83,13 +95,30 @@ TEST_CASE("sqlite storage: migration 2 moves the definition out of workflow rows
         "DROP TABLE metadata_version;"
         "DROP TRIGGER task_defs_inserted; DROP TRIGGER task_defs_updated; DROP TRIGGER task_defs_deleted;"
         "DROP TRIGGER workflow_defs_inserted; DROP TRIGGER workflow_defs_updated; DROP TRIGGER workflow_defs_deleted;"
-        "DELETE FROM schema_migrations WHERE version = 2;");
+        "UPDATE tasks SET json = json_set(json, '$.workflowTask', "
+        "  json((SELECT json FROM node_snapshots WHERE node_snapshots.node_id = tasks.node_id))) "
+        "  WHERE node_id IS NOT NULL;"
+        "ALTER TABLE tasks DROP COLUMN node_id;"
+        "DROP TABLE node_snapshots;"
+        "DELETE FROM schema_migrations WHERE version >= 2;");
   }
   auto storage = open_sqlite(options);
   auto tx = storage->begin(TransactionMode::kRead);
-  auto found = tx->execution().find_workflow("wf-1", false);
+  auto found = tx->execution().find_workflow("wf-1", true);
   REQUIRE(found);
+  CHECK(encode(found->workflow_definition, JsonMode::kStorage) ==
+        encode(workflow.workflow_definition, JsonMode::kStorage));
+  found->tasks.clear();
   CHECK(encode(*found, JsonMode::kStorage) == encode(workflow, JsonMode::kStorage));
+  CHECK(tx->execution().find_task("t-1") == with_node);
+  CHECK(tx->execution().find_task("t-2") == without_node);
+  // The node left the task row for a snapshot of its own.
+  Connection db(options.path, {});
+  auto row = db.query(
+      "SELECT json_extract(json, '$.workflowTask') IS NULL, node_id IS NOT NULL FROM tasks WHERE task_id = 't-1'");
+  REQUIRE(row->step());
+  CHECK(row->integer(0) == 1);
+  CHECK(row->integer(1) == 1);
 }
 
 TEST_CASE("sqlite storage: cached definitions follow writes made through another connection", "[storage]") {

@@ -40,25 +40,4 @@ void DefinitionCache::put_workflow_def(std::int64_t version, std::string_view na
   workflow_defs_.insert_or_assign(std::pair(std::string(name), def_version), def);
 }
 
-std::shared_ptr<const WorkflowDef> DefinitionCache::snapshot(std::int64_t snapshot_id) {
-  std::lock_guard lock(mutex_);
-  auto it = snapshots_.find(snapshot_id);
-  return it == snapshots_.end() ? nullptr : it->second;
-}
-
-std::optional<std::int64_t> DefinitionCache::snapshot_id_of(const WorkflowDef& def) {
-  std::lock_guard lock(mutex_);
-  // Few snapshots are cached and most differ in name or version, which the comparison checks first.
-  for (const auto& [id, cached] : snapshots_) {
-    if (cached->name == def.name && cached->version == def.version && *cached == def) return id;
-  }
-  return std::nullopt;
-}
-
-void DefinitionCache::put_snapshot(std::int64_t snapshot_id, std::shared_ptr<const WorkflowDef> def) {
-  std::lock_guard lock(mutex_);
-  if (snapshots_.size() >= kMaxEntries) snapshots_.clear();
-  snapshots_.insert_or_assign(snapshot_id, std::move(def));
-}
-
 }  // namespace conductor::detail

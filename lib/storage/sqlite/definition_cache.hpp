@@ -4,7 +4,6 @@
 
 #include <cstdint>
 #include <map>
-#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -28,12 +27,6 @@ class DefinitionCache {
   void put_workflow_def(std::int64_t version, std::string_view name, std::optional<int> def_version,
                         const std::optional<WorkflowDef>& def);
 
-  /// The definition snapshot stored under `snapshot_id`. Snapshots never change once written.
-  std::shared_ptr<const WorkflowDef> snapshot(std::int64_t snapshot_id);
-  /// The id of a cached snapshot equal to `def`, if any.
-  std::optional<std::int64_t> snapshot_id_of(const WorkflowDef& def);
-  void put_snapshot(std::int64_t snapshot_id, std::shared_ptr<const WorkflowDef> def);
-
  private:
   static constexpr std::size_t kMaxEntries = 512;
 
@@ -44,7 +37,6 @@ class DefinitionCache {
   std::int64_t version_ = 0;
   std::map<std::string, std::optional<TaskDef>, std::less<>> task_defs_;
   std::map<std::pair<std::string, std::optional<int>>, std::optional<WorkflowDef>, std::less<>> workflow_defs_;
-  std::map<std::int64_t, std::shared_ptr<const WorkflowDef>> snapshots_;
 };
 
 }  // namespace conductor::detail

@@ -18,14 +18,29 @@ constexpr std::string_view kUpdateWorkflow =
     "parent_workflow_id = ?, create_time = ?, update_time = ?, end_time = ?, snapshot_id = ?, json = ? "
     "WHERE workflow_id = ?";
 
-// Task rows, likewise.
+// Task rows, likewise. The json column holds the task without its node (in node_snapshots).
 constexpr std::string_view kInsertTask =
     "INSERT INTO tasks (workflow_id, reference_name, retry_count, seq, status, task_type, task_def_name, "
-    "start_time, json, task_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "start_time, node_id, json, task_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (workflow_id, reference_name, retry_count) DO NOTHING";
 constexpr std::string_view kUpdateTask =
     "UPDATE tasks SET workflow_id = ?, reference_name = ?, retry_count = ?, seq = ?, status = ?, task_type = ?, "
-    "task_def_name = ?, start_time = ?, json = ? WHERE task_id = ?";
+    "task_def_name = ?, start_time = ?, node_id = ?, json = ? WHERE task_id = ?";
+
+/// A table of snapshots: rows of (id, json) written once and never changed.
+struct SnapshotTable {
+  std::string_view name;
+  std::string_view exists;
+  std::string_view insert;
+  std::string_view select;
+};
+constexpr SnapshotTable kDefinitionSnapshots{
+    "definition", "SELECT 1 FROM definition_snapshots WHERE snapshot_id = ?",
+    "INSERT INTO definition_snapshots (snapshot_id, json) VALUES (?, ?) ON CONFLICT DO NOTHING",
+    "SELECT json FROM definition_snapshots WHERE snapshot_id = ?"};
+constexpr SnapshotTable kNodeSnapshots{"node", "SELECT 1 FROM node_snapshots WHERE node_id = ?",
+                                       "INSERT INTO node_snapshots (node_id, json) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                                       "SELECT json FROM node_snapshots WHERE node_id = ?"};
 
 /// A new snapshot's id: FNV-1a of its JSON, so equal snapshots written by different connections or
 /// processes meet in one row.
@@ -38,10 +53,35 @@ std::int64_t snapshot_key(std::string_view json) {
   return static_cast<std::int64_t>(hash);
 }
 
-ScopedStatement bind_task(Connection& db, std::string_view sql, const Task& task) {
-  return db.query(sql, task.workflow_instance_id, task.reference_task_name, task.retry_count, task.seq,
-                  to_string(task.status), task.task_type, task.task_def_name, task.start_time,
-                  encode(task, JsonMode::kStorage), task.task_id);
+/// The id of the stored snapshot equal to `value`, storing it when there is none.
+template <class T>
+std::int64_t store_snapshot(Connection& db, SnapshotCache<T>& cache, const SnapshotTable& table, const T& value) {
+  if (std::optional<std::int64_t> id = cache.id_of(value)) {
+    // Cached from a transaction that may have rolled back: trust it only if the row exists.
+    if (db.query(table.exists, *id)->step()) return *id;
+  }
+  std::string json = encode(value, JsonMode::kStorage);
+  const std::int64_t id = snapshot_key(json);
+  if (db.execute(table.insert, id, json) == 0) {
+    ScopedStatement stored = db.query(table.select, id);
+    if (!stored->step() || stored->text(0) != json) {
+      throw StorageError(fmt::format("sqlite: {} snapshots collide on id {}", table.name, id));
+    }
+  }
+  // Cached as read back, so a cached snapshot is exactly what a load from the row would give.
+  cache.put(id, std::make_shared<const T>(decode<T>(json, JsonMode::kStorage)));
+  return id;
+}
+
+template <class T>
+std::shared_ptr<const T> load_snapshot(Connection& db, SnapshotCache<T>& cache, const SnapshotTable& table,
+                                       std::int64_t id) {
+  if (auto cached = cache.get(id)) return cached;
+  ScopedStatement row = db.query(table.select, id);
+  if (!row->step()) throw StorageError(fmt::format("sqlite: {} snapshot {} is missing", table.name, id));
+  auto value = std::make_shared<const T>(decode<T>(row->text(0), JsonMode::kStorage));
+  cache.put(id, value);
+  return value;
 }
 
 std::vector<std::string> text_rows(ScopedStatement statement) {
@@ -60,46 +100,41 @@ constexpr std::string_view kDefaultDomain = "DEFAULT";
 
 }  // namespace
 
-std::int64_t SqliteExecutionStore::store_snapshot(const WorkflowDef& def) {
+ScopedStatement SqliteExecutionStore::bind_task(std::string_view sql, const Task& task) {
   Connection& db = db_.get();
-  if (std::optional<std::int64_t> id = cache_.snapshot_id_of(def)) {
-    // Cached from a transaction that may have rolled back: trust it only if the row exists.
-    if (db.query("SELECT 1 FROM definition_snapshots WHERE snapshot_id = ?", *id)->step()) return *id;
-  }
-  std::string json = encode(def, JsonMode::kStorage);
-  const std::int64_t id = snapshot_key(json);
-  if (db.execute("INSERT INTO definition_snapshots (snapshot_id, json) VALUES (?, ?) ON CONFLICT DO NOTHING", id,
-                 json) == 0) {
-    ScopedStatement stored = db.query("SELECT json FROM definition_snapshots WHERE snapshot_id = ?", id);
-    if (!stored->step() || stored->text(0) != json) {
-      throw StorageError(fmt::format("sqlite: definition snapshots of {} collide on id {}", def.name, id));
-    }
-  }
-  // Cached as read back, so a cached snapshot is exactly what a load from the row would give.
-  cache_.put_snapshot(id, std::make_shared<const WorkflowDef>(decode<WorkflowDef>(json, JsonMode::kStorage)));
-  return id;
+  std::optional<std::int64_t> node_id;
+  if (task.workflow_task) node_id = store_snapshot(db, snapshots_.nodes, kNodeSnapshots, *task.workflow_task);
+  return db.query(sql, task.workflow_instance_id, task.reference_task_name, task.retry_count, task.seq,
+                  to_string(task.status), task.task_type, task.task_def_name, task.start_time, node_id,
+                  task_row_json(task), task.task_id);
 }
 
-std::shared_ptr<const WorkflowDef> SqliteExecutionStore::snapshot(std::int64_t snapshot_id) {
-  if (auto cached = cache_.snapshot(snapshot_id)) return cached;
-  ScopedStatement row = db_.get().query("SELECT json FROM definition_snapshots WHERE snapshot_id = ?", snapshot_id);
-  if (!row->step()) throw StorageError(fmt::format("sqlite: definition snapshot {} is missing", snapshot_id));
-  auto def = std::make_shared<const WorkflowDef>(decode<WorkflowDef>(row->text(0), JsonMode::kStorage));
-  cache_.put_snapshot(snapshot_id, def);
-  return def;
+Task SqliteExecutionStore::task_row(const Statement& row) {
+  Task task = decode<Task>(row.text(0), JsonMode::kStorage);
+  if (!row.is_null(1)) task.workflow_task = *load_snapshot(db_.get(), snapshots_.nodes, kNodeSnapshots, row.int64(1));
+  return task;
+}
+
+std::vector<Task> SqliteExecutionStore::task_rows(ScopedStatement statement) {
+  std::vector<Task> result;
+  while (statement->step()) result.push_back(task_row(*statement));
+  return result;
 }
 
 ScopedStatement SqliteExecutionStore::bind_workflow(std::string_view sql, const Workflow& workflow) {
-  const std::int64_t snapshot_id = store_snapshot(workflow.workflow_definition);
-  return db_.get().query(sql, workflow.workflow_name(), workflow.workflow_version(), to_string(workflow.status),
+  Connection& db = db_.get();
+  const std::int64_t snapshot_id =
+      store_snapshot(db, snapshots_.definitions, kDefinitionSnapshots, workflow.workflow_definition);
+  return db.query(sql, workflow.workflow_name(), workflow.workflow_version(), to_string(workflow.status),
                          workflow.correlation_id, workflow.idempotency_key, workflow.parent_workflow_id,
                          workflow.create_time, workflow.update_time, workflow.end_time, snapshot_id,
-                         to_json_text(workflow_row_to_json(workflow)), workflow.workflow_id);
+                         workflow_row_json(workflow), workflow.workflow_id);
 }
 
 Workflow SqliteExecutionStore::workflow_row(const Statement& row) {
   Workflow workflow = decode<Workflow>(row.text(0), JsonMode::kStorage);
-  workflow.workflow_definition = *snapshot(row.int64(1));
+  workflow.workflow_definition =
+      *load_snapshot(db_.get(), snapshots_.definitions, kDefinitionSnapshots, row.int64(1));
   return workflow;
 }
 
@@ -184,7 +219,7 @@ std::optional<Workflow> SqliteExecutionStore::find_workflow_by_idempotency_key(s
 bool SqliteExecutionStore::insert_task(const Task& task) {
   Connection& db = db_.get();
   {
-    ScopedStatement statement = bind_task(db, kInsertTask, task);
+    ScopedStatement statement = bind_task(kInsertTask, task);
     if ((statement->step_allowing_constraint() & 0xff) == SQLITE_CONSTRAINT) {
       throw ConflictError(fmt::format("Task {} already exists", task.task_id));
     }
@@ -195,7 +230,7 @@ bool SqliteExecutionStore::insert_task(const Task& task) {
 void SqliteExecutionStore::update_task(const Task& task) {
   Connection& db = db_.get();
   {
-    ScopedStatement statement = bind_task(db, kUpdateTask, task);
+    ScopedStatement statement = bind_task(kUpdateTask, task);
     statement->step();
   }
   if (db.changes() == 0) {
@@ -204,7 +239,9 @@ void SqliteExecutionStore::update_task(const Task& task) {
 }
 
 std::optional<Task> SqliteExecutionStore::find_task(std::string_view task_id) {
-  return decode_row<Task>(db_.get().query("SELECT json FROM tasks WHERE task_id = ?", task_id));
+  ScopedStatement row = db_.get().query("SELECT json, node_id FROM tasks WHERE task_id = ?", task_id);
+  if (!row->step()) return std::nullopt;
+  return task_row(*row);
 }
 
 bool SqliteExecutionStore::remove_task(std::string_view task_id) {
@@ -214,7 +251,7 @@ bool SqliteExecutionStore::remove_task(std::string_view task_id) {
 }
 
 std::vector<Task> SqliteExecutionStore::tasks_of(std::string_view workflow_id) {
-  return decode_rows<Task>(db_.get().query("SELECT json FROM tasks WHERE workflow_id = ? ORDER BY seq", workflow_id));
+  return task_rows(db_.get().query("SELECT json, node_id FROM tasks WHERE workflow_id = ? ORDER BY seq", workflow_id));
 }
 
 std::vector<std::string> SqliteExecutionStore::in_progress_task_ids(std::string_view task_def_name, int limit) {
@@ -227,8 +264,8 @@ std::vector<std::string> SqliteExecutionStore::in_progress_task_ids(std::string_
 }
 
 std::vector<Task> SqliteExecutionStore::pending_tasks_of_type(std::string_view task_type) {
-  return decode_rows<Task>(db_.get().query(
-      "SELECT json FROM tasks WHERE task_type = ? AND status IN ('SCHEDULED', 'IN_PROGRESS')", task_type));
+  return task_rows(db_.get().query(
+      "SELECT json, node_id FROM tasks WHERE task_type = ? AND status IN ('SCHEDULED', 'IN_PROGRESS')", task_type));
 }
 
 void SqliteExecutionStore::add_task_logs(const std::vector<TaskExecLog>& logs) {

@@ -176,6 +176,23 @@ CREATE TRIGGER workflow_defs_updated AFTER UPDATE ON workflow_defs
 CREATE TRIGGER workflow_defs_deleted AFTER DELETE ON workflow_defs
   BEGIN UPDATE metadata_version SET version = random(); END;
 )sql"},
+    {3, "node snapshots", R"sql(
+-- A task's node (its workflowTask, with the task definition it carries) is stored once per distinct
+-- content instead of in every task row, as definition snapshots are: a task change then neither
+-- re-encodes nor rewrites it. NULL: a task without a node.
+CREATE TABLE node_snapshots (
+  node_id INTEGER PRIMARY KEY,
+  json TEXT NOT NULL
+);
+INSERT INTO node_snapshots (json)
+  SELECT DISTINCT json_extract(json, '$.workflowTask') FROM tasks
+  WHERE json_extract(json, '$.workflowTask') IS NOT NULL;
+ALTER TABLE tasks ADD COLUMN node_id INTEGER;
+UPDATE tasks SET
+  node_id = (SELECT node_id FROM node_snapshots
+             WHERE node_snapshots.json = json_extract(tasks.json, '$.workflowTask')),
+  json = json_remove(json, '$.workflowTask');
+)sql"},
 };
 
 }  // namespace

@@ -59,6 +59,7 @@ class SqliteStorage final : public Storage {
   bool in_memory() const { return in_memory_; }
   GroupCommit& group() { return group_; }
   DefinitionCache& definitions() { return definitions_; }
+  SnapshotCaches& snapshots() { return snapshots_; }
 
   std::unique_ptr<Connection> take_reader() {
     {
@@ -88,6 +89,7 @@ class SqliteStorage final : public Storage {
   std::unique_ptr<Connection> writer_;  // used only through group_ after construction
   GroupCommit group_;
   DefinitionCache definitions_;
+  SnapshotCaches snapshots_;
   std::mutex readers_mutex_;
   std::vector<std::unique_ptr<Connection>> idle_readers_;  // guarded by readers_mutex_
 };
@@ -171,7 +173,7 @@ class SqliteTransaction final : public Transaction {
   std::unique_ptr<Connection> reader_;
   ActiveConnection active_;
   SqliteMetadataStore metadata_{active_, storage_.definitions()};
-  SqliteExecutionStore execution_{active_, storage_.definitions()};
+  SqliteExecutionStore execution_{active_, storage_.snapshots()};
   SqliteQueueStore queues_{active_};
   SqliteIndexStore index_{active_};
 };

@@ -7,6 +7,7 @@
 
 #include "storage/sqlite/connection.hpp"
 #include "storage/sqlite/definition_cache.hpp"
+#include "storage/sqlite/snapshot_cache.hpp"
 
 /// The four stores of a SQLite transaction. Each runs its statements on the transaction's connection,
 /// which the transaction opened with BEGIN; none of them commits.
@@ -74,7 +75,7 @@ class SqliteMetadataStore final : public MetadataStore {
 
 class SqliteExecutionStore final : public ExecutionStore {
  public:
-  SqliteExecutionStore(const ActiveConnection& db, DefinitionCache& cache) : db_(db), cache_(cache) {}
+  SqliteExecutionStore(const ActiveConnection& db, SnapshotCaches& snapshots) : db_(db), snapshots_(snapshots) {}
 
   void insert_workflow(const Workflow& workflow) override;
   void update_workflow(const Workflow& workflow) override;
@@ -105,16 +106,18 @@ class SqliteExecutionStore final : public ExecutionStore {
  private:
   /// Binds a workflow row's parameters, storing its definition snapshot first if it is new.
   ScopedStatement bind_workflow(std::string_view sql, const Workflow& workflow);
-  /// The id of the stored snapshot equal to `def`, storing it when there is none.
-  std::int64_t store_snapshot(const WorkflowDef& def);
-  std::shared_ptr<const WorkflowDef> snapshot(std::int64_t snapshot_id);
+  /// Binds a task row's parameters, storing its node snapshot first if it is new.
+  ScopedStatement bind_task(std::string_view sql, const Task& task);
+  /// The task in a row whose columns are (json, node_id).
+  Task task_row(const Statement& row);
+  std::vector<Task> task_rows(ScopedStatement statement);
   /// The workflow in a row whose columns are (json, snapshot_id).
   Workflow workflow_row(const Statement& row);
   std::optional<Workflow> workflow_rows_first(ScopedStatement statement);
   std::vector<Workflow> workflow_rows(ScopedStatement statement);
 
   const ActiveConnection& db_;
-  DefinitionCache& cache_;
+  SnapshotCaches& snapshots_;
 };
 
 class SqliteQueueStore final : public QueueStore {
