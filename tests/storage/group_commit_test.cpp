@@ -116,3 +116,23 @@ TEST_CASE("group commit: a rolled-back logical transaction undoes only its own c
   CHECK(db.has_child("kept"));
   CHECK_FALSE(db.has_child("undone"));
 }
+
+TEST_CASE("group commit: a batch's first member rolls back alone, with or without a writer queued", "[storage]") {
+  DeferredCheckDatabase db;
+  {
+    GroupCommit::Lease lease;
+    db.group.begin_write(lease).execute("INSERT INTO child (id, parent_id) VALUES ('alone', 1)");
+    db.group.rollback(lease);
+  }
+  CHECK_FALSE(db.has_child("alone"));
+
+  GroupCommit::Lease first;
+  db.group.begin_write(first).execute("INSERT INTO child (id, parent_id) VALUES ('first', 1)");
+  std::thread second([&] { CHECK(db.insert_child("second", 1)); });
+  db.group.rollback(first);
+  second.join();
+  CHECK_FALSE(db.has_child("first"));
+  CHECK(db.has_child("second"));
+  CHECK(db.insert_child("after", 1));
+  CHECK(db.has_child("after"));
+}

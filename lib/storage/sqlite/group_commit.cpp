@@ -24,13 +24,15 @@ void GroupCommit::acquire(Lease& lease) {
 Connection& GroupCommit::begin_write(Lease& lease) {
   acquire(lease);
   try {
+    lease.savepoint_ = open_;
     if (!open_) {
       // IMMEDIATE takes the file's write lock up front, so no statement fails half-way on a lock.
       writer_.execute("BEGIN IMMEDIATE");
       open_ = true;
       batch_ = std::make_shared<Outcome>();
+    } else {
+      writer_.execute("SAVEPOINT tx");
     }
-    writer_.execute("SAVEPOINT tx");
   } catch (...) {
     release(lease, false);
     throw;
@@ -41,7 +43,7 @@ Connection& GroupCommit::begin_write(Lease& lease) {
 void GroupCommit::commit(Lease& lease) {
   std::shared_ptr<Outcome> batch = batch_;
   try {
-    writer_.execute("RELEASE tx");
+    if (lease.savepoint_) writer_.execute("RELEASE tx");
   } catch (...) {
     rollback(lease);
     throw;
@@ -54,8 +56,13 @@ void GroupCommit::commit(Lease& lease) {
 }
 
 void GroupCommit::rollback(Lease& lease) noexcept {
-  if (!writer_.autocommit() &&
-      sqlite3_exec(writer_.handle(), "ROLLBACK TO tx; RELEASE tx", nullptr, nullptr, nullptr) != SQLITE_OK) {
+  if (!lease.savepoint_) {
+    // The first member alone in the real transaction: rolling that back undoes exactly its changes.
+    writer_.rollback();
+    open_ = false;
+    batch_.reset();
+  } else if (!writer_.autocommit() &&
+             sqlite3_exec(writer_.handle(), "ROLLBACK TO tx; RELEASE tx", nullptr, nullptr, nullptr) != SQLITE_OK) {
     // The savepoint cannot be undone alone: give up the whole batch rather than commit part of it.
     writer_.rollback();
   }
