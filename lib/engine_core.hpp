@@ -31,7 +31,8 @@ struct EngineSettings {
   std::int64_t max_workflow_variables_kb = 256;
 };
 
-/// Wakes threads blocked in a long poll when their queue receives a message.
+/// Wakes threads blocked in a long poll when their queue receives a message: one waiter per message
+/// pushed, so a push does not wake every poller of every queue only for all but one to find nothing.
 class QueueSignal {
  public:
   /// What a waiter has seen: taken before looking at the queue, so no notification is lost between
@@ -41,6 +42,7 @@ class QueueSignal {
     std::uint64_t interrupts = 0;
   };
   Ticket ticket(const std::string& queue);
+  /// One message was pushed to each entry of `queues` (a queue may appear several times).
   void notify(const std::vector<std::string>& queues);
   /// Blocks until `queue` was notified or interrupt() was called after `seen` was taken, or until
   /// `deadline`. Returns false when interrupted.
@@ -49,9 +51,15 @@ class QueueSignal {
   void interrupt();
 
  private:
+  struct Queue {
+    std::uint64_t version = 0;
+    std::condition_variable changed;
+  };
+  /// The state of `queue`, created on first use; never removed, so references stay valid.
+  Queue& queue(const std::string& name);
+
   std::mutex mutex_;
-  std::condition_variable changed_;
-  std::unordered_map<std::string, std::uint64_t> versions_;
+  std::unordered_map<std::string, std::unique_ptr<Queue>> queues_;
   std::uint64_t interrupts_ = 0;
 };
 

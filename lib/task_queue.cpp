@@ -65,12 +65,16 @@ Task TaskQueue::update_task(const TaskResult& result) {
 }
 
 std::optional<Task> TaskQueue::update_task_and_poll(const TaskResult& result) {
-  Task updated = update_task(result);
-  if (result.extend_lease || !is_terminal(updated.status)) return std::nullopt;
-  auto next = batch_poll(updated.task_type, result.worker_id.value_or(""), updated.domain, 1,
-                         std::chrono::milliseconds(0));
-  if (next.empty()) return std::nullopt;
-  return std::move(next.front());
+  // One transaction: the next task may be one this very update scheduled.
+  return in_session(core_, [&](detail::Session& s) -> std::optional<Task> {
+    Task updated = core_.ops().update_task(s, result);
+    if (result.extend_lease || !is_terminal(updated.status)) return std::nullopt;
+    std::optional<std::string_view> domain;
+    if (updated.domain) domain = *updated.domain;
+    auto next = core_.ops().poll(s, updated.task_type, result.worker_id.value_or(""), domain, 1);
+    if (next.empty()) return std::nullopt;
+    return std::move(next.front());
+  });
 }
 
 Task TaskQueue::update_task_by_ref(std::string_view workflow_id, std::string_view task_ref, TaskResultStatus status,

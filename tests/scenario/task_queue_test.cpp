@@ -1,6 +1,9 @@
 #include "engine_fixture.hpp"
 
+#include <set>
+#include <string>
 #include <thread>
+#include <vector>
 
 using namespace conductor;
 
@@ -49,6 +52,57 @@ TEST_CASE("task queue: a long poll returns as soon as a task is queued", "[scena
   poller.join();
   REQUIRE(got.size() == 1);
   CHECK(got[0].workflow_instance_id == id);
+}
+
+TEST_CASE("task queue: each pushed message wakes a long poller of its own", "[scenario]") {
+  EngineFixture f;
+  f.workflow_def(R"({"name": "lp", "tasks": [{"name": "lp1", "taskReferenceName": "lp1"}]})");
+  constexpr int kPollers = 3;
+  std::vector<std::vector<Task>> got(kPollers);
+  std::vector<std::thread> pollers;
+  for (int i = 0; i < kPollers; ++i) {
+    pollers.emplace_back([&, i] {
+      got[i] = f.engine.queue().batch_poll("lp1", "w" + std::to_string(i), {}, 1, std::chrono::milliseconds(5000));
+    });
+  }
+  // Each start pushes one message; a poller that missed its wake-up would come back empty at timeout.
+  std::set<std::string> started;
+  for (int i = 0; i < kPollers; ++i) started.insert(f.start("lp"));
+  for (auto& poller : pollers) poller.join();
+  std::set<std::string> polled;
+  for (const auto& tasks : got) {
+    REQUIRE(tasks.size() == 1);
+    polled.insert(tasks[0].workflow_instance_id);
+  }
+  CHECK(polled == started);
+}
+
+TEST_CASE("task queue: update-and-poll hands out the task its own update scheduled", "[scenario]") {
+  EngineFixture f;
+  f.workflow_def(R"({"name": "chain", "tasks": [{"name": "step", "taskReferenceName": "a"},
+                                                {"name": "step", "taskReferenceName": "b"}]})");
+  auto id = f.start("chain");
+  auto first = f.engine.queue().batch_poll("step", "worker-a", {}, 1, std::chrono::milliseconds(0));
+  REQUIRE(first.size() == 1);
+  TaskResult result;
+  result.workflow_instance_id = id;
+  result.task_id = first[0].task_id;
+  result.status = TaskResultStatus::kCompleted;
+  result.worker_id = "worker-a";
+  auto next = f.engine.queue().update_task_and_poll(result);
+  REQUIRE(next);
+  CHECK(next->reference_task_name == "b");
+  CHECK(next->status == TaskStatus::kInProgress);
+  CHECK(next->worker_id == "worker-a");
+  CHECK(f.engine.queue().queue_size("step") == 0);
+  const auto stored = f.engine.executor().get_workflow(id).tasks;
+  REQUIRE(stored.size() == 2);
+  CHECK(stored[0].status == TaskStatus::kCompleted);
+  CHECK(stored[1].status == TaskStatus::kInProgress);
+
+  result.task_id = next->task_id;
+  CHECK_FALSE(f.engine.queue().update_task_and_poll(result));  // nothing left to hand out
+  CHECK(f.engine.executor().get_workflow(id).status == WorkflowStatus::kCompleted);
 }
 
 TEST_CASE("task queue: poll arguments are validated", "[scenario]") {
