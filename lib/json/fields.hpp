@@ -148,42 +148,44 @@ class DecodeError {
 template <class T>
 Json encode_model(const T& value, JsonMode mode);
 
-class Encoder {
+/// The visitor verbs of both encoders: which fields a mode writes. `Derived` writes one field with
+/// `write(key, field)`.
+template <class Derived>
+class EncoderVerbs {
  public:
-  Encoder(JsonMode mode, std::size_t capacity) : mode_(mode), object_(capacity) {}
+  explicit EncoderVerbs(JsonMode mode) : mode_(mode) {}
 
   template <class T>
   void operator()(std::string_view key, const T& field) {
-    write(key, field);
+    self().write(key, field);
   }
   template <class T>
   void storage_only(std::string_view key, const T& field) {
-    if (mode_ == JsonMode::kStorage) write(key, field);
+    if (mode_ == JsonMode::kStorage) self().write(key, field);
   }
   template <class F>
   void derived(std::string_view key, F&& compute) {
-    if (mode_ == JsonMode::kWire) write(key, compute());
+    if (mode_ == JsonMode::kWire) self().write(key, compute());
   }
   template <class T, class F>
   void wire_fallback(std::string_view key, const T& field, F&& compute) {
     if (mode_ == JsonMode::kWire) {
-      write(key, compute());
+      self().write(key, compute());
     } else {
-      write(key, field);
+      self().write(key, field);
     }
   }
   template <class T>
   void non_empty(std::string_view key, const T& field) {
-    if (mode_ == JsonMode::kStorage || !is_empty(field)) write(key, field);
+    if (mode_ == JsonMode::kStorage || !is_empty(field)) self().write(key, field);
   }
 
-  JsonObject finish() && { return std::move(object_); }
+ protected:
+  JsonMode mode_;
 
-  /// Encodes one value by the generic rules.
-  template <class T>
-  Json encode(const T& value) const;
+ private:
+  Derived& self() { return static_cast<Derived&>(*this); }
 
- public:
   template <class T>
   static bool is_empty(const T& field) {
     if constexpr (kIsOptional<T>) {
@@ -192,8 +194,21 @@ class Encoder {
       return field.empty();
     }
   }
+};
+
+class Encoder : public EncoderVerbs<Encoder> {
+ public:
+  Encoder(JsonMode mode, std::size_t capacity) : EncoderVerbs(mode), object_(capacity) {}
+
+  JsonObject finish() && { return std::move(object_); }
+
+  /// Encodes one value by the generic rules.
+  template <class T>
+  Json encode(const T& value) const;
 
  private:
+  friend class EncoderVerbs<Encoder>;
+
   template <class T>
   void write(std::string_view key, const T& field) {
     if constexpr (kIsOptional<T>) {
@@ -205,7 +220,6 @@ class Encoder {
     }
   }
 
-  JsonMode mode_;
   JsonObject object_;
 };
 
@@ -254,40 +268,17 @@ void append_string(std::string& out, std::string_view text);
 
 /// Writes a model's JSON text straight into a string by the same rules as Encoder, and the same text
 /// Encoder's DOM would serialize to, without building the DOM: rows are encoded on every change.
-class TextEncoder {
+class TextEncoder : public EncoderVerbs<TextEncoder> {
  public:
-  TextEncoder(std::string& out, JsonMode mode) : out_(out), mode_(mode) {}
-
-  template <class T>
-  void operator()(std::string_view key, const T& field) {
-    write(key, field);
-  }
-  template <class T>
-  void storage_only(std::string_view key, const T& field) {
-    if (mode_ == JsonMode::kStorage) write(key, field);
-  }
-  template <class F>
-  void derived(std::string_view key, F&& compute) {
-    if (mode_ == JsonMode::kWire) write(key, compute());
-  }
-  template <class T, class F>
-  void wire_fallback(std::string_view key, const T& field, F&& compute) {
-    if (mode_ == JsonMode::kWire) {
-      write(key, compute());
-    } else {
-      write(key, field);
-    }
-  }
-  template <class T>
-  void non_empty(std::string_view key, const T& field) {
-    if (mode_ == JsonMode::kStorage || !Encoder::is_empty(field)) write(key, field);
-  }
+  TextEncoder(std::string& out, JsonMode mode) : EncoderVerbs(mode), out_(out) {}
 
   /// Appends one value by the generic rules.
   template <class T>
   void value(const T& value);
 
  private:
+  friend class EncoderVerbs<TextEncoder>;
+
   // Keys are the models' own property names: plain ASCII, nothing to escape.
   void key(std::string_view key) {
     out_ += first_ ? "\"" : ",\"";
@@ -329,7 +320,6 @@ class TextEncoder {
   }
 
   std::string& out_;
-  JsonMode mode_;
   bool first_ = true;
 };
 
