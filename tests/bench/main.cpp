@@ -13,6 +13,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <span>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -216,48 +217,61 @@ std::string cell(std::optional<double> value, int decimals = 0) {
   return value ? fmt::format("{:.{}f}", *value, decimals) : "–";
 }
 
+/// A table column: the figure named `prefix + suffix`, with this many decimals.
+struct Column {
+  std::string_view suffix;
+  int decimals;
+};
+
+/// Prints one table row: the leading cells as given, then one cell per column.
+void print_row(const std::vector<std::string>& leading, const std::string& prefix, std::span<const Column> columns,
+               const Results& results) {
+  std::string row = "|";
+  for (const std::string& text : leading) row += fmt::format(" {} |", text);
+  for (const Column& column : columns) {
+    row += fmt::format(" {} |", cell(results.get(prefix + std::string(column.suffix)), column.decimals));
+  }
+  std::printf("%s\n", row.c_str());
+}
+
 void print_inprocess_table(const Options& options, const Results& results) {
+  static constexpr Column kColumns[] = {{"_wf_per_s", 0},          {"_wf_per_raw_commit", 3}, {"_transitions_per_s", 0},
+                                        {"_p50_ms", 2},            {"_p99_ms", 2},            {"_cpu_s_per_1000_wf", 3},
+                                        {"_commits_per_wf", 2},    {"_peak_rss", 1},          {"_rss_growth", 1},
+                                        {"_db_bytes_per_wf", 0}};
   std::printf(
       "\n| storage | in flight | wf/s | wf/s ÷ raw commits/s | transitions/s | p50 ms | p99 ms | CPU s/1000 wf | "
       "commits/wf | peak RSS MiB | RSS growth MiB | DB bytes/wf |\n"
       "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
   for (StorageKind kind : options.storages) {
     for (int n : options.in_flight) {
-      std::string p = fmt::format("inprocess_{}_inflight{}", to_string(kind), n);
-      std::printf("| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", std::string(to_string(kind)).c_str(), n,
-                  cell(results.get(p + "_wf_per_s")).c_str(), cell(results.get(p + "_wf_per_raw_commit"), 3).c_str(),
-                  cell(results.get(p + "_transitions_per_s")).c_str(), cell(results.get(p + "_p50_ms"), 2).c_str(),
-                  cell(results.get(p + "_p99_ms"), 2).c_str(), cell(results.get(p + "_cpu_s_per_1000_wf"), 3).c_str(),
-                  cell(results.get(p + "_commits_per_wf"), 2).c_str(), cell(results.get(p + "_peak_rss"), 1).c_str(),
-                  cell(results.get(p + "_rss_growth"), 1).c_str(), cell(results.get(p + "_db_bytes_per_wf")).c_str());
+      print_row({std::string(to_string(kind)), std::to_string(n)},
+                fmt::format("inprocess_{}_inflight{}", to_string(kind), n), kColumns, results);
     }
   }
 }
 
 void print_http_table(const Options& options, const Results& results) {
+  static constexpr Column kColumns[] = {
+      {"_task_exec_per_s", 0}, {"_task_exec_per_raw_commit", 3}, {"_p50_ms", 2},
+      {"_p99_ms", 2},          {"_wf_starts_per_s", 0},          {"_wf_per_s", 0},
+      {"_server_cpu_s_per_1000_tasks", 3}, {"_load_cpu_s_per_1000_tasks", 3}, {"_server_peak_rss", 1}};
   std::printf(
       "\n| storage | workers | task executions/s | ÷ raw commits/s | p50 ms | p99 ms | wf starts/s | wf/s | "
       "server CPU s/1000 tasks | load CPU s/1000 tasks | server peak RSS MiB |\n"
       "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
   for (StorageKind kind : options.storages) {
     if (!http_supports(kind)) continue;
-    std::string p = fmt::format("http_{}_workers{}", to_string(kind), options.http_workers);
-    std::printf("| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", std::string(to_string(kind)).c_str(),
-                options.http_workers, cell(results.get(p + "_task_exec_per_s")).c_str(),
-                cell(results.get(p + "_task_exec_per_raw_commit"), 3).c_str(), cell(results.get(p + "_p50_ms"), 2).c_str(),
-                cell(results.get(p + "_p99_ms"), 2).c_str(), cell(results.get(p + "_wf_starts_per_s")).c_str(),
-                cell(results.get(p + "_wf_per_s")).c_str(), cell(results.get(p + "_server_cpu_s_per_1000_tasks"), 3).c_str(),
-                cell(results.get(p + "_load_cpu_s_per_1000_tasks"), 3).c_str(),
-                cell(results.get(p + "_server_peak_rss"), 1).c_str());
+    print_row({std::string(to_string(kind)), std::to_string(options.http_workers)},
+              fmt::format("http_{}_workers{}", to_string(kind), options.http_workers), kColumns, results);
   }
 }
 
 void print_table(const Options& options, const Results& results) {
+  static constexpr Column kColumns[] = {{"_commits_per_s", 0}, {"_batch100_rows_per_s", 0}};
   std::printf("\n| storage | raw commits/s | raw rows/s, 100 per commit |\n|---|---:|---:|\n");
   for (StorageKind kind : options.storages) {
-    std::string raw = fmt::format("raw_{}", to_string(kind));
-    std::printf("| %s | %s | %s |\n", std::string(to_string(kind)).c_str(), cell(results.get(raw + "_commits_per_s")).c_str(),
-                cell(results.get(raw + "_batch100_rows_per_s")).c_str());
+    print_row({std::string(to_string(kind))}, fmt::format("raw_{}", to_string(kind)), kColumns, results);
   }
   if (options.inprocess) print_inprocess_table(options, results);
   if (options.http) print_http_table(options, results);
