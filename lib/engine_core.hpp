@@ -3,6 +3,7 @@
 #include <conductor/engine.hpp>
 
 #include "decider/parameters.hpp"
+#include "poll_data_throttle.hpp"
 #include "tasks/task_handler.hpp"
 #include "workflow_ops.hpp"
 
@@ -75,6 +76,7 @@ class EngineCore {
   const TaskRegistry& registry() const { return registry_; }
   const PropertyMap& properties() const { return properties_; }
   QueueSignal& signal() { return signal_; }
+  PollDataThrottle& poll_data_throttle() { return poll_data_throttle_; }
   WorkflowOps& ops() { return ops_; }
 
   MetadataService& metadata() { return metadata_; }
@@ -101,6 +103,7 @@ class EngineCore {
   PropertyMap properties_;
   TaskRegistry registry_;
   QueueSignal signal_;
+  PollDataThrottle poll_data_throttle_;
   WorkflowOps ops_;
   MetadataService metadata_;
   WorkflowExecutor executor_;

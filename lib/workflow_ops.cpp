@@ -680,7 +680,10 @@ std::vector<Task> WorkflowOps::poll(Session& s, std::string_view task_type, std:
   if (domain && !domain->empty()) data.domain = std::string(*domain);
   data.worker_id = std::string(worker_id);
   data.last_poll_time = s.now();
-  s.execution().put_poll_data(data);
+  if (core_.poll_data_throttle().due(data)) {
+    s.execution().put_poll_data(data);
+    s.after_commit([this, data] { core_.poll_data_throttle().recorded(data); });
+  }
   return handed_out;
 }
 

@@ -3,6 +3,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 using namespace conductor;
@@ -103,6 +104,30 @@ TEST_CASE("task queue: update-and-poll hands out the task its own update schedul
   result.task_id = next->task_id;
   CHECK_FALSE(f.engine.queue().update_task_and_poll(result));  // nothing left to hand out
   CHECK(f.engine.executor().get_workflow(id).status == WorkflowStatus::kCompleted);
+}
+
+TEST_CASE("task queue: a queue's polls are recorded at most once a second", "[scenario]") {
+  EngineFixture f;
+  auto poll = [&](const char* worker) {
+    f.engine.queue().batch_poll("pd", worker, {}, 1, std::chrono::milliseconds(0));
+  };
+  auto recorded = [&] {
+    auto data = f.engine.queue().poll_data("pd");
+    REQUIRE(data.size() == 1);
+    return std::pair(data[0].worker_id, data[0].last_poll_time);
+  };
+  const std::int64_t t0 = f.clock->now_ms();
+  poll("w1");
+  CHECK(recorded() == std::pair(std::string("w1"), t0));
+  f.clock->advance_ms(600);
+  poll("w2");
+  CHECK(recorded() == std::pair(std::string("w1"), t0));
+  f.clock->advance_ms(400);
+  poll("w2");
+  CHECK(recorded() == std::pair(std::string("w2"), t0 + 1000));
+  // Another domain is a row of its own, recorded at once.
+  f.engine.queue().batch_poll("pd", "w3", "blue", 1, std::chrono::milliseconds(0));
+  CHECK(f.engine.queue().poll_data("pd").size() == 2);
 }
 
 TEST_CASE("task queue: poll arguments are validated", "[scenario]") {
