@@ -144,15 +144,31 @@ void append_serialized(std::string& out, const Json& json) { append_with_seriali
 void append_serialized(std::string& out, const JsonObject& object) { append_with_serializer(out, object); }
 
 void append_string(std::string& out, std::string_view text) {
-  const bool plain = std::none_of(text.begin(), text.end(), [](char c) {
-    return static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\';
-  });
-  if (!plain) {
-    out += boost::json::serialize(boost::json::string_view(text.data(), text.size()));
-    return;
-  }
+  // Boost.JSON's escapes: the short forms where JSON has them, \u00xx for other control characters;
+  // everything else, UTF-8 included, is copied as it is.
+  static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
-  out += text;
+  std::size_t plain_from = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(text, plain_from, i - plain_from);
+    plain_from = i + 1;
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        out += "\\u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 0xf];
+    }
+  }
+  out.append(text, plain_from);
   out += '"';
 }
 
