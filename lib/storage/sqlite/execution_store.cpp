@@ -126,9 +126,9 @@ ScopedStatement SqliteExecutionStore::bind_workflow(std::string_view sql, const 
   const std::int64_t snapshot_id =
       store_snapshot(db, snapshots_.definitions, kDefinitionSnapshots, workflow.workflow_definition);
   return db.query(sql, workflow.workflow_name(), workflow.workflow_version(), to_string(workflow.status),
-                         workflow.correlation_id, workflow.idempotency_key, workflow.parent_workflow_id,
-                         workflow.create_time, workflow.update_time, workflow.end_time, snapshot_id,
-                         workflow_row_json(workflow), workflow.workflow_id);
+                  workflow.correlation_id, workflow.idempotency_key, workflow.parent_workflow_id, workflow.create_time,
+                  workflow.update_time, workflow.end_time, snapshot_id, workflow_row_json(workflow),
+                  workflow.workflow_id);
 }
 
 Workflow SqliteExecutionStore::workflow_row(const Statement& row) {
