@@ -201,7 +201,9 @@ class Without {
 /// The kStorage JSON text of `value` without the `skipped` fields.
 template <class T>
 std::string row_json(const T& value, std::initializer_list<std::string_view> skipped) {
-  std::string text = "{";
+  std::string text;
+  text.reserve(1024);  // most rows fit: no regrowing on the way
+  text += '{';
   TextEncoder encoder(text, JsonMode::kStorage);
   Without<TextEncoder> visitor(encoder, skipped);
   fields(value, visitor);
