@@ -121,6 +121,49 @@ TEST_CASE("sqlite storage: migrations 2 and 3 move definitions and nodes out of 
   CHECK(row->integer(1) == 1);
 }
 
+TEST_CASE("sqlite storage: a task row reads as stored after a rollback and another connection's write",
+          "[storage]") {
+  TempDir dir;
+  SqliteOptions options{(dir.path() / "db.sqlite").string(), SqliteSync::kOff};
+  auto first = open_sqlite(options);
+  auto second = open_sqlite(options);  // another process, as far as SQLite can tell
+  Task task;
+  task.task_id = "t-1";
+  task.workflow_instance_id = "wf-1";
+  task.reference_task_name = "work";
+  task.workflow_task = WorkflowTask{.name = "work", .task_reference_name = "work"};
+  auto status_in = [&](Storage& storage) {
+    auto tx = storage.begin(TransactionMode::kRead);
+    auto found = tx->execution().find_task("t-1");
+    REQUIRE(found);
+    CHECK(found->workflow_task == task.workflow_task);
+    return found->status;
+  };
+  {
+    auto tx = first->begin();
+    tx->execution().insert_task(task);
+    tx->commit();
+  }
+  CHECK(status_in(*first) == TaskStatus::kScheduled);
+  {
+    Task changed = task;
+    changed.status = TaskStatus::kInProgress;
+    auto tx = first->begin();
+    tx->execution().update_task(changed);
+  }  // rolled back
+  CHECK(status_in(*first) == TaskStatus::kScheduled);
+  {
+    Task changed = task;
+    changed.status = TaskStatus::kCompleted;
+    changed.workflow_task->name = "renamed";
+    auto tx = second->begin();
+    tx->execution().update_task(changed);
+    tx->commit();
+    task = changed;
+  }
+  CHECK(status_in(*first) == TaskStatus::kCompleted);
+}
+
 TEST_CASE("sqlite storage: cached definitions follow writes made through another connection", "[storage]") {
   TempDir dir;
   SqliteOptions options{(dir.path() / "db.sqlite").string(), SqliteSync::kOff};

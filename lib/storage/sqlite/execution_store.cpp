@@ -103,15 +103,22 @@ constexpr std::string_view kDefaultDomain = "DEFAULT";
 ScopedStatement SqliteExecutionStore::bind_task(std::string_view sql, const Task& task) {
   Connection& db = db_.get();
   std::optional<std::int64_t> node_id;
-  if (task.workflow_task) node_id = store_snapshot(db, snapshots_.nodes, kNodeSnapshots, *task.workflow_task);
-  return db.query(sql, task.workflow_instance_id, task.reference_task_name, task.retry_count, task.seq,
-                  to_string(task.status), task.task_type, task.task_def_name, task.start_time, node_id,
-                  task_row_json(task), task.task_id);
+  if (task.workflow_task) node_id = store_snapshot(db, caches_.nodes, kNodeSnapshots, *task.workflow_task);
+  std::string json = task_row_json(task);
+  ScopedStatement statement =
+      db.query(sql, task.workflow_instance_id, task.reference_task_name, task.retry_count, task.seq,
+               to_string(task.status), task.task_type, task.task_def_name, task.start_time, node_id, json, task.task_id);
+  caches_.tasks.put(task.task_id, std::move(json), node_id, task);
+  return statement;
 }
 
 Task SqliteExecutionStore::task_row(const Statement& row) {
+  std::optional<std::int64_t> node_id;
+  if (!row.is_null(1)) node_id = row.int64(1);
+  if (std::optional<Task> cached = caches_.tasks.find(row.text(2), row.text(0), node_id)) return std::move(*cached);
   Task task = decode<Task>(row.text(0), JsonMode::kStorage);
-  if (!row.is_null(1)) task.workflow_task = *load_snapshot(db_.get(), snapshots_.nodes, kNodeSnapshots, row.int64(1));
+  if (node_id) task.workflow_task = *load_snapshot(db_.get(), caches_.nodes, kNodeSnapshots, *node_id);
+  caches_.tasks.put(std::string(row.text(2)), std::string(row.text(0)), node_id, task);
   return task;
 }
 
@@ -124,7 +131,7 @@ std::vector<Task> SqliteExecutionStore::task_rows(ScopedStatement statement) {
 ScopedStatement SqliteExecutionStore::bind_workflow(std::string_view sql, const Workflow& workflow) {
   Connection& db = db_.get();
   const std::int64_t snapshot_id =
-      store_snapshot(db, snapshots_.definitions, kDefinitionSnapshots, workflow.workflow_definition);
+      store_snapshot(db, caches_.definitions, kDefinitionSnapshots, workflow.workflow_definition);
   return db.query(sql, workflow.workflow_name(), workflow.workflow_version(), to_string(workflow.status),
                   workflow.correlation_id, workflow.idempotency_key, workflow.parent_workflow_id, workflow.create_time,
                   workflow.update_time, workflow.end_time, snapshot_id, workflow_row_json(workflow),
@@ -134,7 +141,7 @@ ScopedStatement SqliteExecutionStore::bind_workflow(std::string_view sql, const 
 Workflow SqliteExecutionStore::workflow_row(const Statement& row) {
   Workflow workflow = decode<Workflow>(row.text(0), JsonMode::kStorage);
   workflow.workflow_definition =
-      *load_snapshot(db_.get(), snapshots_.definitions, kDefinitionSnapshots, row.int64(1));
+      *load_snapshot(db_.get(), caches_.definitions, kDefinitionSnapshots, row.int64(1));
   return workflow;
 }
 
@@ -239,7 +246,7 @@ void SqliteExecutionStore::update_task(const Task& task) {
 }
 
 std::optional<Task> SqliteExecutionStore::find_task(std::string_view task_id) {
-  ScopedStatement row = db_.get().query("SELECT json, node_id FROM tasks WHERE task_id = ?", task_id);
+  ScopedStatement row = db_.get().query("SELECT json, node_id, task_id FROM tasks WHERE task_id = ?", task_id);
   if (!row->step()) return std::nullopt;
   return task_row(*row);
 }
@@ -251,7 +258,7 @@ bool SqliteExecutionStore::remove_task(std::string_view task_id) {
 }
 
 std::vector<Task> SqliteExecutionStore::tasks_of(std::string_view workflow_id) {
-  return task_rows(db_.get().query("SELECT json, node_id FROM tasks WHERE workflow_id = ? ORDER BY seq", workflow_id));
+  return task_rows(db_.get().query("SELECT json, node_id, task_id FROM tasks WHERE workflow_id = ? ORDER BY seq", workflow_id));
 }
 
 std::vector<std::string> SqliteExecutionStore::in_progress_task_ids(std::string_view task_def_name, int limit) {
@@ -265,7 +272,7 @@ std::vector<std::string> SqliteExecutionStore::in_progress_task_ids(std::string_
 
 std::vector<Task> SqliteExecutionStore::pending_tasks_of_type(std::string_view task_type) {
   return task_rows(db_.get().query(
-      "SELECT json, node_id FROM tasks WHERE task_type = ? AND status IN ('SCHEDULED', 'IN_PROGRESS')", task_type));
+      "SELECT json, node_id, task_id FROM tasks WHERE task_type = ? AND status IN ('SCHEDULED', 'IN_PROGRESS')", task_type));
 }
 
 void SqliteExecutionStore::add_task_logs(const std::vector<TaskExecLog>& logs) {

@@ -62,10 +62,4 @@ class SnapshotCache {
   std::unordered_multimap<std::string, std::int64_t> by_key_;
 };
 
-/// The snapshot caches of one storage.
-struct SnapshotCaches {
-  SnapshotCache<WorkflowDef> definitions;
-  SnapshotCache<WorkflowTask> nodes;
-};
-
 }  // namespace conductor::detail

@@ -59,7 +59,7 @@ class SqliteStorage final : public Storage {
   bool in_memory() const { return in_memory_; }
   GroupCommit& group() { return group_; }
   DefinitionCache& definitions() { return definitions_; }
-  SnapshotCaches& snapshots() { return snapshots_; }
+  ExecutionCaches& execution_caches() { return execution_caches_; }
 
   std::unique_ptr<Connection> take_reader() {
     {
@@ -89,7 +89,7 @@ class SqliteStorage final : public Storage {
   std::unique_ptr<Connection> writer_;  // used only through group_ after construction
   GroupCommit group_;
   DefinitionCache definitions_;
-  SnapshotCaches snapshots_;
+  ExecutionCaches execution_caches_;
   std::mutex readers_mutex_;
   std::vector<std::unique_ptr<Connection>> idle_readers_;  // guarded by readers_mutex_
 };
@@ -173,7 +173,7 @@ class SqliteTransaction final : public Transaction {
   std::unique_ptr<Connection> reader_;
   ActiveConnection active_;
   SqliteMetadataStore metadata_{active_, storage_.definitions()};
-  SqliteExecutionStore execution_{active_, storage_.snapshots()};
+  SqliteExecutionStore execution_{active_, storage_.execution_caches()};
   SqliteQueueStore queues_{active_};
   SqliteIndexStore index_{active_};
 };

@@ -7,6 +7,7 @@
 
 #include "storage/sqlite/connection.hpp"
 #include "storage/sqlite/definition_cache.hpp"
+#include "storage/sqlite/row_cache.hpp"
 #include "storage/sqlite/snapshot_cache.hpp"
 
 /// The four stores of a SQLite transaction. Each runs its statements on the transaction's connection,
@@ -73,9 +74,16 @@ class SqliteMetadataStore final : public MetadataStore {
   std::optional<std::int64_t> version_;
 };
 
+/// What the execution stores of one storage share: parsed snapshots and recently written task rows.
+struct ExecutionCaches {
+  SnapshotCache<WorkflowDef> definitions;
+  SnapshotCache<WorkflowTask> nodes;
+  RowCache<Task> tasks;
+};
+
 class SqliteExecutionStore final : public ExecutionStore {
  public:
-  SqliteExecutionStore(const ActiveConnection& db, SnapshotCaches& snapshots) : db_(db), snapshots_(snapshots) {}
+  SqliteExecutionStore(const ActiveConnection& db, ExecutionCaches& caches) : db_(db), caches_(caches) {}
 
   void insert_workflow(const Workflow& workflow) override;
   void update_workflow(const Workflow& workflow) override;
@@ -108,7 +116,7 @@ class SqliteExecutionStore final : public ExecutionStore {
   ScopedStatement bind_workflow(std::string_view sql, const Workflow& workflow);
   /// Binds a task row's parameters, storing its node snapshot first if it is new.
   ScopedStatement bind_task(std::string_view sql, const Task& task);
-  /// The task in a row whose columns are (json, node_id).
+  /// The task in a row whose columns are (json, node_id, task_id).
   Task task_row(const Statement& row);
   std::vector<Task> task_rows(ScopedStatement statement);
   /// The workflow in a row whose columns are (json, snapshot_id).
@@ -117,7 +125,7 @@ class SqliteExecutionStore final : public ExecutionStore {
   std::vector<Workflow> workflow_rows(ScopedStatement statement);
 
   const ActiveConnection& db_;
-  SnapshotCaches& snapshots_;
+  ExecutionCaches& caches_;
 };
 
 class SqliteQueueStore final : public QueueStore {
