@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "bench.hpp"
+#include "counting_storage.hpp"
 #include "tracker.hpp"
 
 namespace conductor::bench {
@@ -25,39 +26,6 @@ using Clock = std::chrono::steady_clock;
 
 // Each task is scheduled, started by a poll and completed: three task state changes.
 constexpr int kTransitionsPerTask = 3;
-
-/// Counts the commits of write transactions, to show how many each workflow costs.
-class CountingStorage final : public Storage {
- public:
-  explicit CountingStorage(std::unique_ptr<Storage> inner) : inner_(std::move(inner)) {}
-
-  std::unique_ptr<Transaction> begin(TransactionMode mode) override {
-    return std::make_unique<CountingTransaction>(inner_->begin(mode), mode == TransactionMode::kWrite ? &commits_ : nullptr);
-  }
-  long commits() const { return commits_.load(); }
-
- private:
-  class CountingTransaction final : public Transaction {
-   public:
-    CountingTransaction(std::unique_ptr<Transaction> inner, std::atomic<long>* commits)
-        : inner_(std::move(inner)), commits_(commits) {}
-    MetadataStore& metadata() override { return inner_->metadata(); }
-    ExecutionStore& execution() override { return inner_->execution(); }
-    QueueStore& queues() override { return inner_->queues(); }
-    IndexStore& index() override { return inner_->index(); }
-    void commit() override {
-      inner_->commit();
-      if (commits_ != nullptr) commits_->fetch_add(1, std::memory_order_relaxed);
-    }
-
-   private:
-    std::unique_ptr<Transaction> inner_;
-    std::atomic<long>* commits_;
-  };
-
-  std::unique_ptr<Storage> inner_;
-  std::atomic<long> commits_{0};
-};
 
 class CompletionListener final : public StatusListener {
  public:
@@ -146,8 +114,8 @@ double database_bytes(StorageKind kind, const std::filesystem::path& db) {
 
 Figures run_inprocess(const InProcessConfig& config) {
   const std::filesystem::path db = config.dir / "engine.db";
-  auto counting = std::make_unique<CountingStorage>(open_storage(config.storage, db));
-  CountingStorage& storage = *counting;
+  auto counting = std::make_unique<testing::CountingStorage>(open_storage(config.storage, db));
+  testing::CountingStorage& storage = *counting;
   Tracker tracker(config.in_flight, config.max_workflows, config.max_seconds);
 
   auto engine = std::make_unique<Engine>(EngineOptions{.storage = std::move(counting)});
