@@ -37,7 +37,8 @@ struct WorkerOptions {
 /// Runs C++ callbacks as Conductor workers inside the host process.
 ///
 /// Each registered worker gets its own threads, which long-poll the task queue (they are woken the
-/// moment a task is queued, not on an interval), run the callback and report the result. A callback
+/// moment a task is queued, not on an interval), run the callback and report the result; reporting
+/// a result takes the thread's next task of the type in the same transaction. A callback
 /// that throws fails its task and never kills a thread. `stop()` stops polling, lets in-flight
 /// callbacks finish and report, and joins the threads; the destructor calls it.
 /// Thread-safe.
