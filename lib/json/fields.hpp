@@ -4,7 +4,8 @@
 //
 //   template <ModelOf<TaskDef> S, class V> void fields(S& s, V& v) { v("name", s.name); ... }
 //
-// instantiated with an Encoder (S const) and a Decoder (S mutable). The visitor verbs:
+// instantiated with an Encoder (S const; builds a JSON value), a TextEncoder (S const; writes the same
+// value's text directly) and a Decoder (S mutable). The visitor verbs:
 //   v(key, field)                        read and written in both modes
 //   v.storage_only(key, field)           engine bookkeeping: only in JsonMode::kStorage
 //   v.derived(key, compute)              computed for clients: written in kWire only, ignored on input
