@@ -36,16 +36,17 @@ struct WorkerRunner::Impl {
         continue;
       }
       // Tasks already taken are finished and reported even when stopping: that is the drain.
-      for (const auto& task : tasks) {
-        for (std::optional<Task> next = report(reg, task); next; next = report(reg, *next)) {
+      // Only the batch's last task takes the next one along: the others would wait behind the chain.
+      for (std::size_t i = 0; i < tasks.size(); ++i) {
+        for (auto next = report(reg, tasks[i], i + 1 == tasks.size()); next; next = report(reg, *next, true)) {
         }
       }
     }
   }
 
-  /// Reports the callback's result; while the runner is not stopping, the same transaction hands
-  /// this thread the next task of the type (Conductor's update-v2), sparing a poll per task.
-  std::optional<Task> report(Registration& reg, const Task& task) {
+  /// Reports the callback's result. With `take_next`, while the runner is not stopping, the same
+  /// transaction hands this thread the next task of the type (Conductor's update-v2), sparing a poll.
+  std::optional<Task> report(Registration& reg, const Task& task, bool take_next) {
     TaskResult result;
     try {
       result = reg.callback(task);
@@ -63,7 +64,7 @@ struct WorkerRunner::Impl {
     if (!result.worker_id) result.worker_id = reg.options.worker_id;
     if (!result.status) result.status = TaskResultStatus::kCompleted;
     try {
-      if (!stopping.load()) return core.queue().update_task_and_poll(result);
+      if (take_next && !stopping.load()) return core.queue().update_task_and_poll(result);
       core.queue().update_task(result);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "conductor: worker %s: update of task %s failed: %s\n", reg.options.task_type.c_str(),

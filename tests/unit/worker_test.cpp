@@ -8,7 +8,9 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "counting_storage.hpp"
 
@@ -82,6 +84,24 @@ TEST_CASE("worker: reporting a result takes the next task of the type in the sam
   // (empty) poll already. Separate polls would make it seven or eight.
   CHECK(used >= 4);
   CHECK(used <= 5);
+}
+
+TEST_CASE("worker: the tasks of a batch are all worked before the next task is taken along", "[unit]") {
+  Engine engine(test_options());
+  one_task(engine, "batched");
+  std::vector<std::string> started;
+  for (int i = 0; i < 3; ++i) started.push_back(engine.executor().start_workflow({.name = "wf_batched"}));
+  std::mutex mutex;
+  std::vector<std::string> worked;
+  engine.workers().add({.task_type = "batched", .batch_size = 2}, [&](const Task& t) {
+    std::lock_guard lock(mutex);
+    worked.push_back(t.workflow_instance_id);
+    return JsonObject{};
+  });
+  engine.workers().start();
+  for (const auto& id : started) CHECK(wait_done(engine, id).status == WorkflowStatus::kCompleted);
+  // The first two come in one batch; the third is taken along by the second's report, not the first's.
+  CHECK(worked == started);
 }
 
 TEST_CASE("worker: a returned TaskResult is reported as given", "[unit]") {
