@@ -34,8 +34,23 @@ inline constexpr int kTasksPerWorkflow = 3;
 TaskDef bench_task_def();
 WorkflowDef three_step_workflow();
 
-/// The value at fraction `p` (0 to 1) of the sorted `values`, nearest rank; 0 when empty.
-double percentile(std::vector<double> values, double p);
+/// Latencies in logarithmic buckets 1% wide, from a microsecond to over six hours: fixed memory
+/// however many are recorded, so a long run's RSS shows the engine's memory and not this record.
+class LatencyHistogram {
+ public:
+  void add(double ms);
+  void merge(const LatencyHistogram& other);
+  /// The latency at fraction `p` (0 to 1) of those recorded, to within 1%; 0 when none were.
+  double percentile(double p) const;
+
+ private:
+  static constexpr double kMinMs = 0.001;
+  static constexpr double kGrowth = 1.01;
+  static constexpr std::size_t kBuckets = 2400;
+
+  std::vector<long> counts_ = std::vector<long>(kBuckets);
+  long total_ = 0;
+};
 
 struct InProcessConfig {
   StorageKind storage = StorageKind::kFull;

@@ -75,7 +75,7 @@ HeldTask hold(const Json& json, const std::string& last_ref, Clock::time_point r
 /// answer that handed it over to the answer that accepted its result.
 struct WorkerLog {
   long executions = 0;
-  std::vector<double> latencies_ms;
+  LatencyHistogram latencies;
 };
 
 /// One external worker as the SDKs run it with concurrency 1: a kept-alive connection of its own, a
@@ -105,7 +105,7 @@ void run_worker(std::uint16_t port, int index, const std::string& last_ref, Trac
     const auto accepted = Clock::now();
     if (reply.status != 200 && reply.status != 204)
       fail(fmt::format("task update rejected: HTTP {} {}", reply.status, reply.body));
-    log.latencies_ms.push_back(std::chrono::duration<double, std::milli>(accepted - held->received).count());
+    log.latencies.add(std::chrono::duration<double, std::milli>(accepted - held->received).count());
     ++log.executions;
     if (held->completes_workflow) tracker.completed(held->workflow_id);
     held.reset();
@@ -199,10 +199,10 @@ Figures run_http(const HttpConfig& config) {
   for (auto& t : workers) t.join();
 
   long executions = 0;
-  std::vector<double> latencies;
+  LatencyHistogram latencies;
   for (const WorkerLog& log : logs) {
     executions += log.executions;
-    latencies.insert(latencies.end(), log.latencies_ms.begin(), log.latencies_ms.end());
+    latencies.merge(log.latencies);
   }
   std::vector<std::string> ids;
   for (const auto& some : started_ids) ids.insert(ids.end(), some.begin(), some.end());
@@ -218,8 +218,8 @@ Figures run_http(const HttpConfig& config) {
   return {
       {prefix + "_tasks", tasks, "tasks"},
       {prefix + "_task_exec_per_s", tasks / seconds, "tasks/s"},
-      {prefix + "_p50_ms", percentile(latencies, 0.50), "ms"},
-      {prefix + "_p99_ms", percentile(latencies, 0.99), "ms"},
+      {prefix + "_p50_ms", latencies.percentile(0.50), "ms"},
+      {prefix + "_p99_ms", latencies.percentile(0.99), "ms"},
       {prefix + "_wf_starts_per_s", static_cast<double>(tracker.started_count()) / tracker.admitting_seconds(), "wf/s"},
       {prefix + "_wf_per_s", static_cast<double>(tracker.completed_count()) / seconds, "wf/s"},
       {prefix + "_server_cpu_s_per_1000_tasks", server_cpu * 1000 / tasks, "s"},

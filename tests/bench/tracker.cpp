@@ -26,7 +26,7 @@ void Tracker::stop_admitting() {
 void Tracker::started(const std::string& id, Clock::time_point at) {
   std::lock_guard lock(mutex_);
   if (auto it = early_.find(id); it != early_.end()) {
-    latencies_ms_.push_back(ms(it->second - at));
+    latencies_.add(ms(it->second - at));
     early_.erase(it);
   } else {
     pending_.emplace(id, at);
@@ -37,7 +37,7 @@ void Tracker::completed(const std::string& id) {
   auto at = Clock::now();
   std::lock_guard lock(mutex_);
   if (auto it = pending_.find(id); it != pending_.end()) {
-    latencies_ms_.push_back(ms(at - it->second));
+    latencies_.add(ms(at - it->second));
     pending_.erase(it);
   } else {
     early_.emplace(id, at);
@@ -74,9 +74,9 @@ double Tracker::admitting_seconds() {
   return std::chrono::duration<double>(stopped_at_ - begin_).count();
 }
 
-std::vector<double> Tracker::latencies() {
+LatencyHistogram Tracker::latencies() {
   std::lock_guard lock(mutex_);
-  return latencies_ms_;
+  return latencies_;
 }
 
 }  // namespace conductor::bench

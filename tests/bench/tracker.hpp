@@ -7,6 +7,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "bench.hpp"
+
 namespace conductor::bench {
 
 /// Admits at most `in_flight` workflows at a time, stops admitting at the workflow or time limit, and
@@ -33,7 +35,7 @@ class Tracker {
   double elapsed_seconds();
   /// From the first start to the end of admission.
   double admitting_seconds();
-  std::vector<double> latencies();
+  LatencyHistogram latencies();
 
  private:
   static double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
@@ -54,7 +56,7 @@ class Tracker {
   Clock::time_point end_;
   std::unordered_map<std::string, Clock::time_point> pending_;
   std::unordered_map<std::string, Clock::time_point> early_;
-  std::vector<double> latencies_ms_;
+  LatencyHistogram latencies_;
 };
 
 }  // namespace conductor::bench
