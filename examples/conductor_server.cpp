@@ -2,7 +2,8 @@
 // Conductor's SDKs, workers and tools can use it unchanged. One log line per request on stdout;
 // SIGINT or SIGTERM stops it after the requests in flight are answered.
 //
-//   conductor-server --port 8080 --db conductor.db [--host 127.0.0.1] [--io-threads N] [--token T]
+//   conductor-server --port 8080 --db conductor.db [--sync full|normal] [--host 127.0.0.1] [--io-threads N]
+//                    [--token T]
 #include <conductor/engine.hpp>
 #include <conductor/error.hpp>
 #include <conductor/http/server.hpp>
@@ -31,6 +32,8 @@ Serves Conductor's REST API (under /api) for an embedded engine stored in a SQLi
 Options:
   --port N            TCP port to listen on (default 8080; 0 picks a free one)
   --db PATH           SQLite database file, created if missing (default conductor.db)
+  --sync LEVEL        full (default): an acknowledged change survives power loss; normal: it
+                      survives a crash of the process, power loss may undo the last ones
   --host ADDRESS      address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)
   --io-threads N      threads doing network I/O (default 1)
   --worker-threads N  requests handled at once, long polls included (default 8)
@@ -47,6 +50,7 @@ struct UsageError : std::runtime_error {
 struct Settings {
   conductor::http::ServerOptions server;
   std::string database = "conductor.db";
+  conductor::SqliteSync sync = conductor::SqliteSync::kFull;
   bool help = false;
 };
 
@@ -90,6 +94,15 @@ Settings parse_arguments(int argc, char** argv) {
     } else if (arg == "--db") {
       settings.database = value();
       if (settings.database.empty()) throw UsageError("option --db needs a file path");
+    } else if (arg == "--sync") {
+      const std::string level = value();
+      if (level == "full") {
+        settings.sync = conductor::SqliteSync::kFull;
+      } else if (level == "normal") {
+        settings.sync = conductor::SqliteSync::kNormal;
+      } else {
+        throw UsageError("invalid value '" + level + "' for --sync: expected full or normal");
+      }
     } else if (arg == "--host") {
       settings.server.host = value();
     } else if (arg == "--io-threads") {
@@ -147,7 +160,7 @@ int main(int argc, char** argv) {
 
   std::unique_ptr<conductor::Storage> storage;
   try {
-    storage = conductor::open_sqlite({.path = settings.database});
+    storage = conductor::open_sqlite({.path = settings.database, .sync = settings.sync});
   } catch (const std::exception& error) {
     std::cerr << "conductor-server: cannot open database '" << settings.database << "': " << error.what() << "\n";
     return 1;

@@ -74,9 +74,6 @@ struct HttpConfig {
 
 /// Whether conductor-server was built with this benchmark, which the HTTP scenario runs.
 bool http_available();
-/// conductor-server opens its database file with synchronous=FULL, its only level, or ":memory:";
-/// it has no option for NORMAL.
-bool http_supports(StorageKind kind);
 
 /// The same workflows over HTTP: a conductor-server child process on the storage, `workers` external
 /// workers with a kept-alive connection each (batch poll, update-v2), and starters keeping four

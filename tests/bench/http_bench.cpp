@@ -50,10 +50,10 @@ void expect_success(const HttpReply& reply, std::string_view what) {
     throw std::runtime_error(fmt::format("{}: HTTP {} {}", what, reply.status, reply.body));
 }
 
-std::string server_database(StorageKind kind, const std::filesystem::path& dir) {
-  if (kind == StorageKind::kMemory) return ":memory:";
-  if (kind == StorageKind::kFull) return (dir / "server.db").string();
-  throw std::invalid_argument("conductor-server has no option for synchronous=NORMAL");
+/// The server's storage options for `kind`.
+std::vector<std::string> server_storage(StorageKind kind, const std::filesystem::path& dir) {
+  if (kind == StorageKind::kMemory) return {"--db", ":memory:"};
+  return {"--db", (dir / "server.db").string(), "--sync", kind == StorageKind::kFull ? "full" : "normal"};
 }
 
 /// A task a worker holds, from a poll or from update-v2's answer, until its result is accepted.
@@ -159,16 +159,13 @@ void verify_completed(HttpConnection& connection, const std::vector<std::string>
 
 bool http_available() { return !kServerProgram.empty(); }
 
-bool http_supports(StorageKind kind) { return kind != StorageKind::kNormal; }
-
 Figures run_http(const HttpConfig& config) {
   if (!http_available()) throw std::runtime_error("conductor-server was not built (CONDUCTOR_WITH_HTTP=OFF)");
   const WorkflowDef workflow = three_step_workflow();
   const std::string last_ref = workflow.tasks.back().task_reference_name;
-  ServerProcess server(kServerProgram,
-                       {"--db", server_database(config.storage, config.dir), "--worker-threads",
-                        std::to_string(config.workers + kStarters)},
-                       config.dir / "server.log");
+  std::vector<std::string> arguments = server_storage(config.storage, config.dir);
+  arguments.insert(arguments.end(), {"--worker-threads", std::to_string(config.workers + kStarters)});
+  ServerProcess server(kServerProgram, arguments, config.dir / "server.log");
   HttpConnection admin(server.port());
   expect_success(admin.get("/health"), "health check");
   expect_success(admin.post("/api/metadata/taskdefs", to_json_text(to_json_array(std::vector{bench_task_def()}))),

@@ -261,7 +261,6 @@ void print_http_table(const Options& options, const Results& results) {
       "server CPU s/1000 tasks | load CPU s/1000 tasks | server peak RSS MiB |\n"
       "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
   for (StorageKind kind : options.storages) {
-    if (!http_supports(kind)) continue;
     print_row({std::string(to_string(kind)), std::to_string(options.http_workers)},
               fmt::format("http_{}_workers{}", to_string(kind), options.http_workers), kColumns, results);
   }
@@ -293,11 +292,6 @@ void run_inprocess_set(const Options& options, StorageKind kind, double raw, Res
 }
 
 void run_http_once(const Options& options, StorageKind kind, double raw, Results& results) {
-  if (!http_supports(kind)) {
-    std::printf("note: no http run on %s: conductor-server has no option for that sync level\n",
-                std::string(to_string(kind)).c_str());
-    return;
-  }
   ScratchDir dir(options.dir);
   HttpConfig config{.storage = kind, .workers = options.http_workers, .max_workflows = options.workflows,
                     .max_seconds = options.seconds, .dir = dir.path()};
