@@ -98,6 +98,9 @@ class WorkflowOps {
   void requeue(Session& s, const Task& task);
   void retry_tasks(Session& s, Workflow& wf);
   bool rerun_in(Session& s, Workflow& wf, const RerunWorkflowRequest& request);
+  /// A rerun's common start: the workflow RUNNING again with the request's correlation id and input,
+  /// stored, queued for the decider, its parents resumed and `event` told.
+  void reopen_for_rerun(Session& s, Workflow& wf, const RerunWorkflowRequest& request, WorkflowEvent event);
   void finish_rerun(Session& s, Workflow& wf, const std::string& target_id, bool in_child,
                     const RerunWorkflowRequest& request);
   void resume_parents(Session& s, const Workflow& wf, std::string_view op);

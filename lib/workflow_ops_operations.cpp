@@ -251,6 +251,12 @@ void WorkflowOps::rerun(Session& s, std::string_view workflow_id, const RerunWor
   reject_unless_ended(wf);
   for (const auto& t : wf.tasks) s.execution().remove_task(t.task_id);
   wf.tasks.clear();
+  reopen_for_rerun(s, wf, request, WorkflowEvent::kRerun);
+  decide(s, wf);
+}
+
+void WorkflowOps::reopen_for_rerun(Session& s, Workflow& wf, const RerunWorkflowRequest& request,
+                                   WorkflowEvent event) {
   reopen(wf);
   if (request.correlation_id) wf.correlation_id = request.correlation_id;
   if (request.workflow_input) wf.input = *request.workflow_input;
@@ -259,8 +265,7 @@ void WorkflowOps::rerun(Session& s, std::string_view workflow_id, const RerunWor
   // Conductor resumes the parents before and again after the decide, to keep concurrent decides from
   // reading this workflow half-changed; one transaction has no such window, so once is enough.
   resume_parents(s, wf, "reran");
-  notify(s, WorkflowEvent::kRerun, wf);
-  decide(s, wf);
+  notify(s, event, wf);
 }
 
 // Rerun from `request.re_run_from_task_id` when that task belongs to `wf` or to one of its
@@ -293,13 +298,7 @@ bool WorkflowOps::rerun_in(Session& s, Workflow& wf, const RerunWorkflowRequest&
 // was rerun.
 void WorkflowOps::finish_rerun(Session& s, Workflow& wf, const std::string& target_id, bool in_child,
                                const RerunWorkflowRequest& request) {
-  reopen(wf);
-  if (request.correlation_id) wf.correlation_id = request.correlation_id;
-  if (request.workflow_input) wf.input = *request.workflow_input;
-  s.push(kDeciderQueue, wf.workflow_id, wf.priority, core_.settings().workflow_offset_timeout_s * 1000);
-  persist(s, wf);
-  resume_parents(s, wf, "reran");
-  notify(s, WorkflowEvent::kRetried, wf);  // Conductor's event for a rerun from a task (quirk)
+  reopen_for_rerun(s, wf, request, WorkflowEvent::kRetried);  // Conductor's event for a rerun from a task (quirk)
 
   // Later tasks go: the run continues from the target as if they never happened.
   const int target_seq = find_by_id(wf, target_id)->seq;
