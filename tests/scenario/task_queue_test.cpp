@@ -130,6 +130,28 @@ TEST_CASE("task queue: a queue's polls are recorded at most once a second", "[sc
   CHECK(f.engine.queue().poll_data("pd").size() == 2);
 }
 
+TEST_CASE("task queue: a result is applied to its task whatever workflow it names", "[scenario]") {
+  EngineFixture f;
+  f.workflow_def(R"({"name": "named", "tasks": [{"name": "named1", "taskReferenceName": "only"}]})");
+  auto id = f.start("named");
+  auto other = f.start("named");
+  auto polled = f.engine.queue().batch_poll("named1", "w", {}, 1, std::chrono::milliseconds(0));
+  REQUIRE(polled.size() == 1);
+  REQUIRE(polled[0].workflow_instance_id == id);
+  TaskResult result;
+  result.task_id = polled[0].task_id;
+  result.status = TaskResultStatus::kCompleted;
+  // Conductor goes by the task id: a wrong or unknown workflow id in the result does not misplace it.
+  result.workflow_instance_id = other;
+  CHECK(f.engine.queue().update_task(result).status == TaskStatus::kCompleted);
+  CHECK(f.engine.executor().get_workflow(id).status == WorkflowStatus::kCompleted);
+  CHECK(f.engine.executor().get_workflow(other).status == WorkflowStatus::kRunning);
+  result.workflow_instance_id = "no-such-workflow";
+  CHECK(f.engine.queue().update_task(result).status == TaskStatus::kCompleted);
+  result.task_id = "no-such-task";
+  CHECK_THROWS_AS(f.engine.queue().update_task(result), NotFoundError);
+}
+
 TEST_CASE("task queue: poll arguments are validated", "[scenario]") {
   EngineFixture f;
   CHECK_THROWS_AS(f.engine.queue().batch_poll("x", "w", {}, 1, std::chrono::milliseconds(5001)), ValidationError);
