@@ -9,6 +9,7 @@
 #include <string_view>
 #include <type_traits>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 namespace conductor::detail {
@@ -32,6 +33,9 @@ class Session {
 
   /// Pushes (upserts) a message visible after `delay_ms`, and wakes the queue's pollers on commit.
   void push(std::string_view queue, std::string_view id, int priority, std::int64_t delay_ms);
+  /// The message `id` of `queue` was handed out by this session: if this session pushed it, nobody
+  /// needs waking for it.
+  void taken(std::string_view queue, std::string_view id);
   void mark_dirty(std::string_view task_id) { dirty_.emplace(task_id); }
   /// Returns whether the task was marked, and clears the mark.
   bool take_dirty(const std::string& task_id) { return dirty_.erase(task_id) != 0; }
@@ -44,7 +48,7 @@ class Session {
   EngineCore& core_;
   std::unique_ptr<Transaction> tx_;
   EpochMillis now_;
-  std::vector<std::string> pushed_;
+  std::vector<std::pair<std::string, std::string>> pushed_;  // (queue, message id)
   bool wake_sweeper_ = false;
   std::unordered_set<std::string> dirty_;
   std::vector<std::function<void()>> after_commit_;

@@ -673,6 +673,7 @@ std::vector<Task> WorkflowOps::poll(Session& s, std::string_view task_type, std:
       s.queues().set_visible_at_if_earlier(kDeciderQueue, task->workflow_instance_id,
                                            s.now() + task->response_timeout_seconds * 1000);
     s.queues().remove(queue, id);
+    s.taken(queue, id);
     handed_out.push_back(std::move(*task));
   }
   PollData data;
