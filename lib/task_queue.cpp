@@ -3,15 +3,15 @@
 #include <conductor/error.hpp>
 
 #include "decider/navigation.hpp"
-#include "engine_core.hpp"
-#include "session.hpp"
-#include "summaries.hpp"
+#include "engine/engine_core.hpp"
+#include "executor/change.hpp"
+#include "executor/summaries.hpp"
 
 #include <fmt/format.h>
 
 namespace conductor {
 
-using detail::in_session;
+using detail::in_change;
 
 namespace {
 
@@ -39,7 +39,7 @@ std::vector<Task> TaskQueue::batch_poll(std::string_view task_type, std::string_
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     auto seen = core_.signal().ticket(queue);
-    auto tasks = in_session(core_, [&](detail::Session& s) {
+    auto tasks = in_change(core_, [&](detail::Change& s) {
       return core_.ops().poll(s, task_type, worker_id, domain, count);
     });
     auto now = std::chrono::steady_clock::now();
@@ -61,12 +61,12 @@ std::optional<Task> TaskQueue::poll(std::string_view task_type, std::string_view
 }
 
 Task TaskQueue::update_task(const TaskResult& result) {
-  return in_session(core_, [&](detail::Session& s) { return core_.ops().update_task(s, result); });
+  return in_change(core_, [&](detail::Change& s) { return core_.ops().update_task(s, result); });
 }
 
 std::optional<Task> TaskQueue::update_task_and_poll(const TaskResult& result) {
   // One transaction: the next task may be one this very update scheduled.
-  return in_session(core_, [&](detail::Session& s) -> std::optional<Task> {
+  return in_change(core_, [&](detail::Change& s) -> std::optional<Task> {
     Task updated = core_.ops().update_task(s, result);
     if (result.extend_lease || !is_terminal(updated.status)) return std::nullopt;
     std::optional<std::string_view> domain;
@@ -79,7 +79,7 @@ std::optional<Task> TaskQueue::update_task_and_poll(const TaskResult& result) {
 
 Task TaskQueue::update_task_by_ref(std::string_view workflow_id, std::string_view task_ref, TaskResultStatus status,
                                    const JsonObject& output, std::optional<std::string_view> worker_id) {
-  return in_session(core_, [&](detail::Session& s) {
+  return in_change(core_, [&](detail::Change& s) {
     auto wf = core_.ops().load(s, workflow_id);
     const Task* pending = pending_task(wf, task_ref);
     if (!pending)
@@ -96,7 +96,7 @@ Task TaskQueue::update_task_by_ref(std::string_view workflow_id, std::string_vie
 }
 
 bool TaskQueue::ack(std::string_view task_id) {
-  return in_session(core_, [&](detail::Session& s) {
+  return in_change(core_, [&](detail::Change& s) {
     auto task = s.execution().find_task(task_id);
     return task && s.queues().remove(detail::WorkflowOps::queue_name(*task), task_id);
   });
@@ -113,7 +113,7 @@ Task TaskQueue::get_task(std::string_view task_id) {
 }
 
 void TaskQueue::add_log(std::string_view task_id, std::string_view message) {
-  in_session(core_, [&](detail::Session& s) {
+  in_change(core_, [&](detail::Change& s) {
     if (!s.execution().find_task(task_id)) throw NotFoundError(fmt::format("No such task found by id: {}", task_id));
     s.execution().add_task_logs({TaskExecLog{std::string(message), std::string(task_id), s.now()}});
   });
@@ -152,7 +152,7 @@ std::vector<PollData> TaskQueue::poll_data(std::string_view task_type) {
 std::vector<PollData> TaskQueue::all_poll_data() { return poll_data(""); }
 
 int TaskQueue::requeue_pending(std::string_view task_type) {
-  return in_session(core_, [&](detail::Session& s) {
+  return in_change(core_, [&](detail::Change& s) {
     int pushed = 0;
     for (const auto& task : s.execution().pending_tasks_of_type(task_type)) {
       if (core_.registry().is_system(task.task_type)) continue;
@@ -168,7 +168,7 @@ int TaskQueue::requeue_pending(std::string_view task_type) {
 }
 
 void TaskQueue::remove_from_queue(std::string_view task_id) {
-  in_session(core_, [&](detail::Session& s) {
+  in_change(core_, [&](detail::Change& s) {
     auto task = s.execution().find_task(task_id);
     if (!task) throw NotFoundError(fmt::format("No such task found by id: {}", task_id));
     s.queues().remove(detail::WorkflowOps::queue_name(*task), task_id);

@@ -1,6 +1,6 @@
 #include <conductor/worker.hpp>
 
-#include "engine_core.hpp"
+#include "engine/engine_core.hpp"
 
 #include <atomic>
 #include <cstdio>

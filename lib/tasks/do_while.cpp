@@ -3,10 +3,10 @@
 #include "decider/decider.hpp"
 #include "decider/input_resolver.hpp"
 #include "decider/navigation.hpp"
-#include "engine_core.hpp"
+#include "engine/engine_core.hpp"
 #include "script/javascript.hpp"
-#include "session.hpp"
-#include "workflow_ops.hpp"
+#include "executor/change.hpp"
+#include "executor/workflow_ops.hpp"
 
 #include <fmt/format.h>
 

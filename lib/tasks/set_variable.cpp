@@ -1,7 +1,7 @@
 #include "tasks/set_variable.hpp"
 
-#include "engine_core.hpp"
-#include "session.hpp"
+#include "engine/engine_core.hpp"
+#include "executor/change.hpp"
 
 #include <boost/json/serialize.hpp>
 #include <fmt/format.h>

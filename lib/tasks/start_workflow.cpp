@@ -5,7 +5,7 @@
 
 #include "script/evaluator.hpp"
 #include "tasks/task_input.hpp"
-#include "workflow_ops.hpp"
+#include "executor/workflow_ops.hpp"
 
 #include <fmt/format.h>
 

@@ -5,10 +5,10 @@
 
 #include "decider/decider.hpp"
 #include "decider/input_resolver.hpp"
-#include "session.hpp"
+#include "executor/change.hpp"
 #include "tasks/task_input.hpp"
 #include "util/uuid.hpp"
-#include "workflow_ops.hpp"
+#include "executor/workflow_ops.hpp"
 
 #include <fmt/format.h>
 

@@ -15,7 +15,7 @@ namespace conductor::detail {
 class InputResolver;
 class TaskRegistry;
 class WorkflowOps;
-class Session;
+class Change;
 
 /// What a mapper needs to turn one definition node into tasks (Conductor's TaskMapperContext).
 struct MapperContext {
@@ -49,7 +49,7 @@ struct SystemTaskContext {
   Workflow& workflow;
   EpochMillis now = 0;
   WorkflowOps& ops;
-  Session& session;
+  Change& session;
 };
 
 /// One task type: how a node of this type becomes tasks (the mapper) and, for system types, how the

@@ -221,14 +221,14 @@ TEST_CASE("do_while task: keepLastN forgets older iterations' outputs and tasks"
   CHECK_FALSE(f.task("loop").output_data.contains("1"));
   CHECK(f.task("loop").output_data.at("iteration") == 2);
   // Gone from storage too.
-  auto stored = in_session(f.core, [&](Session& s) { return s.execution().tasks_of("wf-1"); });
+  auto stored = in_change(f.core, [&](Change& s) { return s.execution().tasks_of("wf-1"); });
   CHECK(stored.size() == 2);
 }
 
 TEST_CASE("do_while task: cancel marks the loop CANCELED", "[unit]") {
   TaskFixture f(definition(R"("loopCondition": "true")"));
   f.add(f.map("loop"));
-  in_session(f.core, [&](Session& s) {
+  in_change(f.core, [&](Change& s) {
     SystemTaskContext context{f.workflow, s.now(), f.core.ops(), s};
     f.core.registry().find_system("DO_WHILE")->cancel(f.task("loop"), context);
   });

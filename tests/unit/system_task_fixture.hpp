@@ -5,8 +5,8 @@
 #include <conductor/storage/sqlite.hpp>
 
 #include "decider/input_resolver.hpp"
-#include "engine_core.hpp"
-#include "session.hpp"
+#include "engine/engine_core.hpp"
+#include "executor/change.hpp"
 #include "tasks/task_handler.hpp"
 
 #include <catch2/catch.hpp>
@@ -18,7 +18,7 @@
 // sits on an in-memory database and a manual clock, and nothing is committed.
 struct SystemTaskFixture {
   conductor::detail::EngineCore core{options()};
-  conductor::detail::Session session{core};
+  conductor::detail::Change session{core};
   conductor::Workflow workflow;
   conductor::detail::PropertyMap properties;
   conductor::EpochMillis now = 1000;  // the time mappers and system-task calls see

@@ -5,8 +5,8 @@
 #include "decider/decider.hpp"
 #include "decider/input_resolver.hpp"
 #include "decider/navigation.hpp"
-#include "engine_core.hpp"
-#include "session.hpp"
+#include "engine/engine_core.hpp"
+#include "executor/change.hpp"
 #include "tasks/task_handler.hpp"
 
 #include <catch2/catch.hpp>
@@ -27,8 +27,8 @@ struct TaskFixture {
     workflow.status = conductor::WorkflowStatus::kRunning;
     workflow.input = std::move(input);
     workflow.workflow_definition = conductor::decode<conductor::WorkflowDef>(definition_json);
-    conductor::detail::in_session(core,
-                                  [&](conductor::detail::Session& s) { s.execution().insert_workflow(workflow); });
+    conductor::detail::in_change(core,
+                                  [&](conductor::detail::Change& s) { s.execution().insert_workflow(workflow); });
   }
 
   static conductor::EngineOptions options() {
@@ -55,7 +55,7 @@ struct TaskFixture {
   void add(std::vector<conductor::Task> tasks) {
     for (auto& t : tasks) {
       t.seq = static_cast<int>(workflow.tasks.size()) + 1;
-      conductor::detail::in_session(core, [&](conductor::detail::Session& s) { s.execution().insert_task(t); });
+      conductor::detail::in_change(core, [&](conductor::detail::Change& s) { s.execution().insert_task(t); });
       workflow.tasks.push_back(std::move(t));
     }
   }
@@ -72,7 +72,7 @@ struct TaskFixture {
     const std::string id = task(ref).task_id;
     const auto* handler = core.registry().find_system(task(ref).task_type);
     REQUIRE(handler);
-    return conductor::detail::in_session(core, [&](conductor::detail::Session& s) {
+    return conductor::detail::in_change(core, [&](conductor::detail::Change& s) {
       conductor::detail::SystemTaskContext context{workflow, s.now(), core.ops(), s};
       auto it = std::find_if(workflow.tasks.begin(), workflow.tasks.end(),
                              [&](const conductor::Task& t) { return t.task_id == id; });

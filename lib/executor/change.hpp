@@ -18,11 +18,11 @@ class EngineCore;
 
 /// One state change: a write transaction plus what must happen once it is committed (waking pollers,
 /// listener callbacks). Tracks which tasks changed so only those rows are written.
-class Session {
+class Change {
  public:
-  explicit Session(EngineCore& core);
-  Session(const Session&) = delete;
-  Session& operator=(const Session&) = delete;
+  explicit Change(EngineCore& core);
+  Change(const Change&) = delete;
+  Change& operator=(const Change&) = delete;
 
   EngineCore& core() { return core_; }
   EpochMillis now() const { return now_; }
@@ -56,8 +56,8 @@ class Session {
 
 /// Runs one state change in its own session and commits it; returns what `change` returns.
 template <class F>
-auto in_session(EngineCore& core, F&& change) {
-  Session s(core);
+auto in_change(EngineCore& core, F&& change) {
+  Change s(core);
   if constexpr (std::is_void_v<decltype(change(s))>) {
     change(s);
     s.commit();

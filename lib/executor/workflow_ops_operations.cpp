@@ -1,13 +1,13 @@
 // Workflow operations (semantics.md §6): restart, retry, rerun, skip task, reset callbacks, remove,
 // and the resumption of parent workflows they share (§6.13).
-#include "workflow_ops.hpp"
+#include "executor/workflow_ops.hpp"
 
 #include <conductor/error.hpp>
 
 #include "decider/input_resolver.hpp"
 #include "decider/navigation.hpp"
-#include "engine_core.hpp"
-#include "session.hpp"
+#include "engine/engine_core.hpp"
+#include "executor/change.hpp"
 #include "tasks/task_handler.hpp"
 #include "util/uuid.hpp"
 
@@ -79,21 +79,21 @@ WorkflowEvent event_of(std::string_view op) {
 
 }  // namespace
 
-void WorkflowOps::notify(Session& s, WorkflowEvent event, const Workflow& wf) {
+void WorkflowOps::notify(Change& s, WorkflowEvent event, const Workflow& wf) {
   if (!wf.workflow_definition.workflow_status_listener_enabled) return;
   s.after_commit([this, event, snapshot = wf] { core_.fire(event, snapshot); });
 }
 
 // Conductor's addTaskToQueue. Sync system tasks get no message: nothing serves a queue of theirs, the
 // decide loop runs them.
-void WorkflowOps::requeue(Session& s, const Task& task) {
+void WorkflowOps::requeue(Change& s, const Task& task) {
   const auto* handler = core_.registry().find_system(task.task_type);
   if (handler && !handler->is_async()) return;
   std::int64_t delay_ms = task.callback_after_ms > 0 ? task.callback_after_ms : task.callback_after_seconds * 1000;
   s.push(queue_name(task), task.task_id, task.workflow_priority, delay_ms);
 }
 
-void WorkflowOps::restart(Session& s, std::string_view workflow_id, bool use_latest_definitions) {
+void WorkflowOps::restart(Change& s, std::string_view workflow_id, bool use_latest_definitions) {
   Workflow wf = load(s, workflow_id);
   if (!is_terminal(wf.status))
     throw ConflictError(fmt::format("Workflow: {} is not in terminal state, unable to restart.", long_label(wf)));
@@ -125,7 +125,7 @@ void WorkflowOps::restart(Session& s, std::string_view workflow_id, bool use_lat
   resume_parents(s, wf, "restarted");
 }
 
-void WorkflowOps::retry(Session& s, std::string_view workflow_id, bool resume_subworkflow_tasks) {
+void WorkflowOps::retry(Change& s, std::string_view workflow_id, bool resume_subworkflow_tasks) {
   Workflow wf = load(s, workflow_id);
   if (!is_terminal(wf.status))
     throw NotFoundError(fmt::format("Workflow is still running.  status={}", to_string(wf.status)));
@@ -157,7 +157,7 @@ void WorkflowOps::retry(Session& s, std::string_view workflow_id, bool resume_su
 }
 
 // §6.5 steps 2-6: new attempts of what failed, the workflow back to RUNNING.
-void WorkflowOps::retry_tasks(Session& s, Workflow& wf) {
+void WorkflowOps::retry_tasks(Change& s, Workflow& wf) {
   auto wait_again = [&](Task& t) {
     t.status = TaskStatus::kInProgress;
     s.mark_dirty(t.task_id);
@@ -241,7 +241,7 @@ void WorkflowOps::retry_tasks(Session& s, Workflow& wf) {
   persist(s, wf);
 }
 
-void WorkflowOps::rerun(Session& s, std::string_view workflow_id, const RerunWorkflowRequest& request) {
+void WorkflowOps::rerun(Change& s, std::string_view workflow_id, const RerunWorkflowRequest& request) {
   Workflow wf = load(s, workflow_id);
   if (request.re_run_from_task_id) {
     if (!rerun_in(s, wf, request))
@@ -255,7 +255,7 @@ void WorkflowOps::rerun(Session& s, std::string_view workflow_id, const RerunWor
   decide(s, wf);
 }
 
-void WorkflowOps::reopen_for_rerun(Session& s, Workflow& wf, const RerunWorkflowRequest& request,
+void WorkflowOps::reopen_for_rerun(Change& s, Workflow& wf, const RerunWorkflowRequest& request,
                                    WorkflowEvent event) {
   reopen(wf);
   if (request.correlation_id) wf.correlation_id = request.correlation_id;
@@ -270,7 +270,7 @@ void WorkflowOps::reopen_for_rerun(Session& s, Workflow& wf, const RerunWorkflow
 
 // Rerun from `request.re_run_from_task_id` when that task belongs to `wf` or to one of its
 // sub-workflows (searched depth first); false when it is in neither.
-bool WorkflowOps::rerun_in(Session& s, Workflow& wf, const RerunWorkflowRequest& request) {
+bool WorkflowOps::rerun_in(Change& s, Workflow& wf, const RerunWorkflowRequest& request) {
   reject_unless_ended(wf);
   std::string target_id = *request.re_run_from_task_id;
   bool in_child = false;
@@ -296,7 +296,7 @@ bool WorkflowOps::rerun_in(Session& s, Workflow& wf, const RerunWorkflowRequest&
 
 // §6.6 from a task: `target_id` is the task itself or, `in_child`, the SUB_WORKFLOW task whose child
 // was rerun.
-void WorkflowOps::finish_rerun(Session& s, Workflow& wf, const std::string& target_id, bool in_child,
+void WorkflowOps::finish_rerun(Change& s, Workflow& wf, const std::string& target_id, bool in_child,
                                const RerunWorkflowRequest& request) {
   reopen_for_rerun(s, wf, request, WorkflowEvent::kRetried);  // Conductor's event for a rerun from a task (quirk)
 
@@ -384,7 +384,7 @@ void WorkflowOps::finish_rerun(Session& s, Workflow& wf, const std::string& targ
   decide(s, wf);
 }
 
-void WorkflowOps::skip_task(Session& s, std::string_view workflow_id, std::string_view ref,
+void WorkflowOps::skip_task(Change& s, std::string_view workflow_id, std::string_view ref,
                             const SkipTaskRequest& request) {
   Workflow wf = load(s, workflow_id);
   if (wf.status != WorkflowStatus::kRunning)
@@ -416,7 +416,7 @@ void WorkflowOps::skip_task(Session& s, std::string_view workflow_id, std::strin
   decide(s, wf);
 }
 
-void WorkflowOps::reset_callbacks(Session& s, std::string_view workflow_id) {
+void WorkflowOps::reset_callbacks(Change& s, std::string_view workflow_id) {
   Workflow wf = load(s, workflow_id);
   if (is_terminal(wf.status))
     throw ConflictError(fmt::format("Workflow is in terminal state. Status = {}", to_string(wf.status)));
@@ -431,7 +431,7 @@ void WorkflowOps::reset_callbacks(Session& s, std::string_view workflow_id) {
   }
 }
 
-void WorkflowOps::remove(Session& s, std::string_view workflow_id, bool archive) {
+void WorkflowOps::remove(Change& s, std::string_view workflow_id, bool archive) {
   Workflow wf = load(s, workflow_id);
   if (archive) {
     // Archiving keeps the search-index entries (the SQLite index has no separate archive).
@@ -453,7 +453,7 @@ void WorkflowOps::remove(Session& s, std::string_view workflow_id, bool archive)
 
 // §6.13: a retried, restarted or rerun child brings its ancestors back to RUNNING, each with its
 // SUB_WORKFLOW task waiting on the child again.
-void WorkflowOps::resume_parents(Session& s, const Workflow& wf, std::string_view op) {
+void WorkflowOps::resume_parents(Change& s, const Workflow& wf, std::string_view op) {
   std::optional<std::string> parent_id = wf.parent_workflow_id;
   std::optional<std::string> parent_task_id = wf.parent_workflow_task_id;
   std::string label = short_label(wf);
@@ -488,7 +488,7 @@ void WorkflowOps::resume_parents(Session& s, const Workflow& wf, std::string_vie
 }
 
 // §6.13 step 4: the parent's other unsuccessful tasks are brought back so it can complete.
-void WorkflowOps::repair_parent_tasks(Session& s, Workflow& parent, const std::string& chain_task_id) {
+void WorkflowOps::repair_parent_tasks(Change& s, Workflow& parent, const std::string& chain_task_id) {
   for (auto& t : parent.tasks) {
     if (t.task_id == chain_task_id || t.retried || !failed_terminal(t)) continue;
     if (t.task_type == "SUB_WORKFLOW" && t.sub_workflow_id) {

@@ -1,4 +1,4 @@
-#include "summaries.hpp"
+#include "executor/summaries.hpp"
 
 #include <conductor/codec.hpp>
 

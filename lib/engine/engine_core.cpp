@@ -1,8 +1,8 @@
-#include "engine_core.hpp"
+#include "engine/engine_core.hpp"
 
 #include <conductor/storage/sqlite.hpp>
 
-#include "session.hpp"
+#include "executor/change.hpp"
 
 #include <cstdio>
 
@@ -11,45 +11,6 @@ namespace conductor::detail {
 namespace {
 constexpr int kSweepBatch = 32;
 }  // namespace
-
-QueueSignal::Queue& QueueSignal::queue(const std::string& name) {
-  auto& state = queues_[name];
-  if (!state) state = std::make_unique<Queue>();
-  return *state;
-}
-
-QueueSignal::Ticket QueueSignal::ticket(const std::string& name) {
-  std::lock_guard lock(mutex_);
-  return {queue(name).version, interrupts_};
-}
-
-void QueueSignal::notify(const std::vector<std::string>& queues) {
-  std::vector<Queue*> woken;
-  woken.reserve(queues.size());
-  {
-    std::lock_guard lock(mutex_);
-    for (const auto& name : queues) {
-      Queue& state = queue(name);
-      ++state.version;
-      woken.push_back(&state);
-    }
-  }
-  for (Queue* state : woken) state->changed.notify_one();
-}
-
-bool QueueSignal::wait(const std::string& name, const Ticket& seen, std::chrono::steady_clock::time_point deadline) {
-  std::unique_lock lock(mutex_);
-  Queue& state = queue(name);
-  state.changed.wait_until(lock, deadline,
-                           [&] { return state.version != seen.version || interrupts_ != seen.interrupts; });
-  return interrupts_ == seen.interrupts;
-}
-
-void QueueSignal::interrupt() {
-  std::lock_guard lock(mutex_);
-  ++interrupts_;
-  for (auto& [name, state] : queues_) state->changed.notify_all();
-}
 
 EngineCore::EngineCore(EngineOptions options)
     : storage_(options.storage ? std::move(options.storage) : open_sqlite({})),
@@ -116,13 +77,13 @@ int EngineCore::run_due() {
     for (;;) {
       std::vector<std::string> ids;
       {
-        Session s(*this);
+        Change s(*this);
         ids = s.queues().pop(queue, kSweepBatch, s.now(), settings_.default_unack_ms);
         s.commit();
       }
       for (const auto& id : ids) {
         try {
-          Session s(*this);
+          Change s(*this);
           ops_.run_system_task(s, *handler, id);
           s.commit();
           ++processed;
@@ -136,14 +97,14 @@ int EngineCore::run_due() {
   for (;;) {
     std::vector<std::string> ids;
     {
-      Session s(*this);
+      Change s(*this);
       ids = s.queues().pop(kDeciderQueue, kSweepBatch, s.now(), settings_.workflow_offset_timeout_s * 1000);
       s.commit();
     }
     if (ids.empty()) break;
     for (const auto& id : ids) {
       try {
-        Session s(*this);
+        Change s(*this);
         ops_.sweep(s, id);
         s.commit();
         ++processed;

@@ -1,4 +1,4 @@
-#include "poll_data_throttle.hpp"
+#include "engine/poll_data_throttle.hpp"
 
 namespace conductor::detail {
 

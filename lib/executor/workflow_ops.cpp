@@ -1,14 +1,14 @@
-#include "workflow_ops.hpp"
+#include "executor/workflow_ops.hpp"
 
 #include <conductor/codec.hpp>
 #include <conductor/error.hpp>
 
 #include "decider/input_resolver.hpp"
 #include "decider/navigation.hpp"
-#include "engine_core.hpp"
+#include "engine/engine_core.hpp"
 #include "metadata_validation.hpp"
-#include "session.hpp"
-#include "summaries.hpp"
+#include "executor/change.hpp"
+#include "executor/summaries.hpp"
 #include "tasks/task_handler.hpp"
 #include "util/uuid.hpp"
 
@@ -72,7 +72,7 @@ std::string WorkflowOps::queue_name(const Task& task) {
   return task.domain ? *task.domain + ":" + task.task_type : task.task_type;
 }
 
-DeciderEnv WorkflowOps::env(Session& s, InputResolver& inputs) {
+DeciderEnv WorkflowOps::env(Change& s, InputResolver& inputs) {
   return DeciderEnv{core_.registry(), inputs, s.now(), [] { return new_uuid(); },
                     [](int max) {
                       thread_local std::mt19937 rng{std::random_device{}()};
@@ -81,14 +81,14 @@ DeciderEnv WorkflowOps::env(Session& s, InputResolver& inputs) {
                     [&s](std::string_view name) { return s.metadata().find_task_def(name); }};
 }
 
-Workflow WorkflowOps::load(Session& s, std::string_view workflow_id) {
+Workflow WorkflowOps::load(Change& s, std::string_view workflow_id) {
   auto wf = s.execution().find_workflow(workflow_id, true);
   if (!wf) throw NotFoundError(fmt::format("No such workflow found by id: {}", workflow_id));
   return std::move(*wf);
 }
 
 // The run keeps a snapshot of every task definition it uses (semantics.md §2.16 step 2).
-void WorkflowOps::attach_task_defs(Session& s, WorkflowDef& def) {
+void WorkflowOps::attach_task_defs(Change& s, WorkflowDef& def) {
   for_each_node(def.tasks, [&](WorkflowTask& node) {
     // A child named literally runs the version that is latest now, not when its task is reached.
     // A name that is an expression is resolved (with its version) only when the task is scheduled.
@@ -118,7 +118,7 @@ void WorkflowOps::attach_task_defs(Session& s, WorkflowDef& def) {
   });
 }
 
-std::string WorkflowOps::start(Session& s, const StartWorkflowRequest& request, const ChildLink* child) {
+std::string WorkflowOps::start(Change& s, const StartWorkflowRequest& request, const ChildLink* child) {
   if (child) {
     if (auto existing = s.execution().find_workflow(child->workflow_id, false)) {
       if (existing->parent_workflow_id != child->parent_workflow_id ||
@@ -205,7 +205,7 @@ std::string WorkflowOps::start(Session& s, const StartWorkflowRequest& request, 
   return wf.workflow_id;
 }
 
-void WorkflowOps::decide(Session& s, Workflow& wf) {
+void WorkflowOps::decide(Change& s, Workflow& wf) {
   if (is_terminal(wf.status)) {
     if (!is_successful(wf.status)) {
       cancel_non_terminal(s, wf);
@@ -262,7 +262,7 @@ void WorkflowOps::decide(Session& s, Workflow& wf) {
   }
 }
 
-void WorkflowOps::schedule_iteration(Session& s, Workflow& wf, const WorkflowTask& body_head, int retry_count,
+void WorkflowOps::schedule_iteration(Change& s, Workflow& wf, const WorkflowTask& body_head, int retry_count,
                                      int iteration) {
   InputResolver inputs(wf, core_.properties());
   auto tasks = map_node(wf, body_head, retry_count, env(s, inputs));
@@ -274,7 +274,7 @@ void WorkflowOps::schedule_iteration(Session& s, Workflow& wf, const WorkflowTas
   schedule(s, wf, tasks);
 }
 
-bool WorkflowOps::schedule(Session& s, Workflow& wf, std::vector<Task>& tasks) {
+bool WorkflowOps::schedule(Change& s, Workflow& wf, std::vector<Task>& tasks) {
   int seq = 0;
   for (const auto& t : wf.tasks) seq = std::max(seq, t.seq);
   std::vector<std::string> created;
@@ -310,7 +310,7 @@ bool WorkflowOps::schedule(Session& s, Workflow& wf, std::vector<Task>& tasks) {
   return started_sync;
 }
 
-void WorkflowOps::apply_domains(Session& s, const Workflow& wf, std::vector<Task>& tasks) {
+void WorkflowOps::apply_domains(Change& s, const Workflow& wf, std::vector<Task>& tasks) {
   if (wf.task_to_domain.empty()) return;
   auto active_domain = [&](const std::string& type, std::string_view list) -> std::optional<std::string> {
     std::vector<std::string> domains;
@@ -337,7 +337,7 @@ void WorkflowOps::apply_domains(Session& s, const Workflow& wf, std::vector<Task
   }
 }
 
-void WorkflowOps::write_task(Session& s, Task& task) {
+void WorkflowOps::write_task(Change& s, Task& task) {
   task.update_time = s.now();
   if (is_terminal(task.status) && task.end_time == 0) task.end_time = s.now();
   s.execution().update_task(task);
@@ -345,7 +345,7 @@ void WorkflowOps::write_task(Session& s, Task& task) {
   if (core_.has_listeners()) s.after_commit([this, snapshot = task] { core_.fire(snapshot); });
 }
 
-bool WorkflowOps::execute_inline(Session& s, Workflow& wf, Task& task, const TaskHandler& handler) {
+bool WorkflowOps::execute_inline(Change& s, Workflow& wf, Task& task, const TaskHandler& handler) {
   // By id afterwards: execute may append to wf.tasks (a DO_WHILE starting an iteration), moving `task`.
   const std::string id = task.task_id;
   SystemTaskContext context{wf, s.now(), *this, s};
@@ -357,12 +357,12 @@ bool WorkflowOps::execute_inline(Session& s, Workflow& wf, Task& task, const Tas
   return true;
 }
 
-void WorkflowOps::persist_tasks(Session& s, Workflow& wf) {
+void WorkflowOps::persist_tasks(Change& s, Workflow& wf) {
   for (auto& t : wf.tasks)
     if (s.take_dirty(t.task_id)) write_task(s, t);
 }
 
-void WorkflowOps::persist(Session& s, Workflow& wf) {
+void WorkflowOps::persist(Change& s, Workflow& wf) {
   persist_tasks(s, wf);
   wf.update_time = s.now();
   if (is_terminal(wf.status) && wf.end_time == 0) wf.end_time = s.now();
@@ -370,7 +370,7 @@ void WorkflowOps::persist(Session& s, Workflow& wf) {
   s.index().index_workflow(workflow_summary(wf));
 }
 
-void WorkflowOps::postpone_decider(Session& s, const Workflow& wf) {
+void WorkflowOps::postpone_decider(Change& s, const Workflow& wf) {
   const auto& settings = core_.settings();
   const auto now = s.now();
   std::optional<std::int64_t> best;
@@ -407,7 +407,7 @@ void WorkflowOps::postpone_decider(Session& s, const Workflow& wf) {
   s.queues().set_visible_at(kDeciderQueue, wf.workflow_id, now + postpone * 1000);
 }
 
-void WorkflowOps::end_execution(Session& s, Workflow& wf, const std::optional<std::string>& terminate_task_id) {
+void WorkflowOps::end_execution(Change& s, Workflow& wf, const std::optional<std::string>& terminate_task_id) {
   if (terminate_task_id) {
     const Task& t = *find_by_id(wf, *terminate_task_id);
     auto text = [&](const char* key) -> std::string {
@@ -426,7 +426,7 @@ void WorkflowOps::end_execution(Session& s, Workflow& wf, const std::optional<st
   complete(s, wf);
 }
 
-void WorkflowOps::complete(Session& s, Workflow& wf) {
+void WorkflowOps::complete(Change& s, Workflow& wf) {
   if (wf.status == WorkflowStatus::kCompleted) {
     s.queues().remove(kDeciderQueue, wf.workflow_id);
     return;
@@ -449,12 +449,12 @@ void WorkflowOps::complete(Session& s, Workflow& wf) {
   }
 }
 
-void WorkflowOps::finish(Session& s, Workflow& wf) {
+void WorkflowOps::finish(Change& s, Workflow& wf) {
   persist(s, wf);
   s.queues().remove(kDeciderQueue, wf.workflow_id);
 }
 
-void WorkflowOps::terminate_path(Session& s, Workflow& wf, const Termination& termination) {
+void WorkflowOps::terminate_path(Change& s, Workflow& wf, const Termination& termination) {
   if (!is_terminal(wf.status)) {
     wf.previous_status = wf.status;
     wf.status = termination.status;
@@ -476,7 +476,7 @@ void WorkflowOps::terminate_path(Session& s, Workflow& wf, const Termination& te
   terminate_workflow(s, wf, termination.reason, failure_workflow, termination.last_task_id);
 }
 
-void WorkflowOps::terminate_workflow(Session& s, Workflow& wf, const std::string& reason,
+void WorkflowOps::terminate_workflow(Change& s, Workflow& wf, const std::string& reason,
                                      const std::string& failure_workflow,
                                      const std::optional<std::string>& last_task_id) {
   if (!is_terminal(wf.status)) {
@@ -522,7 +522,7 @@ void WorkflowOps::terminate_workflow(Session& s, Workflow& wf, const std::string
   persist(s, wf);
 }
 
-void WorkflowOps::update_parent(Session& s, const Workflow& child) {
+void WorkflowOps::update_parent(Change& s, const Workflow& child) {
   if (!child.parent_workflow_id || !child.parent_workflow_task_id) return;
   auto parent = s.execution().find_workflow(*child.parent_workflow_id, false);
   auto task = s.execution().find_task(*child.parent_workflow_task_id);
@@ -538,7 +538,7 @@ void WorkflowOps::update_parent(Session& s, const Workflow& child) {
   if (!is_terminal(parent->status)) s.push(kDeciderQueue, parent->workflow_id, kExpeditePriority, 0);
 }
 
-void WorkflowOps::cancel_non_terminal(Session& s, Workflow& wf) {
+void WorkflowOps::cancel_non_terminal(Change& s, Workflow& wf) {
   for (auto& t : wf.tasks) {
     if (is_terminal(t.status)) continue;
     if (const auto* handler = core_.registry().find_system(t.task_type)) {
@@ -551,7 +551,7 @@ void WorkflowOps::cancel_non_terminal(Session& s, Workflow& wf) {
   }
 }
 
-Task WorkflowOps::update_task(Session& s, const TaskResult& result) {
+Task WorkflowOps::update_task(Change& s, const TaskResult& result) {
   std::vector<FieldViolation> violations;
   if (result.workflow_instance_id.empty())
     violations.push_back({"updateTask.taskResult.workflowInstanceId", "Workflow Id cannot be null or empty", ""});
@@ -613,7 +613,7 @@ Task WorkflowOps::update_task(Session& s, const TaskResult& result) {
 // Semantics §2.15: a successful update of a task in a FORK_JOIN branch that a JOIN waits on does not
 // decide the workflow; the JOIN does once it ends. Conductor's JOIN notices on its next poll; here
 // the waiting JOINs are evaluated now. Returns false when the workflow must be decided.
-bool WorkflowOps::update_lazily(Session& s, Workflow& wf, const Task& task) {
+bool WorkflowOps::update_lazily(Change& s, Workflow& wf, const Task& task) {
   if (task.iteration > 0 || !is_successful(task.status)) return false;
   const auto& ref = task.reference_task_name;
   bool forked = false;
@@ -635,7 +635,7 @@ bool WorkflowOps::update_lazily(Session& s, Workflow& wf, const Task& task) {
   return true;
 }
 
-bool WorkflowOps::admit(Session& s, const Task& task) {
+bool WorkflowOps::admit(Change& s, const Task& task) {
   auto def = s.metadata().find_task_def(task.task_def_name);
   if (def && def->concurrent_exec_limit && *def->concurrent_exec_limit > 0) {
     int limit = *def->concurrent_exec_limit;
@@ -648,7 +648,7 @@ bool WorkflowOps::admit(Session& s, const Task& task) {
   return s.execution().try_admit_rate(task.task_def_name, s.now(), seconds * 1000LL, per);
 }
 
-std::vector<Task> WorkflowOps::poll(Session& s, std::string_view task_type, std::string_view worker_id,
+std::vector<Task> WorkflowOps::poll(Change& s, std::string_view task_type, std::string_view worker_id,
                                     std::optional<std::string_view> domain, int count) {
   std::string queue = domain && !domain->empty() ? fmt::format("{}:{}", *domain, task_type) : std::string(task_type);
   std::vector<Task> handed_out;
@@ -688,7 +688,7 @@ std::vector<Task> WorkflowOps::poll(Session& s, std::string_view task_type, std:
   return handed_out;
 }
 
-void WorkflowOps::sweep(Session& s, std::string_view workflow_id) {
+void WorkflowOps::sweep(Change& s, std::string_view workflow_id) {
   auto found = s.execution().find_workflow(workflow_id, true);
   if (!found || is_terminal(found->status)) {
     s.queues().remove(kDeciderQueue, workflow_id);
@@ -740,7 +740,7 @@ void WorkflowOps::sweep(Session& s, std::string_view workflow_id) {
   }
 }
 
-void WorkflowOps::run_system_task(Session& s, const TaskHandler& handler, std::string_view task_id) {
+void WorkflowOps::run_system_task(Change& s, const TaskHandler& handler, std::string_view task_id) {
   const std::string queue{handler.type()};
   auto stored = s.execution().find_task(task_id);
   if (!stored || is_terminal(stored->status)) {
@@ -782,7 +782,7 @@ void WorkflowOps::run_system_task(Session& s, const TaskHandler& handler, std::s
   persist(s, wf);
 }
 
-void WorkflowOps::pause(Session& s, std::string_view workflow_id) {
+void WorkflowOps::pause(Change& s, std::string_view workflow_id) {
   Workflow wf = load(s, workflow_id);
   if (is_terminal(wf.status))
     throw ConflictError(fmt::format("Workflow {} has ended, status cannot be updated.", short_label(wf)));
@@ -795,7 +795,7 @@ void WorkflowOps::pause(Session& s, std::string_view workflow_id) {
     s.after_commit([this, snapshot = wf] { core_.fire(WorkflowEvent::kPaused, snapshot); });
 }
 
-void WorkflowOps::resume(Session& s, std::string_view workflow_id) {
+void WorkflowOps::resume(Change& s, std::string_view workflow_id) {
   Workflow wf = load(s, workflow_id);
   // Conductor answers this illegal state with an unmapped 500; it is the caller's conflict with the
   // workflow's state, so it is a ConflictError (409) here, with Conductor's message.
@@ -811,7 +811,7 @@ void WorkflowOps::resume(Session& s, std::string_view workflow_id) {
   decide(s, wf);
 }
 
-void WorkflowOps::terminate(Session& s, std::string_view workflow_id, std::string_view reason) {
+void WorkflowOps::terminate(Change& s, std::string_view workflow_id, std::string_view reason) {
   Workflow wf = load(s, workflow_id);
   if (wf.status == WorkflowStatus::kCompleted) throw ConflictError("Cannot terminate a COMPLETED workflow.");
   if (wf.status == WorkflowStatus::kTerminated) return;
