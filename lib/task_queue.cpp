@@ -11,7 +11,9 @@
 
 namespace conductor {
 
-using detail::in_change;
+using detail::AfterCommit;
+using detail::run_change;
+using detail::run_in_writer;
 
 namespace {
 
@@ -39,8 +41,8 @@ std::vector<Task> TaskQueue::batch_poll(std::string_view task_type, std::string_
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     auto seen = core_.signal().ticket(queue);
-    auto tasks = in_change(core_, [&](detail::Change& s) {
-      return core_.ops().poll(s, task_type, worker_id, domain, count);
+    auto tasks = run_in_writer(core_, [&](Transaction& tx, AfterCommit& after) {
+      return core_.ops().poll(tx, after, task_type, worker_id, domain, count);
     });
     auto now = std::chrono::steady_clock::now();
     if (!tasks.empty() || now >= deadline) return tasks;
@@ -61,25 +63,30 @@ std::optional<Task> TaskQueue::poll(std::string_view task_type, std::string_view
 }
 
 Task TaskQueue::update_task(const TaskResult& result) {
-  return in_change(core_, [&](detail::Change& s) { return core_.ops().update_task(s, result); });
+  return run_change(core_, result.workflow_instance_id,
+                    [&](detail::Change& s) { return core_.ops().update_task(s, result); });
 }
 
 std::optional<Task> TaskQueue::update_task_and_poll(const TaskResult& result) {
-  // One transaction: the next task may be one this very update scheduled.
-  return in_change(core_, [&](detail::Change& s) -> std::optional<Task> {
+  std::optional<Task> next;
+  run_change(core_, result.workflow_instance_id, [&](detail::Change& s) {
+    next.reset();
     Task updated = core_.ops().update_task(s, result);
-    if (result.extend_lease || !is_terminal(updated.status)) return std::nullopt;
-    std::optional<std::string_view> domain;
-    if (updated.domain) domain = *updated.domain;
-    auto next = core_.ops().poll(s, updated.task_type, result.worker_id.value_or(""), domain, 1);
-    if (next.empty()) return std::nullopt;
-    return std::move(next.front());
+    if (result.extend_lease || !is_terminal(updated.status)) return;
+    // One transaction: the next task may be one this very update scheduled.
+    s.then_in_writer([&, updated](Transaction& tx, AfterCommit& after) {
+      std::optional<std::string_view> domain;
+      if (updated.domain) domain = *updated.domain;
+      auto tasks = core_.ops().poll(tx, after, updated.task_type, result.worker_id.value_or(""), domain, 1);
+      if (!tasks.empty()) next = std::move(tasks.front());
+    });
   });
+  return next;
 }
 
 Task TaskQueue::update_task_by_ref(std::string_view workflow_id, std::string_view task_ref, TaskResultStatus status,
                                    const JsonObject& output, std::optional<std::string_view> worker_id) {
-  return in_change(core_, [&](detail::Change& s) {
+  return run_change(core_, workflow_id, [&](detail::Change& s) {
     auto wf = core_.ops().load(s, workflow_id);
     const Task* pending = pending_task(wf, task_ref);
     if (!pending)
@@ -96,9 +103,9 @@ Task TaskQueue::update_task_by_ref(std::string_view workflow_id, std::string_vie
 }
 
 bool TaskQueue::ack(std::string_view task_id) {
-  return in_change(core_, [&](detail::Change& s) {
-    auto task = s.execution().find_task(task_id);
-    return task && s.queues().remove(detail::WorkflowOps::queue_name(*task), task_id);
+  return run_in_writer(core_, [&](Transaction& tx, AfterCommit&) {
+    auto task = tx.execution().find_task(task_id);
+    return task && tx.queues().remove(detail::WorkflowOps::queue_name(*task), task_id);
   });
 }
 
@@ -113,9 +120,9 @@ Task TaskQueue::get_task(std::string_view task_id) {
 }
 
 void TaskQueue::add_log(std::string_view task_id, std::string_view message) {
-  in_change(core_, [&](detail::Change& s) {
-    if (!s.execution().find_task(task_id)) throw NotFoundError(fmt::format("No such task found by id: {}", task_id));
-    s.execution().add_task_logs({TaskExecLog{std::string(message), std::string(task_id), s.now()}});
+  run_in_writer(core_, [&](Transaction& tx, AfterCommit&) {
+    if (!tx.execution().find_task(task_id)) throw NotFoundError(fmt::format("No such task found by id: {}", task_id));
+    tx.execution().add_task_logs({TaskExecLog{std::string(message), std::string(task_id), core_.clock().now_ms()}});
   });
 }
 
@@ -152,12 +159,13 @@ std::vector<PollData> TaskQueue::poll_data(std::string_view task_type) {
 std::vector<PollData> TaskQueue::all_poll_data() { return poll_data(""); }
 
 int TaskQueue::requeue_pending(std::string_view task_type) {
-  return in_change(core_, [&](detail::Change& s) {
+  return run_change(core_, {}, [&](detail::Change& s) {
     int pushed = 0;
-    for (const auto& task : s.execution().pending_tasks_of_type(task_type)) {
+    auto pending = s.read([&](Transaction& tx) { return tx.execution().pending_tasks_of_type(task_type); });
+    for (const auto& task : pending) {
       if (core_.registry().is_system(task.task_type)) continue;
       auto queue = detail::WorkflowOps::queue_name(task);
-      s.queues().remove(queue, task.task_id);
+      s.remove_message(queue, task.task_id);
       std::int64_t remaining = std::max<std::int64_t>(
           0, task.callback_after_seconds * 1000 - (s.now() - task.update_time));
       s.push(queue, task.task_id, task.workflow_priority, remaining);
@@ -168,10 +176,10 @@ int TaskQueue::requeue_pending(std::string_view task_type) {
 }
 
 void TaskQueue::remove_from_queue(std::string_view task_id) {
-  in_change(core_, [&](detail::Change& s) {
-    auto task = s.execution().find_task(task_id);
+  run_change(core_, {}, [&](detail::Change& s) {
+    auto task = s.find_task(task_id);
     if (!task) throw NotFoundError(fmt::format("No such task found by id: {}", task_id));
-    s.queues().remove(detail::WorkflowOps::queue_name(*task), task_id);
+    s.remove_message(detail::WorkflowOps::queue_name(*task), task_id);
   });
 }
 

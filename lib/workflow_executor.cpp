@@ -14,7 +14,7 @@
 
 namespace conductor {
 
-using detail::in_change;
+using detail::run_change;
 
 namespace {
 
@@ -68,7 +68,8 @@ const SearchQuery& checked(const SearchQuery& query) {
 }  // namespace
 
 std::string WorkflowExecutor::start_workflow(const StartWorkflowRequest& request) {
-  return in_change(core_, [&](detail::Change& s) { return core_.ops().start(s, request); });
+  // A new workflow: nobody else can be changing it, so no lock.
+  return run_change(core_, {}, [&](detail::Change& s) { return core_.ops().start(s, request); });
 }
 
 std::optional<Workflow> WorkflowExecutor::find_workflow(std::string_view workflow_id, bool include_tasks) {
@@ -136,55 +137,55 @@ SearchResult<Task> WorkflowExecutor::workflow_tasks(std::string_view workflow_id
 }
 
 void WorkflowExecutor::decide(std::string_view workflow_id) {
-  in_change(core_, [&](detail::Change& s) {
+  run_change(core_, workflow_id, [&](detail::Change& s) {
     auto wf = core_.ops().load(s, workflow_id);
     core_.ops().decide(s, wf);
   });
 }
 
 void WorkflowExecutor::pause(std::string_view workflow_id) {
-  in_change(core_, [&](detail::Change& s) { core_.ops().pause(s, workflow_id); });
+  run_change(core_, workflow_id, [&](detail::Change& s) { core_.ops().pause(s, workflow_id); });
 }
 
 void WorkflowExecutor::resume(std::string_view workflow_id) {
-  in_change(core_, [&](detail::Change& s) { core_.ops().resume(s, workflow_id); });
+  run_change(core_, workflow_id, [&](detail::Change& s) { core_.ops().resume(s, workflow_id); });
 }
 
 void WorkflowExecutor::terminate(std::string_view workflow_id, std::string_view reason) {
-  in_change(core_, [&](detail::Change& s) { core_.ops().terminate(s, workflow_id, reason); });
+  run_change(core_, workflow_id, [&](detail::Change& s) { core_.ops().terminate(s, workflow_id, reason); });
 }
 
 void WorkflowExecutor::remove(std::string_view workflow_id, bool archive) {
-  in_change(core_, [&](detail::Change& s) { core_.ops().remove(s, workflow_id, archive); });
+  run_change(core_, workflow_id, [&](detail::Change& s) { core_.ops().remove(s, workflow_id, archive); });
 }
 
 void WorkflowExecutor::terminate_remove(std::string_view workflow_id, std::string_view reason, bool archive) {
-  in_change(core_, [&](detail::Change& s) {
+  run_change(core_, workflow_id, [&](detail::Change& s) {
     core_.ops().terminate(s, workflow_id, reason);
     core_.ops().remove(s, workflow_id, archive);
   });
 }
 
 void WorkflowExecutor::restart(std::string_view workflow_id, bool use_latest_definitions) {
-  in_change(core_, [&](detail::Change& s) { core_.ops().restart(s, workflow_id, use_latest_definitions); });
+  run_change(core_, workflow_id, [&](detail::Change& s) { core_.ops().restart(s, workflow_id, use_latest_definitions); });
 }
 
 void WorkflowExecutor::retry(std::string_view workflow_id, bool resume_subworkflow_tasks) {
-  in_change(core_, [&](detail::Change& s) { core_.ops().retry(s, workflow_id, resume_subworkflow_tasks); });
+  run_change(core_, workflow_id, [&](detail::Change& s) { core_.ops().retry(s, workflow_id, resume_subworkflow_tasks); });
 }
 
 std::string WorkflowExecutor::rerun(std::string_view workflow_id, const RerunWorkflowRequest& request) {
-  in_change(core_, [&](detail::Change& s) { core_.ops().rerun(s, workflow_id, request); });
+  run_change(core_, workflow_id, [&](detail::Change& s) { core_.ops().rerun(s, workflow_id, request); });
   return std::string(workflow_id);
 }
 
 void WorkflowExecutor::skip_task(std::string_view workflow_id, std::string_view task_reference_name,
                                  const SkipTaskRequest& request) {
-  in_change(core_, [&](detail::Change& s) { core_.ops().skip_task(s, workflow_id, task_reference_name, request); });
+  run_change(core_, workflow_id, [&](detail::Change& s) { core_.ops().skip_task(s, workflow_id, task_reference_name, request); });
 }
 
 void WorkflowExecutor::reset_callbacks(std::string_view workflow_id) {
-  in_change(core_, [&](detail::Change& s) { core_.ops().reset_callbacks(s, workflow_id); });
+  run_change(core_, workflow_id, [&](detail::Change& s) { core_.ops().reset_callbacks(s, workflow_id); });
 }
 
 BulkResponse WorkflowExecutor::bulk_pause(const std::vector<std::string>& workflow_ids) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <conductor/clock.hpp>
+#include <conductor/error.hpp>
 #include <conductor/model/workflow.hpp>
 
 #include <functional>
@@ -25,8 +26,10 @@ struct Termination {
 };
 
 /// Thrown by mappers and by the decider's own checks; decide() turns it into DeciderOutcome::terminate,
-/// so it never leaves the decider.
-struct TerminateWorkflow {
+/// and the executor into a termination when a system task's mapping raises it. An Error, so that a
+/// path that fails to turn it into an outcome still ends as an error, never in std::terminate.
+struct TerminateWorkflow : Error {
+  explicit TerminateWorkflow(Termination t) : Error(ErrorCode::kInternal, t.reason), termination(std::move(t)) {}
   Termination termination;
 };
 

@@ -72,22 +72,23 @@ void EngineCore::fire(const Task& task) {
 
 int EngineCore::run_due() {
   int processed = 0;
+  // Pops under the writer, so a message goes to one sweeper even across processes; the work itself
+  // runs as changes of their own, outside the writer.
+  auto pop = [this](const std::string& queue, std::int64_t unack_ms) {
+    return run_in_writer(*this, [&](Transaction& tx, AfterCommit&) {
+      return tx.queues().pop(queue, kSweepBatch, clock_->now_ms(), unack_ms);
+    });
+  };
   for (const auto* handler : registry_.async_handlers()) {
     const std::string queue{handler->type()};
     for (;;) {
-      std::vector<std::string> ids;
-      {
-        Change s(*this);
-        ids = s.queues().pop(queue, kSweepBatch, s.now(), settings_.default_unack_ms);
-        s.commit();
-      }
+      auto ids = pop(queue, settings_.default_unack_ms);
       for (const auto& id : ids) {
         try {
-          Change s(*this);
-          ops_.run_system_task(s, *handler, id);
-          s.commit();
+          ops_.run_system_task(*handler, id);
           ++processed;
         } catch (const std::exception& e) {
+          // The message stays in flight and is delivered again; one bad task must not stop the sweep.
           std::fprintf(stderr, "conductor: %s task %s failed: %s\n", queue.c_str(), id.c_str(), e.what());
         }
       }
@@ -95,21 +96,13 @@ int EngineCore::run_due() {
     }
   }
   for (;;) {
-    std::vector<std::string> ids;
-    {
-      Change s(*this);
-      ids = s.queues().pop(kDeciderQueue, kSweepBatch, s.now(), settings_.workflow_offset_timeout_s * 1000);
-      s.commit();
-    }
+    auto ids = pop(std::string(kDeciderQueue), settings_.workflow_offset_timeout_s * 1000);
     if (ids.empty()) break;
     for (const auto& id : ids) {
       try {
-        Change s(*this);
-        ops_.sweep(s, id);
-        s.commit();
+        ops_.sweep(id);
         ++processed;
       } catch (const std::exception& e) {
-        // The message stays in flight and is delivered again; one bad workflow must not stop the sweep.
         std::fprintf(stderr, "conductor: sweep of workflow %s failed: %s\n", id.c_str(), e.what());
       }
     }

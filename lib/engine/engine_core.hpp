@@ -5,6 +5,8 @@
 #include "decider/parameters.hpp"
 #include "engine/poll_data_throttle.hpp"
 #include "engine/queue_signal.hpp"
+#include "engine/workflow_locks.hpp"
+#include "executor/workflow_cache.hpp"
 #include "tasks/task_handler.hpp"
 #include "executor/workflow_ops.hpp"
 
@@ -33,6 +35,9 @@ struct EngineSettings {
   std::int64_t max_workflow_variables_kb = 256;
 };
 
+/// Running workflows whose decoded state is kept between steps: a few times what is in flight at once.
+inline constexpr std::size_t kWorkflowCacheCapacity = 1024;
+
 /// Everything the Engine owns, shared by the facades (MetadataService, WorkflowExecutor, TaskQueue).
 class EngineCore {
  public:
@@ -45,6 +50,8 @@ class EngineCore {
   const TaskRegistry& registry() const { return registry_; }
   const PropertyMap& properties() const { return properties_; }
   QueueSignal& signal() { return signal_; }
+  WorkflowLocks& workflow_locks() { return workflow_locks_; }
+  WorkflowCache& workflow_cache() { return workflow_cache_; }
   PollDataThrottle& poll_data_throttle() { return poll_data_throttle_; }
   WorkflowOps& ops() { return ops_; }
 
@@ -72,6 +79,8 @@ class EngineCore {
   PropertyMap properties_;
   TaskRegistry registry_;
   QueueSignal signal_;
+  WorkflowLocks workflow_locks_;
+  WorkflowCache workflow_cache_{kWorkflowCacheCapacity};
   PollDataThrottle poll_data_throttle_;
   WorkflowOps ops_;
   MetadataService metadata_;

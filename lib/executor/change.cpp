@@ -1,29 +1,26 @@
 #include "executor/change.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 #include "engine/engine_core.hpp"
 
 namespace conductor::detail {
 
-Change::Change(EngineCore& core)
-    : core_(core), tx_(core.storage().begin(TransactionMode::kWrite)), now_(core.clock().now_ms()) {}
-
-void Change::push(std::string_view queue, std::string_view id, int priority, std::int64_t delay_ms) {
-  tx_->queues().push(queue, id, priority, now_ + std::max<std::int64_t>(delay_ms, 0));
+void AfterCommit::pushed(std::string_view queue, std::string_view id, std::int64_t delay_ms) {
   pushed_.emplace_back(queue, id);
   // Work the sweeper serves (decides, async system tasks) that is due now should not wait for its tick.
-  if (delay_ms <= 0 && (queue == "_deciderQueue" || core_.registry().is_async_system(queue))) wake_sweeper_ = true;
+  if (delay_ms <= 0 && (queue == kDeciderQueue || core_.registry().is_async_system(queue))) wake_sweeper_ = true;
 }
 
-void Change::taken(std::string_view queue, std::string_view id) {
+void AfterCommit::taken(std::string_view queue, std::string_view id) {
   auto it = std::find_if(pushed_.begin(), pushed_.end(),
                          [&](const auto& pushed) { return pushed.first == queue && pushed.second == id; });
   if (it != pushed_.end()) pushed_.erase(it);
 }
 
-void Change::commit() {
-  tx_->commit();
+void AfterCommit::done() {
   if (!pushed_.empty()) {
     std::vector<std::string> queues;
     queues.reserve(pushed_.size());
@@ -31,7 +28,295 @@ void Change::commit() {
     core_.signal().notify(queues);
   }
   if (wake_sweeper_) core_.wake_sweeper();
-  for (auto& action : after_commit_) action();
+  for (auto& action : actions_) action();
+}
+
+Change::Change(EngineCore& core) : core_(core), now_(core.clock().now_ms()), after_(core) {}
+
+Storage& Change::storage() { return core_.storage(); }
+
+Change::Staged& Change::staged(std::string_view workflow_id) {
+  auto [it, inserted] = workflows_.try_emplace(std::string(workflow_id));
+  if (inserted) workflow_order_.push_back(it->first);
+  return it->second;
+}
+
+void Change::saw(std::string_view workflow_id, std::int64_t version) {
+  Staged& entry = staged(workflow_id);
+  if (!entry.version) {
+    entry.version = version;
+  } else if (*entry.version != version) {
+    throw VersionConflict(fmt::format("workflow {} changed while a change to it was computed", workflow_id));
+  }
+}
+
+void Change::overlay_tasks(Workflow& workflow) const {
+  for (const auto& id : task_order_) {
+    const TaskWrite& write = tasks_.at(id);
+    if (write.workflow_id != workflow.workflow_id) continue;
+    auto it = std::find_if(workflow.tasks.begin(), workflow.tasks.end(), [&](const Task& t) { return t.task_id == id; });
+    if (!write.task) {
+      if (it != workflow.tasks.end()) workflow.tasks.erase(it);
+    } else if (it != workflow.tasks.end()) {
+      *it = *write.task;
+    } else {
+      workflow.tasks.push_back(*write.task);
+    }
+  }
+  std::stable_sort(workflow.tasks.begin(), workflow.tasks.end(), [](const Task& a, const Task& b) { return a.seq < b.seq; });
+}
+
+std::optional<Workflow> Change::find_workflow(std::string_view workflow_id, bool include_tasks) {
+  std::optional<Workflow> workflow;
+  auto known = workflows_.find(std::string(workflow_id));
+  if (known != workflows_.end() && known->second.row) {
+    workflow = *known->second.row;
+  } else if (known != workflows_.end() && known->second.removed) {
+    return std::nullopt;
+  } else {
+    std::optional<std::int64_t> version;
+    read([&](Transaction& tx) {
+      version = tx.execution().workflow_version(workflow_id);
+      if (!version) return;
+      workflow = core_.workflow_cache().find(workflow_id, *version);
+      if (workflow) return;
+      workflow = tx.execution().find_workflow(workflow_id, true);
+      if (workflow) core_.workflow_cache().put(workflow->workflow_id, *version, *workflow);
+    });
+    if (!workflow) return std::nullopt;
+    saw(workflow_id, *version);
+  }
+  if (include_tasks) {
+    overlay_tasks(*workflow);
+  } else {
+    workflow->tasks.clear();
+  }
+  return workflow;
+}
+
+Workflow Change::load(std::string_view workflow_id) {
+  auto workflow = find_workflow(workflow_id, true);
+  if (!workflow) throw NotFoundError(fmt::format("No such workflow found by id: {}", workflow_id));
+  return std::move(*workflow);
+}
+
+std::optional<Task> Change::find_task(std::string_view task_id) {
+  if (auto written = tasks_.find(std::string(task_id)); written != tasks_.end()) return written->second.task;
+  std::optional<Task> task;
+  std::optional<std::int64_t> version;
+  read([&](Transaction& tx) {
+    task = tx.execution().find_task(task_id);
+    if (task) version = tx.execution().workflow_version(task->workflow_instance_id);
+  });
+  if (!task) return std::nullopt;
+  auto known = workflows_.find(task->workflow_instance_id);
+  if (known != workflows_.end() && known->second.row) {
+    // The workflow's state is staged here: its task list is the one this change sees.
+    const auto& tasks = known->second.row->tasks;
+    auto it = std::find_if(tasks.begin(), tasks.end(), [&](const Task& t) { return t.task_id == task_id; });
+    return it == tasks.end() ? std::nullopt : std::optional<Task>(*it);
+  }
+  if (version) saw(task->workflow_instance_id, *version);
+  return task;
+}
+
+void Change::insert_workflow(const Workflow& workflow) {
+  Staged& entry = staged(workflow.workflow_id);
+  entry.inserted = true;
+  entry.row = workflow;
+}
+
+void Change::update_workflow(const Workflow& workflow) {
+  Staged& entry = staged(workflow.workflow_id);
+  entry.row = workflow;
+}
+
+void Change::remove_workflow(std::string_view workflow_id) {
+  Staged& entry = staged(workflow_id);
+  if (entry.inserted) {
+    entry.inserted = false;
+  } else {
+    entry.removed = true;
+  }
+  entry.row.reset();
+  // What this change wrote of its tasks goes with it.
+  std::erase_if(task_order_, [&](const std::string& id) {
+    auto it = tasks_.find(id);
+    if (it->second.workflow_id != workflow_id) return false;
+    tasks_.erase(it);
+    return true;
+  });
+}
+
+void Change::stage_task(const Task& task, bool inserted, bool removed) {
+  staged(task.workflow_instance_id).tasks_written = true;
+  auto [it, fresh] = tasks_.try_emplace(task.task_id);
+  if (fresh) {
+    task_order_.push_back(task.task_id);
+    it->second.workflow_id = task.workflow_instance_id;
+    it->second.inserted = inserted;
+  }
+  if (removed && it->second.inserted) {
+    // Inserted and removed by this change: nothing to write.
+    tasks_.erase(it);
+    std::erase(task_order_, task.task_id);
+    return;
+  }
+  if (removed) {
+    it->second.task.reset();
+  } else {
+    it->second.task = task;
+  }
+}
+
+void Change::insert_task(const Task& task) { stage_task(task, true, false); }
+void Change::update_task(const Task& task) { stage_task(task, false, false); }
+void Change::remove_task(const Task& task) { stage_task(task, false, true); }
+
+void Change::push(std::string_view queue, std::string_view id, int priority, std::int64_t delay_ms) {
+  const std::int64_t visible_at = now_ + std::max<std::int64_t>(delay_ms, 0);
+  writes_.push_back([queue = std::string(queue), id = std::string(id), priority, visible_at](Transaction& tx) {
+    tx.queues().push(queue, id, priority, visible_at);
+  });
+  after_.pushed(queue, id, delay_ms);
+}
+
+void Change::remove_message(std::string_view queue, std::string_view id) {
+  writes_.push_back(
+      [queue = std::string(queue), id = std::string(id)](Transaction& tx) { tx.queues().remove(queue, id); });
+}
+
+void Change::set_visible_at(std::string_view queue, std::string_view id, std::int64_t visible_at) {
+  writes_.push_back([queue = std::string(queue), id = std::string(id), visible_at](Transaction& tx) {
+    tx.queues().set_visible_at(queue, id, visible_at);
+  });
+}
+
+void Change::push_if_absent(std::string_view queue, std::string_view id, int priority, std::int64_t visible_at) {
+  writes_.push_back([queue = std::string(queue), id = std::string(id), priority, visible_at](Transaction& tx) {
+    tx.queues().push_if_absent(queue, id, priority, visible_at);
+  });
+}
+
+void Change::index_workflow(const WorkflowSummary& summary) {
+  writes_.push_back([summary](Transaction& tx) { tx.index().index_workflow(summary); });
+}
+
+void Change::index_task(const TaskSummary& summary) {
+  writes_.push_back([summary](Transaction& tx) { tx.index().index_task(summary); });
+}
+
+std::optional<TaskDef> Change::find_task_def(std::string_view name) {
+  return read([&](Transaction& tx) { return tx.metadata().find_task_def(name); });
+}
+
+std::optional<WorkflowDef> Change::find_workflow_def(std::string_view name, std::optional<int> version) {
+  return read([&](Transaction& tx) { return tx.metadata().find_workflow_def(name, version); });
+}
+
+bool Change::queued(std::string_view queue, std::string_view id) {
+  return read([&](Transaction& tx) { return tx.queues().contains(queue, id); });
+}
+
+void Change::commit() {
+  std::unordered_map<std::string, std::int64_t> versions;  // after the commit
+  {
+    auto tx = storage().begin(TransactionMode::kWrite);
+    ExecutionStore& execution = tx->execution();
+    auto conflict = [](const std::string& id) {
+      return VersionConflict(fmt::format("workflow {} changed while a change to it was computed", id));
+    };
+    // Existing workflows first: a conflict is found before anything is written, and a workflow
+    // this change inserts (a child) cannot already exist unless a workflow it came from moved.
+    for (const auto& id : workflow_order_) {
+      Staged& entry = workflows_.at(id);
+      if (entry.removed) {
+        if (entry.version && !execution.advance_version_if(id, *entry.version)) throw conflict(id);
+        execution.remove_workflow(id);
+      } else if (entry.inserted) {
+        continue;
+      } else if (entry.row) {
+        if (!entry.version) {
+          execution.update_workflow(*entry.row);
+          versions[id] = execution.workflow_version(id).value_or(0);
+        } else if (!execution.update_workflow_if(*entry.row, *entry.version)) {
+          throw conflict(id);
+        } else {
+          versions[id] = *entry.version + 1;
+        }
+      } else if (entry.tasks_written) {
+        if (!entry.version) {
+          if (auto advanced = execution.advance_version(id)) versions[id] = *advanced;
+        } else if (!execution.advance_version_if(id, *entry.version)) {
+          throw conflict(id);
+        } else {
+          versions[id] = *entry.version + 1;
+        }
+      }
+    }
+    for (const auto& id : workflow_order_) {
+      Staged& entry = workflows_.at(id);
+      if (entry.inserted) versions[id] = execution.insert_workflow(*entry.row);
+    }
+    for (const auto& id : task_order_) {
+      const TaskWrite& write = tasks_.at(id);
+      if (!write.task) {
+        execution.remove_task(id);
+      } else if (!write.inserted) {
+        execution.update_task(*write.task);
+      } else if (!execution.insert_task(*write.task)) {
+        // Its reference name and retry count are taken: the workflow moved past what this change read.
+        throw conflict(write.workflow_id);
+      }
+    }
+    for (const auto& write : writes_) write(*tx);
+    if (then_) then_(*tx, after_);
+    tx->commit();
+  }
+  refresh_cache(versions);
+  after_.done();
+}
+
+void Change::refresh_cache(const std::unordered_map<std::string, std::int64_t>& versions) {
+  WorkflowCache& cache = core_.workflow_cache();
+  for (const auto& id : workflow_order_) {
+    const Staged& entry = workflows_.at(id);
+    auto version = versions.find(id);
+    if (entry.row && version != versions.end()) {
+      Workflow state = *entry.row;
+      overlay_tasks(state);
+      cache.put(id, version->second, std::move(state));
+    } else if (entry.removed || entry.tasks_written) {
+      // Its tasks changed without a staged row: the next read loads it.
+      cache.erase(id);
+    }
+  }
+}
+
+void run_change_once_committed(EngineCore& core, std::string_view workflow_id,
+                               const std::function<void(Change&)>& compute) {
+  std::optional<WorkflowLocks::Guard> guard;
+  if (!workflow_id.empty()) guard.emplace(core.workflow_locks().lock(workflow_id));
+  for (int attempt = 1;; ++attempt) {
+    Change change(core);
+    try {
+      compute(change);
+      change.commit();
+      return;
+    } catch (const VersionConflict&) {
+      if (attempt >= kMaxChangeAttempts) throw;
+    }
+  }
+}
+
+void run_in_writer_once(EngineCore& core, const std::function<void(Transaction&, AfterCommit&)>& step) {
+  AfterCommit after(core);
+  {
+    auto tx = core.storage().begin(TransactionMode::kWrite);
+    step(*tx, after);
+    tx->commit();
+  }
+  after.done();
 }
 
 }  // namespace conductor::detail

@@ -1,13 +1,17 @@
 #pragma once
 
 #include <conductor/clock.hpp>
+#include <conductor/error.hpp>
 #include <conductor/storage/storage.hpp>
 
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -16,8 +20,44 @@ namespace conductor::detail {
 
 class EngineCore;
 
-/// One state change: a write transaction plus what must happen once it is committed (waking pollers,
-/// listener callbacks). Tracks which tasks changed so only those rows are written.
+/// A workflow changed between the moment a change read it and the moment the change was written
+/// (another thread or another process got there first). Nothing was written; the change is computed
+/// again from fresh state. Retryable, so a caller that sees it after the last attempt may try again.
+class VersionConflict : public UnavailableError {
+ public:
+  using UnavailableError::UnavailableError;
+};
+
+/// What must happen once a write transaction has committed, and only then: waking pollers and the
+/// sweeper, telling listeners, refreshing the workflow cache.
+class AfterCommit {
+ public:
+  explicit AfterCommit(EngineCore& core) : core_(core) {}
+  /// A message was pushed to `queue`: its pollers are woken after the commit. Messages due now on
+  /// the queues the sweeper serves wake it too.
+  void pushed(std::string_view queue, std::string_view id, std::int64_t delay_ms);
+  /// The message `id` of `queue` was handed out by the same transaction: nobody needs waking for it.
+  void taken(std::string_view queue, std::string_view id);
+  void run(std::function<void()> action) { actions_.push_back(std::move(action)); }
+  /// Runs everything, in order. Call once, after the commit succeeded.
+  void done();
+
+ private:
+  EngineCore& core_;
+  std::vector<std::pair<std::string, std::string>> pushed_;  // (queue, message id)
+  bool wake_sweeper_ = false;
+  std::vector<std::function<void()>> actions_;
+};
+
+/// One state change of the engine, computed outside the storage writer and written in one short
+/// write transaction.
+///
+/// Reads see the last committed state (from the workflow cache when it is current) with this change's
+/// own writes laid over it. Writes are recorded, and coalesced per workflow and per task, so a row
+/// changed twice is written once. commit() opens the write transaction, checks that every workflow the
+/// change read and writes is still at the version it read, writes, and commits; when a version moved
+/// it throws VersionConflict having written nothing, and run_change computes the change again.
+/// Not thread-safe: one thread computes a change.
 class Change {
  public:
   explicit Change(EngineCore& core);
@@ -26,45 +66,129 @@ class Change {
 
   EngineCore& core() { return core_; }
   EpochMillis now() const { return now_; }
-  ExecutionStore& execution() { return tx_->execution(); }
-  QueueStore& queues() { return tx_->queues(); }
-  MetadataStore& metadata() { return tx_->metadata(); }
-  IndexStore& index() { return tx_->index(); }
 
+  // Reads.
+  /// The workflow as this change sees it; its version is recorded for the commit's check.
+  std::optional<Workflow> find_workflow(std::string_view workflow_id, bool include_tasks);
+  /// Likewise with its tasks; NotFoundError when absent.
+  Workflow load(std::string_view workflow_id);
+  /// The task as this change sees it; its workflow's version is recorded.
+  std::optional<Task> find_task(std::string_view task_id);
+  /// Runs `read` in a read transaction of its own (definitions, poll data, queue lookups).
+  template <class F>
+  auto read(F&& read) {
+    auto tx = storage().begin(TransactionMode::kRead);
+    return read(*tx);
+  }
+
+  std::optional<TaskDef> find_task_def(std::string_view name);
+  std::optional<WorkflowDef> find_workflow_def(std::string_view name, std::optional<int> version);
+  bool queued(std::string_view queue, std::string_view id);
+
+  // Writes, applied by commit().
+  void insert_workflow(const Workflow& workflow);
+  /// Stages the workflow's row; `workflow.tasks` must be its tasks as this change leaves them.
+  void update_workflow(const Workflow& workflow);
+  void remove_workflow(std::string_view workflow_id);
+  void insert_task(const Task& task);
+  void update_task(const Task& task);
+  void remove_task(const Task& task);
+  /// Any other write (queues, logs, poll data, search index), applied in order after the rows.
+  void write(std::function<void(Transaction&)> write) { writes_.push_back(std::move(write)); }
   /// Pushes (upserts) a message visible after `delay_ms`, and wakes the queue's pollers on commit.
   void push(std::string_view queue, std::string_view id, int priority, std::int64_t delay_ms);
-  /// The message `id` of `queue` was handed out by this session: if this session pushed it, nobody
-  /// needs waking for it.
-  void taken(std::string_view queue, std::string_view id);
+  void remove_message(std::string_view queue, std::string_view id);
+  void set_visible_at(std::string_view queue, std::string_view id, std::int64_t visible_at);
+  void push_if_absent(std::string_view queue, std::string_view id, int priority, std::int64_t visible_at);
+  void index_workflow(const WorkflowSummary& summary);
+  void index_task(const TaskSummary& summary);
+  /// Runs under the writer after this change's writes, in the same transaction (a poll that may hand
+  /// out a task this change scheduled).
+  void then_in_writer(std::function<void(Transaction&, AfterCommit&)> step) { then_ = std::move(step); }
+
   void mark_dirty(std::string_view task_id) { dirty_.emplace(task_id); }
   /// Returns whether the task was marked, and clears the mark.
   bool take_dirty(const std::string& task_id) { return dirty_.erase(task_id) != 0; }
   /// Runs after a successful commit, in order.
-  void after_commit(std::function<void()> action) { after_commit_.push_back(std::move(action)); }
+  void after_commit(std::function<void()> action) { after_.run(std::move(action)); }
 
+  /// Writes everything in one transaction. Throws VersionConflict (nothing written) when a workflow
+  /// moved since this change read it, and what the storage throws.
   void commit();
 
  private:
+  /// A workflow this change read or writes.
+  struct Staged {
+    std::optional<std::int64_t> version;  ///< as read; none when never read
+    std::optional<Workflow> row;          ///< the row to write, with its tasks as staged then
+    bool inserted = false;
+    bool removed = false;
+    bool tasks_written = false;
+  };
+  struct TaskWrite {
+    std::string workflow_id;
+    std::optional<Task> task;  ///< none: removed
+    bool inserted = false;
+  };
+
+  Storage& storage();
+  Staged& staged(std::string_view workflow_id);
+  /// Records the version a read saw; a second read that sees another one means a conflict already.
+  void saw(std::string_view workflow_id, std::int64_t version);
+  /// The staged task writes of a workflow laid over `workflow.tasks`.
+  void overlay_tasks(Workflow& workflow) const;
+  void stage_task(const Task& task, bool inserted, bool removed);
+  /// The version each written workflow has after the commit, for the cache.
+  void refresh_cache(const std::unordered_map<std::string, std::int64_t>& versions);
+
   EngineCore& core_;
-  std::unique_ptr<Transaction> tx_;
   EpochMillis now_;
-  std::vector<std::pair<std::string, std::string>> pushed_;  // (queue, message id)
-  bool wake_sweeper_ = false;
+  std::unordered_map<std::string, Staged> workflows_;
+  std::vector<std::string> workflow_order_;
+  std::vector<std::string> task_order_;
+  std::unordered_map<std::string, TaskWrite> tasks_;
+  std::vector<std::function<void(Transaction&)>> writes_;
+  std::function<void(Transaction&, AfterCommit&)> then_;
   std::unordered_set<std::string> dirty_;
-  std::vector<std::function<void()>> after_commit_;
+  AfterCommit after_;
 };
 
-/// Runs one state change in its own session and commits it; returns what `change` returns.
+/// How many times a change is computed before a run of version conflicts is reported as
+/// UnavailableError.
+inline constexpr int kMaxChangeAttempts = 50;
+
+/// Computes `compute(change)` and commits it, computing again from fresh state after a version
+/// conflict. Holds this process's lock of `workflow_id` (when not empty) throughout, so the changes of
+/// one workflow in one process take turns instead of conflicting.
+void run_change_once_committed(EngineCore& core, std::string_view workflow_id,
+                               const std::function<void(Change&)>& compute);
+
+/// run_change_once_committed, returning what `compute` returns.
 template <class F>
-auto in_change(EngineCore& core, F&& change) {
-  Change s(core);
-  if constexpr (std::is_void_v<decltype(change(s))>) {
-    change(s);
-    s.commit();
+auto run_change(EngineCore& core, std::string_view workflow_id, F&& compute) {
+  using Result = decltype(compute(std::declval<Change&>()));
+  if constexpr (std::is_void_v<Result>) {
+    run_change_once_committed(core, workflow_id, compute);
   } else {
-    auto result = change(s);
-    s.commit();
-    return result;
+    std::optional<Result> result;
+    run_change_once_committed(core, workflow_id, [&](Change& change) { result.emplace(compute(change)); });
+    return std::move(*result);
+  }
+}
+
+/// Runs `step` in a write transaction of its own and commits it: for what must happen under the
+/// writer, such as handing out queue messages exactly once.
+void run_in_writer_once(EngineCore& core, const std::function<void(Transaction&, AfterCommit&)>& step);
+
+template <class F>
+auto run_in_writer(EngineCore& core, F&& step) {
+  using Result = decltype(step(std::declval<Transaction&>(), std::declval<AfterCommit&>()));
+  if constexpr (std::is_void_v<Result>) {
+    run_in_writer_once(core, step);
+  } else {
+    std::optional<Result> result;
+    run_in_writer_once(core, [&](Transaction& tx, AfterCommit& after) { result.emplace(step(tx, after)); });
+    return std::move(*result);
   }
 }
 

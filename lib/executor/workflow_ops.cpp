@@ -8,6 +8,7 @@
 #include "engine/engine_core.hpp"
 #include "metadata_validation.hpp"
 #include "executor/change.hpp"
+#include "executor/change_effects.hpp"
 #include "executor/summaries.hpp"
 #include "tasks/task_handler.hpp"
 #include "util/uuid.hpp"
@@ -78,14 +79,10 @@ DeciderEnv WorkflowOps::env(Change& s, InputResolver& inputs) {
                       thread_local std::mt19937 rng{std::random_device{}()};
                       return std::uniform_int_distribution<int>(0, max)(rng);
                     },
-                    [&s](std::string_view name) { return s.metadata().find_task_def(name); }};
+                    [&s](std::string_view name) { return s.find_task_def(name); }};
 }
 
-Workflow WorkflowOps::load(Change& s, std::string_view workflow_id) {
-  auto wf = s.execution().find_workflow(workflow_id, true);
-  if (!wf) throw NotFoundError(fmt::format("No such workflow found by id: {}", workflow_id));
-  return std::move(*wf);
-}
+Workflow WorkflowOps::load(Change& s, std::string_view workflow_id) { return s.load(workflow_id); }
 
 // The run keeps a snapshot of every task definition it uses (semantics.md §2.16 step 2).
 void WorkflowOps::attach_task_defs(Change& s, WorkflowDef& def) {
@@ -96,7 +93,7 @@ void WorkflowOps::attach_task_defs(Change& s, WorkflowDef& def) {
     bool inline_def = params && params->workflow_definition && params->workflow_definition->is_object();
     if (node.type == "SUB_WORKFLOW" && params && !params->version && !inline_def && params->name &&
         params->name->find("${") == std::string::npos) {
-      auto latest = s.metadata().find_workflow_def(*params->name, std::nullopt);
+      auto latest = s.find_workflow_def(*params->name, std::nullopt);
       if (!latest)
         throw Error(ErrorCode::kInternal,
                     fmt::format("The Task {} defined as a sub-workflow has no workflow definition available ",
@@ -104,7 +101,7 @@ void WorkflowOps::attach_task_defs(Change& s, WorkflowDef& def) {
       params->version = latest->version;
     }
     if (node.name.empty() || node.task_definition) return;
-    if (auto registered = s.metadata().find_task_def(node.name)) {
+    if (auto registered = s.find_task_def(node.name)) {
       node.task_definition = std::move(*registered);
     } else {
       TaskDef adhoc;
@@ -120,7 +117,7 @@ void WorkflowOps::attach_task_defs(Change& s, WorkflowDef& def) {
 
 std::string WorkflowOps::start(Change& s, const StartWorkflowRequest& request, const ChildLink* child) {
   if (child) {
-    if (auto existing = s.execution().find_workflow(child->workflow_id, false)) {
+    if (auto existing = s.find_workflow(child->workflow_id, false)) {
       if (existing->parent_workflow_id != child->parent_workflow_id ||
           existing->parent_workflow_task_id != child->parent_workflow_task_id)
         throw ConflictError(fmt::format("Workflow {} already exists with another parent workflow task",
@@ -146,10 +143,10 @@ std::string WorkflowOps::start(Change& s, const StartWorkflowRequest& request, c
     def = *request.workflow_def;
     // Validated inside this transaction: task definitions are read through it.
     validate_workflow_def(def, "startWorkflow.startWorkflowRequest.workflowDef",
-                          {core_.metadata().options(), [&](std::string_view n) { return s.metadata().find_task_def(n); },
+                          {core_.metadata().options(), [&](std::string_view n) { return s.find_task_def(n); },
                            EnvironmentLookup(core_.properties())});
   } else {
-    auto found = s.metadata().find_workflow_def(request.name, request.version);
+    auto found = s.find_workflow_def(request.name, request.version);
     if (!found)
       throw NotFoundError(fmt::format("No such workflow defined. name={}, version={}", request.name,
                                       request.version ? std::to_string(*request.version) : "null"));
@@ -158,7 +155,13 @@ std::string WorkflowOps::start(Change& s, const StartWorkflowRequest& request, c
   attach_task_defs(s, def);
 
   if (request.idempotency_key) {
-    if (auto existing = s.execution().find_workflow_by_idempotency_key(def.name, *request.idempotency_key)) {
+    auto holder = s.read([&](Transaction& tx) {
+      return tx.execution().find_workflow_by_idempotency_key(def.name, *request.idempotency_key);
+    });
+    // Read again through the change, which records the version its update is checked against.
+    std::optional<Workflow> existing;
+    if (holder) existing = s.find_workflow(holder->workflow_id, false);
+    if (existing) {
       auto strategy = request.idempotency_strategy.value_or(IdempotencyStrategy::kFail);
       bool running = !is_terminal(existing->status);
       if (strategy == IdempotencyStrategy::kReturnExisting) return existing->workflow_id;
@@ -167,7 +170,7 @@ std::string WorkflowOps::start(Change& s, const StartWorkflowRequest& request, c
                                         existing->workflow_id));
       // FAIL_ON_RUNNING and the holder has ended: the key passes to the new run.
       existing->idempotency_key.reset();
-      s.execution().update_workflow(*existing);
+      s.update_workflow(*existing);
     }
   }
 
@@ -190,13 +193,13 @@ std::string WorkflowOps::start(Change& s, const StartWorkflowRequest& request, c
   if (!wf.input.empty()) add_missing_keys(wf.input, def.input_template);
   wf.workflow_definition = std::move(def);
 
-  s.execution().insert_workflow(wf);
+  s.insert_workflow(wf);
   if (wf.workflow_definition.workflow_status_listener_enabled) {
     s.after_commit([this, snapshot = wf] { core_.fire(WorkflowEvent::kStarted, snapshot); });
   }
   if (child) {
     // A child's first decide goes through the decider queue, expedited (pitfall 9).
-    s.index().index_workflow(workflow_summary(wf));
+    s.index_workflow(workflow_summary(wf));
     s.push(kDeciderQueue, wf.workflow_id, kExpeditePriority, 0);
     return wf.workflow_id;
   }
@@ -282,7 +285,13 @@ bool WorkflowOps::schedule(Change& s, Workflow& wf, std::vector<Task>& tasks) {
     if (t.seq == 0) t.seq = ++seq;
     if (t.first_scheduled_time == 0) t.first_scheduled_time = s.now();
     t.scheduled_time = s.now();
-    if (!s.execution().insert_task(t)) continue;
+    // The workflow's task list is its stored one (the commit checks its version), so a task already
+    // there under this reference name and retry count exists in storage too.
+    bool exists = std::any_of(wf.tasks.begin(), wf.tasks.end(), [&](const Task& e) {
+      return e.reference_task_name == t.reference_task_name && e.retry_count == t.retry_count;
+    });
+    if (exists) continue;
+    s.insert_task(t);
     created.push_back(t.task_id);
     wf.tasks.push_back(std::move(t));
   }
@@ -301,7 +310,8 @@ bool WorkflowOps::schedule(Change& s, Workflow& wf, std::vector<Task>& tasks) {
     if (handler->is_async()) {
       requeue(s, task);
     } else {
-      SystemTaskContext context{wf, s.now(), *this, s};
+      ChangeEffects effects(*this, s);
+      SystemTaskContext context{wf, s.now(), effects};
       handler->start(task, context);
       s.mark_dirty(task.task_id);
       started_sync = true;
@@ -322,7 +332,7 @@ void WorkflowOps::apply_domains(Change& s, const Workflow& wf, std::vector<Task>
     }
     for (const auto& d : domains) {
       if (d.empty() || d == "NO_DOMAIN") continue;
-      auto poll = s.execution().find_poll_data(type, d);
+      auto poll = s.read([&](Transaction& tx) { return tx.execution().find_poll_data(type, d); });
       if (poll && s.now() - poll->last_poll_time <= core_.settings().active_worker_last_poll_s * 1000) return d;
     }
     if (domains.empty() || domains.back() == "NO_DOMAIN" || domains.back().empty()) return std::nullopt;
@@ -340,20 +350,21 @@ void WorkflowOps::apply_domains(Change& s, const Workflow& wf, std::vector<Task>
 void WorkflowOps::write_task(Change& s, Task& task) {
   task.update_time = s.now();
   if (is_terminal(task.status) && task.end_time == 0) task.end_time = s.now();
-  s.execution().update_task(task);
-  s.index().index_task(task_summary(task));
+  s.update_task(task);
+  s.index_task(task_summary(task));
   if (core_.has_listeners()) s.after_commit([this, snapshot = task] { core_.fire(snapshot); });
 }
 
 bool WorkflowOps::execute_inline(Change& s, Workflow& wf, Task& task, const TaskHandler& handler) {
   // By id afterwards: execute may append to wf.tasks (a DO_WHILE starting an iteration), moving `task`.
   const std::string id = task.task_id;
-  SystemTaskContext context{wf, s.now(), *this, s};
+  ChangeEffects effects(*this, s);
+  SystemTaskContext context{wf, s.now(), effects};
   if (!handler.execute(task, context)) return false;
   s.mark_dirty(id);
   // An async task that ended here no longer needs its queue delivery.
   const Task& executed = *find_by_id(wf, id);
-  if (handler.is_async() && is_terminal(executed.status)) s.queues().remove(queue_name(executed), id);
+  if (handler.is_async() && is_terminal(executed.status)) s.remove_message(queue_name(executed), id);
   return true;
 }
 
@@ -366,8 +377,8 @@ void WorkflowOps::persist(Change& s, Workflow& wf) {
   persist_tasks(s, wf);
   wf.update_time = s.now();
   if (is_terminal(wf.status) && wf.end_time == 0) wf.end_time = s.now();
-  s.execution().update_workflow(wf);
-  s.index().index_workflow(workflow_summary(wf));
+  s.update_workflow(wf);
+  s.index_workflow(workflow_summary(wf));
 }
 
 void WorkflowOps::postpone_decider(Change& s, const Workflow& wf) {
@@ -404,7 +415,7 @@ void WorkflowOps::postpone_decider(Change& s, const Workflow& wf) {
     consider((since + wf.workflow_definition.timeout_seconds * 1000 - now + 999) / 1000);
   }
   std::int64_t postpone = best.value_or(settings.workflow_offset_timeout_s);
-  s.queues().set_visible_at(kDeciderQueue, wf.workflow_id, now + postpone * 1000);
+  s.set_visible_at(kDeciderQueue, wf.workflow_id, now + postpone * 1000);
 }
 
 void WorkflowOps::end_execution(Change& s, Workflow& wf, const std::optional<std::string>& terminate_task_id) {
@@ -428,7 +439,7 @@ void WorkflowOps::end_execution(Change& s, Workflow& wf, const std::optional<std
 
 void WorkflowOps::complete(Change& s, Workflow& wf) {
   if (wf.status == WorkflowStatus::kCompleted) {
-    s.queues().remove(kDeciderQueue, wf.workflow_id);
+    s.remove_message(kDeciderQueue, wf.workflow_id);
     return;
   }
   if (is_terminal(wf.status))
@@ -451,7 +462,7 @@ void WorkflowOps::complete(Change& s, Workflow& wf) {
 
 void WorkflowOps::finish(Change& s, Workflow& wf) {
   persist(s, wf);
-  s.queues().remove(kDeciderQueue, wf.workflow_id);
+  s.remove_message(kDeciderQueue, wf.workflow_id);
 }
 
 void WorkflowOps::terminate_path(Change& s, Workflow& wf, const Termination& termination) {
@@ -491,7 +502,7 @@ void WorkflowOps::terminate_workflow(Change& s, Workflow& wf, const std::string&
   add_failed_names(wf);
   wf.reason_for_incompletion = reason;
   cancel_non_terminal(s, wf);
-  for (const auto& t : wf.tasks) s.queues().remove(queue_name(t), t.task_id);
+  for (const auto& t : wf.tasks) s.remove_message(queue_name(t), t.task_id);
   finish(s, wf);
   update_parent(s, wf);
   if (wf.workflow_definition.workflow_status_listener_enabled) {
@@ -524,8 +535,8 @@ void WorkflowOps::terminate_workflow(Change& s, Workflow& wf, const std::string&
 
 void WorkflowOps::update_parent(Change& s, const Workflow& child) {
   if (!child.parent_workflow_id || !child.parent_workflow_task_id) return;
-  auto parent = s.execution().find_workflow(*child.parent_workflow_id, false);
-  auto task = s.execution().find_task(*child.parent_workflow_task_id);
+  auto parent = s.find_workflow(*child.parent_workflow_id, false);
+  auto task = s.find_task(*child.parent_workflow_task_id);
   // Only the parent task that still waits for this very child takes its outcome: a rerun may have
   // replaced the task, and a retried attempt has a child of its own.
   if (!parent || !task || task->workflow_instance_id != parent->workflow_id || is_terminal(task->status) ||
@@ -533,7 +544,8 @@ void WorkflowOps::update_parent(Change& s, const Workflow& child) {
     return;
   const auto* handler = core_.registry().find_system(task->task_type);
   if (!handler) return;
-  SystemTaskContext context{*parent, s.now(), *this, s};
+  ChangeEffects effects(*this, s);
+  SystemTaskContext context{*parent, s.now(), effects};
   if (handler->execute(*task, context)) write_task(s, *task);
   if (!is_terminal(parent->status)) s.push(kDeciderQueue, parent->workflow_id, kExpeditePriority, 0);
 }
@@ -542,11 +554,12 @@ void WorkflowOps::cancel_non_terminal(Change& s, Workflow& wf) {
   for (auto& t : wf.tasks) {
     if (is_terminal(t.status)) continue;
     if (const auto* handler = core_.registry().find_system(t.task_type)) {
-      SystemTaskContext context{wf, s.now(), *this, s};
+      ChangeEffects effects(*this, s);
+      SystemTaskContext context{wf, s.now(), effects};
       handler->cancel(t, context);
     }
     t.status = TaskStatus::kCanceled;
-    s.queues().remove(queue_name(t), t.task_id);
+    s.remove_message(queue_name(t), t.task_id);
     s.mark_dirty(t.task_id);
   }
 }
@@ -562,9 +575,9 @@ Task WorkflowOps::update_task(Change& s, const TaskResult& result) {
 
   // The workflow a result names holds its task, so loading it first spares reading the task twice;
   // a result naming another workflow goes by its task's, as Conductor does.
-  std::optional<Workflow> found = s.execution().find_workflow(result.workflow_instance_id, true);
+  std::optional<Workflow> found = s.find_workflow(result.workflow_instance_id, true);
   if (!found || !find_by_id(*found, result.task_id)) {
-    auto stored = s.execution().find_task(result.task_id);
+    auto stored = s.find_task(result.task_id);
     if (!stored) throw NotFoundError(fmt::format("No such task found by id: {}", result.task_id));
     found = load(s, stored->workflow_instance_id);
   }
@@ -576,7 +589,7 @@ Task WorkflowOps::update_task(Change& s, const TaskResult& result) {
     return *task;
   }
   if (is_terminal(task->status) || is_terminal(wf.status)) {
-    s.queues().remove(queue_name(*task), task->task_id);
+    s.remove_message(queue_name(*task), task->task_id);
     return *task;
   }
   bool system = core_.registry().is_system(task->task_type);
@@ -591,7 +604,7 @@ Task WorkflowOps::update_task(Change& s, const TaskResult& result) {
     task->external_output_payload_storage_path = result.external_output_payload_storage_path;
   if (is_terminal(task->status)) {
     task->end_time = s.now();
-    s.queues().remove(queue_name(*task), task->task_id);
+    s.remove_message(queue_name(*task), task->task_id);
   } else {
     s.push(queue_name(*task), task->task_id, task->workflow_priority, task->callback_after_seconds * 1000);
   }
@@ -602,7 +615,7 @@ Task WorkflowOps::update_task(Change& s, const TaskResult& result) {
       log.task_id = task->task_id;
       if (log.created_time == 0) log.created_time = s.now();
     }
-    s.execution().add_task_logs(logs);
+    s.write([logs = std::move(logs)](Transaction& tx) { tx.execution().add_task_logs(logs); });
   }
   std::string id = task->task_id;
   if (!update_lazily(s, wf, *task)) decide(s, wf);
@@ -635,68 +648,83 @@ bool WorkflowOps::update_lazily(Change& s, Workflow& wf, const Task& task) {
   return true;
 }
 
-bool WorkflowOps::admit(Change& s, const Task& task) {
-  auto def = s.metadata().find_task_def(task.task_def_name);
+bool WorkflowOps::admit(Transaction& tx, const Task& task, EpochMillis now) {
+  auto def = tx.metadata().find_task_def(task.task_def_name);
   if (def && def->concurrent_exec_limit && *def->concurrent_exec_limit > 0) {
     int limit = *def->concurrent_exec_limit;
-    if (static_cast<int>(s.execution().in_progress_task_ids(task.task_def_name, limit).size()) >= limit) return false;
+    if (static_cast<int>(tx.execution().in_progress_task_ids(task.task_def_name, limit).size()) >= limit) return false;
   }
   if (task.rate_limit_per_frequency <= 0) return true;
   int per = def ? def->rate_limit_per_frequency : task.rate_limit_per_frequency;
   int seconds = def ? def->rate_limit_frequency_in_seconds : task.rate_limit_frequency_in_seconds;
   if (per <= 0 || seconds <= 0) return true;
-  return s.execution().try_admit_rate(task.task_def_name, s.now(), seconds * 1000LL, per);
+  return tx.execution().try_admit_rate(task.task_def_name, now, seconds * 1000LL, per);
 }
 
-std::vector<Task> WorkflowOps::poll(Change& s, std::string_view task_type, std::string_view worker_id,
-                                    std::optional<std::string_view> domain, int count) {
+std::vector<Task> WorkflowOps::poll(Transaction& tx, AfterCommit& after, std::string_view task_type,
+                                    std::string_view worker_id, std::optional<std::string_view> domain, int count) {
+  const EpochMillis now = core_.clock().now_ms();
   std::string queue = domain && !domain->empty() ? fmt::format("{}:{}", *domain, task_type) : std::string(task_type);
   std::vector<Task> handed_out;
-  auto ids = s.queues().pop(queue, count, s.now(), core_.settings().default_unack_ms);
+  auto ids = tx.queues().pop(queue, count, now, core_.settings().default_unack_ms);
   for (const auto& id : ids) {
-    auto task = s.execution().find_task(id);
+    auto task = tx.execution().find_task(id);
     if (!task || is_terminal(task->status)) {
-      s.queues().remove(queue, id);
+      tx.queues().remove(queue, id);
       continue;
     }
-    if (!admit(s, *task)) {
-      s.queues().set_visible_at(queue, id, s.now() + core_.settings().task_execution_postpone_s * 1000);
+    if (!admit(tx, *task, now)) {
+      tx.queues().set_visible_at(queue, id, now + core_.settings().task_execution_postpone_s * 1000);
       continue;
     }
     task->status = TaskStatus::kInProgress;
-    if (task->start_time == 0) task->start_time = s.now();
+    if (task->start_time == 0) task->start_time = now;
     task->callback_after_seconds = 0;
     task->worker_id = std::string(worker_id);
     task->poll_count += 1;
-    write_task(s, *task);
+    task->update_time = now;
+    tx.execution().update_task(*task);
+    tx.index().index_task(task_summary(*task));
+    // The hand-out runs under the writer, not as a versioned change: it moves the version on, so a
+    // change computed meanwhile from the task as it was is computed again.
+    if (auto version = tx.execution().advance_version(task->workflow_instance_id)) {
+      after.run([this, version = *version, snapshot = *task] {
+        core_.workflow_cache().advance(snapshot.workflow_instance_id, version - 1, version, snapshot);
+      });
+    }
+    if (core_.has_listeners()) after.run([this, snapshot = *task] { core_.fire(snapshot); });
     if (task->response_timeout_seconds > 0)
-      s.queues().set_visible_at_if_earlier(kDeciderQueue, task->workflow_instance_id,
-                                           s.now() + task->response_timeout_seconds * 1000);
-    s.queues().remove(queue, id);
-    s.taken(queue, id);
+      tx.queues().set_visible_at_if_earlier(kDeciderQueue, task->workflow_instance_id,
+                                            now + task->response_timeout_seconds * 1000);
+    tx.queues().remove(queue, id);
+    after.taken(queue, id);
     handed_out.push_back(std::move(*task));
   }
   PollData data;
   data.queue_name = std::string(task_type);
   if (domain && !domain->empty()) data.domain = std::string(*domain);
   data.worker_id = std::string(worker_id);
-  data.last_poll_time = s.now();
+  data.last_poll_time = now;
   if (core_.poll_data_throttle().due(data)) {
-    s.execution().put_poll_data(data);
-    s.after_commit([this, data] { core_.poll_data_throttle().recorded(data); });
+    tx.execution().put_poll_data(data);
+    after.run([this, data] { core_.poll_data_throttle().recorded(data); });
   }
   return handed_out;
 }
 
+void WorkflowOps::sweep(std::string_view workflow_id) {
+  run_change(core_, workflow_id, [&](Change& s) { sweep(s, workflow_id); });
+}
+
 void WorkflowOps::sweep(Change& s, std::string_view workflow_id) {
-  auto found = s.execution().find_workflow(workflow_id, true);
+  auto found = s.find_workflow(workflow_id, true);
   if (!found || is_terminal(found->status)) {
-    s.queues().remove(kDeciderQueue, workflow_id);
+    s.remove_message(kDeciderQueue, workflow_id);
     return;
   }
   Workflow& wf = *found;
   if (wf.status == WorkflowStatus::kPaused) {
-    s.queues().remove(kDeciderQueue, workflow_id);
+    s.remove_message(kDeciderQueue, workflow_id);
     return;
   }
   auto snapshot = [](const Workflow& w) {
@@ -717,16 +745,17 @@ void WorkflowOps::sweep(Change& s, std::string_view workflow_id) {
     bool repairable = handler ? handler->is_async() &&
                                     (t.status == TaskStatus::kScheduled || !handler->is_async_complete(t))
                               : t.status == TaskStatus::kScheduled;
-    if (repairable && !s.queues().contains(queue_name(t), t.task_id))
+    if (repairable && !s.queued(queue_name(t), t.task_id))
       s.push(queue_name(t), t.task_id, t.workflow_priority, t.callback_after_seconds * 1000);
-    SystemTaskContext context{wf, s.now(), *this, s};
+    ChangeEffects effects(*this, s);
+    SystemTaskContext context{wf, s.now(), effects};
     if (handler && handler->repair(t, context)) {
       s.mark_dirty(t.task_id);
       repaired = true;
     }
   }
   if (wf.parent_workflow_id)
-    s.queues().push_if_absent(kDeciderQueue, *wf.parent_workflow_id, 0,
+    s.push_if_absent(kDeciderQueue, *wf.parent_workflow_id, 0,
                               s.now() + core_.settings().workflow_offset_timeout_s * 1000);
   if (repaired) {
     decide(s, wf);
@@ -740,15 +769,39 @@ void WorkflowOps::sweep(Change& s, std::string_view workflow_id) {
   }
 }
 
-void WorkflowOps::run_system_task(Change& s, const TaskHandler& handler, std::string_view task_id) {
+void WorkflowOps::run_system_task(const TaskHandler& handler, std::string_view task_id) {
   const std::string queue{handler.type()};
-  auto stored = s.execution().find_task(task_id);
+  std::optional<Task> stored;
+  std::optional<TaskDef> def;
+  {
+    auto tx = core_.storage().begin(TransactionMode::kRead);
+    stored = tx->execution().find_task(task_id);
+    if (stored) def = tx->metadata().find_task_def(stored->task_def_name);
+  }
   if (!stored || is_terminal(stored->status)) {
-    s.queues().remove(queue, task_id);
+    run_in_writer(core_, [&](Transaction& tx, AfterCommit&) { tx.queues().remove(queue, task_id); });
     return;
   }
-  if (stored->status == TaskStatus::kScheduled && !admit(s, *stored)) {
-    s.queues().set_visible_at(queue, task_id, s.now() + core_.settings().task_execution_postpone_s * 1000);
+  // Limits are counted under the writer, so that two processes cannot both take the last slot.
+  const bool limited = stored->rate_limit_per_frequency > 0 ||
+                       (def && (def->rate_limit_per_frequency > 0 || def->concurrent_exec_limit.value_or(0) > 0));
+  if (stored->status == TaskStatus::kScheduled && limited) {
+    bool admitted = run_in_writer(core_, [&](Transaction& tx, AfterCommit&) {
+      const EpochMillis now = core_.clock().now_ms();
+      if (admit(tx, *stored, now)) return true;
+      tx.queues().set_visible_at(queue, task_id, now + core_.settings().task_execution_postpone_s * 1000);
+      return false;
+    });
+    if (!admitted) return;
+  }
+  run_change(core_, stored->workflow_instance_id, [&](Change& s) { execute_system_task(s, handler, task_id); });
+}
+
+void WorkflowOps::execute_system_task(Change& s, const TaskHandler& handler, std::string_view task_id) {
+  const std::string queue{handler.type()};
+  auto stored = s.find_task(task_id);
+  if (!stored || is_terminal(stored->status)) {
+    s.remove_message(queue, task_id);
     return;
   }
   Workflow wf = load(s, stored->workflow_instance_id);
@@ -757,13 +810,14 @@ void WorkflowOps::run_system_task(Change& s, const TaskHandler& handler, std::st
   if (is_terminal(wf.status)) {
     task->status = TaskStatus::kCanceled;
     task->reason_for_incompletion = fmt::format("Workflow is in {} state", to_string(wf.status));
-    s.queues().remove(queue, task_id);
+    s.remove_message(queue, task_id);
     write_task(s, *task);
     return;
   }
   bool async_complete = handler.is_async_complete(*task);
   if (task->status == TaskStatus::kScheduled || !async_complete) task->poll_count += 1;
-  SystemTaskContext context{wf, s.now(), *this, s};
+  ChangeEffects effects(*this, s);
+  SystemTaskContext context{wf, s.now(), effects};
   if (task->status == TaskStatus::kScheduled) {
     task->start_time = s.now();
     handler.start(*task, context);
@@ -773,7 +827,7 @@ void WorkflowOps::run_system_task(Change& s, const TaskHandler& handler, std::st
   s.mark_dirty(task_id);
   if ((async_complete && task->status != TaskStatus::kScheduled) || is_terminal(task->status)) {
     if (is_terminal(task->status)) task->end_time = s.now();
-    s.queues().remove(queue, task_id);
+    s.remove_message(queue, task_id);
     decide(s, wf);
     return;
   }
@@ -790,7 +844,7 @@ void WorkflowOps::pause(Change& s, std::string_view workflow_id) {
   wf.previous_status = wf.status;
   wf.status = WorkflowStatus::kPaused;
   persist(s, wf);
-  s.queues().remove(kDeciderQueue, wf.workflow_id);
+  s.remove_message(kDeciderQueue, wf.workflow_id);
   if (wf.workflow_definition.workflow_status_listener_enabled)
     s.after_commit([this, snapshot = wf] { core_.fire(WorkflowEvent::kPaused, snapshot); });
 }

@@ -1,9 +1,11 @@
 #pragma once
 
 #include <conductor/listener.hpp>
+#include <conductor/storage/storage.hpp>
 #include <conductor/model.hpp>
 
 #include "decider/decider.hpp"
+#include "tasks/task_handler.hpp"
 
 #include <optional>
 #include <string>
@@ -12,6 +14,7 @@
 
 namespace conductor::detail {
 
+class AfterCommit;
 class EngineCore;
 class Change;
 class TaskHandler;
@@ -24,13 +27,7 @@ Task* find_by_id(Workflow& wf, std::string_view task_id);
 std::string short_label(const Workflow& wf);
 
 /// The engine's state changes, each applied inside a caller's Change (Conductor's
-/// WorkflowExecutorOps). Facades open the session, call one of these and commit.
-/// The fixed id and parent link of a child workflow a SUB_WORKFLOW task starts.
-struct ChildLink {
-  std::string workflow_id;
-  std::string parent_workflow_id;
-  std::string parent_workflow_task_id;
-};
+/// WorkflowExecutorOps). Facades run the change (run_change), which calls one of these and commits.
 
 class WorkflowOps {
  public:
@@ -45,12 +42,16 @@ class WorkflowOps {
   /// Conductor's executor-level decide loop (semantics.md §2.3), then persists.
   void decide(Change& s, Workflow& wf);
   Task update_task(Change& s, const TaskResult& result);
-  std::vector<Task> poll(Change& s, std::string_view task_type, std::string_view worker_id,
+  /// Hands out up to `count` tasks of a queue; runs under the writer, so each message goes to one
+  /// poller (semantics.md §3).
+  std::vector<Task> poll(Transaction& tx, AfterCommit& after, std::string_view task_type, std::string_view worker_id,
                          std::optional<std::string_view> domain, int count);
-  /// The sweeper's work for one workflow popped from the decider queue (semantics.md §8).
-  void sweep(Change& s, std::string_view workflow_id);
-  /// One delivery of an async system task from its queue (semantics.md §5.2).
-  void run_system_task(Change& s, const TaskHandler& handler, std::string_view task_id);
+  /// The sweeper's work for one workflow popped from the decider queue (semantics.md §8), as a change
+  /// of its own.
+  void sweep(std::string_view workflow_id);
+  /// One delivery of an async system task from its queue (semantics.md §5.2), as a change of its own
+  /// (after its rate and concurrency limits admitted it).
+  void run_system_task(const TaskHandler& handler, std::string_view task_id);
   void pause(Change& s, std::string_view workflow_id);
   void resume(Change& s, std::string_view workflow_id);
   void terminate(Change& s, std::string_view workflow_id, std::string_view reason);
@@ -88,7 +89,10 @@ class WorkflowOps {
   void cancel_non_terminal(Change& s, Workflow& wf);
   void finish(Change& s, Workflow& wf);
   void postpone_decider(Change& s, const Workflow& wf);
-  bool admit(Change& s, const Task& task);
+  /// Whether the task's rate and concurrency limits let it start now; records the admission.
+  bool admit(Transaction& tx, const Task& task, EpochMillis now);
+  void sweep(Change& s, std::string_view workflow_id);
+  void execute_system_task(Change& s, const TaskHandler& handler, std::string_view task_id);
   void write_task(Change& s, Task& task);
   /// Snapshots the workflow's task definitions from the registry into its nodes (semantics.md §2.16).
   void attach_task_defs(Change& s, WorkflowDef& def);

@@ -8,6 +8,7 @@
 #include "decider/navigation.hpp"
 #include "engine/engine_core.hpp"
 #include "executor/change.hpp"
+#include "executor/change_effects.hpp"
 #include "tasks/task_handler.hpp"
 #include "util/uuid.hpp"
 
@@ -98,7 +99,7 @@ void WorkflowOps::restart(Change& s, std::string_view workflow_id, bool use_late
   if (!is_terminal(wf.status))
     throw ConflictError(fmt::format("Workflow: {} is not in terminal state, unable to restart.", long_label(wf)));
   if (use_latest_definitions) {
-    auto latest = s.metadata().find_workflow_def(wf.workflow_name(), std::nullopt);
+    auto latest = s.find_workflow_def(wf.workflow_name(), std::nullopt);
     if (!latest) throw NotFoundError(fmt::format("Unable to find latest definition for {}", wf.workflow_id));
     attach_task_defs(s, *latest);
     wf.workflow_definition = std::move(*latest);
@@ -106,8 +107,8 @@ void WorkflowOps::restart(Change& s, std::string_view workflow_id, bool use_late
   if (!wf.workflow_definition.restartable && wf.status == WorkflowStatus::kCompleted)
     throw NotFoundError(fmt::format("Workflow: {} is non-restartable", long_label(wf)));
 
-  s.execution().remove_workflow(wf.workflow_id);
-  s.index().remove_workflow(wf.workflow_id);
+  s.remove_workflow(wf.workflow_id);
+  s.write([id = wf.workflow_id](Transaction& tx) { tx.index().remove_workflow(id); });
   // Input, correlation id, priority, domains and variables stay: the run starts over with them.
   wf.tasks.clear();
   wf.reason_for_incompletion.reset();
@@ -118,7 +119,7 @@ void WorkflowOps::restart(Change& s, std::string_view workflow_id, bool use_late
   set_status(wf, WorkflowStatus::kRunning);
   wf.output.clear();
   wf.external_output_payload_storage_path.reset();
-  s.execution().insert_workflow(wf);
+  s.insert_workflow(wf);
   s.push(kDeciderQueue, wf.workflow_id, wf.priority, core_.settings().workflow_offset_timeout_s * 1000);
   notify(s, WorkflowEvent::kRestarted, wf);
   decide(s, wf);
@@ -249,7 +250,7 @@ void WorkflowOps::rerun(Change& s, std::string_view workflow_id, const RerunWork
     return;
   }
   reject_unless_ended(wf);
-  for (const auto& t : wf.tasks) s.execution().remove_task(t.task_id);
+  for (const auto& t : wf.tasks) s.remove_task(t);
   wf.tasks.clear();
   reopen_for_rerun(s, wf, request, WorkflowEvent::kRerun);
   decide(s, wf);
@@ -304,8 +305,8 @@ void WorkflowOps::finish_rerun(Change& s, Workflow& wf, const std::string& targe
   const int target_seq = find_by_id(wf, target_id)->seq;
   std::erase_if(wf.tasks, [&](const Task& t) {
     if (t.seq <= target_seq) return false;
-    s.execution().remove_task(t.task_id);
-    s.queues().remove(queue_name(t), t.task_id);
+    s.remove_task(t);
+    s.remove_message(queue_name(t), t.task_id);
     return true;
   });
   Task& target = *find_by_id(wf, target_id);
@@ -314,7 +315,7 @@ void WorkflowOps::finish_rerun(Change& s, Workflow& wf, const std::string& targe
     // A dynamic fork is mapped again from its current input: a fresh fork, branches and join. The
     // node is copied first: it may live in the task about to go.
     const WorkflowTask fork_node = *node;
-    s.execution().remove_task(target_id);
+    s.remove_task(target);
     std::erase_if(wf.tasks, [&](const Task& t) { return t.task_id == target_id; });
     InputResolver inputs(wf, core_.properties());
     std::vector<Task> mapped;
@@ -347,7 +348,8 @@ void WorkflowOps::finish_rerun(Change& s, Workflow& wf, const std::string& targe
     target.sub_workflow_id.reset();
     target.status = TaskStatus::kScheduled;
     if (handler) {
-      SystemTaskContext context{wf, s.now(), *this, s};
+      ChangeEffects effects(*this, s);
+      SystemTaskContext context{wf, s.now(), effects};
       target.start_time = s.now();
       handler->start(target, context);
     }
@@ -355,7 +357,8 @@ void WorkflowOps::finish_rerun(Change& s, Workflow& wf, const std::string& targe
   } else {
     if (request.task_input) target.input_data = *request.task_input;
     if (handler && !handler->is_async()) {
-      SystemTaskContext context{wf, s.now(), *this, s};
+      ChangeEffects effects(*this, s);
+      SystemTaskContext context{wf, s.now(), effects};
       target.start_time = s.now();
       handler->start(target, context);
     } else {
@@ -410,7 +413,7 @@ void WorkflowOps::skip_task(Change& s, std::string_view workflow_id, std::string
   skipped.input_data = request.task_input.value_or(JsonObject{});
   skipped.output_data = request.task_output.value_or(JsonObject{});
   // No seq: it stays 0, so the skipped task lists before every scheduled one (Conductor's quirk).
-  s.execution().insert_task(skipped);
+  s.insert_task(skipped);
   auto position = std::find_if(wf.tasks.begin(), wf.tasks.end(), [](const Task& t) { return t.seq > 0; });
   wf.tasks.insert(position, std::move(skipped));
   decide(s, wf);
@@ -424,7 +427,7 @@ void WorkflowOps::reset_callbacks(Change& s, std::string_view workflow_id) {
     if (core_.registry().is_system(t.task_type) || t.status != TaskStatus::kScheduled || t.callback_after_seconds <= 0)
       continue;
     // Only a message still waiting is moved; the push makes it deliverable now and wakes pollers.
-    if (!s.queues().contains(queue_name(t), t.task_id)) continue;
+    if (!s.queued(queue_name(t), t.task_id)) continue;
     s.push(queue_name(t), t.task_id, t.workflow_priority, 0);
     t.callback_after_seconds = 0;
     write_task(s, t);
@@ -444,11 +447,11 @@ void WorkflowOps::remove(Change& s, std::string_view workflow_id, bool archive) 
                                           t.task_id, wf.workflow_id, to_string(t.status)));
     }
   } else {
-    s.index().remove_workflow(wf.workflow_id);
+    s.write([id = wf.workflow_id](Transaction& tx) { tx.index().remove_workflow(id); });
   }
-  for (const auto& t : wf.tasks) s.queues().remove(queue_name(t), t.task_id);
-  s.execution().remove_workflow(wf.workflow_id);
-  s.queues().remove(kDeciderQueue, wf.workflow_id);
+  for (const auto& t : wf.tasks) s.remove_message(queue_name(t), t.task_id);
+  s.remove_workflow(wf.workflow_id);
+  s.remove_message(kDeciderQueue, wf.workflow_id);
 }
 
 // §6.13: a retried, restarted or rerun child brings its ancestors back to RUNNING, each with its
@@ -459,7 +462,7 @@ void WorkflowOps::resume_parents(Change& s, const Workflow& wf, std::string_view
   std::string label = short_label(wf);
   std::string chain;
   while (parent_id && parent_task_id) {
-    auto parent = s.execution().find_workflow(*parent_id, true);
+    auto parent = s.find_workflow(*parent_id, true);
     if (!parent) break;
     Task* task = find_by_id(*parent, *parent_task_id);
     // Gone after a restart of the parent, optional (its failure never stopped the parent), or an
@@ -471,7 +474,9 @@ void WorkflowOps::resume_parents(Change& s, const Workflow& wf, std::string_view
     task->subworkflow_changed = true;
     s.mark_dirty(task->task_id);
     chain = chain.empty() ? label : fmt::format("{} -> {}", label, chain);
-    s.execution().add_task_logs({{fmt::format("Sub workflow {} {}.", chain, op), task->task_id, s.now()}});
+    s.write([log = TaskExecLog{fmt::format("Sub workflow {} {}.", chain, op), task->task_id, s.now()}](Transaction& tx) {
+      tx.execution().add_task_logs({log});
+    });
 
     reopen(*parent);
     parent->last_retried_time = s.now();
@@ -492,7 +497,7 @@ void WorkflowOps::repair_parent_tasks(Change& s, Workflow& parent, const std::st
   for (auto& t : parent.tasks) {
     if (t.task_id == chain_task_id || t.retried || !failed_terminal(t)) continue;
     if (t.task_type == "SUB_WORKFLOW" && t.sub_workflow_id) {
-      auto child = s.execution().find_workflow(*t.sub_workflow_id, true);
+      auto child = s.find_workflow(*t.sub_workflow_id, true);
       if (!child) continue;
       if (child->status == WorkflowStatus::kRunning) {
         t.subworkflow_changed = true;

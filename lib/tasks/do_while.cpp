@@ -3,10 +3,7 @@
 #include "decider/decider.hpp"
 #include "decider/input_resolver.hpp"
 #include "decider/navigation.hpp"
-#include "engine/engine_core.hpp"
 #include "script/javascript.hpp"
-#include "executor/change.hpp"
-#include "executor/workflow_ops.hpp"
 
 #include <fmt/format.h>
 
@@ -124,11 +121,10 @@ bool start_iteration(Task& loop, const WorkflowTask& node, int iteration, const 
 
   for (const auto& t : wf.tasks) {
     if (!forgotten.count(t.task_id)) continue;
-    context.session.queues().remove(WorkflowOps::queue_name(t), t.task_id);
-    context.session.execution().remove_task(t.task_id);
+    context.effects.remove_task(t);
   }
   std::erase_if(wf.tasks, [&](const Task& t) { return forgotten.count(t.task_id) != 0; });
-  context.ops.schedule_iteration(context.session, wf, head, retry_count, iteration);
+  context.effects.schedule_iteration(wf, head, retry_count, iteration);
   return true;
 }
 
@@ -161,7 +157,7 @@ bool DoWhileTask::execute(Task& loop, SystemTaskContext& context) const {
   // Built only when needed: execute runs on every decide pass while the loop is unfinished.
   std::optional<InputResolver> resolver;
   auto inputs = [&]() -> const InputResolver& {
-    if (!resolver) resolver.emplace(wf, context.session.core().properties());
+    if (!resolver) resolver.emplace(wf, context.effects.properties());
     return *resolver;
   };
   const auto current = current_tasks(wf, loop, node);

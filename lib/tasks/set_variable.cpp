@@ -1,7 +1,5 @@
 #include "tasks/set_variable.hpp"
 
-#include "engine/engine_core.hpp"
-#include "executor/change.hpp"
 
 #include <boost/json/serialize.hpp>
 #include <fmt/format.h>
@@ -30,7 +28,7 @@ bool SetVariableTask::execute(Task& task, SystemTaskContext& context) const {
     previous.emplace_back(std::string(key), old ? std::optional<Json>(*old) : std::nullopt);
     variables[key] = value;
   }
-  const std::int64_t limit_kb = context.session.core().settings().max_workflow_variables_kb;
+  const std::int64_t limit_kb = context.effects.max_workflow_variables_kb();
   const auto size = static_cast<std::int64_t>(boost::json::serialize(variables).size());
   if (size > limit_kb * 1024) {
     for (auto& [key, old] : previous) {

@@ -5,7 +5,6 @@
 
 #include "script/evaluator.hpp"
 #include "tasks/task_input.hpp"
-#include "executor/workflow_ops.hpp"
 
 #include <fmt/format.h>
 
@@ -53,7 +52,7 @@ void StartWorkflowTask::start(Task& task, SystemTaskContext& context) const {
   if (request.task_to_domain.empty()) request.task_to_domain = starter.task_to_domain;
   if (!request.correlation_id || is_blank(*request.correlation_id)) request.correlation_id = starter.correlation_id;
   try {
-    task.output_data["workflowId"] = context.ops.start(context.session, request);
+    task.output_data["workflowId"] = context.effects.start_workflow(request, nullptr);
     task.status = TaskStatus::kCompleted;
   } catch (const UnavailableError&) {
     // Transient: the task stays SCHEDULED and starts again at its next delivery.

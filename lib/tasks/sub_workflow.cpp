@@ -5,10 +5,8 @@
 
 #include "decider/decider.hpp"
 #include "decider/input_resolver.hpp"
-#include "executor/change.hpp"
 #include "tasks/task_input.hpp"
 #include "util/uuid.hpp"
-#include "executor/workflow_ops.hpp"
 
 #include <fmt/format.h>
 
@@ -155,13 +153,13 @@ void SubWorkflowTask::start(Task& task, SystemTaskContext& context) const {
     name = request.name;
     ChildLink link{name_uuid(fmt::format("subworkflow:{}:{}:{}", parent.workflow_id, task.task_id, task.retry_count)),
                    parent.workflow_id, task.task_id};
-    std::string id = context.ops.start(context.session, request, &link);
-    auto child = context.session.execution().find_workflow(id, false);
+    std::string id = context.effects.start_workflow(request, &link);
+    auto child = context.effects.find_workflow(id);
     if (child && is_terminal(child->status) && !is_successful(child->status)) {
       // The id was used by an earlier generation of this task (a rerun): start a fresh child.
       link.workflow_id = new_uuid();
-      id = context.ops.start(context.session, request, &link);
-      child = context.session.execution().find_workflow(id, false);
+      id = context.effects.start_workflow(request, &link);
+      child = context.effects.find_workflow(id);
     }
     task.sub_workflow_id = id;
     task.output_data["subWorkflowId"] = id;
@@ -178,7 +176,7 @@ void SubWorkflowTask::start(Task& task, SystemTaskContext& context) const {
 
 bool SubWorkflowTask::execute(Task& task, SystemTaskContext& context) const {
   if (!task.sub_workflow_id) return false;
-  auto child = context.session.execution().find_workflow(*task.sub_workflow_id, false);
+  auto child = context.effects.find_workflow(*task.sub_workflow_id);
   if (!child || !is_terminal(child->status)) return false;
   follow(task, *child);
   return true;
@@ -187,14 +185,14 @@ bool SubWorkflowTask::execute(Task& task, SystemTaskContext& context) const {
 void SubWorkflowTask::cancel(Task& task, SystemTaskContext& context) const {
   task.status = TaskStatus::kCanceled;
   if (!task.sub_workflow_id) return;
-  auto child = context.session.execution().find_workflow(*task.sub_workflow_id, false);
+  auto child = context.effects.find_workflow(*task.sub_workflow_id);
   if (!child || is_terminal(child->status)) return;
   const Workflow& parent = context.workflow;
   const bool has_reason = parent.reason_for_incompletion && !parent.reason_for_incompletion->empty();
   std::string reason = has_reason
                            ? "Parent workflow has been terminated with reason: " + *parent.reason_for_incompletion
                            : fmt::format("Parent workflow has been terminated with status {}", to_string(parent.status));
-  context.ops.terminate(context.session, *task.sub_workflow_id, reason);
+  context.effects.terminate_workflow(*task.sub_workflow_id, reason);
 }
 
 bool SubWorkflowTask::repair(Task& task, SystemTaskContext& context) const {

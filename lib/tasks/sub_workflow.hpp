@@ -7,7 +7,7 @@ namespace conductor::detail {
 /// SUB_WORKFLOW: starts a child workflow and ends as the child ends (semantics.md §5.11, table 1.3).
 /// The child is created in the same transaction as the task's first run, with a deterministic id so
 /// a repeated run finds it instead of starting another; the child's completion or termination
-/// updates this task through WorkflowOps::update_parent. Canceling the task terminates the child.
+/// updates this task when the child ends. Canceling the task terminates the child.
 class SubWorkflowTask final : public TaskHandler {
  public:
   std::string_view type() const override { return "SUB_WORKFLOW"; }

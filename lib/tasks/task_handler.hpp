@@ -1,7 +1,10 @@
 #pragma once
 
 #include <conductor/clock.hpp>
+#include <conductor/model/requests.hpp>
 #include <conductor/model/workflow.hpp>
+
+#include "decider/parameters.hpp"
 
 #include <functional>
 #include <memory>
@@ -14,8 +17,6 @@ namespace conductor::detail {
 
 class InputResolver;
 class TaskRegistry;
-class WorkflowOps;
-class Change;
 
 /// What a mapper needs to turn one definition node into tasks (Conductor's TaskMapperContext).
 struct MapperContext {
@@ -43,13 +44,43 @@ struct MapperContext {
   JsonObject context_input() const;
 };
 
+/// The fixed id and parent link of a child workflow a SUB_WORKFLOW task starts.
+struct ChildLink {
+  std::string workflow_id;
+  std::string parent_workflow_id;
+  std::string parent_workflow_task_id;
+};
+
+/// The effects a system task may ask of the engine beyond changing its own task and workflow. The
+/// executor carries them out as part of the change being computed (all of it commits or none);
+/// a unit test fakes them.
+class TaskEffects {
+ public:
+  virtual ~TaskEffects() = default;
+  /// Starts a workflow and returns its id. With `child`, the start is idempotent: the workflow with
+  /// that id is returned when it exists (ConflictError when its parent differs).
+  virtual std::string start_workflow(const StartWorkflowRequest& request, const ChildLink* child) = 0;
+  /// A workflow, without its tasks, as the change sees it.
+  virtual std::optional<Workflow> find_workflow(std::string_view workflow_id) = 0;
+  virtual void terminate_workflow(std::string_view workflow_id, std::string_view reason) = 0;
+  /// Maps the first node of a DO_WHILE body for `iteration`, names its tasks `ref__<iteration>` and
+  /// schedules them. Appends to workflow.tasks, so references into it do not survive the call.
+  virtual void schedule_iteration(Workflow& workflow, const WorkflowTask& body_head, int retry_count,
+                                  int iteration) = 0;
+  /// Removes a task of the workflow being decided, with its queue message.
+  virtual void remove_task(const Task& task) = 0;
+  /// The engine's properties, for `${...}` references in scripts' inputs.
+  virtual const PropertyMap& properties() const = 0;
+  /// The size limit of a workflow's variables.
+  virtual std::int64_t max_workflow_variables_kb() const = 0;
+};
+
 /// What a system task's start/execute/cancel may touch: the workflow being decided (its variables,
-/// for SET_VARIABLE) and the engine operations, inside the current transaction.
+/// for SET_VARIABLE) and the effects above.
 struct SystemTaskContext {
   Workflow& workflow;
   EpochMillis now = 0;
-  WorkflowOps& ops;
-  Change& session;
+  TaskEffects& effects;
 };
 
 /// One task type: how a node of this type becomes tasks (the mapper) and, for system types, how the

@@ -47,7 +47,10 @@ TEST_CASE("sqlite storage: migrations are recorded once and not re-run on reopen
     tx->commit();
   }
   using Migrations = std::vector<std::pair<int, std::string>>;
-  const Migrations all{{1, "initial"}, {2, "definition snapshots and metadata version"}, {3, "node snapshots"}};
+  const Migrations all{{1, "initial"},
+                       {2, "definition snapshots and metadata version"},
+                       {3, "node snapshots"},
+                       {4, "workflow versions"}};
   CHECK(recorded_migrations(options.path) == all);
   {
     auto storage = open_sqlite(options);
@@ -57,7 +60,7 @@ TEST_CASE("sqlite storage: migrations are recorded once and not re-run on reopen
   CHECK(recorded_migrations(options.path) == all);
 }
 
-TEST_CASE("sqlite storage: migrations 2 and 3 move definitions and nodes out of rows written at schema 1",
+TEST_CASE("sqlite storage: migrations 2 to 4 move definitions and nodes out of rows written at schema 1",
           "[storage]") {
   TempDir dir;
   SqliteOptions options{(dir.path() / "db.sqlite").string()};
@@ -100,6 +103,7 @@ TEST_CASE("sqlite storage: migrations 2 and 3 move definitions and nodes out of 
         "  WHERE node_id IS NOT NULL;"
         "ALTER TABLE tasks DROP COLUMN node_id;"
         "DROP TABLE node_snapshots;"
+        "ALTER TABLE workflows DROP COLUMN state_version;"
         "DELETE FROM schema_migrations WHERE version >= 2;");
   }
   auto storage = open_sqlite(options);
@@ -112,6 +116,7 @@ TEST_CASE("sqlite storage: migrations 2 and 3 move definitions and nodes out of 
   CHECK(encode(*found, JsonMode::kStorage) == encode(workflow, JsonMode::kStorage));
   CHECK(tx->execution().find_task("t-1") == with_node);
   CHECK(tx->execution().find_task("t-2") == without_node);
+  CHECK(tx->execution().workflow_version("wf-1"));
   // The node left the task row for a snapshot of its own.
   Connection db(options.path, {});
   auto row = db.query(

@@ -279,6 +279,51 @@ STORAGE_CONTRACT("storage: update_workflow replaces the row and rejects unknown 
   });
 }
 
+STORAGE_CONTRACT("storage: every write to a workflow advances its version; conditional writes check it") {
+  TestType fixture;
+  Storage& storage = fixture.storage();
+  std::int64_t inserted = 0;
+  write(storage, [&](Transaction& tx) { inserted = tx.execution().insert_workflow(workflow("wf-1")); });
+  auto version = [&] {
+    return read(storage, [](Transaction& tx) { return tx.execution().workflow_version("wf-1").value(); });
+  };
+  CHECK(version() == inserted);
+  CHECK_FALSE(read(storage, [](Transaction& tx) { return tx.execution().workflow_version("missing").has_value(); }));
+
+  Workflow updated = workflow("wf-1");
+  updated.status = WorkflowStatus::kPaused;
+  write(storage, [&](Transaction& tx) {
+    CHECK_FALSE(tx.execution().update_workflow_if(updated, inserted + 7));
+    CHECK(tx.execution().update_workflow_if(updated, inserted));
+  });
+  CHECK(version() == inserted + 1);
+  read(storage, [&](Transaction& tx) {
+    CHECK(tx.execution().find_workflow("wf-1", false)->status == WorkflowStatus::kPaused);
+    return 0;
+  });
+  write(storage, [&](Transaction& tx) {
+    CHECK_FALSE(tx.execution().advance_version_if("wf-1", inserted));
+    CHECK(tx.execution().advance_version_if("wf-1", inserted + 1));
+    CHECK(tx.execution().advance_version("wf-1") == inserted + 3);
+    tx.execution().update_workflow(updated);
+    CHECK_FALSE(tx.execution().advance_version("missing"));
+    CHECK_FALSE(tx.execution().advance_version_if("missing", 0));
+    CHECK_FALSE(tx.execution().update_workflow_if(workflow("missing"), 0));
+  });
+  CHECK(version() == inserted + 4);
+  // A rolled-back advance leaves the version as it was.
+  {
+    auto tx = storage.begin();
+    tx->execution().advance_version("wf-1");
+  }
+  CHECK(version() == inserted + 4);
+  // Removed and stored again under the same id: a new version, not the old one.
+  write(storage, [&](Transaction& tx) {
+    tx.execution().remove_workflow("wf-1");
+    CHECK(tx.execution().insert_workflow(workflow("wf-1")) != inserted);
+  });
+}
+
 STORAGE_CONTRACT("storage: a workflow's definition snapshot round-trips, also when an update changes it") {
   TestType fixture;
   Storage& storage = fixture.storage();

@@ -221,15 +221,16 @@ TEST_CASE("do_while task: keepLastN forgets older iterations' outputs and tasks"
   CHECK_FALSE(f.task("loop").output_data.contains("1"));
   CHECK(f.task("loop").output_data.at("iteration") == 2);
   // Gone from storage too.
-  auto stored = in_change(f.core, [&](Change& s) { return s.execution().tasks_of("wf-1"); });
+  auto stored = f.core.storage().begin(TransactionMode::kRead)->execution().tasks_of("wf-1");
   CHECK(stored.size() == 2);
 }
 
 TEST_CASE("do_while task: cancel marks the loop CANCELED", "[unit]") {
   TaskFixture f(definition(R"("loopCondition": "true")"));
   f.add(f.map("loop"));
-  in_change(f.core, [&](Change& s) {
-    SystemTaskContext context{f.workflow, s.now(), f.core.ops(), s};
+  run_change(f.core, {}, [&](Change& s) {
+    ChangeEffects effects(f.core.ops(), s);
+    SystemTaskContext context{f.workflow, s.now(), effects};
     f.core.registry().find_system("DO_WHILE")->cancel(f.task("loop"), context);
   });
   CHECK(f.task("loop").status == TaskStatus::kCanceled);

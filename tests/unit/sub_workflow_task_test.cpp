@@ -97,8 +97,6 @@ TEST_CASE("sub_workflow: a node without subWorkflowParam ends the workflow", "[u
 
 TEST_CASE("sub_workflow: a child start is idempotent for its task", "[unit]") {
   ParentFixture f;
-  f.session.metadata().put_workflow_def(
-      decode<WorkflowDef>(R"({"name": "child", "tasks": [{"name": "c", "taskReferenceName": "c"}]})"));
   auto task = f.map_one(SubWorkflowTask(), R"({"name": "s", "taskReferenceName": "sub", "type": "SUB_WORKFLOW",
       "subWorkflowParam": {"name": "child", "version": 1}})");
   SubWorkflowTask handler;
@@ -106,20 +104,58 @@ TEST_CASE("sub_workflow: a child start is idempotent for its task", "[unit]") {
   REQUIRE(task.status == TaskStatus::kInProgress);
   REQUIRE(task.sub_workflow_id);
   CHECK(*task.sub_workflow_id == detail::name_uuid("subworkflow:wf-1:task-id:0"));
-  // A second delivery of the same attempt (its first run lost) finds the same child.
+  REQUIRE(f.effects.started.size() == 1);
+  const auto first = f.effects.started.front();
+  CHECK(first.request.name == "child");
+  CHECK(first.request.version == 1);
+  CHECK(first.request.correlation_id == "corr");
+  REQUIRE(first.child);
+  CHECK(first.child->workflow_id == *task.sub_workflow_id);
+  CHECK(first.child->parent_workflow_id == "wf-1");
+  CHECK(first.child->parent_workflow_task_id == "task-id");
+  // A second delivery of the same attempt (its first run lost) asks for the same child again.
   Task again = task;
   again.status = TaskStatus::kScheduled;
   again.sub_workflow_id.reset();
   f.start(handler, again);
   CHECK(again.sub_workflow_id == task.sub_workflow_id);
-  auto child = f.session.execution().find_workflow(*task.sub_workflow_id, true);
-  REQUIRE(child);
-  CHECK(child->parent_workflow_id == "wf-1");
-  CHECK(child->parent_workflow_task_id == "task-id");
-  CHECK(child->correlation_id == "corr");
-  // Queued for its first decide, expedited, instead of decided inline.
-  CHECK(child->tasks.empty());
-  CHECK(f.session.queues().contains("_deciderQueue", *task.sub_workflow_id));
+  REQUIRE(f.effects.started.size() == 2);
+  CHECK(f.effects.started.back().child->workflow_id == first.child->workflow_id);
+}
+
+TEST_CASE("sub_workflow: a child id left by a failed earlier generation is replaced", "[unit]") {
+  ParentFixture f;
+  auto task = f.map_one(SubWorkflowTask(), R"({"name": "s", "taskReferenceName": "sub", "type": "SUB_WORKFLOW",
+      "subWorkflowParam": {"name": "child", "version": 1}})");
+  Workflow old;
+  old.workflow_id = detail::name_uuid("subworkflow:wf-1:task-id:0");
+  old.status = WorkflowStatus::kFailed;
+  f.effects.workflows[old.workflow_id] = old;
+  f.start(SubWorkflowTask(), task);
+  REQUIRE(f.effects.started.size() == 2);
+  CHECK(f.effects.started.back().child->workflow_id != old.workflow_id);
+  CHECK(task.sub_workflow_id == f.effects.started.back().child->workflow_id);
+  CHECK(task.status == TaskStatus::kInProgress);
+}
+
+TEST_CASE("sub_workflow: canceling the task terminates a running child", "[unit]") {
+  ParentFixture f;
+  Workflow child;
+  child.workflow_id = "child-1";
+  child.status = WorkflowStatus::kRunning;
+  f.effects.workflows["child-1"] = child;
+  Task task = f.map_one(SubWorkflowTask(), R"({"name": "s", "taskReferenceName": "sub", "type": "SUB_WORKFLOW",
+      "subWorkflowParam": {"name": "child", "version": 1}})");
+  task.status = TaskStatus::kInProgress;
+  task.sub_workflow_id = "child-1";
+  f.workflow.status = WorkflowStatus::kTerminated;
+  f.workflow.reason_for_incompletion = "stop";
+  auto context = f.context();
+  SubWorkflowTask().cancel(task, context);
+  CHECK(task.status == TaskStatus::kCanceled);
+  REQUIRE(f.effects.terminated.size() == 1);
+  CHECK(f.effects.terminated.front() ==
+        std::pair<std::string, std::string>("child-1", "Parent workflow has been terminated with reason: stop"));
 }
 
 TEST_CASE("sub_workflow: the task follows its child's end", "[unit]") {
@@ -128,7 +164,7 @@ TEST_CASE("sub_workflow: the task follows its child's end", "[unit]") {
   child.workflow_id = "child-1";
   child.workflow_definition.name = "child";
   child.status = WorkflowStatus::kRunning;
-  f.session.execution().insert_workflow(child);
+  f.effects.workflows["child-1"] = child;
   Task task = f.map_one(SubWorkflowTask(), R"({"name": "s", "taskReferenceName": "sub", "type": "SUB_WORKFLOW",
       "subWorkflowParam": {"name": "child", "version": 1}})");
   task.status = TaskStatus::kInProgress;
@@ -140,7 +176,7 @@ TEST_CASE("sub_workflow: the task follows its child's end", "[unit]") {
   child.status = WorkflowStatus::kTimedOut;
   child.reason_for_incompletion = "too slow";
   child.output = JsonObject{{"partial", 1}};
-  f.session.execution().update_workflow(child);
+  f.effects.workflows["child-1"] = child;
   CHECK(f.execute(handler, task));
   CHECK(task.status == TaskStatus::kTimedOut);
   CHECK(task.output_data.at("partial") == 1);

@@ -2,11 +2,9 @@
 
 #include <conductor/clock.hpp>
 #include <conductor/codec.hpp>
-#include <conductor/storage/sqlite.hpp>
 
 #include "decider/input_resolver.hpp"
-#include "engine/engine_core.hpp"
-#include "executor/change.hpp"
+#include "fake_task_effects.hpp"
 #include "tasks/task_handler.hpp"
 
 #include <catch2/catch.hpp>
@@ -14,25 +12,15 @@
 #include <string>
 #include <vector>
 
-// Runs one task handler against a workflow the test builds by hand: the engine behind the contexts
-// sits on an in-memory database and a manual clock, and nothing is committed.
+// Runs one task handler against a workflow the test builds by hand, with the engine's effects faked.
 struct SystemTaskFixture {
-  conductor::detail::EngineCore core{options()};
-  conductor::detail::Change session{core};
+  FakeTaskEffects effects;
   conductor::Workflow workflow;
   conductor::detail::PropertyMap properties;
   conductor::EpochMillis now = 1000;  // the time mappers and system-task calls see
 
   // Room enough that the task references add() returns stay valid for a whole test.
   SystemTaskFixture() { workflow.tasks.reserve(64); }
-
-  static conductor::EngineOptions options() {
-    conductor::EngineOptions o;
-    o.storage = conductor::open_sqlite({});
-    o.clock = std::make_unique<conductor::ManualClock>();
-    o.background = false;
-    return o;
-  }
 
   // Appends a task for `ref` (its node carries the flags) and returns it.
   conductor::Task& add(const std::string& ref, conductor::TaskStatus status, conductor::JsonObject output = {},
@@ -53,7 +41,7 @@ struct SystemTaskFixture {
     return workflow.tasks.back();
   }
 
-  conductor::detail::SystemTaskContext context() { return {workflow, now, core.ops(), session}; }
+  conductor::detail::SystemTaskContext context() { return {workflow, now, effects}; }
   void start(const conductor::detail::TaskHandler& handler, conductor::Task& task) {
     auto call = context();
     handler.start(task, call);

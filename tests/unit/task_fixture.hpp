@@ -7,6 +7,7 @@
 #include "decider/navigation.hpp"
 #include "engine/engine_core.hpp"
 #include "executor/change.hpp"
+#include "executor/change_effects.hpp"
 #include "tasks/task_handler.hpp"
 
 #include <catch2/catch.hpp>
@@ -27,8 +28,9 @@ struct TaskFixture {
     workflow.status = conductor::WorkflowStatus::kRunning;
     workflow.input = std::move(input);
     workflow.workflow_definition = conductor::decode<conductor::WorkflowDef>(definition_json);
-    conductor::detail::in_change(core,
-                                  [&](conductor::detail::Change& s) { s.execution().insert_workflow(workflow); });
+    auto tx = core.storage().begin();
+    tx->execution().insert_workflow(workflow);
+    tx->commit();
   }
 
   static conductor::EngineOptions options() {
@@ -55,7 +57,9 @@ struct TaskFixture {
   void add(std::vector<conductor::Task> tasks) {
     for (auto& t : tasks) {
       t.seq = static_cast<int>(workflow.tasks.size()) + 1;
-      conductor::detail::in_change(core, [&](conductor::detail::Change& s) { s.execution().insert_task(t); });
+      auto tx = core.storage().begin();
+      tx->execution().insert_task(t);
+      tx->commit();
       workflow.tasks.push_back(std::move(t));
     }
   }
@@ -72,8 +76,9 @@ struct TaskFixture {
     const std::string id = task(ref).task_id;
     const auto* handler = core.registry().find_system(task(ref).task_type);
     REQUIRE(handler);
-    return conductor::detail::in_change(core, [&](conductor::detail::Change& s) {
-      conductor::detail::SystemTaskContext context{workflow, s.now(), core.ops(), s};
+    return conductor::detail::run_change(core, {}, [&](conductor::detail::Change& s) {
+      conductor::detail::ChangeEffects effects(core.ops(), s);
+      conductor::detail::SystemTaskContext context{workflow, s.now(), effects};
       auto it = std::find_if(workflow.tasks.begin(), workflow.tasks.end(),
                              [&](const conductor::Task& t) { return t.task_id == id; });
       return handler->execute(*it, context);

@@ -51,12 +51,24 @@ class CONDUCTOR_EXPORT ExecutionStore {
  public:
   virtual ~ExecutionStore() = default;
 
-  /// Stores the workflow row (its `tasks` are ignored; tasks are stored one by one).
-  /// Throws ConflictError when the id exists, or when `idempotency_key` is set and another workflow
-  /// of the same name already holds it.
-  virtual void insert_workflow(const Workflow& workflow) = 0;
-  /// Replaces the workflow row (not its tasks). Throws NotFoundError when it does not exist.
+  /// Stores the workflow row (its `tasks` are ignored; tasks are stored one by one) and returns the
+  /// version of the stored state: a random number, so that a workflow removed and stored again under
+  /// the same id never repeats a version. Throws ConflictError when the id exists, or when
+  /// `idempotency_key` is set and another workflow of the same name already holds it.
+  virtual std::int64_t insert_workflow(const Workflow& workflow) = 0;
+  /// Replaces the workflow row (not its tasks) and advances its version. Throws NotFoundError when it
+  /// does not exist.
   virtual void update_workflow(const Workflow& workflow) = 0;
+  /// Replaces the workflow row and advances its version only if the stored version is `expected`.
+  /// False (and nothing written) when it is not, or when the workflow does not exist.
+  virtual bool update_workflow_if(const Workflow& workflow, std::int64_t expected) = 0;
+  /// Advances the version of a workflow whose tasks changed, only if it is `expected`; false as above.
+  virtual bool advance_version_if(std::string_view workflow_id, std::int64_t expected) = 0;
+  /// Advances the version unconditionally; the new version, or nothing when the workflow does not exist.
+  virtual std::optional<std::int64_t> advance_version(std::string_view workflow_id) = 0;
+  /// The version of the stored state. Every committed change to the workflow row or to any of its
+  /// tasks advances it (the engine advances it for task changes), so equal versions mean equal state.
+  virtual std::optional<std::int64_t> workflow_version(std::string_view workflow_id) = 0;
   /// The workflow, with its tasks ordered by seq when `include_tasks`.
   virtual std::optional<Workflow> find_workflow(std::string_view workflow_id, bool include_tasks) = 0;
   /// Removes the workflow with its tasks and their logs. True when it existed.

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <random>
+
 #include "json/storage_rows.hpp"
 #include "storage/sqlite/stores.hpp"
 
@@ -10,13 +12,19 @@ namespace {
 
 // Workflow rows: the INSERT and the UPDATE take the same parameters in the same order. The json column
 // holds the workflow without its definition snapshot (in definition_snapshots) and tasks.
+// `version` is the definition's version; `state_version` the version of the stored state.
 constexpr std::string_view kInsertWorkflow =
     "INSERT INTO workflows (name, version, status, correlation_id, idempotency_key, parent_workflow_id, "
-    "create_time, update_time, end_time, snapshot_id, json, workflow_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "create_time, update_time, end_time, snapshot_id, json, workflow_id, state_version) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 constexpr std::string_view kUpdateWorkflow =
     "UPDATE workflows SET name = ?, version = ?, status = ?, correlation_id = ?, idempotency_key = ?, "
-    "parent_workflow_id = ?, create_time = ?, update_time = ?, end_time = ?, snapshot_id = ?, json = ? "
-    "WHERE workflow_id = ?";
+    "parent_workflow_id = ?, create_time = ?, update_time = ?, end_time = ?, snapshot_id = ?, json = ?, "
+    "state_version = state_version + 1 WHERE workflow_id = ?";
+constexpr std::string_view kUpdateWorkflowIf =
+    "UPDATE workflows SET name = ?, version = ?, status = ?, correlation_id = ?, idempotency_key = ?, "
+    "parent_workflow_id = ?, create_time = ?, update_time = ?, end_time = ?, snapshot_id = ?, json = ?, "
+    "state_version = state_version + 1 WHERE workflow_id = ? AND state_version = ?";
 
 // Task rows, likewise. The json column holds the task without its node (in node_snapshots).
 constexpr std::string_view kInsertTask =
@@ -128,14 +136,16 @@ std::vector<Task> SqliteExecutionStore::task_rows(ScopedStatement statement) {
   return result;
 }
 
-ScopedStatement SqliteExecutionStore::bind_workflow(std::string_view sql, const Workflow& workflow) {
+template <class... Extra>
+ScopedStatement SqliteExecutionStore::bind_workflow(std::string_view sql, const Workflow& workflow,
+                                                    const Extra&... extra) {
   Connection& db = db_.get();
   const std::int64_t snapshot_id =
       store_snapshot(db, caches_.definitions, kDefinitionSnapshots, workflow.workflow_definition);
   return db.query(sql, workflow.workflow_name(), workflow.workflow_version(), to_string(workflow.status),
                   workflow.correlation_id, workflow.idempotency_key, workflow.parent_workflow_id, workflow.create_time,
                   workflow.update_time, workflow.end_time, snapshot_id, workflow_row_json(workflow),
-                  workflow.workflow_id);
+                  workflow.workflow_id, extra...);
 }
 
 Workflow SqliteExecutionStore::workflow_row(const Statement& row) {
@@ -156,8 +166,10 @@ std::vector<Workflow> SqliteExecutionStore::workflow_rows(ScopedStatement statem
   return result;
 }
 
-void SqliteExecutionStore::insert_workflow(const Workflow& workflow) {
-  ScopedStatement statement = bind_workflow(kInsertWorkflow, workflow);
+std::int64_t SqliteExecutionStore::insert_workflow(const Workflow& workflow) {
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  const auto version = static_cast<std::int64_t>(random() >> 1);
+  ScopedStatement statement = bind_workflow(kInsertWorkflow, workflow, version);
   int rc = statement->step_allowing_constraint();
   if (rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
     throw ConflictError(fmt::format("Workflow {} already exists", workflow.workflow_id));
@@ -166,6 +178,7 @@ void SqliteExecutionStore::insert_workflow(const Workflow& workflow) {
     throw ConflictError(fmt::format("A workflow {} with idempotency key {} already exists",
                                     workflow.workflow_name(), workflow.idempotency_key.value_or("")));
   }
+  return version;
 }
 
 void SqliteExecutionStore::update_workflow(const Workflow& workflow) {
@@ -177,6 +190,37 @@ void SqliteExecutionStore::update_workflow(const Workflow& workflow) {
   if (db.changes() == 0) {
     throw NotFoundError(fmt::format("No such workflow: {}", workflow.workflow_id));
   }
+}
+
+bool SqliteExecutionStore::update_workflow_if(const Workflow& workflow, std::int64_t expected) {
+  {
+    ScopedStatement statement = bind_workflow(kUpdateWorkflowIf, workflow, expected);
+    statement->step();
+  }
+  return db_.get().changes() > 0;
+}
+
+bool SqliteExecutionStore::advance_version_if(std::string_view workflow_id, std::int64_t expected) {
+  return db_.get().execute(
+             "UPDATE workflows SET state_version = state_version + 1 WHERE workflow_id = ? AND state_version = ?",
+             workflow_id, expected) > 0;
+}
+
+std::optional<std::int64_t> SqliteExecutionStore::advance_version(std::string_view workflow_id) {
+  ScopedStatement row = db_.get().query(
+      "UPDATE workflows SET state_version = state_version + 1 WHERE workflow_id = ? RETURNING state_version",
+      workflow_id);
+  if (!row->step()) return std::nullopt;
+  std::int64_t version = row->int64(0);
+  while (row->step()) {
+  }
+  return version;
+}
+
+std::optional<std::int64_t> SqliteExecutionStore::workflow_version(std::string_view workflow_id) {
+  ScopedStatement row = db_.get().query("SELECT state_version FROM workflows WHERE workflow_id = ?", workflow_id);
+  if (!row->step()) return std::nullopt;
+  return row->int64(0);
 }
 
 std::optional<Workflow> SqliteExecutionStore::find_workflow(std::string_view workflow_id, bool include_tasks) {

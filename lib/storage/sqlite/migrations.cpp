@@ -193,6 +193,13 @@ UPDATE tasks SET
              WHERE node_snapshots.json = json_extract(tasks.json, '$.workflowTask')),
   json = json_remove(json, '$.workflowTask');
 )sql"},
+    {4, "workflow versions", R"sql(
+-- The version of a workflow's stored state: every committed change to the workflow or its tasks
+-- advances it, and a change computed outside the writer commits only if the version is still the
+-- one it read. Existing rows start from a random value, as new ones do.
+ALTER TABLE workflows ADD COLUMN state_version INTEGER NOT NULL DEFAULT 0;
+UPDATE workflows SET state_version = random();
+)sql"},
 };
 
 }  // namespace

@@ -85,8 +85,12 @@ class SqliteExecutionStore final : public ExecutionStore {
  public:
   SqliteExecutionStore(const ActiveConnection& db, ExecutionCaches& caches) : db_(db), caches_(caches) {}
 
-  void insert_workflow(const Workflow& workflow) override;
+  std::int64_t insert_workflow(const Workflow& workflow) override;
   void update_workflow(const Workflow& workflow) override;
+  bool update_workflow_if(const Workflow& workflow, std::int64_t expected) override;
+  bool advance_version_if(std::string_view workflow_id, std::int64_t expected) override;
+  std::optional<std::int64_t> advance_version(std::string_view workflow_id) override;
+  std::optional<std::int64_t> workflow_version(std::string_view workflow_id) override;
   std::optional<Workflow> find_workflow(std::string_view workflow_id, bool include_tasks) override;
   bool remove_workflow(std::string_view workflow_id) override;
   std::vector<std::string> running_workflow_ids(std::string_view name, std::optional<int> version) override;
@@ -113,7 +117,8 @@ class SqliteExecutionStore final : public ExecutionStore {
 
  private:
   /// Binds a workflow row's parameters, storing its definition snapshot first if it is new.
-  ScopedStatement bind_workflow(std::string_view sql, const Workflow& workflow);
+  template <class... Extra>
+  ScopedStatement bind_workflow(std::string_view sql, const Workflow& workflow, const Extra&... extra);
   /// Binds a task row's parameters, storing its node snapshot first if it is new.
   ScopedStatement bind_task(std::string_view sql, const Task& task);
   /// The task in a row whose columns are (json, node_id, task_id).

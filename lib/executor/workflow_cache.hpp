@@ -1,0 +1,49 @@
+#pragma once
+
+#include <conductor/model/workflow.hpp>
+
+#include <cstdint>
+#include <list>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace conductor::detail {
+
+/// The decoded state of recently changed running workflows, each with the version of the stored state
+/// it equals, so a step reads one version number instead of loading and decoding the workflow and its
+/// tasks again. An entry is used only when the stored version is the same; any change by another
+/// process or thread advances that version, so a stale entry is never used, only left to age out.
+/// Bounded (least recently used entries go first); ended workflows are not kept. Thread-safe.
+class WorkflowCache {
+ public:
+  explicit WorkflowCache(std::size_t capacity) : capacity_(capacity) {}
+
+  /// A copy of the cached state when it is at `version`.
+  std::optional<Workflow> find(std::string_view workflow_id, std::int64_t version);
+  /// Keeps `state` as the workflow at `version`, or forgets the workflow when it has ended.
+  void put(const std::string& workflow_id, std::int64_t version, Workflow state);
+  /// The entry at `from` with `task` replaced becomes the state at `to` (a poll changed one task);
+  /// an entry at another version is dropped.
+  void advance(const std::string& workflow_id, std::int64_t from, std::int64_t to, const Task& task);
+  void erase(const std::string& workflow_id);
+  std::size_t size() const;
+
+ private:
+  struct Entry {
+    std::int64_t version = 0;
+    Workflow state;
+    std::list<std::string>::iterator age;
+  };
+
+  void touch(Entry& entry);
+
+  const std::size_t capacity_;
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, Entry> entries_;  // guarded by mutex_
+  std::list<std::string> ages_;                     // most recent first; guarded by mutex_
+};
+
+}  // namespace conductor::detail
