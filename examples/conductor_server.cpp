@@ -9,6 +9,8 @@
 #include <conductor/http/server.hpp>
 #include <conductor/storage/sqlite.hpp>
 
+#include <fmt/format.h>
+
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -119,20 +121,31 @@ Settings parse_arguments(int argc, char** argv) {
   return settings;
 }
 
-/// `2024-05-01T12:00:00Z GET /api/workflow/... 200 1.234ms`, written whole and flushed, so lines from
-/// several io threads never interleave and a piped log is current.
-void log_request(const conductor::http::RequestLogEntry& entry) {
+/// Writes one log line on stdout, stamped `2024-05-01T12:00:00Z`, whole and flushed, so lines from
+/// several threads never interleave and a piped log is current.
+void log_line(const std::string& text) {
   static std::mutex mutex;
   const std::time_t now = std::time(nullptr);
   std::tm utc{};
   gmtime_r(&now, &utc);
   char stamp[32];
   std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  const std::string method = entry.method.empty() ? "-" : std::string(entry.method);
   const std::lock_guard lock(mutex);
-  std::printf("%s %s %.*s %d %.3fms\n", stamp, method.c_str(), static_cast<int>(entry.path.size()), entry.path.data(),
-              entry.status, static_cast<double>(entry.duration.count()) / 1000.0);
+  std::printf("%s %s\n", stamp, text.c_str());
   std::fflush(stdout);
+}
+
+/// `GET /api/workflow/... 200 1.234ms`
+void log_request(const conductor::http::RequestLogEntry& entry) {
+  log_line(fmt::format("{} {} {} {:.3f}ms", entry.method.empty() ? "-" : entry.method, entry.path, entry.status,
+                       static_cast<double>(entry.duration.count()) / 1000.0));
+}
+
+/// `warning a worker's result could not be stored yet; retrying taskId=...`
+void log_engine(conductor::LogLevel level, std::string_view message, const conductor::LogFields& fields) {
+  std::string text = fmt::format("{} {}", conductor::to_string(level), message);
+  for (const auto& [name, value] : fields) text += fmt::format(" {}={}", name, value);
+  log_line(text);
 }
 
 }  // namespace
@@ -166,7 +179,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   try {
-    conductor::Engine engine({.storage = std::move(storage)});
+    conductor::Engine engine({.storage = std::move(storage), .logger = log_engine});
     settings.server.request_log = log_request;
     conductor::http::Server server(settings.server, engine);
     const std::uint16_t port = server.start();

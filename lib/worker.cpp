@@ -1,9 +1,11 @@
 #include <conductor/worker.hpp>
 
+#include <conductor/error.hpp>
+
 #include "engine/engine_core.hpp"
 
 #include <atomic>
-#include <cstdio>
+#include <condition_variable>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -31,8 +33,8 @@ struct WorkerRunner::Impl {
       try {
         tasks = core.queue().batch_poll(o.task_type, o.worker_id, domain, std::max(1, o.batch_size), o.poll_timeout);
       } catch (const std::exception& e) {
-        std::fprintf(stderr, "conductor: worker %s: poll failed: %s\n", o.task_type.c_str(), e.what());
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        core.log(LogLevel::kWarning, "a worker's poll failed; it polls again", {{"taskType", o.task_type}, {"error", e.what()}});
+        pause(kFirstBackoff);
         continue;
       }
       // Tasks already taken are finished and reported even when stopping: that is the drain.
@@ -63,18 +65,38 @@ struct WorkerRunner::Impl {
     result.workflow_instance_id = task.workflow_instance_id;
     if (!result.worker_id) result.worker_id = reg.options.worker_id;
     if (!result.status) result.status = TaskResultStatus::kCompleted;
-    try {
-      if (take_next && !stopping.load()) return core.queue().update_task_and_poll(result);
-      core.queue().update_task(result);
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "conductor: worker %s: update of task %s failed: %s\n", reg.options.task_type.c_str(),
-                   task.task_id.c_str(), e.what());
+    // A retryable failure (a busy database, a run of version conflicts) is retried until the result
+    // lands: dropping it would leave the task to its response timeout. Stopping gives up; the task
+    // then comes back through that timeout.
+    for (auto backoff = kFirstBackoff;; backoff = std::min(backoff * 2, kMaxBackoff)) {
+      try {
+        if (take_next && !stopping.load()) return core.queue().update_task_and_poll(result);
+        core.queue().update_task(result);
+        return std::nullopt;
+      } catch (const UnavailableError& e) {
+        core.log(LogLevel::kWarning, "a worker's result could not be stored yet; retrying",
+                 {{"taskType", reg.options.task_type}, {"taskId", task.task_id}, {"error", e.what()}});
+        if (!pause(backoff)) return std::nullopt;
+      } catch (const std::exception& e) {
+        core.log(LogLevel::kError, "a worker's result was refused",
+                 {{"taskType", reg.options.task_type}, {"taskId", task.task_id}, {"error", e.what()}});
+        return std::nullopt;
+      }
     }
-    return std::nullopt;
   }
+
+  /// Waits `delay` unless the runner stops first; false when it stopped.
+  bool pause(std::chrono::milliseconds delay) {
+    std::unique_lock lock(mutex);
+    return !stopped_cv.wait_for(lock, delay, [this] { return stopping.load(); });
+  }
+
+  static constexpr std::chrono::milliseconds kFirstBackoff{50};
+  static constexpr std::chrono::milliseconds kMaxBackoff{5000};
 
   detail::EngineCore& core;
   std::mutex mutex;
+  std::condition_variable stopped_cv;  // notified when stopping is set
   std::vector<std::shared_ptr<Registration>> registrations;
   std::vector<std::thread> threads;
   bool started = false;
@@ -107,6 +129,7 @@ void WorkerRunner::stop() {
     if (!impl_->started) return;
     impl_->stopping = true;
     impl_->started = false;
+    impl_->stopped_cv.notify_all();
     threads = std::move(impl_->threads);
     impl_->threads.clear();
   }

@@ -5,6 +5,7 @@
 #include <conductor/codec.hpp>
 #include <conductor/engine.hpp>
 #include <conductor/error.hpp>
+#include <conductor/logger.hpp>
 #include <conductor/metadata_service.hpp>
 #include <conductor/model.hpp>
 #include <conductor/storage/sqlite.hpp>

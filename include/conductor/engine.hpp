@@ -1,6 +1,7 @@
 #pragma once
 
 #include <conductor/clock.hpp>
+#include <conductor/logger.hpp>
 #include <conductor/export.hpp>
 #include <conductor/metadata_service.hpp>
 #include <conductor/storage/storage.hpp>
@@ -29,6 +30,9 @@ struct EngineOptions {
   MetadataOptions metadata;
   /// Values for `${NAME}` parameter expressions, looked up after the process environment.
   std::map<std::string, std::string> properties;
+  /// Where the engine's own messages go (failed sweeps, results waiting to be stored); dropped when
+  /// null. conductor::stderr_logger() writes them to stderr.
+  Logger logger;
 };
 
 /// The embedded Conductor: owns the storage, the clock, the services, the worker runner and the

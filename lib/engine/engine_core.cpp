@@ -4,7 +4,6 @@
 
 #include "executor/change.hpp"
 
-#include <cstdio>
 
 namespace conductor::detail {
 
@@ -15,6 +14,7 @@ constexpr int kSweepBatch = 32;
 EngineCore::EngineCore(EngineOptions options)
     : storage_(options.storage ? std::move(options.storage) : open_sqlite({})),
       clock_(options.clock ? std::move(options.clock) : system_clock()),
+      logger_(std::move(options.logger)),
       properties_(options.properties.begin(), options.properties.end()),
       ops_(*this),
       metadata_(*storage_, *clock_, options.metadata),
@@ -70,6 +70,15 @@ void EngineCore::fire(const Task& task) {
   }
 }
 
+void EngineCore::log(LogLevel level, std::string_view message, const LogFields& fields) noexcept {
+  if (!logger_) return;
+  try {
+    logger_(level, message, fields);
+  } catch (...) {
+    // A logger that throws must not take the engine's thread down with it.
+  }
+}
+
 int EngineCore::run_due() {
   int processed = 0;
   // Pops under the writer, so a message goes to one sweeper even across processes; the work itself
@@ -89,7 +98,8 @@ int EngineCore::run_due() {
           ++processed;
         } catch (const std::exception& e) {
           // The message stays in flight and is delivered again; one bad task must not stop the sweep.
-          std::fprintf(stderr, "conductor: %s task %s failed: %s\n", queue.c_str(), id.c_str(), e.what());
+          log(LogLevel::kError, "a system task's run failed; it runs again after its unack timeout",
+              {{"taskType", queue}, {"taskId", id}, {"error", e.what()}});
         }
       }
       if (static_cast<int>(ids.size()) < kSweepBatch) break;
@@ -103,7 +113,8 @@ int EngineCore::run_due() {
         ops_.sweep(id);
         ++processed;
       } catch (const std::exception& e) {
-        std::fprintf(stderr, "conductor: sweep of workflow %s failed: %s\n", id.c_str(), e.what());
+        log(LogLevel::kError, "a sweep failed; the workflow is swept again after its unack timeout",
+            {{"workflowId", id}, {"error", e.what()}});
       }
     }
     if (static_cast<int>(ids.size()) < kSweepBatch) break;
@@ -126,7 +137,7 @@ void EngineCore::sweeper_loop(std::chrono::milliseconds interval) {
     try {
       run_due();
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "conductor: sweeper: %s\n", e.what());
+      log(LogLevel::kError, "the sweeper's round failed; it tries again at its next round", {{"error", e.what()}});
     }
     lock.lock();
     sweeper_wake_.wait_for(lock, interval, [this] { return stopping_ || wake_requested_; });

@@ -65,6 +65,9 @@ class EngineCore {
   void fire(const Task& task);
   bool has_listeners() const { return has_listeners_.load(); }
 
+  /// Hands a message to the host's logger, if it has one. Never throws.
+  void log(LogLevel level, std::string_view message, const LogFields& fields = {}) noexcept;
+
   /// One sweep over everything due now; see Engine::run_due.
   int run_due();
   /// Asks the background sweeper to run now (work for a system task or the decider was queued).
@@ -75,6 +78,7 @@ class EngineCore {
 
   std::unique_ptr<Storage> storage_;
   std::unique_ptr<Clock> clock_;
+  Logger logger_;
   EngineSettings settings_;
   PropertyMap properties_;
   TaskRegistry registry_;

@@ -1,9 +1,12 @@
 #pragma once
 
 #include <conductor/model/task_def.hpp>
+#include <conductor/storage/storage.hpp>
 #include <conductor/model/workflow_def.hpp>
 
+#include <chrono>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,6 +20,9 @@ namespace conductor::bench {
 enum class StorageKind { kFull, kNormal, kMemory };
 
 std::string_view to_string(StorageKind kind);
+
+/// The engine's storage of that kind; `db` is the file (unused for memory).
+std::unique_ptr<Storage> open_storage(StorageKind kind, const std::filesystem::path& db);
 
 /// One measured value, printed as `figure NAME VALUE UNIT`.
 struct Figure {
@@ -63,6 +69,17 @@ struct InProcessConfig {
 
 /// W workflows of three sequential SIMPLE tasks, run by in-process workers, `in_flight` at a time.
 Figures run_inprocess(const InProcessConfig& config);
+
+struct StallConfig {
+  StorageKind storage = StorageKind::kFull;
+  int in_flight = 8;
+  std::chrono::milliseconds spin{2000};
+  std::filesystem::path dir;
+};
+
+/// Standard workflows, `in_flight` at a time, while one other workflow's INLINE task spins for `spin`:
+/// their p99 latency during the spin shows whether one slow script stalls everyone else.
+Figures run_stall(const StallConfig& config);
 
 struct HttpConfig {
   StorageKind storage = StorageKind::kFull;

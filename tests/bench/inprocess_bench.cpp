@@ -27,17 +27,6 @@ using Clock = std::chrono::steady_clock;
 // Each task is scheduled, started by a poll and completed: three task state changes.
 constexpr int kTransitionsPerTask = 3;
 
-class CompletionListener final : public StatusListener {
- public:
-  explicit CompletionListener(Tracker& tracker) : tracker_(tracker) {}
-  void on_workflow(WorkflowEvent event, const Workflow& workflow) override {
-    if (event == WorkflowEvent::kCompleted) tracker_.completed(workflow.workflow_id);
-  }
-
- private:
-  Tracker& tracker_;
-};
-
 /// RSS sampled while the run goes, to tell growth from a one-off peak.
 class RssSampler {
  public:
@@ -87,18 +76,6 @@ class RssSampler {
   std::thread thread_;
 };
 
-std::unique_ptr<Storage> open_storage(StorageKind kind, const std::filesystem::path& db) {
-  switch (kind) {
-    case StorageKind::kFull:
-      return open_sqlite({.path = db.string(), .sync = SqliteSync::kFull});
-    case StorageKind::kNormal:
-      return open_sqlite({.path = db.string(), .sync = SqliteSync::kNormal});
-    case StorageKind::kMemory:
-      return open_sqlite({.path = ":memory:", .sync = SqliteSync::kOff});
-  }
-  throw std::logic_error("unknown storage kind");
-}
-
 double database_bytes(StorageKind kind, const std::filesystem::path& db) {
   if (kind == StorageKind::kMemory) return static_cast<double>(sqlite3_memory_used());
   double bytes = 0;
@@ -111,6 +88,18 @@ double database_bytes(StorageKind kind, const std::filesystem::path& db) {
 }
 
 }  // namespace
+
+std::unique_ptr<Storage> open_storage(StorageKind kind, const std::filesystem::path& db) {
+  switch (kind) {
+    case StorageKind::kFull:
+      return open_sqlite({.path = db.string(), .sync = SqliteSync::kFull});
+    case StorageKind::kNormal:
+      return open_sqlite({.path = db.string(), .sync = SqliteSync::kNormal});
+    case StorageKind::kMemory:
+      return open_sqlite({.path = ":memory:", .sync = SqliteSync::kOff});
+  }
+  throw std::logic_error("unknown storage kind");
+}
 
 Figures run_inprocess(const InProcessConfig& config) {
   const std::filesystem::path db = config.dir / "engine.db";

@@ -37,8 +37,8 @@ std::string_view to_string(StorageKind kind) {
 namespace {
 
 constexpr const char* kUsage = R"(usage: conductor-bench [options]
-  --scenario LIST           inprocess,http (the default: both) or raw; every run measures raw
-                            storage too, for the ratios
+  --scenario LIST           inprocess,stall,http (the default: all three) or raw; every run
+                            measures raw storage too, for the ratios
   --storage LIST            full,normal,memory (default all three); http runs on full and memory
   --inflight LIST           in-process workflows in flight, e.g. 1,8,64 (the default)
   --workflows N             stop starting workflows after N (default 100000)
@@ -51,6 +51,7 @@ constexpr const char* kUsage = R"(usage: conductor-bench [options]
 
 struct Options {
   bool inprocess = true;
+  bool stall = true;
   bool http = http_available();
   std::vector<StorageKind> storages{StorageKind::kFull, StorageKind::kNormal, StorageKind::kMemory};
   std::vector<int> in_flight{1, 8, 64};
@@ -87,10 +88,12 @@ Options parse(int argc, char** argv) {
     if (i + 1 >= argc) throw std::invalid_argument(flag + " needs a value");
     std::string value = argv[++i];
     if (flag == "--scenario") {
-      options.inprocess = options.http = false;
+      options.inprocess = options.stall = options.http = false;
       for (const auto& name : split(value)) {
         if (name == "inprocess") {
           options.inprocess = true;
+        } else if (name == "stall") {
+          options.stall = true;
         } else if (name == "http") {
           if (!http_available()) throw std::invalid_argument("http: conductor-server was not built (CONDUCTOR_WITH_HTTP)");
           options.http = true;
@@ -266,6 +269,15 @@ void print_http_table(const Options& options, const Results& results) {
   }
 }
 
+void print_stall_table(const Options& options, const Results& results) {
+  static constexpr Column kColumns[] = {{"_workflows", 0}, {"_p50_ms", 2}, {"_p99_ms", 2}, {"_overlap", 0}};
+  std::printf(
+      "\n| storage | workflows beside a 2 s script | p50 ms | p99 ms | measured within the spin |\n"
+      "|---|---:|---:|---:|---:|\n");
+  for (StorageKind kind : options.storages)
+    print_row({std::string(to_string(kind))}, fmt::format("stall_{}", to_string(kind)), kColumns, results);
+}
+
 void print_table(const Options& options, const Results& results) {
   static constexpr Column kColumns[] = {{"_commits_per_s", 0}, {"_batch100_rows_per_s", 0}};
   std::printf("\n| storage | raw commits/s | raw rows/s, 100 per commit |\n|---|---:|---:|\n");
@@ -273,6 +285,7 @@ void print_table(const Options& options, const Results& results) {
     print_row({std::string(to_string(kind))}, fmt::format("raw_{}", to_string(kind)), kColumns, results);
   }
   if (options.inprocess) print_inprocess_table(options, results);
+  if (options.stall) print_stall_table(options, results);
   if (options.http) print_http_table(options, results);
 }
 
@@ -312,6 +325,11 @@ int run(const Options& options) {
     // The ratios to the raw storage limit hold across machines and noisy neighbours.
     const double raw = results.get(fmt::format("raw_{}_commits_per_s", to_string(kind))).value_or(0);
     if (options.inprocess) run_inprocess_set(options, kind, raw, results);
+    if (options.stall) {
+      ScratchDir dir(options.dir);
+      StallConfig config{.storage = kind, .dir = dir.path()};
+      results.add(run_isolated([&] { return run_stall(config); }));
+    }
     if (options.http) run_http_once(options, kind, raw, results);
   }
   print_table(options, results);

@@ -7,6 +7,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <conductor/listener.hpp>
+
 #include "bench.hpp"
 
 namespace conductor::bench {
@@ -57,6 +59,18 @@ class Tracker {
   std::unordered_map<std::string, Clock::time_point> pending_;
   std::unordered_map<std::string, Clock::time_point> early_;
   LatencyHistogram latencies_;
+};
+
+/// Tells the tracker when a workflow completes.
+class CompletionListener final : public StatusListener {
+ public:
+  explicit CompletionListener(Tracker& tracker) : tracker_(tracker) {}
+  void on_workflow(WorkflowEvent event, const Workflow& workflow) override {
+    if (event == WorkflowEvent::kCompleted) tracker_.completed(workflow.workflow_id);
+  }
+
+ private:
+  Tracker& tracker_;
 };
 
 }  // namespace conductor::bench

@@ -5,6 +5,7 @@
 
 #include <conductor/storage/sqlite.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "counting_storage.hpp"
+#include "fault_injecting_storage.hpp"
 
 using namespace conductor;
 
@@ -196,4 +198,39 @@ TEST_CASE("worker: a worker for a domain takes only that domain's tasks", "[unit
   CHECK(engine.queue().queue_size("dom") == 1);
   CHECK(engine.executor().get_workflow(plain).status == WorkflowStatus::kRunning);
   CHECK(blue == 1);
+}
+
+TEST_CASE("worker: a result that cannot be stored yet is retried until it lands, and the host's logger hears of it",
+          "[unit]") {
+  auto faulty = std::make_unique<testing::FaultInjectingStorage>(open_sqlite({}));
+  testing::FaultInjectingStorage& storage = *faulty;
+  std::mutex mutex;
+  std::vector<std::pair<LogLevel, std::string>> logged;
+  EngineOptions options = test_options();
+  options.storage = std::move(faulty);
+  options.logger = [&](LogLevel level, std::string_view message, const LogFields& fields) {
+    std::lock_guard lock(mutex);
+    logged.emplace_back(level, std::string(message));
+    CHECK(std::find_if(fields.begin(), fields.end(), [](const auto& f) { return f.first == "taskId"; }) !=
+          fields.end());
+  };
+  Engine engine(std::move(options));
+  one_task(engine, "flaky_store");
+  // The callback runs between the poll and the update: the update's first two commits fail.
+  engine.workers().add({.task_type = "flaky_store"}, [&](const Task&) {
+    storage.fail_commits(2);
+    return JsonObject{{"stored", true}};
+  });
+  engine.workers().start();
+  auto id = engine.executor().start_workflow({.name = "wf_flaky_store", .input = JsonObject{}});
+  auto wf = wait_done(engine, id);
+  CHECK(wf.status == WorkflowStatus::kCompleted);
+  CHECK(wf.tasks.at(0).output_data.at("stored") == true);
+  engine.workers().stop();
+  std::lock_guard lock(mutex);
+  REQUIRE(logged.size() == 2);
+  for (const auto& [level, message] : logged) {
+    CHECK(level == LogLevel::kWarning);
+    CHECK(message == "a worker's result could not be stored yet; retrying");
+  }
 }

@@ -66,7 +66,10 @@ void GroupCommit::rollback(Lease& lease) noexcept {
     // The savepoint cannot be undone alone: give up the whole batch rather than commit part of it.
     writer_.rollback();
   }
-  release(lease, false);
+  // A change rolls back when it found its workflow moved, possibly by a member of this batch that
+  // readers cannot see until the batch commits: commit it now, or the change would be computed again
+  // from the same stale read for as long as writers keep queueing.
+  release(lease, true);
 }
 
 Connection& GroupCommit::begin_read(Lease& lease) {

@@ -50,7 +50,7 @@ class GroupCommit {
   /// Makes the logical transaction part of the batch and waits until the batch is committed;
   /// releases the writer. Throws what the real COMMIT failed with.
   void commit(Lease& lease);
-  /// Undoes the logical transaction and releases the writer.
+  /// Undoes the logical transaction, commits the rest of the batch, and releases the writer.
   void rollback(Lease& lease) noexcept;
 
   /// Waits for the writer and commits any batch in progress, for a read transaction that must run
