@@ -4,6 +4,7 @@
 #include <js/CallAndConstruct.h>
 #include <js/CompilationAndEvaluation.h>
 #include <js/Context.h>
+#include <js/ContextOptions.h>
 #include <js/Conversions.h>
 #include <js/Exception.h>
 #include <js/GCVector.h>
@@ -37,19 +38,54 @@ namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 
-/// JS_Init must come before anything else the engine does, once per process. JS_ShutDown runs at
-/// exit: the engine's helper threads wait on a mutex that is a static object of its library, and
-/// unless JS_ShutDown joins them first, that mutex's destructor finds it busy and crashes the
-/// process. Registered after JS_Init, it runs before the library's static destructors and after the
-/// exiting thread's context is gone (thread_local destructors run first).
-void init_engine() {
-  static const bool initialized = [] {
-    if (!JS_Init()) return false;
-    std::atexit([] { JS_ShutDown(); });
-    return true;
-  }();
-  if (!initialized) throw ScriptError("The JavaScript engine could not be initialized.");
-}
+/// The engine's process-wide state: JS_Init must come before any context, once per process, and
+/// JS_ShutDown after the last one. JS_ShutDown runs at exit because the engine's helper threads wait
+/// on a mutex that is a static object of its library; unless JS_ShutDown joins them first, that
+/// mutex's destructor finds it busy and crashes the process. Registered after JS_Init, it runs before
+/// the library's static destructors and after the exiting thread's context is gone (thread_local
+/// destructors run first). A context whose thread outlives it (a thread still running at exit) is
+/// left to the process's end, as nothing may call the engine after JS_ShutDown.
+class SpiderMonkey {
+ public:
+  static JSContext* new_context() {
+    SpiderMonkey& engine = instance();
+    std::lock_guard lock(engine.mutex_);
+    if (!engine.running_) {
+      throw ScriptError("The JavaScript engine is not running: it could not start, or the process is exiting.");
+    }
+    JSContext* cx = JS_NewContext(kScriptMemoryLimit);
+    if (!cx) throw ScriptError("The JavaScript engine could not start a context.");
+    return cx;
+  }
+
+  static void destroy_context(JSContext* cx) {
+    SpiderMonkey& engine = instance();
+    std::lock_guard lock(engine.mutex_);
+    if (engine.running_) JS_DestroyContext(cx);
+  }
+
+ private:
+  static SpiderMonkey& instance() {
+    // Never destroyed: threads may still end, and destroy their contexts, while statics are.
+    static SpiderMonkey* const engine = [] {
+      auto* created = new SpiderMonkey;
+      created->running_ = JS_Init();
+      if (created->running_) std::atexit(shut_down);
+      return created;
+    }();
+    return *engine;
+  }
+
+  static void shut_down() {
+    SpiderMonkey& engine = instance();
+    std::lock_guard lock(engine.mutex_);
+    engine.running_ = false;
+    JS_ShutDown();
+  }
+
+  std::mutex mutex_;
+  bool running_ = false;
+};
 
 /// Interrupts evaluations that pass their deadline: one thread for the process, started by the
 /// first evaluation. It sleeps until the earliest deadline it has seen and is woken only for an
@@ -195,8 +231,9 @@ std::size_t native_stack_quota() {
   const bool known = pthread_attr_getstack(&attr, &base, &size) == 0;
   pthread_attr_destroy(&attr);
   if (!known || size < 2 * kFallback) return kFallback;
-  // Headroom for the native frames of the host and of the engine's own error handling.
-  return size - std::min(size / 4, std::size_t{1} << 20);
+  // Headroom for the native frames of the host and of the engine's own error handling; the cap
+  // keeps an unlimited main-thread stack (ulimit -s unlimited) from reporting the address space.
+  return std::min(size - std::min(size / 4, kFallback), std::size_t{64} << 20);
 }
 
 std::string timeout_message(std::chrono::milliseconds time_limit) {
@@ -280,7 +317,7 @@ class Runtime {
     prelude_ = nullptr;
     anchor_.reset();
     jobs_.reset();
-    JS_DestroyContext(cx_);
+    SpiderMonkey::destroy_context(cx_);
   }
 
   Json evaluate(std::string_view script, const Json& input, std::chrono::milliseconds time_limit) {
@@ -345,14 +382,7 @@ class Runtime {
     unsigned line = 0;
   };
 
-  static JSContext* new_context() {
-    init_engine();
-    JSContext* cx = JS_NewContext(kScriptMemoryLimit);
-    if (!cx) throw ScriptError("The JavaScript engine could not start a context.");
-    return cx;
-  }
-
-  Runtime() : cx_(new_context()) {
+  Runtime() : cx_(SpiderMonkey::new_context()) {
     try {
       JS_SetContextPrivate(cx_, this);
       JS_SetNativeStackQuota(cx_, native_stack_quota());
@@ -360,6 +390,9 @@ class Runtime {
         throw ScriptError("The JavaScript engine could not start a context.");
       }
       JS_SetGCCallback(cx_, after_gc, this);
+      // Conductor's scripts have no WebAssembly, whose memories would reserve gigabytes outside
+      // the script heap.
+      JS::ContextOptionsRef(cx_).setWasm(false).setAsmJS(false);
       // Every evaluation leaves a global behind. The defaults, sized for a browser tab (a 16 MiB
       // nursery, a first collection at 27 MiB), let that garbage hold some 80 MiB per thread; these
       // hold about 25 MiB, and the evaluations run a little faster for the smaller working set.
@@ -382,7 +415,7 @@ class Runtime {
       prelude_ = nullptr;
       anchor_.reset();
       jobs_.reset();
-      JS_DestroyContext(cx_);
+      SpiderMonkey::destroy_context(cx_);
       throw;
     }
   }

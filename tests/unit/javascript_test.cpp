@@ -6,7 +6,13 @@
 
 #include <fmt/format.h>
 
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cstdlib>
 #include <thread>
 #include <vector>
 
@@ -70,7 +76,8 @@ TEST_CASE("javascript: results convert to JSON like Conductor's", "[unit]") {
     CHECK(eval("1e21").is_double());
   }
   SECTION("a value that cannot be converted is a script error") {
-    CHECK_THROWS_WITH(eval("const o = {}; o.self = o; o"), Catch::StartsWith("Error evaluating the script `TypeError: "));
+    CHECK_THROWS_WITH(eval("const o = {}; o.self = o; o"),
+                      Catch::StartsWith("Error evaluating the script `TypeError: "));
     CHECK_THROWS_WITH(eval("10n"), Catch::Contains("BigInt"));
   }
 }
@@ -198,6 +205,7 @@ TEST_CASE("javascript: there is no host access", "[unit]") {
     CAPTURE(name);
     CHECK(eval(fmt::format("typeof {}", name)) == "undefined");
   }
+  CHECK(eval("typeof WebAssembly") == "undefined");
 }
 
 TEST_CASE("javascript: syntax and runtime errors are ScriptErrors with the line", "[unit]") {
@@ -325,6 +333,41 @@ TEST_CASE("javascript: a script timing out on one thread leaves the others runni
   for (auto& t : threads) t.join();
   CHECK(timeouts == 20);
   CHECK(wrong == 0);
+}
+
+// Run by the next test in a process of its own: the process exits while threads hold engine
+// contexts, one of them in the middle of a script.
+TEST_CASE("javascript: exit with contexts alive", "[.exit_child]") {
+  evaluate_javascript("1", boost::json::object{});
+  std::thread([] {
+    evaluate_javascript("2", boost::json::object{});
+    for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
+  }).detach();
+  std::thread([] {
+    try {
+      evaluate_javascript("for (;;) {}", boost::json::object{}, std::chrono::hours(1));
+    } catch (...) {
+    }
+  }).detach();
+  std::thread([] { evaluate_javascript("3", boost::json::object{}); }).join();
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::exit(0);
+}
+
+TEST_CASE("javascript: the process exits cleanly while threads hold engine contexts", "[unit]") {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  char program[] = "/proc/self/exe";
+  char filter[] = "[.exit_child]";
+  char* argv[] = {program, filter, nullptr};
+  pid_t child = 0;
+  REQUIRE(posix_spawn(&child, program, &actions, nullptr, argv, environ) == 0);
+  posix_spawn_file_actions_destroy(&actions);
+  int status = 0;
+  REQUIRE(waitpid(child, &status, 0) == child);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
 }
 
 TEST_CASE("javascript: syntax check compiles without running", "[unit]") {
