@@ -242,7 +242,7 @@ std::string timeout_message(std::chrono::milliseconds time_limit) {
 }
 
 std::string out_of_memory_message() {
-  return fmt::format("Script used more than its {} MiB of memory, stopped.", kScriptMemoryLimit >> 20);
+  return fmt::format("Script ran out of memory (limit {} MiB), stopped.", kScriptMemoryLimit >> 20);
 }
 
 void append_utf8(std::string& out, char32_t c) {
@@ -285,8 +285,6 @@ std::string json_text_to_utf8(std::u16string_view text) {
       c = text[++i];
     } else if (is_high_surrogate(c) && i + 1 < text.size() && is_low_surrogate(text[i + 1])) {
       c = 0x10000 + ((c - 0xD800) << 10) + (text[++i] - 0xDC00);
-    } else if (is_high_surrogate(c) || is_low_surrogate(c)) {
-      c = 0xFFFD;
     }
     append_utf8(out, c);
   }

@@ -40,8 +40,10 @@ class ScriptTimeout : public ScriptError {
 /// Evaluates `script` as a program with `$` bound to a copy of `input`; its completion value is the
 /// result (`$.a > 1`, or `function f() {...} f();`). Arrays also answer Java's list methods
 /// `get(i)`, `size()`, `contains(x)`, `isEmpty()`; objects `get(k)`, `containsKey(k)`, `size()`,
-/// `isEmpty()`. Results come back as JSON: undefined → null, integral numbers as integers.
-/// Throws ScriptError (message ``Error evaluating the script `<error>` at line <n>``) or ScriptTimeout.
+/// `isEmpty()`. Results come back as JSON.stringify has them: undefined → null, integral numbers as
+/// integers. Promise jobs the script queues run after it, within the same time limit.
+/// Throws ScriptError (message ``Error evaluating the script `<error>` at line <n>``, or one saying
+/// the script ran out of memory) or ScriptTimeout.
 Json evaluate_javascript(std::string_view script, const Json& input,
                          std::chrono::milliseconds time_limit = kScriptTimeLimit);
 
