@@ -1,6 +1,7 @@
 #include "script/javascript.hpp"
 
 #include <js/Array.h>
+#include <js/CallArgs.h>
 #include <js/CallAndConstruct.h>
 #include <js/CompilationAndEvaluation.h>
 #include <js/Context.h>
@@ -14,10 +15,11 @@
 #include <js/JSON.h>
 #include <js/Promise.h>
 #include <js/PropertyAndElement.h>
+#include <js/PropertySpec.h>
+#include <js/Realm.h>
 #include <js/SourceText.h>
 #include <js/Stack.h>
 #include <js/String.h>
-#include <js/experimental/JSStencil.h>
 #include <jsapi.h>
 #include <jsfriendapi.h>
 
@@ -147,29 +149,126 @@ class Watchdog {
   SteadyClock::time_point wake_at_ = SteadyClock::time_point::max();
 };
 
-/// Run in every fresh global before the script: arrays get Java's List methods and the prototype of
-/// `$`'s objects Java's Map methods. The map methods are not put on Object.prototype, because
-/// `{value: ...}` would then become an invalid property descriptor (descriptors are read through the
-/// prototype chain). A silent console keeps scripts written for GraalJS working with no output.
-/// The completion value is that map prototype.
-constexpr std::string_view kPrelude = R"JS((() => {
-  const define = (target, name, value) =>
-    Object.defineProperty(target, name, {value, writable: true, configurable: true});
-  const list = Array.prototype;
-  define(list, 'get', function (i) { return this[i]; });
-  define(list, 'size', function () { return this.length; });
-  define(list, 'contains', function (x) { return this.indexOf(x) >= 0; });
-  define(list, 'isEmpty', function () { return this.length === 0; });
-  const map = Object.create(Object.prototype);
-  const own = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
-  define(map, 'get', function (k) { return own(this, k) ? this[k] : null; });
-  define(map, 'containsKey', function (k) { return own(this, k); });
-  define(map, 'size', function () { return Object.keys(this).length; });
-  define(map, 'isEmpty', function () { return Object.keys(this).length === 0; });
-  const quiet = () => {};
-  define(globalThis, 'console', {log: quiet, info: quiet, warn: quiet, error: quiet, debug: quiet});
-  return map;
-})())JS";
+// Java's List and Map methods, which scripts written for Conductor's GraalJS call on `$` (semantics.md
+// §5.5), and a silent console. Natives rather than a script run in every global: defining them from
+// JavaScript took more than half of a short evaluation.
+
+JSObject* this_object(JSContext* cx, const JS::CallArgs& args) { return JS::ToObject(cx, args.thisv()); }
+
+bool length_of(JSContext* cx, JS::HandleObject self, JS::MutableHandleValue length) {
+  return JS_GetProperty(cx, self, "length", length);
+}
+
+/// `list.get(i)`: `this[i]`.
+bool list_get(JSContext* cx, unsigned argc, JS::Value* vp) {
+  JS::CallArgs args = JS::CallArgsFromVp(argc, vp);
+  JS::RootedObject self(cx, this_object(cx, args));
+  JS::RootedId key(cx);
+  return self && JS_ValueToId(cx, args.get(0), &key) && JS_GetPropertyById(cx, self, key, args.rval());
+}
+
+/// `list.size()`: `this.length`.
+bool list_size(JSContext* cx, unsigned argc, JS::Value* vp) {
+  JS::CallArgs args = JS::CallArgsFromVp(argc, vp);
+  JS::RootedObject self(cx, this_object(cx, args));
+  return self && length_of(cx, self, args.rval());
+}
+
+/// `list.contains(x)`: `this.indexOf(x) >= 0`, strict equality as Java's equals on JSON values.
+bool list_contains(JSContext* cx, unsigned argc, JS::Value* vp) {
+  JS::CallArgs args = JS::CallArgsFromVp(argc, vp);
+  JS::RootedObject self(cx, this_object(cx, args));
+  JS::RootedValue index(cx);
+  if (!self || !JS_CallFunctionName(cx, self, "indexOf", JS::HandleValueArray(args.get(0)), &index)) return false;
+  args.rval().setBoolean(index.isNumber() && index.toNumber() >= 0);
+  return true;
+}
+
+/// `list.isEmpty()`: `this.length === 0`.
+bool list_is_empty(JSContext* cx, unsigned argc, JS::Value* vp) {
+  JS::CallArgs args = JS::CallArgsFromVp(argc, vp);
+  JS::RootedObject self(cx, this_object(cx, args));
+  JS::RootedValue length(cx);
+  if (!self || !length_of(cx, self, &length)) return false;
+  args.rval().setBoolean(length.isNumber() && length.toNumber() == 0);
+  return true;
+}
+
+/// Whether `this` has the own property named by the first argument, which `key` then holds.
+bool has_own(JSContext* cx, const JS::CallArgs& args, JS::MutableHandleObject self, JS::MutableHandleId key,
+             bool& found) {
+  self.set(this_object(cx, args));
+  return self && JS_ValueToId(cx, args.get(0), key) && JS_HasOwnPropertyById(cx, self, key, &found);
+}
+
+/// `map.get(k)`: the own property `k`, else null.
+bool map_get(JSContext* cx, unsigned argc, JS::Value* vp) {
+  JS::CallArgs args = JS::CallArgsFromVp(argc, vp);
+  JS::RootedObject self(cx);
+  JS::RootedId key(cx);
+  bool found = false;
+  if (!has_own(cx, args, &self, &key, found)) return false;
+  if (!found) {
+    args.rval().setNull();
+    return true;
+  }
+  return JS_GetPropertyById(cx, self, key, args.rval());
+}
+
+/// `map.containsKey(k)`: whether `k` is an own property.
+bool map_contains_key(JSContext* cx, unsigned argc, JS::Value* vp) {
+  JS::CallArgs args = JS::CallArgsFromVp(argc, vp);
+  JS::RootedObject self(cx);
+  JS::RootedId key(cx);
+  bool found = false;
+  if (!has_own(cx, args, &self, &key, found)) return false;
+  args.rval().setBoolean(found);
+  return true;
+}
+
+/// The number of own enumerable string keys, as `Object.keys(this).length`.
+bool own_key_count(JSContext* cx, const JS::CallArgs& args, std::size_t& count) {
+  JS::RootedObject self(cx, this_object(cx, args));
+  JS::RootedIdVector keys(cx);
+  if (!self || !js::GetPropertyKeys(cx, self, JSITER_OWNONLY, &keys)) return false;
+  count = keys.length();
+  return true;
+}
+
+/// `map.size()`.
+bool map_size(JSContext* cx, unsigned argc, JS::Value* vp) {
+  JS::CallArgs args = JS::CallArgsFromVp(argc, vp);
+  std::size_t count = 0;
+  if (!own_key_count(cx, args, count)) return false;
+  args.rval().setNumber(static_cast<double>(count));
+  return true;
+}
+
+/// `map.isEmpty()`.
+bool map_is_empty(JSContext* cx, unsigned argc, JS::Value* vp) {
+  JS::CallArgs args = JS::CallArgsFromVp(argc, vp);
+  std::size_t count = 0;
+  if (!own_key_count(cx, args, count)) return false;
+  args.rval().setBoolean(count == 0);
+  return true;
+}
+
+bool quiet(JSContext*, unsigned argc, JS::Value* vp) {
+  JS::CallArgsFromVp(argc, vp).rval().setUndefined();
+  return true;
+}
+
+constexpr JSFunctionSpec kListMethods[] = {
+    JS_FN("get", list_get, 1, 0),         JS_FN("size", list_size, 0, 0),
+    JS_FN("contains", list_contains, 1, 0), JS_FN("isEmpty", list_is_empty, 0, 0), JS_FS_END};
+
+constexpr JSFunctionSpec kMapMethods[] = {
+    JS_FN("get", map_get, 1, 0),          JS_FN("containsKey", map_contains_key, 1, 0),
+    JS_FN("size", map_size, 0, 0),        JS_FN("isEmpty", map_is_empty, 0, 0), JS_FS_END};
+
+constexpr JSFunctionSpec kConsoleMethods[] = {
+    JS_FN("log", quiet, 0, 0),   JS_FN("info", quiet, 0, 0), JS_FN("warn", quiet, 0, 0),
+    JS_FN("error", quiet, 0, 0), JS_FN("debug", quiet, 0, 0), JS_FS_END};
 
 constexpr JSClass kGlobalClass = {"global", JSCLASS_GLOBAL_FLAGS, &JS::DefaultGlobalClassOps};
 
@@ -297,8 +396,8 @@ bool collect_json(const char16_t* buffer, std::uint32_t length, void* data) {
 }
 
 /// One engine context for the calling thread: SpiderMonkey contexts are single-threaded, and
-/// starting one (self-hosted code, the prelude's compilation) costs milliseconds, which a short
-/// script must not pay. Every evaluation gets a fresh global, so scripts never see each other's
+/// starting one (compiling the engine's self-hosted code) costs milliseconds, which a short script
+/// must not pay. Every evaluation gets a fresh global, so scripts never see each other's
 /// variables or changed built-ins; the globals share one compartment so that they cost a few
 /// objects, not a zone each, and garbage from finished evaluations is collected as the zone grows.
 class Runtime {
@@ -312,7 +411,6 @@ class Runtime {
   Runtime& operator=(const Runtime&) = delete;
 
   ~Runtime() {
-    prelude_ = nullptr;
     anchor_.reset();
     jobs_.reset();
     SpiderMonkey::destroy_context(cx_);
@@ -401,16 +499,7 @@ class Runtime {
       JS::RealmOptions options;
       anchor_.emplace(cx_, JS_NewGlobalObject(cx_, &kGlobalClass, nullptr, JS::FireOnNewGlobalHook, options));
       if (!*anchor_) throw ScriptError("The JavaScript engine could not start a context.");
-      JSAutoRealm realm(cx_, *anchor_);
-      JS::CompileOptions compile(cx_);
-      compile.setFileAndLine("prelude", 1);
-      JS::SourceText<mozilla::Utf8Unit> source;
-      if (!source.init(cx_, kPrelude.data(), kPrelude.size(), JS::SourceOwnership::Borrowed) ||
-          !(prelude_ = JS::CompileGlobalScriptToStencil(cx_, compile, source))) {
-        throw ScriptError("The JavaScript engine could not compile its prelude.");
-      }
     } catch (...) {
-      prelude_ = nullptr;
       anchor_.reset();
       jobs_.reset();
       SpiderMonkey::destroy_context(cx_);
@@ -444,17 +533,24 @@ class Runtime {
     return JS_NewGlobalObject(cx_, &kGlobalClass, nullptr, JS::FireOnNewGlobalHook, options);
   }
 
-  /// Runs the prelude, binds `$` and runs the script in the current (fresh) global.
+  /// Gives the current (fresh) global Java's methods and a console, binds `$` and runs the script.
+  /// `$`'s objects get Java's Map methods from a prototype of their own: on Object.prototype they
+  /// would turn every `{value: ...}` into an invalid property descriptor, since descriptors are read
+  /// through the prototype chain. Arrays all get the List methods, as they did before.
   bool run(std::string_view script, const Json& input, JS::MutableHandleValue result) {
+    JS::RootedObject global(cx_, JS::CurrentGlobalOrNull(cx_));
+    JS::RootedObject list(cx_, JS::GetRealmArrayPrototype(cx_));
+    JS::RootedObject map(cx_, JS_NewPlainObject(cx_));
+    JS::RootedObject console(cx_, JS_NewPlainObject(cx_));
+    JS::RootedValue dollar(cx_);
+    if (!list || !map || !console || !JS_DefineFunctions(cx_, list, kListMethods) ||
+        !JS_DefineFunctions(cx_, map, kMapMethods) || !JS_DefineFunctions(cx_, console, kConsoleMethods) ||
+        !JS_DefineProperty(cx_, global, "console", console, 0) || !to_js(input, map, &dollar) ||
+        !JS_DefineProperty(cx_, global, "$", dollar, JSPROP_ENUMERATE)) {
+      return false;
+    }
     JS::CompileOptions options(cx_);
     options.setFileAndLine("script", 1);
-    JS::RootedScript prelude(cx_, JS::InstantiateGlobalStencil(cx_, JS::InstantiateOptions(options), prelude_));
-    JS::RootedValue map_prototype(cx_);
-    if (!prelude || !JS_ExecuteScript(cx_, prelude, &map_prototype)) return false;
-    JS::RootedObject map(cx_, &map_prototype.toObject());
-    JS::RootedValue dollar(cx_);
-    JS::RootedObject global(cx_, JS::CurrentGlobalOrNull(cx_));
-    if (!to_js(input, map, &dollar) || !JS_DefineProperty(cx_, global, "$", dollar, JSPROP_ENUMERATE)) return false;
     JS::SourceText<mozilla::Utf8Unit> source;
     return source.init(cx_, script.data(), script.size(), JS::SourceOwnership::Borrowed) &&
            JS::Evaluate(cx_, options, source, result);
@@ -554,7 +650,6 @@ class Runtime {
   JSContext* cx_;
   std::optional<JobQueue> jobs_;
   std::optional<JS::PersistentRootedObject> anchor_;
-  RefPtr<JS::Stencil> prelude_;
   SteadyClock::time_point deadline_ = SteadyClock::time_point::max();
   bool timed_out_ = false;
   bool out_of_memory_ = false;

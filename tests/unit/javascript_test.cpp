@@ -99,6 +99,15 @@ TEST_CASE("javascript: arrays answer Java's list methods and objects Java's map 
   CHECK(eval("$.list.contains('b') && $.list.filter((x) => x !== 'a').size() === 2", input) == true);
   CHECK(eval("[1, 2].get(1) + [].size()") == 2);
   CHECK(eval("let seen = []; for (const k in $.map) seen.push(k); seen", input) == boost::json::parse(R"(["k"])"));
+  SECTION("the methods do what the JavaScript they stand for does") {
+    CHECK(eval("$.map.get('toString')", input).is_null());  // inherited names are no keys
+    CHECK(eval("$.map.containsKey('hasOwnProperty')", input) == false);
+    CHECK(eval("$.map.extra = 2; [$.map.size(), $.map.get('extra')]", input) == boost::json::parse("[2, 2]"));
+    CHECK(eval("[NaN].contains(NaN) || [1].contains('1')") == false);  // indexOf's strict equality
+    CHECK(eval("Array.prototype.size.call('abc') + [[1, 2]].get(0).get(1)") == 5);
+    CHECK(eval("$.list.get(7)", input).is_null());
+    CHECK_THROWS_WITH(eval("Array.prototype.get.call(null, 0)"), Catch::Contains("TypeError"));
+  }
   SECTION("the helpers stay out of enumeration and JSON") {
     CHECK(eval("Object.keys($.map)", input) == boost::json::parse(R"(["k"])"));
     CHECK(eval("JSON.stringify($.list)", input) == R"(["a","b","c"])");
