@@ -29,6 +29,7 @@
 #include <pthread.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <condition_variable>
 #include <map>
@@ -39,55 +40,6 @@ namespace conductor::detail {
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
-
-/// The engine's process-wide state: JS_Init must come before any context, once per process, and
-/// JS_ShutDown after the last one. JS_ShutDown runs at exit because the engine's helper threads wait
-/// on a mutex that is a static object of its library; unless JS_ShutDown joins them first, that
-/// mutex's destructor finds it busy and crashes the process. Registered after JS_Init, it runs before
-/// the library's static destructors and after the exiting thread's context is gone (thread_local
-/// destructors run first). A context whose thread outlives it (a thread still running at exit) is
-/// left to the process's end, as nothing may call the engine after JS_ShutDown.
-class SpiderMonkey {
- public:
-  static JSContext* new_context() {
-    SpiderMonkey& engine = instance();
-    std::lock_guard lock(engine.mutex_);
-    if (!engine.running_) {
-      throw ScriptError("The JavaScript engine is not running: it could not start, or the process is exiting.");
-    }
-    JSContext* cx = JS_NewContext(kScriptMemoryLimit);
-    if (!cx) throw ScriptError("The JavaScript engine could not start a context.");
-    return cx;
-  }
-
-  static void destroy_context(JSContext* cx) {
-    SpiderMonkey& engine = instance();
-    std::lock_guard lock(engine.mutex_);
-    if (engine.running_) JS_DestroyContext(cx);
-  }
-
- private:
-  static SpiderMonkey& instance() {
-    // Never destroyed: threads may still end, and destroy their contexts, while statics are.
-    static SpiderMonkey* const engine = [] {
-      auto* created = new SpiderMonkey;
-      created->running_ = JS_Init();
-      if (created->running_) std::atexit(shut_down);
-      return created;
-    }();
-    return *engine;
-  }
-
-  static void shut_down() {
-    SpiderMonkey& engine = instance();
-    std::lock_guard lock(engine.mutex_);
-    engine.running_ = false;
-    JS_ShutDown();
-  }
-
-  std::mutex mutex_;
-  bool running_ = false;
-};
 
 /// Interrupts evaluations that pass their deadline: one thread for the process, started by the
 /// first evaluation. It sleeps until the earliest deadline it has seen and is woken only for an
@@ -114,6 +66,12 @@ class Watchdog {
   void disarm(JSContext* cx) {
     std::lock_guard lock(mutex_);
     running_.erase(cx);
+  }
+
+  /// Interrupts every evaluation under way, whatever its deadline.
+  void interrupt_all() {
+    std::lock_guard lock(mutex_);
+    for (const auto& [cx, deadline] : running_) JS_RequestInterruptCallback(cx);
   }
 
  private:
@@ -271,6 +229,74 @@ constexpr JSFunctionSpec kConsoleMethods[] = {
     JS_FN("error", quiet, 0, 0), JS_FN("debug", quiet, 0, 0), JS_FS_END};
 
 constexpr JSClass kGlobalClass = {"global", JSCLASS_GLOBAL_FLAGS, &JS::DefaultGlobalClassOps};
+
+/// The engine's process-wide state. JS_Init must come before any context, once per process, and
+/// JS_ShutDown after the last use. JS_ShutDown runs at exit because the engine's helper threads wait
+/// on a mutex that is a static object of its library; unless JS_ShutDown joins them first, that
+/// mutex's destructor finds it busy and crashes the process. Registered after JS_Init, it runs before
+/// the library's static destructors and after the exiting thread's own context is gone
+/// (thread_local destructors run first). It stops the evaluations still under way on other threads
+/// and waits for them to unwind; the contexts of threads that outlive it are left to the process's
+/// end, as nothing may call the engine after JS_ShutDown.
+class SpiderMonkey {
+ public:
+  /// A use of the engine on this thread (an evaluation or a syntax check, with starting the thread's
+  /// context), which shutting down waits for. Throws ScriptError once the engine has shut down.
+  class Use {
+   public:
+    Use() : engine_(instance()) {
+      std::lock_guard lock(engine_.mutex_);
+      if (!engine_.running_) {
+        throw ScriptError("The JavaScript engine is not running: it could not start, or the process is exiting.");
+      }
+      ++engine_.uses_;
+    }
+    ~Use() {
+      std::lock_guard lock(engine_.mutex_);
+      if (--engine_.uses_ == 0) engine_.idle_.notify_all();
+    }
+    Use(const Use&) = delete;
+    Use& operator=(const Use&) = delete;
+
+   private:
+    SpiderMonkey& engine_;
+  };
+
+  /// False once the process exits: a script still running then stops at its next interrupt check.
+  static bool running() { return instance().running_; }
+
+  static void destroy_context(JSContext* cx) {
+    SpiderMonkey& engine = instance();
+    std::lock_guard lock(engine.mutex_);
+    if (engine.running_) JS_DestroyContext(cx);
+  }
+
+ private:
+  static SpiderMonkey& instance() {
+    // Never destroyed: threads may still end, and destroy their contexts, while statics are.
+    static SpiderMonkey* const engine = [] {
+      auto* created = new SpiderMonkey;
+      created->running_ = JS_Init();
+      if (created->running_) std::atexit(shut_down);
+      return created;
+    }();
+    return *engine;
+  }
+
+  static void shut_down() {
+    SpiderMonkey& engine = instance();
+    std::unique_lock lock(engine.mutex_);
+    engine.running_ = false;
+    Watchdog::instance().interrupt_all();
+    engine.idle_.wait(lock, [&engine] { return engine.uses_ == 0; });
+    JS_ShutDown();
+  }
+
+  std::mutex mutex_;
+  std::condition_variable idle_;
+  std::atomic<bool> running_ = false;
+  int uses_ = 0;
+};
 
 /// The promise jobs an evaluation leaves (`.then` callbacks, async functions), run once its script
 /// has finished, as GraalJS does. A failing job is ignored, as an unhandled rejection is; whatever
@@ -452,6 +478,8 @@ class Runtime {
       runtime_.timed_out_ = false;
       runtime_.out_of_memory_ = false;
       Watchdog::instance().arm(runtime_.cx_, runtime_.deadline_);
+      // An exit that began before the watchdog knew this context could not interrupt it.
+      if (!SpiderMonkey::running()) JS_RequestInterruptCallback(runtime_.cx_);
     }
     ~Budget() {
       runtime_.jobs_->clear();
@@ -478,7 +506,13 @@ class Runtime {
     unsigned line = 0;
   };
 
-  Runtime() : cx_(SpiderMonkey::new_context()) {
+  static JSContext* new_context() {
+    JSContext* cx = JS_NewContext(kScriptMemoryLimit);
+    if (!cx) throw ScriptError("The JavaScript engine could not start a context.");
+    return cx;
+  }
+
+  Runtime() : cx_(new_context()) {
     try {
       JS_SetContextPrivate(cx_, this);
       JS_SetNativeStackQuota(cx_, native_stack_quota());
@@ -509,7 +543,7 @@ class Runtime {
 
   static bool on_interrupt(JSContext* cx) {
     auto& runtime = *static_cast<Runtime*>(JS_GetContextPrivate(cx));
-    if (runtime.out_of_memory_) return false;
+    if (runtime.out_of_memory_ || !SpiderMonkey::running()) return false;
     if (SteadyClock::now() < runtime.deadline_) return true;
     runtime.timed_out_ = true;
     return false;
@@ -606,6 +640,7 @@ class Runtime {
 
   /// Throws what made the evaluation fail.
   [[noreturn]] void fail(std::chrono::milliseconds time_limit) {
+    if (!SpiderMonkey::running()) throw ScriptError("Script stopped: the process is exiting.");
     if (timed_out_) throw ScriptTimeout(timeout_message(time_limit));
     if (out_of_memory_ || JS_IsThrowingOutOfMemory(cx_) || !JS_IsExceptionPending(cx_)) {
       // An exception is pending for every failure but the engine's two uncatchable ones: the
@@ -658,10 +693,12 @@ class Runtime {
 }  // namespace
 
 Json evaluate_javascript(std::string_view script, const Json& input, std::chrono::milliseconds time_limit) {
+  SpiderMonkey::Use use;
   return Runtime::for_this_thread().evaluate(script, input, time_limit);
 }
 
 std::optional<std::string> javascript_syntax_error(std::string_view script) {
+  SpiderMonkey::Use use;
   return Runtime::for_this_thread().syntax_error(script);
 }
 

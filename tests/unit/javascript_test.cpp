@@ -347,19 +347,22 @@ TEST_CASE("javascript: a script timing out on one thread leaves the others runni
 // Run by the next test in a process of its own: the process exits while threads hold engine
 // contexts, one of them in the middle of a script.
 TEST_CASE("javascript: exit with contexts alive", "[.exit_child]") {
+  static std::atomic<int> ready = 0;
   evaluate_javascript("1", boost::json::object{});
   std::thread([] {
     evaluate_javascript("2", boost::json::object{});
-    for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
+    ++ready;
+    for (;;) pause();
   }).detach();
   std::thread([] {
+    ++ready;
     try {
       evaluate_javascript("for (;;) {}", boost::json::object{}, std::chrono::hours(1));
     } catch (...) {
     }
   }).detach();
   std::thread([] { evaluate_javascript("3", boost::json::object{}); }).join();
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  while (ready < 2) std::this_thread::yield();
   std::exit(0);
 }
 
