@@ -54,6 +54,26 @@ SCENARIO("inline: a javascript expression computes the task's result", "[scenari
   }
 }
 
+TEST_CASE("inline: scripts written for GraalJS in ES2020 run unchanged", "[scenario]") {
+  EngineFixture f;
+  // `$${` is how an input parameter keeps a literal `${`, here a template literal's placeholder.
+  const std::string script =
+      "(() => { const {items, user: {name} = {}} = $; "
+      "class Total { static of(list) { return list.reduce((s, i) => s + i.price, 0); } } "
+      "const names = items.filter((i) => i?.price > 1).map(({id}) => `#$${id}`); "
+      "return {names, total: Total.of(items), who: name ?? 'nobody', count: items.size(), "
+      "first: items.get(0).id}; })()";
+  inline_workflow(f, "modern", fmt::format(R"({{"evaluatorType": "graaljs", "expression": "{}",
+      "items": "${{workflow.input.items}}", "user": "${{workflow.input.user}}"}})",
+                                           script));
+  auto id = f.start("modern", {{"items", boost::json::parse(R"([{"id": 1, "price": 0.5}, {"id": 2, "price": 3}])")},
+                               {"user", boost::json::object{}}});
+  auto wf = f.workflow(id);
+  REQUIRE(EngineFixture::statuses(wf) == Statuses{"calc:COMPLETED", "after:SCHEDULED"});
+  CHECK(wf.tasks[0].output_data.at("result") ==
+        boost::json::parse(R"({"names": ["#2"], "total": 3.5, "who": "nobody", "count": 2, "first": 1})"));
+}
+
 TEST_CASE("inline: the script sees the whole task input, expression included", "[scenario]") {
   EngineFixture f;
   inline_workflow(f, "sees_all", R"({"expression": "$.evaluatorType + ' ' + $.expression.length + ' ' + $.id",

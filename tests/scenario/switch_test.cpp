@@ -108,6 +108,24 @@ TEST_CASE("switch: javascript and graaljs evaluate the expression over the input
   }
 }
 
+TEST_CASE("switch: an ES2020 expression is accepted at registration and routes", "[scenario]") {
+  EngineFixture f;
+  simple_defs(f, {"big", "small", "next"});
+  const std::string expression =
+      "(({order: {lines = []} = {}}) => lines.map((l) => l.qty ?? 1).reduce((a, b) => a + b, 0))($) > 2 "
+      "? 'big' : 'small'";
+  switch_workflow(f, "modern_switch",
+                  fmt::format(R"("evaluatorType": "javascript", "expression": "{}",
+                                 "inputParameters": {{"order": "${{workflow.input.order}}"}},
+                                 "decisionCases": {{"big": [{{"name": "big", "taskReferenceName": "big"}}],
+                                                    "small": [{{"name": "small", "taskReferenceName": "small"}}]}})",
+                              expression));
+  auto id = f.start("modern_switch", {{"order", boost::json::parse(R"({"lines": [{"qty": 2}, {}]})")}});
+  CHECK(EngineFixture::statuses(f.workflow(id)) == Statuses{"route:COMPLETED", "big:SCHEDULED"});
+  id = f.start("modern_switch", {{"order", boost::json::object{}}});
+  CHECK(EngineFixture::statuses(f.workflow(id)) == Statuses{"route:COMPLETED", "small:SCHEDULED"});
+}
+
 TEST_CASE("switch: the case is the text of the result, integral numbers without decimals", "[scenario]") {
   EngineFixture f;
   simple_defs(f, {"four", "yes", "none", "next"});

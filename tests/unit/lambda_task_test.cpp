@@ -34,6 +34,14 @@ TEST_CASE("lambda task: the script is a function body and its return value the r
   CHECK(nothing.output_data.at("result").is_null());
 }
 
+TEST_CASE("lambda task: the body may use ES2020", "[unit]") {
+  auto t = run(R"({"n": "${workflow.input.n}",
+                   "scriptExpression": "const [first, ...rest] = $.n; return {first, rest: rest.map((x) => x * 2)};"})",
+               {{"n", boost::json::array{1, 2, 3}}});
+  CHECK(t.status == TaskStatus::kCompleted);
+  CHECK(t.output_data == boost::json::parse(R"({"result": {"first": 1, "rest": [4, 6]}})").as_object());
+}
+
 TEST_CASE("lambda task: failures are FAILED, not terminal", "[unit]") {
   auto empty = run(R"({"scriptExpression": " "})");
   CHECK(empty.status == TaskStatus::kFailed);
