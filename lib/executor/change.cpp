@@ -41,12 +41,18 @@ Change::Staged& Change::staged(std::string_view workflow_id) {
   return it->second;
 }
 
+VersionConflict Change::conflict(std::string_view workflow_id) {
+  // The cached state may be what was stale: the next computation reads storage.
+  core_.workflow_cache().erase(std::string(workflow_id));
+  return VersionConflict(fmt::format("workflow {} changed while a change to it was computed", workflow_id));
+}
+
 void Change::saw(std::string_view workflow_id, std::int64_t version) {
   Staged& entry = staged(workflow_id);
   if (!entry.version) {
     entry.version = version;
   } else if (*entry.version != version) {
-    throw VersionConflict(fmt::format("workflow {} changed while a change to it was computed", workflow_id));
+    throw conflict(workflow_id);
   }
 }
 
@@ -73,17 +79,19 @@ std::optional<Workflow> Change::find_workflow(std::string_view workflow_id, bool
     workflow = *known->second.row;
   } else if (known != workflows_.end() && known->second.removed) {
     return std::nullopt;
+  } else if (auto cached = core_.workflow_cache().find(workflow_id)) {
+    // Taken as current without asking storage: the commit checks the version all the same.
+    workflow = std::move(cached->state);
+    saw(workflow_id, cached->version);
+    staged(workflow_id).cached = true;
   } else {
     std::optional<std::int64_t> version;
     read([&](Transaction& tx) {
       version = tx.execution().workflow_version(workflow_id);
-      if (!version) return;
-      workflow = core_.workflow_cache().find(workflow_id, *version);
-      if (workflow) return;
-      workflow = tx.execution().find_workflow(workflow_id, true);
-      if (workflow) core_.workflow_cache().put(workflow->workflow_id, *version, *workflow);
+      if (version) workflow = tx.execution().find_workflow(workflow_id, true);
     });
     if (!workflow) return std::nullopt;
+    core_.workflow_cache().put(workflow->workflow_id, *version, *workflow);
     saw(workflow_id, *version);
   }
   if (include_tasks) {
@@ -210,10 +218,6 @@ std::optional<TaskDef> Change::find_task_def(std::string_view name) {
   return read([&](Transaction& tx) { return tx.metadata().find_task_def(name); });
 }
 
-std::optional<WorkflowDef> Change::find_workflow_def(std::string_view name, std::optional<int> version) {
-  return read([&](Transaction& tx) { return tx.metadata().find_workflow_def(name, version); });
-}
-
 bool Change::queued(std::string_view queue, std::string_view id) {
   return read([&](Transaction& tx) { return tx.queues().contains(queue, id); });
 }
@@ -223,9 +227,6 @@ void Change::commit() {
   {
     auto tx = storage().begin(TransactionMode::kWrite);
     ExecutionStore& execution = tx->execution();
-    auto conflict = [](const std::string& id) {
-      return VersionConflict(fmt::format("workflow {} changed while a change to it was computed", id));
-    };
     // Existing workflows first: a conflict is found before anything is written, and a workflow
     // this change inserts (a child) cannot already exist unless a workflow it came from moved.
     for (const auto& id : workflow_order_) {
@@ -252,6 +253,9 @@ void Change::commit() {
         } else {
           versions[id] = *entry.version + 1;
         }
+      } else if (entry.cached && execution.workflow_version(id) != entry.version) {
+        // Read from the cache and not written: what the change decided from it must still hold.
+        throw conflict(id);
       }
     }
     for (const auto& id : workflow_order_) {

@@ -52,7 +52,7 @@ class AfterCommit {
 /// One state change of the engine, computed outside the storage writer and written in one short
 /// write transaction.
 ///
-/// Reads see the last committed state (from the workflow cache when it is current) with this change's
+/// Reads see the last committed state (running workflows from the workflow cache) with this change's
 /// own writes laid over it. Writes are recorded, and coalesced per workflow and per task, so a row
 /// changed twice is written once. commit() opens the write transaction, checks that every workflow the
 /// change read and writes is still at the version it read, writes, and commits; when a version moved
@@ -82,7 +82,6 @@ class Change {
   }
 
   std::optional<TaskDef> find_task_def(std::string_view name);
-  std::optional<WorkflowDef> find_workflow_def(std::string_view name, std::optional<int> version);
   bool queued(std::string_view queue, std::string_view id);
 
   // Writes, applied by commit().
@@ -124,6 +123,7 @@ class Change {
     bool inserted = false;
     bool removed = false;
     bool tasks_written = false;
+    bool cached = false;  ///< read from the workflow cache, not from storage
   };
   struct TaskWrite {
     std::string workflow_id;
@@ -133,6 +133,8 @@ class Change {
 
   Storage& storage();
   Staged& staged(std::string_view workflow_id);
+  /// A conflict on `workflow_id`, whose cached state is dropped.
+  VersionConflict conflict(std::string_view workflow_id);
   /// Records the version a read saw; a second read that sees another one means a conflict already.
   void saw(std::string_view workflow_id, std::int64_t version);
   /// The staged task writes of a workflow laid over `workflow.tasks`.

@@ -6,12 +6,12 @@ namespace conductor::detail {
 
 void WorkflowCache::touch(Entry& entry) { ages_.splice(ages_.begin(), ages_, entry.age); }
 
-std::optional<Workflow> WorkflowCache::find(std::string_view workflow_id, std::int64_t version) {
+std::optional<WorkflowCache::Versioned> WorkflowCache::find(std::string_view workflow_id) {
   std::lock_guard lock(mutex_);
   auto it = entries_.find(std::string(workflow_id));
-  if (it == entries_.end() || it->second.version != version) return std::nullopt;
+  if (it == entries_.end()) return std::nullopt;
   touch(it->second);
-  return it->second.state;
+  return Versioned{it->second.version, it->second.state};
 }
 
 void WorkflowCache::put(const std::string& workflow_id, std::int64_t version, Workflow state) {

@@ -13,16 +13,20 @@
 namespace conductor::detail {
 
 /// The decoded state of recently changed running workflows, each with the version of the stored state
-/// it equals, so a step reads one version number instead of loading and decoding the workflow and its
-/// tasks again. An entry is used only when the stored version is the same; any change by another
-/// process or thread advances that version, so a stale entry is never used, only left to age out.
+/// it equals, so that a step neither loads nor decodes the workflow and its tasks again. A change
+/// computed from an entry commits only if the stored version is still the entry's (the commit checks
+/// it), so an entry made stale by another process costs one recomputation, never a lost update.
 /// Bounded (least recently used entries go first); ended workflows are not kept. Thread-safe.
 class WorkflowCache {
  public:
   explicit WorkflowCache(std::size_t capacity) : capacity_(capacity) {}
 
-  /// A copy of the cached state when it is at `version`.
-  std::optional<Workflow> find(std::string_view workflow_id, std::int64_t version);
+  struct Versioned {
+    std::int64_t version = 0;
+    Workflow state;
+  };
+  /// A copy of the cached state, with its version.
+  std::optional<Versioned> find(std::string_view workflow_id);
   /// Keeps `state` as the workflow at `version`, or forgets the workflow when it has ended.
   void put(const std::string& workflow_id, std::int64_t version, Workflow state);
   /// The entry at `from` with `task` replaced becomes the state at `to` (a poll changed one task);

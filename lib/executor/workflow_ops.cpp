@@ -85,7 +85,7 @@ DeciderEnv WorkflowOps::env(Change& s, InputResolver& inputs) {
 Workflow WorkflowOps::load(Change& s, std::string_view workflow_id) { return s.load(workflow_id); }
 
 // The run keeps a snapshot of every task definition it uses (semantics.md §2.16 step 2).
-void WorkflowOps::attach_task_defs(Change& s, WorkflowDef& def) {
+void WorkflowOps::attach_task_defs(MetadataStore& metadata, WorkflowDef& def) {
   for_each_node(def.tasks, [&](WorkflowTask& node) {
     // A child named literally runs the version that is latest now, not when its task is reached.
     // A name that is an expression is resolved (with its version) only when the task is scheduled.
@@ -93,7 +93,7 @@ void WorkflowOps::attach_task_defs(Change& s, WorkflowDef& def) {
     bool inline_def = params && params->workflow_definition && params->workflow_definition->is_object();
     if (node.type == "SUB_WORKFLOW" && params && !params->version && !inline_def && params->name &&
         params->name->find("${") == std::string::npos) {
-      auto latest = s.find_workflow_def(*params->name, std::nullopt);
+      auto latest = metadata.find_workflow_def(*params->name, std::nullopt);
       if (!latest)
         throw Error(ErrorCode::kInternal,
                     fmt::format("The Task {} defined as a sub-workflow has no workflow definition available ",
@@ -101,7 +101,7 @@ void WorkflowOps::attach_task_defs(Change& s, WorkflowDef& def) {
       params->version = latest->version;
     }
     if (node.name.empty() || node.task_definition) return;
-    if (auto registered = s.find_task_def(node.name)) {
+    if (auto registered = metadata.find_task_def(node.name)) {
       node.task_definition = std::move(*registered);
     } else {
       TaskDef adhoc;
@@ -138,21 +138,25 @@ std::string WorkflowOps::start(Change& s, const StartWorkflowRequest& request, c
   if (!request.input && !request.external_input_payload_storage_path)
     throw ValidationError("NULL input passed when starting workflow");
 
-  WorkflowDef def;
-  if (request.workflow_def) {
-    def = *request.workflow_def;
-    // Validated inside this transaction: task definitions are read through it.
-    validate_workflow_def(def, "startWorkflow.startWorkflowRequest.workflowDef",
-                          {core_.metadata().options(), [&](std::string_view n) { return s.find_task_def(n); },
-                           EnvironmentLookup(core_.properties())});
-  } else {
-    auto found = s.find_workflow_def(request.name, request.version);
-    if (!found)
-      throw NotFoundError(fmt::format("No such workflow defined. name={}, version={}", request.name,
-                                      request.version ? std::to_string(*request.version) : "null"));
-    def = std::move(*found);
-  }
-  attach_task_defs(s, def);
+  // The definition and the task definitions it uses, read at one moment.
+  WorkflowDef def = s.read([&](Transaction& tx) {
+    WorkflowDef found;
+    if (request.workflow_def) {
+      found = *request.workflow_def;
+      validate_workflow_def(found, "startWorkflow.startWorkflowRequest.workflowDef",
+                            {core_.metadata().options(),
+                             [&](std::string_view n) { return tx.metadata().find_task_def(n); },
+                             EnvironmentLookup(core_.properties())});
+    } else {
+      auto registered = tx.metadata().find_workflow_def(request.name, request.version);
+      if (!registered)
+        throw NotFoundError(fmt::format("No such workflow defined. name={}, version={}", request.name,
+                                        request.version ? std::to_string(*request.version) : "null"));
+      found = std::move(*registered);
+    }
+    attach_task_defs(tx.metadata(), found);
+    return found;
+  });
 
   if (request.idempotency_key) {
     auto holder = s.read([&](Transaction& tx) {
@@ -649,7 +653,12 @@ bool WorkflowOps::update_lazily(Change& s, Workflow& wf, const Task& task) {
 }
 
 bool WorkflowOps::admit(Transaction& tx, const Task& task, EpochMillis now) {
-  auto def = tx.metadata().find_task_def(task.task_def_name);
+  // The limits are those of the definition the task carries (attached when its workflow started),
+  // as Conductor reads them; only a task without one looks the registered definition up.
+  std::optional<TaskDef> registered;
+  const TaskDef* def = task.workflow_task && task.workflow_task->task_definition ? &*task.workflow_task->task_definition
+                                                                                 : nullptr;
+  if (!def && (registered = tx.metadata().find_task_def(task.task_def_name))) def = &*registered;
   if (def && def->concurrent_exec_limit && *def->concurrent_exec_limit > 0) {
     int limit = *def->concurrent_exec_limit;
     if (static_cast<int>(tx.execution().in_progress_task_ids(task.task_def_name, limit).size()) >= limit) return false;
@@ -771,20 +780,17 @@ void WorkflowOps::sweep(Change& s, std::string_view workflow_id) {
 
 void WorkflowOps::run_system_task(const TaskHandler& handler, std::string_view task_id) {
   const std::string queue{handler.type()};
-  std::optional<Task> stored;
-  std::optional<TaskDef> def;
-  {
-    auto tx = core_.storage().begin(TransactionMode::kRead);
-    stored = tx->execution().find_task(task_id);
-    if (stored) def = tx->metadata().find_task_def(stored->task_def_name);
-  }
+  std::optional<Task> stored = core_.storage().begin(TransactionMode::kRead)->execution().find_task(task_id);
   if (!stored || is_terminal(stored->status)) {
     run_in_writer(core_, [&](Transaction& tx, AfterCommit&) { tx.queues().remove(queue, task_id); });
     return;
   }
   // Limits are counted under the writer, so that two processes cannot both take the last slot.
-  const bool limited = stored->rate_limit_per_frequency > 0 ||
-                       (def && (def->rate_limit_per_frequency > 0 || def->concurrent_exec_limit.value_or(0) > 0));
+  const TaskDef* def = stored->workflow_task && stored->workflow_task->task_definition
+                           ? &*stored->workflow_task->task_definition
+                           : nullptr;
+  const bool limited = stored->rate_limit_per_frequency > 0 || !def || def->rate_limit_per_frequency > 0 ||
+                       def->concurrent_exec_limit.value_or(0) > 0;
   if (stored->status == TaskStatus::kScheduled && limited) {
     bool admitted = run_in_writer(core_, [&](Transaction& tx, AfterCommit&) {
       const EpochMillis now = core_.clock().now_ms();

@@ -95,7 +95,7 @@ class WorkflowOps {
   void execute_system_task(Change& s, const TaskHandler& handler, std::string_view task_id);
   void write_task(Change& s, Task& task);
   /// Snapshots the workflow's task definitions from the registry into its nodes (semantics.md §2.16).
-  void attach_task_defs(Change& s, WorkflowDef& def);
+  void attach_task_defs(MetadataStore& metadata, WorkflowDef& def);
 
   // Helpers of the §6 operations.
   void notify(Change& s, WorkflowEvent event, const Workflow& wf);

@@ -99,9 +99,12 @@ void WorkflowOps::restart(Change& s, std::string_view workflow_id, bool use_late
   if (!is_terminal(wf.status))
     throw ConflictError(fmt::format("Workflow: {} is not in terminal state, unable to restart.", long_label(wf)));
   if (use_latest_definitions) {
-    auto latest = s.find_workflow_def(wf.workflow_name(), std::nullopt);
+    auto latest = s.read([&](Transaction& tx) {
+      auto found = tx.metadata().find_workflow_def(wf.workflow_name(), std::nullopt);
+      if (found) attach_task_defs(tx.metadata(), *found);
+      return found;
+    });
     if (!latest) throw NotFoundError(fmt::format("Unable to find latest definition for {}", wf.workflow_id));
-    attach_task_defs(s, *latest);
     wf.workflow_definition = std::move(*latest);
   }
   if (!wf.workflow_definition.restartable && wf.status == WorkflowStatus::kCompleted)

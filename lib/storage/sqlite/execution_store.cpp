@@ -61,12 +61,18 @@ std::int64_t snapshot_key(std::string_view json) {
   return static_cast<std::int64_t>(hash);
 }
 
-/// The id of the stored snapshot equal to `value`, storing it when there is none.
+/// The id of the stored snapshot equal to `value`, storing it when there is none. `used` collects
+/// the ids this transaction relied on, to be known committed once it commits.
 template <class T>
-std::int64_t store_snapshot(Connection& db, SnapshotCache<T>& cache, const SnapshotTable& table, const T& value) {
-  if (std::optional<std::int64_t> id = cache.id_of(value)) {
+std::int64_t store_snapshot(Connection& db, SnapshotCache<T>& cache, const SnapshotTable& table, const T& value,
+                            std::vector<std::int64_t>& used) {
+  if (auto found = cache.id_of(value)) {
+    if (found->committed) return found->id;
     // Cached from a transaction that may have rolled back: trust it only if the row exists.
-    if (db.query(table.exists, *id)->step()) return *id;
+    if (db.query(table.exists, found->id)->step()) {
+      used.push_back(found->id);
+      return found->id;
+    }
   }
   std::string json = encode(value, JsonMode::kStorage);
   const std::int64_t id = snapshot_key(json);
@@ -78,6 +84,7 @@ std::int64_t store_snapshot(Connection& db, SnapshotCache<T>& cache, const Snaps
   }
   // Cached as read back, so a cached snapshot is exactly what a load from the row would give.
   cache.put(id, std::make_shared<const T>(decode<T>(json, JsonMode::kStorage)));
+  used.push_back(id);
   return id;
 }
 
@@ -108,10 +115,17 @@ constexpr std::string_view kDefaultDomain = "DEFAULT";
 
 }  // namespace
 
+void SqliteExecutionStore::committed() {
+  for (std::int64_t id : used_nodes_) caches_.nodes.committed(id);
+  for (std::int64_t id : used_definitions_) caches_.definitions.committed(id);
+  used_nodes_.clear();
+  used_definitions_.clear();
+}
+
 ScopedStatement SqliteExecutionStore::bind_task(std::string_view sql, const Task& task) {
   Connection& db = db_.get();
   std::optional<std::int64_t> node_id;
-  if (task.workflow_task) node_id = store_snapshot(db, caches_.nodes, kNodeSnapshots, *task.workflow_task);
+  if (task.workflow_task) node_id = store_snapshot(db, caches_.nodes, kNodeSnapshots, *task.workflow_task, used_nodes_);
   std::string json = task_row_json(task);
   ScopedStatement statement =
       db.query(sql, task.workflow_instance_id, task.reference_task_name, task.retry_count, task.seq,
@@ -141,7 +155,7 @@ ScopedStatement SqliteExecutionStore::bind_workflow(std::string_view sql, const 
                                                     const Extra&... extra) {
   Connection& db = db_.get();
   const std::int64_t snapshot_id =
-      store_snapshot(db, caches_.definitions, kDefinitionSnapshots, workflow.workflow_definition);
+      store_snapshot(db, caches_.definitions, kDefinitionSnapshots, workflow.workflow_definition, used_definitions_);
   return db.query(sql, workflow.workflow_name(), workflow.workflow_version(), to_string(workflow.status),
                   workflow.correlation_id, workflow.idempotency_key, workflow.parent_workflow_id, workflow.create_time,
                   workflow.update_time, workflow.end_time, snapshot_id, workflow_row_json(workflow),

@@ -23,23 +23,31 @@ inline std::string snapshot_lookup_key(const WorkflowTask& node) {
 /// Parsed snapshots (a run's workflow definition, a task's node) by their row id, shared by every
 /// transaction of one storage, so that loading a row parses no snapshot seen before and persisting
 /// one recognises a stored snapshot by comparing values instead of encoding it. Snapshots never
-/// change once written. Bounded: cleared whenever it outgrows kMaxEntries. Thread-safe.
+/// change and are never deleted once committed, so a snapshot known to be committed needs no lookup
+/// before a row refers to it; one cached from a transaction that may still roll back does.
+/// Bounded: cleared whenever it outgrows kMaxEntries. Thread-safe.
 template <class T>
 class SnapshotCache {
  public:
+  struct Found {
+    std::int64_t id = 0;
+    bool committed = false;
+  };
+
   std::shared_ptr<const T> get(std::int64_t id) {
     std::lock_guard lock(mutex_);
     auto it = by_id_.find(id);
-    return it == by_id_.end() ? nullptr : it->second;
+    return it == by_id_.end() ? nullptr : it->second.value;
   }
 
   /// The id of a cached snapshot equal to `value`, if any.
-  std::optional<std::int64_t> id_of(const T& value) {
+  std::optional<Found> id_of(const T& value) {
     const std::string key = snapshot_lookup_key(value);
     std::lock_guard lock(mutex_);
     auto [begin, end] = by_key_.equal_range(key);
     for (auto it = begin; it != end; ++it) {
-      if (*by_id_.at(it->second) == value) return it->second;
+      const Entry& entry = by_id_.at(it->second);
+      if (*entry.value == value) return Found{it->second, entry.committed};
     }
     return std::nullopt;
   }
@@ -51,14 +59,27 @@ class SnapshotCache {
       by_id_.clear();
       by_key_.clear();
     }
-    if (by_id_.insert_or_assign(id, std::move(value)).second) by_key_.emplace(std::move(key), id);
+    auto [it, inserted] = by_id_.try_emplace(id);
+    it->second.value = std::move(value);
+    if (inserted) by_key_.emplace(std::move(key), id);
+  }
+
+  /// The snapshot `id` is in a committed transaction (a no-op when it left the cache meanwhile).
+  void committed(std::int64_t id) {
+    std::lock_guard lock(mutex_);
+    if (auto it = by_id_.find(id); it != by_id_.end()) it->second.committed = true;
   }
 
  private:
   static constexpr std::size_t kMaxEntries = 4096;
 
+  struct Entry {
+    std::shared_ptr<const T> value;
+    bool committed = false;
+  };
+
   std::mutex mutex_;
-  std::map<std::int64_t, std::shared_ptr<const T>> by_id_;
+  std::map<std::int64_t, Entry> by_id_;
   std::unordered_multimap<std::string, std::int64_t> by_key_;
 };
 

@@ -133,6 +133,7 @@ class SqliteTransaction final : public Transaction {
     if (mode_ == TransactionMode::kWrite) {
       active_.release();
       storage_.group().commit(lease_);  // hands the writer on, also when it throws
+      execution_.committed();
       return;
     }
     try {

@@ -115,6 +115,9 @@ class SqliteExecutionStore final : public ExecutionStore {
 
   bool try_admit_rate(std::string_view key, std::int64_t now_ms, std::int64_t window_ms, int limit) override;
 
+  /// The transaction committed: the snapshots it stored or relied on are known to exist.
+  void committed();
+
  private:
   /// Binds a workflow row's parameters, storing its definition snapshot first if it is new.
   template <class... Extra>
@@ -131,6 +134,8 @@ class SqliteExecutionStore final : public ExecutionStore {
 
   const ActiveConnection& db_;
   ExecutionCaches& caches_;
+  std::vector<std::int64_t> used_nodes_;
+  std::vector<std::int64_t> used_definitions_;
 };
 
 class SqliteQueueStore final : public QueueStore {
