@@ -244,6 +244,39 @@ TEST_CASE("routes: starting answers the id as text and reading answers the workf
   }
 }
 
+TEST_CASE("routes: the seed's correlated path answers as Conductor's, open meaning RUNNING only", "[http]") {
+  Api api;
+  api.two_tasks("flow");
+  const std::string running = api.start("flow", "?correlationId=c1");
+  const std::string paused = api.start("flow", "?correlationId=c1");
+  const std::string terminated = api.start("flow", "?correlationId=c1");
+  REQUIRE(api.put("/api/workflow/" + paused + "/pause").status == 200);
+  REQUIRE(api.del("/api/workflow/" + terminated).status == 200);
+
+  for (const char* query : {"", "?includeClosed=false", "?includeClosed=true", "?includeClosed=false&includeTasks=true",
+                            "?includeClosed=true&includeTasks=true"}) {
+    INFO(query);
+    const Response current = api.get(std::string("/api/workflow/flow/correlated/c1") + query);
+    const Response seed = api.get(std::string("/api/workflow/running/flow/correlated/c1") + query);
+    CHECK(seed.status == 200);
+    CHECK(seed.content_type == current.content_type);
+    CHECK(seed.body == current.body);
+  }
+  const Json open = Api::json(api.get("/api/workflow/running/flow/correlated/c1?includeClosed=false&includeTasks=true"));
+  REQUIRE(open.as_array().size() == 1);
+  CHECK(str(open.at(0).at("workflowId")) == running);
+  CHECK(open.at(0).at("tasks").as_array().size() == 1);
+  CHECK(Api::json(api.get("/api/workflow/running/flow/correlated/c1?includeClosed=true")).as_array().size() == 3);
+  CHECK(Api::json(api.get("/api/workflow/running/flow/correlated/none")).as_array().empty());
+
+  // A workflow named `running` keeps Conductor's path: five segments cannot reach the six-segment route.
+  api.two_tasks("running");
+  const std::string named_running = api.start("running", "?correlationId=c1");
+  const Json by_name = Api::json(api.get("/api/workflow/running/correlated/c1"));
+  REQUIRE(by_name.as_array().size() == 1);
+  CHECK(str(by_name.at(0).at("workflowId")) == named_running);
+}
+
 TEST_CASE("routes: a worker polls, updates and logs through the task routes", "[http]") {
   Api api;
   api.two_tasks("flow");

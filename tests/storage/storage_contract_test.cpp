@@ -382,7 +382,7 @@ STORAGE_CONTRACT("storage: running workflow ids cover RUNNING and PAUSED, option
   });
 }
 
-STORAGE_CONTRACT("storage: workflows by correlation id come newest first, closed ones on request") {
+STORAGE_CONTRACT("storage: workflows by correlation id come newest first; without closed ones only RUNNING") {
   TestType fixture;
   Storage& storage = fixture.storage();
   write(storage, [](Transaction& tx) {
@@ -395,8 +395,9 @@ STORAGE_CONTRACT("storage: workflows by correlation id come newest first, closed
       tx.execution().insert_workflow(wf);
     };
     add("old", 100, WorkflowStatus::kRunning, "c1");
-    add("new", 300, WorkflowStatus::kPaused, "c1");
+    add("new", 300, WorkflowStatus::kRunning, "c1");
     add("closed", 200, WorkflowStatus::kCompleted, "c1");
+    add("paused", 250, WorkflowStatus::kPaused, "c1");
     add("other-cid", 400, WorkflowStatus::kRunning, "c2");
     add("other-name", 500, WorkflowStatus::kRunning, "c1", "other");
     tx.execution().insert_workflow(workflow("no-cid"));
@@ -407,7 +408,7 @@ STORAGE_CONTRACT("storage: workflows by correlation id come newest first, closed
     CHECK(workflow_ids(open) == std::vector<std::string>{"new", "old"});
     CHECK(open[1].tasks.empty());
     CHECK(workflow_ids(tx.execution().workflows_by_correlation_id("flow", "c1", true)) ==
-          std::vector<std::string>{"new", "closed", "old"});
+          std::vector<std::string>{"new", "paused", "closed", "old"});
     CHECK(tx.execution().workflows_by_correlation_id("flow", "none", true).empty());
     return 0;
   });
