@@ -571,6 +571,61 @@ TEST_CASE("routes: workflow and task search with Conductor's parameters", "[http
   check_error(api.get("/api/workflow/search?start=first"), 400, true);
 }
 
+TEST_CASE("routes: search answers the seed page's free text and sort forms", "[http]") {
+  Api api;
+  api.two_tasks("name_of_workflow");
+  api.two_tasks("other");
+  const std::string done = api.start("name_of_workflow", "?correlationId=order-991", R"({"customer": "Ada Lovelace"})");
+  api.f.clock->advance_ms(1000);
+  const std::string running = api.start("name_of_workflow");
+  api.f.clock->advance_ms(1000);
+  const std::string other = api.start("other");
+  const Json a = api.poll("task_a");
+  REQUIRE(str(a.at("workflowInstanceId")) == done);
+  REQUIRE(api.post("/api/tasks", task_result(a, "COMPLETED", R"({"note": "parcel shipped"})")).status == 200);
+  REQUIRE(api.post("/api/tasks", task_result(api.poll("task_b"), "COMPLETED")).status == 200);
+  REQUIRE(Api::json(api.get("/api/workflow/" + done)).at("status") == "COMPLETED");
+
+  auto ids = [](const Json& result) {
+    std::vector<std::string> found;
+    for (const Json& hit : result.at("results").as_array()) found.push_back(str(hit.at("workflowId")));
+    return found;
+  };
+  using Ids = std::vector<std::string>;
+
+  const Json by_type = Api::json(api.get("/api/workflow/search?freeText=workflowType:%22name_of_workflow%22"));
+  CHECK(by_type.at("totalHits") == 2);
+  const Json completed = Api::json(api.get("/api/workflow/search?freeText=status:COMPLETED"));
+  CHECK(completed.at("totalHits") == 1);
+  CHECK(ids(completed) == Ids{done});
+  CHECK(ids(Api::json(api.get("/api/workflow/search?sort=DESC:startTime"))) == Ids{other, running, done});
+  CHECK(ids(Api::json(api.get("/api/workflow/search?sort=startTime:DESC"))) == Ids{other, running, done});
+  CHECK(ids(Api::json(api.get("/api/workflow/search?sort=ASC:workflowType%7CDESC:startTime"))) ==
+        Ids{running, done, other});
+  CHECK(ids(Api::json(api.get("/api/workflow/search?sort=ASC:workflowType&sort=DESC:startTime"))) ==
+        Ids{running, done, other});
+
+  CHECK(ids(Api::json(api.get("/api/workflow/search?freeText=lovelace+OR+shipped"))) == Ids{done});
+  CHECK(ids(Api::json(api.get("/api/workflow/search?freeText=order-991"))) == Ids{done});
+  CHECK(ids(Api::json(api.get("/api/workflow/search?freeText=NOT+status:COMPLETED&sort=DESC:startTime"))) ==
+        Ids{other, running});
+  CHECK(ids(Api::json(api.get("/api/workflow/search?freeText=workflowType:name*&query=status%3DRUNNING"))) ==
+        Ids{running});
+  CHECK(ids(Api::json(api.get("/api/workflow/search-v2?freeText=correlationId:order-991"))) == Ids{done});
+  CHECK(ids(Api::json(api.get("/api/workflow/search-by-tasks?freeText=taskDefName:task_b"))) == Ids{done});
+  CHECK(ids(Api::json(api.get("/api/workflow/search-by-tasks-v2?freeText=shipped"))) == Ids{done});
+
+  const Json tasks = Api::json(api.get("/api/tasks/search?freeText=status:COMPLETED&sort=DESC:updateTime"));
+  CHECK(tasks.at("totalHits") == 2);
+  CHECK(Api::json(api.get("/api/tasks/search?freeText=taskType:task_a+AND+shipped")).at("totalHits") == 1);
+  CHECK(Api::json(api.get("/api/tasks/search-v2?freeText=workflowId:" + done)).at("totalHits") == 2);
+
+  check_error(api.get("/api/workflow/search?freeText=status:"), 400, true);
+  check_error(api.get("/api/workflow/search?freeText=colour:red"), 400, true);
+  check_error(api.get("/api/workflow/search?freeText=a*b"), 400, true);
+  check_error(api.get("/api/tasks/search?freeText=(taskType:task_a"), 400, true);
+}
+
 TEST_CASE("routes: literal segments beat variables (api.md 1.20)", "[http]") {
   Api api;
   // Definitions whose names equal literal segments: the literal routes still win.
