@@ -8,6 +8,7 @@
 #include <charconv>
 #include <optional>
 #include <span>
+#include <utility>
 #include <variant>
 
 #include "json/fields.hpp"
@@ -219,15 +220,23 @@ class FreeTextBuilder {
     std::vector<std::string> positive;
     std::vector<std::string> negative;
     std::vector<std::string> parts;
+    std::vector<const FreeTextExpression*> rest;
     for (const FreeTextExpression& operand : expression.operands) {
       if (std::optional<std::string> query = fts(operand)) {
         positive.push_back(std::move(*query));
       } else if (conjunction && operand.kind == Kind::kNot && fts(operand.operands.front())) {
         negative.push_back(*fts(operand.operands.front()));
       } else {
-        parts.push_back(this->expression(operand));
+        rest.push_back(&operand);
       }
     }
+    // Words are rarer than a type or a status: beside a full-text match the other conditions only
+    // filter its rows. Without statistics SQLite would often walk a status or type index instead.
+    bool filter_only = std::exchange(filter_only_, filter_only_ || (conjunction && !positive.empty()));
+    for (const FreeTextExpression* operand : rest) {
+      parts.push_back(this->expression(*operand));
+    }
+    filter_only_ = filter_only;
     if (!positive.empty()) {
       parts.push_back(match(fts_combine(positive, negative, conjunction)));
     } else {
@@ -337,7 +346,7 @@ class FreeTextBuilder {
   /// `field:value`, `field:"value"`, `field:prefix*` and `field:*` (the field is set).
   std::string field_match(const FreeTextExpression& expression) {
     const TextField& field = lookup(expression.field);
-    std::string column(field.column);
+    std::string column = column_ref(field);
     if (expression.prefix && expression.value.empty()) {
       return field.kind == FieldKind::kText && field.column != "reason" ? fmt::format("{} <> ''", column)
                                                                         : fmt::format("{} IS NOT NULL", column);
@@ -380,15 +389,21 @@ class FreeTextBuilder {
                             {{"freeText", "ranges apply to times and numbers", std::string(field.name)}});
     }
     std::vector<std::string> bounds;
+    std::string column = column_ref(field);
     if (expression.lower) {
       params_.emplace_back(number(field, *expression.lower));
-      bounds.push_back(fmt::format("{} {} ?", field.column, expression.include_lower ? ">=" : ">"));
+      bounds.push_back(fmt::format("{} {} ?", column, expression.include_lower ? ">=" : ">"));
     }
     if (expression.upper) {
       params_.emplace_back(number(field, *expression.upper));
-      bounds.push_back(fmt::format("{} {} ?", field.column, expression.include_upper ? "<=" : "<"));
+      bounds.push_back(fmt::format("{} {} ?", column, expression.include_upper ? "<=" : "<"));
     }
     return bounds.empty() ? "1" : fmt::format("({})", fmt::join(bounds, " AND "));
+  }
+
+  /// The column, or with filter_only_ an expression of it (SQLite uses no index for `+column`).
+  std::string column_ref(const TextField& field) const {
+    return fmt::format("{}{}", filter_only_ ? "+" : "", field.column);
   }
 
   static std::string upper(std::string_view text) {
@@ -402,6 +417,7 @@ class FreeTextBuilder {
   const IndexTable& table_;
   std::string_view text_;
   std::vector<SqlValue>& params_;
+  bool filter_only_ = false;  ///< building conditions that sit beside a full-text match in an AND
 };
 
 void bind_values(Statement& statement, const std::vector<SqlValue>& values) {
@@ -457,9 +473,12 @@ SearchResult<Summary> search(Connection& db, const IndexTable& table, const Sear
   std::vector<SqlValue>& params = builder.params();
   params.emplace_back(std::int64_t{query.size});
   params.emplace_back(std::int64_t{query.start});
-  std::unique_ptr<Statement> rows =
-      db.prepare(fmt::format("SELECT json_data, input, output, reason FROM {}{} ORDER BY {} LIMIT ? OFFSET ?",
-                             table.name, where, fmt::join(order, ", ")));
+  // The page's rows are chosen first and read afterwards: a sort over many matches then carries row
+  // ids, not whole summaries.
+  std::unique_ptr<Statement> rows = db.prepare(fmt::format(
+      "SELECT json_data, input, output, reason FROM {0} WHERE doc IN "
+      "(SELECT doc FROM {0}{1} ORDER BY {2} LIMIT ? OFFSET ?) ORDER BY {2}",
+      table.name, where, fmt::join(order, ", ")));
   bind_values(*rows, params);
   while (rows->step()) {
     Summary summary = decode<Summary>(rows->text(0), JsonMode::kStorage);
