@@ -516,6 +516,7 @@ class TextParser {
     if (!at(TextToken::Kind::kNot)) {
       return parse_primary();
     }
+    Nesting nesting(*this);
     advance();
     FreeTextExpression negation;
     negation.kind = Kind::kNot;
@@ -525,6 +526,7 @@ class TextParser {
 
   FreeTextExpression parse_primary() {
     if (at(TextToken::Kind::kOpen)) {
+      Nesting nesting(*this);
       advance();
       FreeTextExpression inner = parse_or();
       if (!at(TextToken::Kind::kClose)) {
@@ -532,6 +534,9 @@ class TextParser {
       }
       advance();
       return inner;
+    }
+    if (++clauses_ > kMaxClauses) {
+      fail(fmt::format("more than {} terms", kMaxClauses));
     }
     if (at(TextToken::Kind::kField)) {
       std::string field = std::move(current_.text);
@@ -563,9 +568,32 @@ class TextParser {
     return match;
   }
 
+  // Bounds on what one request may ask for: the parser recurses per level, and SQLite and FTS5 refuse
+  // expressions nested or chained beyond their own limits (1000 and 256 levels).
+  static constexpr int kMaxDepth = 32;
+  static constexpr int kMaxClauses = 256;
+
+  /// One level of parentheses or NOT while it is being parsed.
+  class Nesting {
+   public:
+    explicit Nesting(TextParser& parser) : parser_(parser) {
+      if (++parser_.depth_ > kMaxDepth) {
+        parser_.fail(fmt::format("more than {} levels of parentheses and NOT", kMaxDepth));
+      }
+    }
+    ~Nesting() { --parser_.depth_; }
+    Nesting(const Nesting&) = delete;
+    Nesting& operator=(const Nesting&) = delete;
+
+   private:
+    TextParser& parser_;
+  };
+
   TextLexer lexer_;
   TextToken current_;
   std::string field_;  ///< inside `field:( ... )`
+  int depth_ = 0;
+  int clauses_ = 0;
 };
 
 std::string upper(std::string_view text) {

@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <string>
+
 #include "storage/search_query.hpp"
 
 using namespace conductor;
@@ -229,4 +231,16 @@ TEST_CASE("free text: what does not parse names the problem and its position", "
     INFO(bad);
     CHECK_THROWS_AS(parse_free_text(bad), ValidationError);
   }
+}
+
+TEST_CASE("free text: nesting and length are bounded", "[unit]") {
+  CHECK(parse_free_text(std::string(32, '(') + "a" + std::string(32, ')')));
+  CHECK_THROWS_AS(parse_free_text(std::string(33, '(') + "a" + std::string(33, ')')), ValidationError);
+  std::string negations;
+  for (int i = 0; i < 33; ++i) negations += "NOT ";
+  CHECK_THROWS_AS(parse_free_text(negations + "a"), ValidationError);
+  std::string terms;
+  for (int i = 0; i < 256; ++i) terms += "t" + std::to_string(i) + " ";
+  CHECK(parse_free_text(terms));
+  CHECK_THROWS_AS(parse_free_text(terms + "one_more"), ValidationError);
 }

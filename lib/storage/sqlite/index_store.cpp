@@ -255,7 +255,8 @@ class FreeTextBuilder {
     return fmt::format("doc IN (SELECT rowid FROM {0} WHERE {0} MATCH ?)", table_.text_table);
   }
 
-  /// `positive` joined by AND or OR, less each of `negative` (FTS5's NOT is binary).
+  /// `positive` joined by AND or OR, less each of `negative`. FTS5's NOT is binary and binds
+  /// tightest, so `a AND b NOT c NOT d` reads as a AND ((b NOT c) NOT d): the same set, unnested.
   static std::string fts_combine(const std::vector<std::string>& positive, const std::vector<std::string>& negative,
                                  bool conjunction) {
     std::string query;
@@ -264,7 +265,7 @@ class FreeTextBuilder {
       query += fmt::format("({})", part);
     }
     for (const std::string& part : negative) {
-      query = fmt::format("({}) NOT ({})", query, part);
+      query += fmt::format(" NOT ({})", part);
     }
     return query;
   }
