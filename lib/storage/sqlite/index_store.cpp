@@ -197,7 +197,6 @@ class FreeTextBuilder {
       : table_(table), text_(text), params_(params) {}
 
   std::string expression(const FreeTextExpression& expression) {
-    using Kind = FreeTextExpression::Kind;
     if (std::optional<std::string> query = fts(expression)) {
       return match(*query);
     }
