@@ -918,7 +918,7 @@ void index_free_text_workflows(Storage& storage) {
 
 }  // namespace
 
-STORAGE_CONTRACT("storage: free text matches words of the input, output, reason and ids, in any case") {
+STORAGE_CONTRACT("storage: free text matches words of the input, output, reason, ids and type, in any case") {
   TestType fixture;
   Storage& storage = fixture.storage();
   index_free_text_workflows(storage);
@@ -939,6 +939,8 @@ STORAGE_CONTRACT("storage: free text matches words of the input, output, reason 
     CHECK(ids("\"timed out\"") == Ids{"w3"});
     CHECK(ids("w4") == Ids{"w4"});
     CHECK(ids("c-1") == Ids{"w1", "w3"});  // the correlation id, as a phrase of its words
+    CHECK(ids("billing") == Ids{"w3"});    // the type's words
+    CHECK(ids("order_flow") == Ids{"w1", "w2"});
     CHECK(ids("lace").empty());            // words, not substrings
     CHECK(ids("nobody").empty());
     CHECK(ids("input:grace") == Ids{"w4"});
@@ -1162,6 +1164,7 @@ STORAGE_CONTRACT("storage: task search filters on task fields and free text") {
     CHECK(ids("", "output:shipped AND NOT taskType:HTTP") == Ids{"t1"});
     CHECK(ids("", "t3") == Ids{"t3"});
     CHECK(ids("", "w2") == Ids{"t3"});
+    CHECK(ids("", "http") == Ids{"t2"});  // the task type's words
     CHECK(ids("taskType = work", "shipped") == Ids{"t1"});
     return 0;
   });

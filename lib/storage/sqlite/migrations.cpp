@@ -239,25 +239,28 @@ CREATE INDEX workflow_index_correlation ON workflow_index (correlation_id) WHERE
 CREATE INDEX workflow_index_status ON workflow_index (status, start_time);
 CREATE INDEX workflow_index_start ON workflow_index (start_time);
 
-CREATE VIRTUAL TABLE workflow_text USING fts5(workflow_id, correlation_id, input, output, reason,
+CREATE VIRTUAL TABLE workflow_text USING fts5(workflow_id, workflow_type, correlation_id, input, output, reason,
   content='workflow_index', content_rowid='doc', columnsize=0);
 INSERT INTO workflow_text (workflow_text) VALUES ('rebuild');
 CREATE TRIGGER workflow_text_inserted AFTER INSERT ON workflow_index BEGIN
-  INSERT INTO workflow_text (rowid, workflow_id, correlation_id, input, output, reason)
-    VALUES (new.doc, new.workflow_id, new.correlation_id, new.input, new.output, new.reason);
+  INSERT INTO workflow_text (rowid, workflow_id, workflow_type, correlation_id, input, output, reason)
+    VALUES (new.doc, new.workflow_id, new.workflow_type, new.correlation_id, new.input, new.output, new.reason);
 END;
 CREATE TRIGGER workflow_text_updated AFTER UPDATE ON workflow_index
-  WHEN old.workflow_id IS NOT new.workflow_id OR old.correlation_id IS NOT new.correlation_id
-    OR old.input IS NOT new.input OR old.output IS NOT new.output OR old.reason IS NOT new.reason
+  WHEN old.workflow_id IS NOT new.workflow_id OR old.workflow_type IS NOT new.workflow_type
+    OR old.correlation_id IS NOT new.correlation_id OR old.input IS NOT new.input OR old.output IS NOT new.output
+    OR old.reason IS NOT new.reason
 BEGIN
-  INSERT INTO workflow_text (workflow_text, rowid, workflow_id, correlation_id, input, output, reason)
-    VALUES ('delete', old.doc, old.workflow_id, old.correlation_id, old.input, old.output, old.reason);
-  INSERT INTO workflow_text (rowid, workflow_id, correlation_id, input, output, reason)
-    VALUES (new.doc, new.workflow_id, new.correlation_id, new.input, new.output, new.reason);
+  INSERT INTO workflow_text (workflow_text, rowid, workflow_id, workflow_type, correlation_id, input, output, reason)
+    VALUES ('delete', old.doc, old.workflow_id, old.workflow_type, old.correlation_id, old.input, old.output,
+            old.reason);
+  INSERT INTO workflow_text (rowid, workflow_id, workflow_type, correlation_id, input, output, reason)
+    VALUES (new.doc, new.workflow_id, new.workflow_type, new.correlation_id, new.input, new.output, new.reason);
 END;
 CREATE TRIGGER workflow_text_deleted AFTER DELETE ON workflow_index BEGIN
-  INSERT INTO workflow_text (workflow_text, rowid, workflow_id, correlation_id, input, output, reason)
-    VALUES ('delete', old.doc, old.workflow_id, old.correlation_id, old.input, old.output, old.reason);
+  INSERT INTO workflow_text (workflow_text, rowid, workflow_id, workflow_type, correlation_id, input, output, reason)
+    VALUES ('delete', old.doc, old.workflow_id, old.workflow_type, old.correlation_id, old.input, old.output,
+            old.reason);
 END;
 
 CREATE TABLE task_index_v5 (
@@ -294,26 +297,36 @@ CREATE INDEX task_index_def_name ON task_index (task_def_name);
 CREATE INDEX task_index_status ON task_index (status, start_time);
 CREATE INDEX task_index_start ON task_index (start_time);
 
-CREATE VIRTUAL TABLE task_text USING fts5(task_id, workflow_id, correlation_id, input, output, reason,
+CREATE VIRTUAL TABLE task_text USING fts5(task_id, task_type, task_def_name, workflow_id, workflow_type,
+  correlation_id, input, output, reason,
   content='task_index', content_rowid='doc', columnsize=0);
 INSERT INTO task_text (task_text) VALUES ('rebuild');
 CREATE TRIGGER task_text_inserted AFTER INSERT ON task_index BEGIN
-  INSERT INTO task_text (rowid, task_id, workflow_id, correlation_id, input, output, reason)
-    VALUES (new.doc, new.task_id, new.workflow_id, new.correlation_id, new.input, new.output, new.reason);
+  INSERT INTO task_text (rowid, task_id, task_type, task_def_name, workflow_id, workflow_type, correlation_id,
+                         input, output, reason)
+    VALUES (new.doc, new.task_id, new.task_type, new.task_def_name, new.workflow_id, new.workflow_type,
+            new.correlation_id, new.input, new.output, new.reason);
 END;
 CREATE TRIGGER task_text_updated AFTER UPDATE ON task_index
-  WHEN old.task_id IS NOT new.task_id OR old.workflow_id IS NOT new.workflow_id
-    OR old.correlation_id IS NOT new.correlation_id OR old.input IS NOT new.input OR old.output IS NOT new.output
-    OR old.reason IS NOT new.reason
+  WHEN old.task_id IS NOT new.task_id OR old.task_type IS NOT new.task_type
+    OR old.task_def_name IS NOT new.task_def_name OR old.workflow_id IS NOT new.workflow_id
+    OR old.workflow_type IS NOT new.workflow_type OR old.correlation_id IS NOT new.correlation_id
+    OR old.input IS NOT new.input OR old.output IS NOT new.output OR old.reason IS NOT new.reason
 BEGIN
-  INSERT INTO task_text (task_text, rowid, task_id, workflow_id, correlation_id, input, output, reason)
-    VALUES ('delete', old.doc, old.task_id, old.workflow_id, old.correlation_id, old.input, old.output, old.reason);
-  INSERT INTO task_text (rowid, task_id, workflow_id, correlation_id, input, output, reason)
-    VALUES (new.doc, new.task_id, new.workflow_id, new.correlation_id, new.input, new.output, new.reason);
+  INSERT INTO task_text (task_text, rowid, task_id, task_type, task_def_name, workflow_id, workflow_type,
+                         correlation_id, input, output, reason)
+    VALUES ('delete', old.doc, old.task_id, old.task_type, old.task_def_name, old.workflow_id, old.workflow_type,
+            old.correlation_id, old.input, old.output, old.reason);
+  INSERT INTO task_text (rowid, task_id, task_type, task_def_name, workflow_id, workflow_type, correlation_id,
+                         input, output, reason)
+    VALUES (new.doc, new.task_id, new.task_type, new.task_def_name, new.workflow_id, new.workflow_type,
+            new.correlation_id, new.input, new.output, new.reason);
 END;
 CREATE TRIGGER task_text_deleted AFTER DELETE ON task_index BEGIN
-  INSERT INTO task_text (task_text, rowid, task_id, workflow_id, correlation_id, input, output, reason)
-    VALUES ('delete', old.doc, old.task_id, old.workflow_id, old.correlation_id, old.input, old.output, old.reason);
+  INSERT INTO task_text (task_text, rowid, task_id, task_type, task_def_name, workflow_id, workflow_type,
+                         correlation_id, input, output, reason)
+    VALUES ('delete', old.doc, old.task_id, old.task_type, old.task_def_name, old.workflow_id, old.workflow_type,
+            old.correlation_id, old.input, old.output, old.reason);
 END;
 )sql"},
 };
