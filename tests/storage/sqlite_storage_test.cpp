@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -197,6 +198,81 @@ TEST_CASE("sqlite storage: migration 5 indexes the free text of summaries writte
     INFO(table);
     CHECK_NOTHROW(db.exec(std::string("INSERT INTO ") + table + " (" + table + ") VALUES ('integrity-check')"));
   }
+}
+
+TEST_CASE("sqlite storage: the full-text tables follow every insert, change and removal of a summary",
+          "[storage]") {
+  TempDir dir;
+  SqliteOptions options{(dir.path() / "db.sqlite").string()};
+  auto storage = open_sqlite(options);
+  auto write = [&](const std::function<void(IndexStore&)>& change) {
+    auto tx = storage->begin();
+    change(tx->index());
+    tx->commit();
+  };
+  auto hits = [&](const std::string& free_text) {
+    SearchQuery query;
+    query.free_text = free_text;
+    auto tx = storage->begin(TransactionMode::kRead);
+    return tx->index().search_workflows(query).total_hits + tx->index().search_tasks(query).total_hits;
+  };
+  WorkflowSummary workflow;
+  workflow.workflow_id = "wf-1";
+  workflow.workflow_type = "order_flow";
+  workflow.input = R"({"customer":"Ada"})";
+  TaskSummary task;
+  task.task_id = "t-1";
+  task.workflow_id = "wf-1";
+  task.task_type = "card_check";
+  task.task_def_name = "card_check";
+  task.input = R"({"card":"visa"})";
+  write([&](IndexStore& index) {
+    index.index_workflow(workflow);
+    index.index_task(task);
+  });
+  CHECK(hits("ada") == 1);
+  CHECK(hits("visa") == 1);
+
+  // Texts, indexed fields and only times change, each in its own transaction.
+  workflow.output = R"({"note":"shipped"})";
+  workflow.correlation_id = "c-9";
+  workflow.status = WorkflowStatus::kFailed;
+  workflow.reason_for_incompletion = "card declined";
+  task.output = R"({"result":"declined"})";
+  task.correlation_id = "c-9";
+  task.status = TaskStatus::kFailed;
+  task.start_time = 50;
+  write([&](IndexStore& index) {
+    index.index_workflow(workflow);
+    index.index_task(task);
+  });
+  workflow.update_time = 100;
+  workflow.workflow_type = "billing_flow";
+  task.update_time = 100;
+  task.task_def_name = "card_check_v2";
+  write([&](IndexStore& index) {
+    index.index_workflow(workflow);
+    index.index_task(task);
+  });
+  CHECK(hits("shipped") == 1);
+  CHECK(hits("c-9") == 2);
+  CHECK(hits("declined") == 2);
+  CHECK(hits("order") == 0);
+  CHECK(hits("billing") == 1);
+  CHECK(hits("v2") == 1);
+
+  Connection db(options.path, {});
+  auto integrity = [&] {
+    for (const char* table : {"workflow_text", "task_text"}) {
+      INFO(table);
+      CHECK_NOTHROW(db.exec(std::string("INSERT INTO ") + table + " (" + table + ") VALUES ('integrity-check')"));
+    }
+  };
+  integrity();
+  write([](IndexStore& index) { index.remove_workflow("wf-1"); });
+  CHECK(hits("ada") == 0);
+  CHECK(hits("visa") == 0);
+  integrity();
 }
 
 TEST_CASE("sqlite storage: a task row reads as stored after a rollback and another connection's write",
