@@ -208,6 +208,8 @@ void add_workflow_routes(Router& router, Engine& engine) {
       {Method::kGet, "/api/workflow/search-by-tasks-v2", search_by_tasks_v2},
       {Method::kGet, "/api/workflow/running/{name}", running_workflows},
       {Method::kGet, "/api/workflow/{name}/correlated/{correlationId}", correlated_workflows},
+      // The seed API page's spelling of the same lookup.
+      {Method::kGet, "/api/workflow/running/{name}/correlated/{correlationId}", correlated_workflows},
       {Method::kPost, "/api/workflow/{name}/correlated", correlated_workflows_batch},
       {Method::kGet, "/api/workflow/{workflowId}", get_workflow},
       {Method::kGet, "/api/workflow/{workflowId}/status", workflow_status},

@@ -101,6 +101,11 @@ Figures run_http(const HttpConfig& config);
 /// and 100 rows per commit.
 Figures run_raw_storage(StorageKind kind, const std::filesystem::path& dir, double seconds);
 
+/// Free-text search over 100,000 workflow summaries written straight into the index of a SQLite file
+/// (synchronous=NORMAL): the cost of indexing them, and the median time of a free-text, a
+/// field:value and a combined query, each counting every match and reading a page of 100.
+Figures run_search(const std::filesystem::path& dir);
+
 /// User plus system CPU time of this process so far.
 double cpu_seconds();
 /// Resident set size now, in MiB.

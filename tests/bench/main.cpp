@@ -38,7 +38,8 @@ namespace {
 
 constexpr const char* kUsage = R"(usage: conductor-bench [options]
   --scenario LIST           inprocess,stall,http (the default: all three) or raw; every run
-                            measures raw storage too, for the ratios
+                            measures raw storage too, for the ratios; search measures free-text
+                            search over 100,000 workflows (once, on a file at synchronous=NORMAL)
   --storage LIST            full,normal,memory (default all three); http runs on full and memory
   --inflight LIST           in-process workflows in flight, e.g. 1,8,64 (the default)
   --workflows N             stop starting workflows after N (default 100000)
@@ -53,6 +54,7 @@ struct Options {
   bool inprocess = true;
   bool stall = true;
   bool http = http_available();
+  bool search = false;
   std::vector<StorageKind> storages{StorageKind::kFull, StorageKind::kNormal, StorageKind::kMemory};
   std::vector<int> in_flight{1, 8, 64};
   int workflows = 100'000;
@@ -97,6 +99,8 @@ Options parse(int argc, char** argv) {
         } else if (name == "http") {
           if (!http_available()) throw std::invalid_argument("http: conductor-server was not built (CONDUCTOR_WITH_HTTP)");
           options.http = true;
+        } else if (name == "search") {
+          options.search = true;
         } else if (name != "raw") {
           throw std::invalid_argument("unknown scenario: " + name);
         }
@@ -278,6 +282,15 @@ void print_stall_table(const Options& options, const Results& results) {
     print_row({std::string(to_string(kind))}, fmt::format("stall_{}", to_string(kind)), kColumns, results);
 }
 
+void print_search_table(const Results& results) {
+  static constexpr Column kColumns[] = {{"index_insert_us", 1}, {"index_update_us", 1},   {"freetext_100k_ms", 2},
+                                        {"field_value_100k_ms", 2}, {"combined_100k_ms", 2}};
+  std::printf(
+      "\n| µs per summary indexed | µs per summary rewritten | free text ms | field:value ms | combined ms |\n"
+      "|---:|---:|---:|---:|---:|\n");
+  print_row({}, "search_", kColumns, results);
+}
+
 void print_table(const Options& options, const Results& results) {
   static constexpr Column kColumns[] = {{"_commits_per_s", 0}, {"_batch100_rows_per_s", 0}};
   std::printf("\n| storage | raw commits/s | raw rows/s, 100 per commit |\n|---|---:|---:|\n");
@@ -287,6 +300,7 @@ void print_table(const Options& options, const Results& results) {
   if (options.inprocess) print_inprocess_table(options, results);
   if (options.stall) print_stall_table(options, results);
   if (options.http) print_http_table(options, results);
+  if (options.search) print_search_table(results);
 }
 
 void run_inprocess_set(const Options& options, StorageKind kind, double raw, Results& results) {
@@ -331,6 +345,10 @@ int run(const Options& options) {
       results.add(run_isolated([&] { return run_stall(config); }));
     }
     if (options.http) run_http_once(options, kind, raw, results);
+  }
+  if (options.search) {
+    ScratchDir dir(options.dir);
+    results.add(run_isolated([&] { return run_search(dir.path()); }));
   }
   print_table(options, results);
   return 0;

@@ -244,6 +244,39 @@ TEST_CASE("routes: starting answers the id as text and reading answers the workf
   }
 }
 
+TEST_CASE("routes: the seed's correlated path answers as Conductor's, open meaning RUNNING only", "[http]") {
+  Api api;
+  api.two_tasks("flow");
+  const std::string running = api.start("flow", "?correlationId=c1");
+  const std::string paused = api.start("flow", "?correlationId=c1");
+  const std::string terminated = api.start("flow", "?correlationId=c1");
+  REQUIRE(api.put("/api/workflow/" + paused + "/pause").status == 200);
+  REQUIRE(api.del("/api/workflow/" + terminated).status == 200);
+
+  for (const char* query : {"", "?includeClosed=false", "?includeClosed=true", "?includeClosed=false&includeTasks=true",
+                            "?includeClosed=true&includeTasks=true"}) {
+    INFO(query);
+    const Response current = api.get(std::string("/api/workflow/flow/correlated/c1") + query);
+    const Response seed = api.get(std::string("/api/workflow/running/flow/correlated/c1") + query);
+    CHECK(seed.status == 200);
+    CHECK(seed.content_type == current.content_type);
+    CHECK(seed.body == current.body);
+  }
+  const Json open = Api::json(api.get("/api/workflow/running/flow/correlated/c1?includeClosed=false&includeTasks=true"));
+  REQUIRE(open.as_array().size() == 1);
+  CHECK(str(open.at(0).at("workflowId")) == running);
+  CHECK(open.at(0).at("tasks").as_array().size() == 1);
+  CHECK(Api::json(api.get("/api/workflow/running/flow/correlated/c1?includeClosed=true")).as_array().size() == 3);
+  CHECK(Api::json(api.get("/api/workflow/running/flow/correlated/none")).as_array().empty());
+
+  // A workflow named `running` keeps Conductor's path: five segments cannot reach the six-segment route.
+  api.two_tasks("running");
+  const std::string named_running = api.start("running", "?correlationId=c1");
+  const Json by_name = Api::json(api.get("/api/workflow/running/correlated/c1"));
+  REQUIRE(by_name.as_array().size() == 1);
+  CHECK(str(by_name.at(0).at("workflowId")) == named_running);
+}
+
 TEST_CASE("routes: a worker polls, updates and logs through the task routes", "[http]") {
   Api api;
   api.two_tasks("flow");
@@ -536,6 +569,61 @@ TEST_CASE("routes: workflow and task search with Conductor's parameters", "[http
   CHECK(api.get("/api/tasks/search?size=5001").status == 200);
   check_error(api.get("/api/workflow/search?query=workflowType%20%3F%3F%20x"), 400, true);
   check_error(api.get("/api/workflow/search?start=first"), 400, true);
+}
+
+TEST_CASE("routes: search answers the seed page's free text and sort forms", "[http]") {
+  Api api;
+  api.two_tasks("name_of_workflow");
+  api.two_tasks("other");
+  const std::string done = api.start("name_of_workflow", "?correlationId=order-991", R"({"customer": "Ada Lovelace"})");
+  api.f.clock->advance_ms(1000);
+  const std::string running = api.start("name_of_workflow");
+  api.f.clock->advance_ms(1000);
+  const std::string other = api.start("other");
+  const Json a = api.poll("task_a");
+  REQUIRE(str(a.at("workflowInstanceId")) == done);
+  REQUIRE(api.post("/api/tasks", task_result(a, "COMPLETED", R"({"note": "parcel shipped"})")).status == 200);
+  REQUIRE(api.post("/api/tasks", task_result(api.poll("task_b"), "COMPLETED")).status == 200);
+  REQUIRE(Api::json(api.get("/api/workflow/" + done)).at("status") == "COMPLETED");
+
+  auto ids = [](const Json& result) {
+    std::vector<std::string> found;
+    for (const Json& hit : result.at("results").as_array()) found.push_back(str(hit.at("workflowId")));
+    return found;
+  };
+  using Ids = std::vector<std::string>;
+
+  const Json by_type = Api::json(api.get("/api/workflow/search?freeText=workflowType:%22name_of_workflow%22"));
+  CHECK(by_type.at("totalHits") == 2);
+  const Json completed = Api::json(api.get("/api/workflow/search?freeText=status:COMPLETED"));
+  CHECK(completed.at("totalHits") == 1);
+  CHECK(ids(completed) == Ids{done});
+  CHECK(ids(Api::json(api.get("/api/workflow/search?sort=DESC:startTime"))) == Ids{other, running, done});
+  CHECK(ids(Api::json(api.get("/api/workflow/search?sort=startTime:DESC"))) == Ids{other, running, done});
+  CHECK(ids(Api::json(api.get("/api/workflow/search?sort=ASC:workflowType%7CDESC:startTime"))) ==
+        Ids{running, done, other});
+  CHECK(ids(Api::json(api.get("/api/workflow/search?sort=ASC:workflowType&sort=DESC:startTime"))) ==
+        Ids{running, done, other});
+
+  CHECK(ids(Api::json(api.get("/api/workflow/search?freeText=lovelace+OR+shipped"))) == Ids{done});
+  CHECK(ids(Api::json(api.get("/api/workflow/search?freeText=order-991"))) == Ids{done});
+  CHECK(ids(Api::json(api.get("/api/workflow/search?freeText=NOT+status:COMPLETED&sort=DESC:startTime"))) ==
+        Ids{other, running});
+  CHECK(ids(Api::json(api.get("/api/workflow/search?freeText=workflowType:name*&query=status%3DRUNNING"))) ==
+        Ids{running});
+  CHECK(ids(Api::json(api.get("/api/workflow/search-v2?freeText=correlationId:order-991"))) == Ids{done});
+  CHECK(ids(Api::json(api.get("/api/workflow/search-by-tasks?freeText=taskDefName:task_b"))) == Ids{done});
+  CHECK(ids(Api::json(api.get("/api/workflow/search-by-tasks-v2?freeText=shipped"))) == Ids{done});
+
+  const Json tasks = Api::json(api.get("/api/tasks/search?freeText=status:COMPLETED&sort=DESC:updateTime"));
+  CHECK(tasks.at("totalHits") == 2);
+  CHECK(Api::json(api.get("/api/tasks/search?freeText=taskType:task_a+AND+shipped")).at("totalHits") == 1);
+  CHECK(Api::json(api.get("/api/tasks/search-v2?freeText=workflowId:" + done)).at("totalHits") == 2);
+
+  check_error(api.get("/api/workflow/search?freeText=status:"), 400, true);
+  check_error(api.get("/api/workflow/search?freeText=colour:red"), 400, true);
+  check_error(api.get("/api/workflow/search?freeText=a*b"), 400, true);
+  check_error(api.get("/api/tasks/search?freeText=(taskType:task_a"), 400, true);
 }
 
 TEST_CASE("routes: literal segments beat variables (api.md 1.20)", "[http]") {

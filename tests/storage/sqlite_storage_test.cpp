@@ -7,6 +7,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <functional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -29,6 +31,19 @@ std::vector<std::pair<int, std::string>> recorded_migrations(const std::string& 
   return result;
 }
 
+/// Replaces the index tables of the current schema with those of schema 1, empty.
+constexpr const char* kSchema1IndexTables =
+    "DROP TABLE workflow_text; DROP TABLE task_text; DROP TABLE workflow_index; DROP TABLE task_index;"
+    "CREATE TABLE workflow_index (workflow_id TEXT PRIMARY KEY, workflow_type TEXT NOT NULL,"
+    "  correlation_id TEXT, start_time INTEGER NOT NULL, update_time INTEGER NOT NULL,"
+    "  end_time INTEGER NOT NULL, status TEXT NOT NULL, parent_workflow_id TEXT NOT NULL,"
+    "  classifier TEXT NOT NULL, json_data TEXT NOT NULL);"
+    "CREATE TABLE task_index (task_id TEXT PRIMARY KEY, workflow_id TEXT NOT NULL, workflow_type TEXT NOT NULL,"
+    "  correlation_id TEXT, task_type TEXT NOT NULL, task_def_name TEXT NOT NULL, status TEXT NOT NULL,"
+    "  start_time INTEGER NOT NULL, update_time INTEGER NOT NULL, end_time INTEGER NOT NULL,"
+    "  json_data TEXT NOT NULL);"
+    "CREATE INDEX task_index_workflow ON task_index (workflow_id);";
+
 TaskDef task_def(const std::string& name) {
   TaskDef def;
   def.name = name;
@@ -50,7 +65,8 @@ TEST_CASE("sqlite storage: migrations are recorded once and not re-run on reopen
   const Migrations all{{1, "initial"},
                        {2, "definition snapshots and metadata version"},
                        {3, "node snapshots"},
-                       {4, "workflow versions"}};
+                       {4, "workflow versions"},
+                       {5, "free-text search"}};
   CHECK(recorded_migrations(options.path) == all);
   {
     auto storage = open_sqlite(options);
@@ -88,9 +104,10 @@ TEST_CASE("sqlite storage: migrations 2 to 4 move definitions and nodes out of r
     tx->commit();
   }
   {
-    // Back to the schema-1 layout: the definition and the node inside the rows, no snapshot tables.
+    // Back to the schema-1 layout: the definition and the node inside the rows, no snapshot tables,
+    // no full-text tables.
     Connection db(options.path, {});
-    db.exec(
+    db.exec(std::string(kSchema1IndexTables) +
         "UPDATE workflows SET json = json_set(json, '$.workflowDefinition', "
         "  json((SELECT json FROM definition_snapshots WHERE snapshot_id = workflows.snapshot_id)));"
         "ALTER TABLE workflows DROP COLUMN snapshot_id;"
@@ -124,6 +141,141 @@ TEST_CASE("sqlite storage: migrations 2 to 4 move definitions and nodes out of r
   REQUIRE(row->step());
   CHECK(row->integer(0) == 1);
   CHECK(row->integer(1) == 1);
+}
+
+TEST_CASE("sqlite storage: migration 5 indexes the free text of summaries written before it", "[storage]") {
+  TempDir dir;
+  SqliteOptions options{(dir.path() / "db.sqlite").string()};
+  WorkflowSummary workflow;
+  workflow.workflow_id = "wf-1";
+  workflow.workflow_type = "order_flow";
+  workflow.version = 2;
+  workflow.correlation_id = "c-1";
+  workflow.status = WorkflowStatus::kFailed;
+  workflow.start_time = 1000;
+  workflow.input = R"({"customer":"Ada Lovelace"})";
+  workflow.output = R"({"note":"parcel shipped"})";
+  workflow.reason_for_incompletion = "card check timed out";
+  TaskSummary task;
+  task.task_id = "t-1";
+  task.workflow_id = "wf-1";
+  task.workflow_type = "order_flow";
+  task.task_type = "card_check";
+  task.task_def_name = "card_check";
+  task.status = TaskStatus::kTimedOut;
+  task.input = R"({"card":"visa"})";
+  task.output = "{}";
+  {
+    // The schema-3 index tables, holding rows as they were written then.
+    open_sqlite(options).reset();
+    Connection db(options.path, {});
+    db.exec(
+        std::string(kSchema1IndexTables) + "DELETE FROM schema_migrations WHERE version >= 5;");
+    db.execute(
+        "INSERT INTO workflow_index VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", workflow.workflow_id,
+        workflow.workflow_type, workflow.correlation_id, workflow.start_time, workflow.update_time, workflow.end_time,
+        to_string(workflow.status), workflow.parent_workflow_id, workflow.classifier,
+        encode(workflow, JsonMode::kStorage));
+    db.execute("INSERT INTO task_index VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", task.task_id, task.workflow_id,
+               task.workflow_type, task.correlation_id, task.task_type, task.task_def_name, to_string(task.status),
+               task.start_time, task.update_time, task.end_time, encode(task, JsonMode::kStorage));
+  }
+  auto storage = open_sqlite(options);
+  auto tx = storage->begin(TransactionMode::kRead);
+  auto search = [](const std::string& free_text) {
+    SearchQuery query;
+    query.free_text = free_text;
+    return query;
+  };
+  auto workflows = tx->index().search_workflows(search("lovelace AND shipped AND \"timed out\" AND version:2"));
+  REQUIRE(workflows.results.size() == 1);
+  CHECK(encode(workflows.results[0], JsonMode::kStorage) == encode(workflow, JsonMode::kStorage));
+  CHECK(tx->index().search_workflows(search("workflowType:order_flow AND correlationId:c-1")).total_hits == 1);
+  auto tasks = tx->index().search_tasks(search("visa AND taskType:card_check AND status:TIMED_OUT"));
+  REQUIRE(tasks.results.size() == 1);
+  CHECK(encode(tasks.results[0], JsonMode::kStorage) == encode(task, JsonMode::kStorage));
+  tx.reset();
+
+  Connection db(options.path, {});
+  for (const char* table : {"workflow_text", "task_text"}) {
+    INFO(table);
+    CHECK_NOTHROW(db.exec(std::string("INSERT INTO ") + table + " (" + table + ") VALUES ('integrity-check')"));
+  }
+}
+
+TEST_CASE("sqlite storage: the full-text tables follow every insert, change and removal of a summary",
+          "[storage]") {
+  TempDir dir;
+  SqliteOptions options{(dir.path() / "db.sqlite").string()};
+  auto storage = open_sqlite(options);
+  auto write = [&](const std::function<void(IndexStore&)>& change) {
+    auto tx = storage->begin();
+    change(tx->index());
+    tx->commit();
+  };
+  auto hits = [&](const std::string& free_text) {
+    SearchQuery query;
+    query.free_text = free_text;
+    auto tx = storage->begin(TransactionMode::kRead);
+    return tx->index().search_workflows(query).total_hits + tx->index().search_tasks(query).total_hits;
+  };
+  WorkflowSummary workflow;
+  workflow.workflow_id = "wf-1";
+  workflow.workflow_type = "order_flow";
+  workflow.input = R"({"customer":"Ada"})";
+  TaskSummary task;
+  task.task_id = "t-1";
+  task.workflow_id = "wf-1";
+  task.task_type = "card_check";
+  task.task_def_name = "card_check";
+  task.input = R"({"card":"visa"})";
+  write([&](IndexStore& index) {
+    index.index_workflow(workflow);
+    index.index_task(task);
+  });
+  CHECK(hits("ada") == 1);
+  CHECK(hits("visa") == 1);
+
+  // Texts, indexed fields and only times change, each in its own transaction.
+  workflow.output = R"({"note":"shipped"})";
+  workflow.correlation_id = "c-9";
+  workflow.status = WorkflowStatus::kFailed;
+  workflow.reason_for_incompletion = "card declined";
+  task.output = R"({"result":"declined"})";
+  task.correlation_id = "c-9";
+  task.status = TaskStatus::kFailed;
+  task.start_time = 50;
+  write([&](IndexStore& index) {
+    index.index_workflow(workflow);
+    index.index_task(task);
+  });
+  workflow.update_time = 100;
+  workflow.workflow_type = "billing_flow";
+  task.update_time = 100;
+  task.task_def_name = "card_check_v2";
+  write([&](IndexStore& index) {
+    index.index_workflow(workflow);
+    index.index_task(task);
+  });
+  CHECK(hits("shipped") == 1);
+  CHECK(hits("c-9") == 2);
+  CHECK(hits("declined") == 2);
+  CHECK(hits("order") == 0);
+  CHECK(hits("billing") == 1);
+  CHECK(hits("v2") == 1);
+
+  Connection db(options.path, {});
+  auto integrity = [&] {
+    for (const char* table : {"workflow_text", "task_text"}) {
+      INFO(table);
+      CHECK_NOTHROW(db.exec(std::string("INSERT INTO ") + table + " (" + table + ") VALUES ('integrity-check')"));
+    }
+  };
+  integrity();
+  write([](IndexStore& index) { index.remove_workflow("wf-1"); });
+  CHECK(hits("ada") == 0);
+  CHECK(hits("visa") == 0);
+  integrity();
 }
 
 TEST_CASE("sqlite storage: a task row reads as stored after a rollback and another connection's write",

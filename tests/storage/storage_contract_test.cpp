@@ -427,7 +427,7 @@ STORAGE_CONTRACT("storage: running workflow ids cover RUNNING and PAUSED, option
   });
 }
 
-STORAGE_CONTRACT("storage: workflows by correlation id come newest first, closed ones on request") {
+STORAGE_CONTRACT("storage: workflows by correlation id come newest first; without closed ones only RUNNING") {
   TestType fixture;
   Storage& storage = fixture.storage();
   write(storage, [](Transaction& tx) {
@@ -440,8 +440,9 @@ STORAGE_CONTRACT("storage: workflows by correlation id come newest first, closed
       tx.execution().insert_workflow(wf);
     };
     add("old", 100, WorkflowStatus::kRunning, "c1");
-    add("new", 300, WorkflowStatus::kPaused, "c1");
+    add("new", 300, WorkflowStatus::kRunning, "c1");
     add("closed", 200, WorkflowStatus::kCompleted, "c1");
+    add("paused", 250, WorkflowStatus::kPaused, "c1");
     add("other-cid", 400, WorkflowStatus::kRunning, "c2");
     add("other-name", 500, WorkflowStatus::kRunning, "c1", "other");
     tx.execution().insert_workflow(workflow("no-cid"));
@@ -452,7 +453,7 @@ STORAGE_CONTRACT("storage: workflows by correlation id come newest first, closed
     CHECK(workflow_ids(open) == std::vector<std::string>{"new", "old"});
     CHECK(open[1].tasks.empty());
     CHECK(workflow_ids(tx.execution().workflows_by_correlation_id("flow", "c1", true)) ==
-          std::vector<std::string>{"new", "closed", "old"});
+          std::vector<std::string>{"new", "paused", "closed", "old"});
     CHECK(tx.execution().workflows_by_correlation_id("flow", "none", true).empty());
     return 0;
   });
@@ -945,22 +946,142 @@ STORAGE_CONTRACT("storage: search wildcards are case-insensitive and treat LIKE 
   });
 }
 
-STORAGE_CONTRACT("storage: search free text matches the summary, case-insensitively") {
+namespace {
+
+/// The sample workflows with an output on w2 and a failure reason on w3.
+void index_free_text_workflows(Storage& storage) {
+  index_sample_workflows(storage);
+  write(storage, [](Transaction& tx) {
+    WorkflowSummary shipped = workflow_summary("w2", "order_flow", WorkflowStatus::kCompleted, 2000, "c-2");
+    shipped.output = R"({"note":"parcel shipped"})";
+    tx.index().index_workflow(shipped);
+    WorkflowSummary failed = workflow_summary("w3", "billing", WorkflowStatus::kFailed, 3000, "c-1");
+    failed.reason_for_incompletion = "Task card_check timed out";
+    tx.index().index_workflow(failed);
+  });
+}
+
+}  // namespace
+
+STORAGE_CONTRACT("storage: free text matches words of the input, output, reason, ids and type, in any case") {
   TestType fixture;
   Storage& storage = fixture.storage();
-  index_sample_workflows(storage);
+  index_free_text_workflows(storage);
   read(storage, [](Transaction& tx) {
-    IndexStore& index = tx.index();
     auto ids = [&](const std::string& text) {
-      return sorted(hit_ids(index.search_workflows(make_search("", {}, text))));
+      return sorted(hit_ids(tx.index().search_workflows(make_search("", {}, text))));
     };
     using Ids = std::vector<std::string>;
     CHECK(ids("*") == Ids{"w1", "w2", "w3", "w4"});
     CHECK(ids("") == Ids{"w1", "w2", "w3", "w4"});
     CHECK(ids("grace") == Ids{"w4"});
-    CHECK(ids("ada*lace") == Ids{"w1", "w2", "w3"});
+    CHECK(ids("GRACE") == Ids{"w4"});
+    CHECK(ids("\"ada lovelace\"") == Ids{"w1", "w2", "w3"});
+    CHECK(ids("\"lovelace ada\"").empty());
+    CHECK(ids("love*") == Ids{"w1", "w2", "w3"});
+    CHECK(ids("\"ada love\"*") == Ids{"w1", "w2", "w3"});
+    CHECK(ids("shipped") == Ids{"w2"});
+    CHECK(ids("\"timed out\"") == Ids{"w3"});
+    CHECK(ids("w4") == Ids{"w4"});
+    CHECK(ids("c-1") == Ids{"w1", "w3"});  // the correlation id, as a phrase of its words
+    CHECK(ids("billing") == Ids{"w3"});    // the type's words
+    CHECK(ids("order_flow") == Ids{"w1", "w2"});
+    CHECK(ids("lace").empty());            // words, not substrings
     CHECK(ids("nobody").empty());
-    CHECK(sorted(hit_ids(index.search_workflows(make_search("workflowType = billing", {}, "lovelace")))) == Ids{"w3"});
+    CHECK(ids("input:grace") == Ids{"w4"});
+    CHECK(ids("output:shipped") == Ids{"w2"});
+    CHECK(ids("output:grace").empty());
+    CHECK(ids("reasonForIncompletion:\"timed out\"") == Ids{"w3"});
+    CHECK(ids("reasonForIncompletion:*") == Ids{"w3"});
+    return 0;
+  });
+}
+
+STORAGE_CONTRACT("storage: free text field:value matches summary fields exactly, by prefix or by range") {
+  TestType fixture;
+  Storage& storage = fixture.storage();
+  index_free_text_workflows(storage);
+  read(storage, [](Transaction& tx) {
+    auto ids = [&](const std::string& text) {
+      return sorted(hit_ids(tx.index().search_workflows(make_search("", {}, text))));
+    };
+    using Ids = std::vector<std::string>;
+    CHECK(ids("workflowType:\"order_flow\"") == Ids{"w1", "w2"});
+    CHECK(ids("workflowType:order_flow") == Ids{"w1", "w2"});
+    CHECK(ids("workflowType:order") == Ids{});
+    CHECK(ids("workflowType:order*") == Ids{"w1", "w2", "w4"});
+    CHECK(ids("workflowType:ORDER*").empty());  // keywords are case-sensitive, as in Elasticsearch
+    CHECK(ids("workflowId:w2") == Ids{"w2"});
+    CHECK(ids("correlationId:c-1") == Ids{"w1", "w3"});
+    CHECK(ids("correlationId:*") == Ids{"w1", "w2", "w3"});
+    CHECK(ids("status:COMPLETED") == Ids{"w2"});
+    CHECK(ids("status:completed") == Ids{"w2"});
+    CHECK(ids("status:(RUNNING OR PAUSED)") == Ids{"w1", "w4"});
+    CHECK(ids("version:1") == Ids{"w1", "w2", "w3", "w4"});
+    CHECK(ids("version:2").empty());
+    CHECK(ids("version:[1 TO 2]") == Ids{"w1", "w2", "w3", "w4"});
+    CHECK(ids("startTime:2000") == Ids{"w2"});
+    CHECK(ids("startTime:[2000 TO 3000]") == Ids{"w2", "w3"});
+    CHECK(ids("startTime:{2000 TO 3000]") == Ids{"w3"});
+    CHECK(ids("startTime:[2000 TO 3000}") == Ids{"w2"});
+    CHECK(ids("startTime:[* TO 1000]") == Ids{"w1"});
+    CHECK(ids("startTime:>=3000") == Ids{"w3", "w4"});
+    CHECK(ids("startTime:>3000") == Ids{"w4"});
+    CHECK(ids("startTime:<2000") == Ids{"w1"});
+    CHECK(ids("startTime:<=2000") == Ids{"w1", "w2"});
+    CHECK(ids("startTime:[1970-01-01T00:00:02Z TO *]") == Ids{"w2", "w3", "w4"});
+    CHECK(ids("startTime:[1970-01-01T00:00:02.500Z TO 1970-01-01T00:00:03.000Z]") == Ids{"w3"});
+    CHECK(ids("startTime:>=1970-01-01") == Ids{"w1", "w2", "w3", "w4"});
+    return 0;
+  });
+}
+
+STORAGE_CONTRACT("storage: free text combines with AND, OR, NOT, parentheses and the query") {
+  TestType fixture;
+  Storage& storage = fixture.storage();
+  index_free_text_workflows(storage);
+  read(storage, [](Transaction& tx) {
+    auto ids = [&](const std::string& text, const std::string& query = "") {
+      return sorted(hit_ids(tx.index().search_workflows(make_search(query, {}, text))));
+    };
+    using Ids = std::vector<std::string>;
+    CHECK(ids("workflowType:billing OR status:PAUSED") == Ids{"w3", "w4"});
+    CHECK(ids("workflowType:billing || status:PAUSED") == Ids{"w3", "w4"});
+    CHECK(ids("workflowType:order_flow AND NOT status:RUNNING") == Ids{"w2"});
+    CHECK(ids("workflowType:order_flow && !status:RUNNING") == Ids{"w2"});
+    CHECK(ids("(grace OR status:FAILED) AND startTime:>2500") == Ids{"w3", "w4"});
+    CHECK(ids("grace OR status:FAILED AND startTime:>3500") == Ids{"w4"});  // AND binds tighter
+    CHECK(ids("ada AND shipped") == Ids{"w2"});
+    CHECK(ids("ada AND NOT c-1") == Ids{"w2"});
+    CHECK(ids("ada NOT workflowType:billing") == Ids{"w1", "w2"});
+    // Side by side, terms are alternatives and NOT excludes, as in Lucene's query strings.
+    CHECK(ids("grace shipped") == Ids{"w2", "w4"});
+    CHECK(ids("grace status:FAILED") == Ids{"w3", "w4"});
+    CHECK(ids("ada grace NOT c-1") == Ids{"w2", "w4"});
+    CHECK(ids("NOT ada") == Ids{"w4"});
+    // A workflow without a correlation id is not one with c-1.
+    CHECK(ids("NOT correlationId:c-1") == Ids{"w2", "w4"});
+    CHECK(ids("* AND status:RUNNING") == Ids{"w1"});
+    // Free text narrows the query.
+    CHECK(ids("lovelace", "workflowType = billing") == Ids{"w3"});
+    CHECK(ids("status:COMPLETED", "workflowType = billing").empty());
+    return 0;
+  });
+}
+
+STORAGE_CONTRACT("storage: free text that does not parse or names an unknown field is a validation error") {
+  TestType fixture;
+  Storage& storage = fixture.storage();
+  index_free_text_workflows(storage);
+  read(storage, [](Transaction& tx) {
+    for (const char* bad :
+         {"ada*lace", "(grace", "grace)", "status:", "noSuchField:1", "taskType:work", "a?c", "fuzzy~", "\"open",
+          "startTime:yesterday", "version:x", "workflowType:[a TO b]", "startTime:[1 TO]", "-grace", "AND grace",
+          "status:COMPLETED AND"}) {
+      INFO(bad);
+      CHECK_THROWS_AS(tx.index().search_workflows(make_search("", {}, bad)), ValidationError);
+    }
+    CHECK_THROWS_AS(tx.index().search_tasks(make_search("", {}, "workflowType:flow")), ValidationError);
     return 0;
   });
 }
@@ -977,6 +1098,10 @@ STORAGE_CONTRACT("storage: search sorts, pages and counts every match") {
     CHECK(hit_ids(result) == Ids{"w4", "w3", "w2", "w1"});
     CHECK(hit_ids(index.search_workflows(make_search("", {"workflowType:asc", "startTime:desc"}))) ==
           Ids{"w3", "w4", "w2", "w1"});  // 'X' sorts before '_'
+    // The direction may come first, as on the seed's API page.
+    CHECK(hit_ids(index.search_workflows(make_search("", {"DESC:startTime"}))) == Ids{"w4", "w3", "w2", "w1"});
+    CHECK(hit_ids(index.search_workflows(make_search("", {"asc:workflowType", "startTime:DESC"}))) ==
+          Ids{"w3", "w4", "w2", "w1"});
     // Malformed or unknown sort entries are ignored.
     CHECK(hit_ids(index.search_workflows(make_search("", {"startTime", "bogus:DESC", "startTime:UP"}))).size() == 4);
 
@@ -1070,6 +1195,22 @@ STORAGE_CONTRACT("storage: task search filters on task fields and free text") {
     CHECK(ids("startTime > 150") == Ids{"t2", "t3"});
     CHECK(ids("", "SHIPPED") == Ids{"t1", "t2"});
     CHECK(hit_ids(index.search_tasks(make_search("", {"startTime:DESC"}))) == Ids{"t3", "t2", "t1"});
+    CHECK(hit_ids(index.search_tasks(make_search("", {"DESC:startTime"}))) == Ids{"t3", "t2", "t1"});
+    // Free text over task fields.
+    CHECK(ids("", "taskType:work") == Ids{"t1", "t3"});
+    CHECK(ids("", "taskDefName:HTTP") == Ids{"t2"});
+    CHECK(ids("", "taskDefName:http").empty());
+    CHECK(ids("", "taskId:t2") == Ids{"t2"});
+    CHECK(ids("", "taskId:t*") == Ids{"t1", "t2", "t3"});
+    CHECK(ids("", "workflowId:w1 AND status:(COMPLETED OR SCHEDULED)") == Ids{"t1"});
+    CHECK(ids("", "status:in_progress") == Ids{"t2"});
+    CHECK(ids("", "startTime:>150") == Ids{"t2", "t3"});
+    CHECK(ids("", "startTime:[100 TO 200}") == Ids{"t1"});
+    CHECK(ids("", "output:shipped AND NOT taskType:HTTP") == Ids{"t1"});
+    CHECK(ids("", "t3") == Ids{"t3"});
+    CHECK(ids("", "w2") == Ids{"t3"});
+    CHECK(ids("", "http") == Ids{"t2"});  // the task type's words
+    CHECK(ids("taskType = work", "shipped") == Ids{"t1"});
     return 0;
   });
 }

@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <string>
+
 #include "storage/search_query.hpp"
 
 using namespace conductor;
@@ -100,4 +102,145 @@ TEST_CASE("search query: camelCase names become snake_case", "[unit]") {
   CHECK(camel_to_snake("WorkflowType") == "workflow_type");
   CHECK(camel_to_snake("status") == "status");
   CHECK(camel_to_snake("task_def_name") == "task_def_name");
+}
+
+TEST_CASE("search query: sort entries may put the direction first", "[unit]") {
+  std::vector<SearchSort> sort = parse_search_sort({"DESC:startTime", "asc:workflowId", "UP:a", "DESC:", "DESC:a:b"});
+  REQUIRE(sort.size() == 2);
+  CHECK(sort[0].field == "start_time");
+  CHECK(sort[0].descending);
+  CHECK(sort[1].field == "workflow_id");
+  CHECK_FALSE(sort[1].descending);
+}
+
+namespace {
+
+using TextKind = FreeTextExpression::Kind;
+
+FreeTextExpression text(std::string_view free_text) {
+  std::optional<FreeTextExpression> parsed = parse_free_text(free_text);
+  REQUIRE(parsed);
+  return *parsed;
+}
+
+void check_match(const FreeTextExpression& expression, const std::string& field, const std::string& value,
+                 bool phrase = false, bool prefix = false) {
+  REQUIRE(expression.kind == TextKind::kMatch);
+  CHECK(expression.field == field);
+  CHECK(expression.value == value);
+  CHECK(expression.phrase == phrase);
+  CHECK(expression.prefix == prefix);
+}
+
+}  // namespace
+
+TEST_CASE("free text: blank and * have no filter", "[unit]") {
+  CHECK_FALSE(parse_free_text(""));
+  CHECK_FALSE(parse_free_text("  "));
+  CHECK_FALSE(parse_free_text("*"));
+  CHECK_FALSE(parse_free_text("(*)"));
+}
+
+TEST_CASE("free text: terms, phrases, prefixes and escapes", "[unit]") {
+  check_match(text("lovelace"), "", "lovelace");
+  check_match(text("\"ada lovelace\""), "", "ada lovelace", true);
+  check_match(text("love*"), "", "love", false, true);
+  check_match(text("\"ada love\"*"), "", "ada love", true, true);
+  check_match(text(R"(a\:b\*)"), "", "a:b*");
+  check_match(text(R"("say \"hi\"")"), "", "say \"hi\"", true);
+  check_match(text("c-1"), "", "c-1");
+  check_match(text("and"), "", "and");  // keywords are upper case
+}
+
+TEST_CASE("free text: field:value, quoted, prefixed, grouped and set", "[unit]") {
+  check_match(text("workflowType:\"name_of_workflow\""), "workflowType", "name_of_workflow", true);
+  check_match(text("status:COMPLETED"), "status", "COMPLETED");
+  check_match(text("status: COMPLETED"), "status", "COMPLETED");
+  check_match(text("workflowId:abc*"), "workflowId", "abc", false, true);
+  check_match(text("correlationId:*"), "correlationId", "", false, true);
+
+  FreeTextExpression grouped = text("status:(RUNNING OR PAUSED)");
+  REQUIRE(grouped.kind == TextKind::kOr);
+  REQUIRE(grouped.operands.size() == 2);
+  check_match(grouped.operands[0], "status", "RUNNING");
+  check_match(grouped.operands[1], "status", "PAUSED");
+  // Outside the group the field no longer applies.
+  FreeTextExpression after = text("status:(RUNNING) ada");
+  REQUIRE(after.kind == TextKind::kOr);
+  check_match(after.operands[1], "", "ada");
+}
+
+TEST_CASE("free text: ranges and comparisons", "[unit]") {
+  FreeTextExpression inclusive = text("startTime:[1000 TO 2000]");
+  REQUIRE(inclusive.kind == TextKind::kRange);
+  CHECK(inclusive.field == "startTime");
+  CHECK(inclusive.lower == "1000");
+  CHECK(inclusive.upper == "2000");
+  CHECK(inclusive.include_lower);
+  CHECK(inclusive.include_upper);
+
+  FreeTextExpression mixed = text("startTime:{2024-05-01T10:00:00Z TO *]");
+  CHECK(mixed.lower == "2024-05-01T10:00:00Z");
+  CHECK_FALSE(mixed.upper);
+  CHECK_FALSE(mixed.include_lower);
+
+  FreeTextExpression at_least = text("startTime:>=5");
+  CHECK(at_least.lower == "5");
+  CHECK(at_least.include_lower);
+  CHECK_FALSE(at_least.upper);
+  FreeTextExpression below = text("(version:<3)");
+  CHECK(below.upper == "3");
+  CHECK_FALSE(below.include_upper);
+}
+
+TEST_CASE("free text: NOT, then AND, then OR; side by side is OR, beside NOT is AND", "[unit]") {
+  FreeTextExpression flat = text("a OR b AND c");
+  REQUIRE(flat.kind == TextKind::kOr);
+  check_match(flat.operands[0], "", "a");
+  REQUIRE(flat.operands[1].kind == TextKind::kAnd);
+
+  FreeTextExpression grouped = text("(a || b) && !c");
+  REQUIRE(grouped.kind == TextKind::kAnd);
+  CHECK(grouped.operands[0].kind == TextKind::kOr);
+  REQUIRE(grouped.operands[1].kind == TextKind::kNot);
+  check_match(grouped.operands[1].operands.front(), "", "c");
+
+  FreeTextExpression side_by_side = text("a b NOT c");
+  REQUIRE(side_by_side.kind == TextKind::kAnd);
+  REQUIRE(side_by_side.operands.size() == 2);
+  CHECK(side_by_side.operands[0].kind == TextKind::kOr);
+  CHECK(side_by_side.operands[1].kind == TextKind::kNot);
+
+  FreeTextExpression double_negation = text("NOT NOT a");
+  REQUIRE(double_negation.kind == TextKind::kNot);
+  CHECK(double_negation.operands.front().kind == TextKind::kNot);
+}
+
+TEST_CASE("free text: what does not parse names the problem and its position", "[unit]") {
+  try {
+    parse_free_text("status:COMPLETED AND");
+    FAIL("expected a ValidationError");
+  } catch (const ValidationError& error) {
+    CHECK(std::string(error.what()) == "Incorrectly formatted freeText: status:COMPLETED AND");
+    REQUIRE(error.violations().size() == 1);
+    CHECK(error.violations()[0].path == "freeText");
+    CHECK(error.violations()[0].message == "expected a term, a phrase, a field, '(' or NOT at position 20");
+  }
+  for (const char* bad : {"(a", "a)", "\"open", "a*b", "a?", "a~2", "a^2", "[a TO b]", "-a", "+a", ":a", "status:",
+                          "a:b:c", "startTime:[1 TO 2", "startTime:[1 2]", "startTime:>", "OR a", "a AND", "NOT"}) {
+    INFO(bad);
+    CHECK_THROWS_AS(parse_free_text(bad), ValidationError);
+  }
+}
+
+TEST_CASE("free text: nesting and length are bounded", "[unit]") {
+  CHECK(parse_free_text(std::string(32, '(') + "a" + std::string(32, ')')));
+  CHECK_THROWS_AS(parse_free_text(std::string(33, '(') + "a" + std::string(33, ')')), ValidationError);
+  std::string negations;
+  for (int i = 0; i < 33; ++i) negations += "NOT ";
+  CHECK_THROWS_AS(parse_free_text(negations + "a"), ValidationError);
+  std::string terms;
+  for (int i = 0; i < 256; ++i) terms += "t" + std::to_string(i) + " ";
+  CHECK(parse_free_text(terms));
+  CHECK_THROWS_AS(parse_free_text(terms + "one_more"), ValidationError);
 }

@@ -151,7 +151,8 @@ class CONDUCTOR_EXPORT QueueStore {
 struct SearchQuery {
   int start = 0;
   int size = 100;
-  std::vector<std::string> sort;  ///< `field:ASC|DESC`
+  std::vector<std::string> sort;  ///< `field:ASC|DESC` or `ASC|DESC:field`
+  /// Lucene-style query text (docs/search.md): `status:COMPLETED AND "ada lovelace"`; `*` for all.
   std::string free_text = "*";
   std::string query;  ///< Conductor's query grammar, e.g. `workflowType = 'x' AND status IN (RUNNING, PAUSED)`
 };

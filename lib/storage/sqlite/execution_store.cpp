@@ -269,9 +269,10 @@ std::vector<std::string> SqliteExecutionStore::running_workflow_ids(std::string_
 std::vector<Workflow> SqliteExecutionStore::workflows_by_correlation_id(std::string_view name,
                                                                         std::string_view correlation_id,
                                                                         bool include_closed) {
+  // Open means RUNNING only, as Conductor: a PAUSED workflow counts as closed here.
   return workflow_rows(db_.get().query(
       "SELECT json, snapshot_id FROM workflows WHERE name = ? AND correlation_id = ? "
-      "AND (? OR status IN ('RUNNING', 'PAUSED')) ORDER BY create_time DESC",
+      "AND (? OR status = 'RUNNING') ORDER BY create_time DESC",
       name, correlation_id, include_closed));
 }
 

@@ -200,6 +200,142 @@ UPDATE tasks SET
 ALTER TABLE workflows ADD COLUMN state_version INTEGER NOT NULL DEFAULT 0;
 UPDATE workflows SET state_version = random();
 )sql"},
+    {5, "free-text search", R"sql(
+-- Free text is matched through FTS5 tables kept by triggers on the index tables, so they change in
+-- the transaction that writes the summary. The index tables are rebuilt for three reasons: an
+-- INTEGER PRIMARY KEY gives the full-text tables row ids that VACUUM cannot renumber (the old row
+-- ids are kept, and with them the unsorted result order); the texts the full-text tables index move
+-- out of json_data into columns of their own, which triggers compare without parsing JSON; and the
+-- fields free text filters on get B-tree indexes. Summaries are upserted on every persist, so the
+-- store writes indexed columns only when they change, and triggers touch the full-text tables only
+-- when an indexed text changes: on insert, on completion, on failure. The full-text tables are
+-- external-content ones over the index tables (nothing is stored twice) without column sizes, which
+-- only ranking would use.
+CREATE TABLE workflow_index_v5 (
+  doc INTEGER PRIMARY KEY,
+  workflow_id TEXT NOT NULL UNIQUE,
+  workflow_type TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  correlation_id TEXT,
+  start_time INTEGER NOT NULL,
+  update_time INTEGER NOT NULL,
+  end_time INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  parent_workflow_id TEXT NOT NULL,
+  classifier TEXT NOT NULL,
+  input TEXT NOT NULL,
+  output TEXT NOT NULL,
+  reason TEXT,
+  json_data TEXT NOT NULL
+);
+INSERT INTO workflow_index_v5 (doc, workflow_id, workflow_type, version, correlation_id, start_time, update_time,
+                               end_time, status, parent_workflow_id, classifier, input, output, reason, json_data)
+  SELECT rowid, workflow_id, workflow_type, coalesce(json_extract(json_data, '$.version'), 0), correlation_id,
+         start_time, update_time, end_time, status, parent_workflow_id, classifier,
+         coalesce(json_extract(json_data, '$.input'), ''), coalesce(json_extract(json_data, '$.output'), ''),
+         json_extract(json_data, '$.reasonForIncompletion'),
+         json_remove(json_data, '$.input', '$.output', '$.inputSize', '$.outputSize', '$.reasonForIncompletion')
+  FROM workflow_index;
+DROP TABLE workflow_index;
+ALTER TABLE workflow_index_v5 RENAME TO workflow_index;
+-- Newest first is the usual order, so the type and status indexes hold the start time too: a page of
+-- one type or status is then read in order instead of sorting every match.
+CREATE INDEX workflow_index_type ON workflow_index (workflow_type, start_time);
+CREATE INDEX workflow_index_version ON workflow_index (version);
+CREATE INDEX workflow_index_correlation ON workflow_index (correlation_id) WHERE correlation_id IS NOT NULL;
+CREATE INDEX workflow_index_status ON workflow_index (status, start_time);
+CREATE INDEX workflow_index_start ON workflow_index (start_time);
+
+CREATE VIRTUAL TABLE workflow_text USING fts5(workflow_id, workflow_type, correlation_id, input, output, reason,
+  content='workflow_index', content_rowid='doc', columnsize=0);
+INSERT INTO workflow_text (workflow_text) VALUES ('rebuild');
+CREATE TRIGGER workflow_text_inserted AFTER INSERT ON workflow_index BEGIN
+  INSERT INTO workflow_text (rowid, workflow_id, workflow_type, correlation_id, input, output, reason)
+    VALUES (new.doc, new.workflow_id, new.workflow_type, new.correlation_id, new.input, new.output, new.reason);
+END;
+CREATE TRIGGER workflow_text_updated AFTER UPDATE ON workflow_index
+  WHEN old.workflow_id IS NOT new.workflow_id OR old.workflow_type IS NOT new.workflow_type
+    OR old.correlation_id IS NOT new.correlation_id OR old.input IS NOT new.input OR old.output IS NOT new.output
+    OR old.reason IS NOT new.reason
+BEGIN
+  INSERT INTO workflow_text (workflow_text, rowid, workflow_id, workflow_type, correlation_id, input, output, reason)
+    VALUES ('delete', old.doc, old.workflow_id, old.workflow_type, old.correlation_id, old.input, old.output,
+            old.reason);
+  INSERT INTO workflow_text (rowid, workflow_id, workflow_type, correlation_id, input, output, reason)
+    VALUES (new.doc, new.workflow_id, new.workflow_type, new.correlation_id, new.input, new.output, new.reason);
+END;
+CREATE TRIGGER workflow_text_deleted AFTER DELETE ON workflow_index BEGIN
+  INSERT INTO workflow_text (workflow_text, rowid, workflow_id, workflow_type, correlation_id, input, output, reason)
+    VALUES ('delete', old.doc, old.workflow_id, old.workflow_type, old.correlation_id, old.input, old.output,
+            old.reason);
+END;
+
+CREATE TABLE task_index_v5 (
+  doc INTEGER PRIMARY KEY,
+  task_id TEXT NOT NULL UNIQUE,
+  workflow_id TEXT NOT NULL,
+  workflow_type TEXT NOT NULL,
+  correlation_id TEXT,
+  task_type TEXT NOT NULL,
+  task_def_name TEXT NOT NULL,
+  status TEXT NOT NULL,
+  start_time INTEGER NOT NULL,
+  update_time INTEGER NOT NULL,
+  end_time INTEGER NOT NULL,
+  input TEXT NOT NULL,
+  output TEXT NOT NULL,
+  reason TEXT,
+  json_data TEXT NOT NULL
+);
+INSERT INTO task_index_v5 (doc, task_id, workflow_id, workflow_type, correlation_id, task_type, task_def_name,
+                           status, start_time, update_time, end_time, input, output, reason, json_data)
+  SELECT rowid, task_id, workflow_id, workflow_type, correlation_id, task_type, task_def_name, status, start_time,
+         update_time, end_time, coalesce(json_extract(json_data, '$.input'), ''),
+         coalesce(json_extract(json_data, '$.output'), ''), json_extract(json_data, '$.reasonForIncompletion'),
+         json_remove(json_data, '$.input', '$.output', '$.reasonForIncompletion')
+  FROM task_index;
+DROP TABLE task_index;
+ALTER TABLE task_index_v5 RENAME TO task_index;
+-- A task's start time changes when it is polled, so only the status index, which changes then
+-- anyway, holds it.
+CREATE INDEX task_index_workflow ON task_index (workflow_id);
+CREATE INDEX task_index_type ON task_index (task_type);
+CREATE INDEX task_index_def_name ON task_index (task_def_name);
+CREATE INDEX task_index_status ON task_index (status, start_time);
+CREATE INDEX task_index_start ON task_index (start_time);
+
+CREATE VIRTUAL TABLE task_text USING fts5(task_id, task_type, task_def_name, workflow_id, workflow_type,
+  correlation_id, input, output, reason,
+  content='task_index', content_rowid='doc', columnsize=0);
+INSERT INTO task_text (task_text) VALUES ('rebuild');
+CREATE TRIGGER task_text_inserted AFTER INSERT ON task_index BEGIN
+  INSERT INTO task_text (rowid, task_id, task_type, task_def_name, workflow_id, workflow_type, correlation_id,
+                         input, output, reason)
+    VALUES (new.doc, new.task_id, new.task_type, new.task_def_name, new.workflow_id, new.workflow_type,
+            new.correlation_id, new.input, new.output, new.reason);
+END;
+CREATE TRIGGER task_text_updated AFTER UPDATE ON task_index
+  WHEN old.task_id IS NOT new.task_id OR old.task_type IS NOT new.task_type
+    OR old.task_def_name IS NOT new.task_def_name OR old.workflow_id IS NOT new.workflow_id
+    OR old.workflow_type IS NOT new.workflow_type OR old.correlation_id IS NOT new.correlation_id
+    OR old.input IS NOT new.input OR old.output IS NOT new.output OR old.reason IS NOT new.reason
+BEGIN
+  INSERT INTO task_text (task_text, rowid, task_id, task_type, task_def_name, workflow_id, workflow_type,
+                         correlation_id, input, output, reason)
+    VALUES ('delete', old.doc, old.task_id, old.task_type, old.task_def_name, old.workflow_id, old.workflow_type,
+            old.correlation_id, old.input, old.output, old.reason);
+  INSERT INTO task_text (rowid, task_id, task_type, task_def_name, workflow_id, workflow_type, correlation_id,
+                         input, output, reason)
+    VALUES (new.doc, new.task_id, new.task_type, new.task_def_name, new.workflow_id, new.workflow_type,
+            new.correlation_id, new.input, new.output, new.reason);
+END;
+CREATE TRIGGER task_text_deleted AFTER DELETE ON task_index BEGIN
+  INSERT INTO task_text (task_text, rowid, task_id, task_type, task_def_name, workflow_id, workflow_type,
+                         correlation_id, input, output, reason)
+    VALUES ('delete', old.doc, old.task_id, old.task_type, old.task_def_name, old.workflow_id, old.workflow_type,
+            old.correlation_id, old.input, old.output, old.reason);
+END;
+)sql"},
 };
 
 }  // namespace
