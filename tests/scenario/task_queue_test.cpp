@@ -180,3 +180,22 @@ TEST_CASE("task queue: a lease extension only refreshes the task", "[scenario]")
   f.advance(3);
   CHECK(f.engine.queue().get_task(t.task_id).status == TaskStatus::kTimedOut);
 }
+
+TEST_CASE("task queue: wait_for_push calls back once at the next push of its queue", "[scenario]") {
+  EngineFixture f;
+  f.workflow_def(R"({"name": "lp", "tasks": [{"name": "lp1", "taskReferenceName": "lp1"}]})");
+  std::vector<bool> wakes;
+  auto waiter = f.engine.queue().wait_for_push("lp1", {}, [&](bool pushed) { wakes.push_back(pushed); });
+  CHECK_FALSE(waiter.recheck_at());
+  CHECK(f.nothing_to_poll("lp1"));
+  auto other = f.engine.queue().wait_for_push("lp1", std::string_view("some-domain"), [&](bool) { FAIL("woken"); });
+  const auto id = f.start("lp");
+  CHECK(wakes == std::vector<bool>{true});
+  CHECK(f.poll("lp1").workflow_instance_id == id);
+  CHECK_FALSE(waiter.cancel());  // fired already
+  f.start("lp");
+  CHECK(wakes.size() == 1);
+  CHECK(other.cancel());
+  CHECK_FALSE(other.cancel());
+  CHECK_THROWS_AS(f.engine.queue().wait_for_push("", {}, [](bool) {}), ValidationError);
+}
