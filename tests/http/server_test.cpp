@@ -172,6 +172,28 @@ class Parked {
   std::atomic<std::size_t> disarmed_{0};
 };
 
+/// Sends `bytes` as they are and reads everything until the server closes: the status of each
+/// response found (a response smuggled in the body would show as a second one).
+std::vector<unsigned> raw_exchange(std::uint16_t port, std::string_view bytes) {
+  net::io_context io;
+  tcp::socket socket(io);
+  socket.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+  net::write(socket, net::buffer(bytes.data(), bytes.size()));
+  beast::flat_buffer buffer;
+  std::vector<unsigned> statuses;
+  for (;;) {
+    Reply reply;
+    boost::system::error_code ec;
+    bhttp::read(socket, buffer, reply, ec);
+    if (ec) break;  // end of stream: the server closed the connection
+    statuses.push_back(reply.result_int());
+    INFO(reply.body());
+    CHECK_NOTHROW(boost::json::parse(reply.body()));
+    CHECK_FALSE(reply.keep_alive());
+  }
+  return statuses;
+}
+
 }  // namespace
 
 TEST_CASE("server: a handler answers over loopback and each call is logged", "[http]") {
@@ -541,6 +563,46 @@ TEST_CASE("server: one client's waiting polls and connections are bounded", "[ht
   CHECK(first.read().body() == "1");
   CHECK(second.read().body() == "2");
   CHECK(third.send(bhttp::verb::get, "/api/wait/3").body() == "3");
+}
+
+TEST_CASE("server: framing RFC 9112 refuses is answered and the connection closed, unread", "[http]") {
+  Server server(test_options(), echo_router());
+  const std::uint16_t port = server.start();
+  // Each request carries a second one where another hop could read a body: it must never run.
+  const std::string smuggled = "GET /api/echo/smuggled HTTP/1.1\r\nHost: x\r\n\r\n";
+  const auto post = [&](std::string_view version, std::string_view headers, std::string body) {
+    return "POST /api/echo/1 HTTP/" + std::string(version) + "\r\nHost: x\r\n" + std::string(headers) + "\r\n" + body;
+  };
+  const std::string chunk = "0\r\n\r\n";
+  const std::string sized = std::to_string(smuggled.size());
+
+  CHECK(raw_exchange(port, post("1.1", "Transfer-Encoding: gzip\r\n", smuggled)) == std::vector<unsigned>{501});
+  CHECK(raw_exchange(port, post("1.1", "Transfer-Encoding: identity\r\n", smuggled)) == std::vector<unsigned>{501});
+  CHECK(raw_exchange(port, post("1.1", "Transfer-Encoding: gzip, chunked\r\n", chunk + smuggled)) ==
+        std::vector<unsigned>{501});
+  CHECK(raw_exchange(port, post("1.1", "Transfer-Encoding: chunked, chunked\r\n", chunk + smuggled)) ==
+        std::vector<unsigned>{400});
+  CHECK(raw_exchange(port, post("1.1", "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n",
+                                chunk + smuggled)) == std::vector<unsigned>{400});
+  CHECK(raw_exchange(port, post("1.1", "Transfer-Encoding: ,\r\n", smuggled)) == std::vector<unsigned>{400});
+  CHECK(raw_exchange(port, post("1.1", "Content-Length: 0\r\nContent-Length: " + sized + "\r\n", smuggled)) ==
+        std::vector<unsigned>{400});
+  CHECK(raw_exchange(port, post("1.1", "Content-Length: 0, 0\r\n", smuggled)) == std::vector<unsigned>{400});
+  CHECK(raw_exchange(port, post("1.1", "Content-Length: 0\r\nContent-Length: 0\r\n", smuggled)) ==
+        std::vector<unsigned>{400});
+  CHECK(raw_exchange(port, post("1.1", "Content-Length: " + sized + "\r\nTransfer-Encoding: chunked\r\n",
+                                chunk + smuggled)) == std::vector<unsigned>{400});
+  CHECK(raw_exchange(port, post("1.1", "Transfer-Encoding: gzip\r\nContent-Length: " + sized + "\r\n", smuggled)) ==
+        std::vector<unsigned>{400});
+  CHECK(raw_exchange(port, post("1.0", "Transfer-Encoding: chunked\r\n", chunk + smuggled)) ==
+        std::vector<unsigned>{400});
+  CHECK(raw_exchange(port, post("1.1", "Content-Length: -1\r\n", smuggled)) == std::vector<unsigned>{400});
+
+  // Well-framed requests still share a connection.
+  Client client(port);
+  client.write_raw(post("1.1", "Transfer-Encoding: chunked\r\n", chunk) + "GET /api/echo/2 HTTP/1.1\r\nHost: x\r\n\r\n");
+  CHECK(client.read().result_int() == 200);
+  CHECK(json_of(client.read()).at("id") == "2");
 }
 
 TEST_CASE("server: hundreds of waiting long polls while starts and updates answer", "[http]") {
