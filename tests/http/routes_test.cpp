@@ -620,3 +620,31 @@ TEST_CASE("routes: a long poll that finds nothing waits parked until a push wake
     CHECK_FALSE(api.router.dispatch(Request(Method::kGet, "/api/tasks/poll/batch/task_a?timeout=0")).pending);
   }
 }
+
+TEST_CASE("routes: a 404 quoting an id of any bytes is valid JSON and quotes it whole", "[http]") {
+  Api api;
+  SECTION("invalid UTF-8 is replaced") {
+    const Response response = api.get("/api/tasks/ab%FF%C3%28cd%ED%A0%80");
+    CHECK(response.status == 404);
+    const std::string message(Api::json(response).at("message").as_string());
+    CHECK(message.ends_with("ab\xEF\xBF\xBD\xEF\xBF\xBD(cd\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"));
+  }
+  SECTION("valid UTF-8 is kept") {
+    const Json body = Api::json(api.get("/api/workflow/%C3%A9t%C3%A9%F0%9F%98%80"));
+    CHECK(std::string(body.at("message").as_string()).ends_with("\xC3\xA9t\xC3\xA9\xF0\x9F\x98\x80"));
+  }
+  SECTION("a NUL byte is escaped, not an end") {
+    const Response response = api.get("/api/tasks/before%00after");
+    CHECK(response.status == 404);
+    CHECK(response.body.find("before\\u0000after") != std::string::npos);
+    const std::string message(Api::json(response).at("message").as_string());
+    CHECK(message.ends_with(std::string("before\0after", 12)));
+  }
+  SECTION("a violation quoting a value is valid JSON too") {
+    const Response response = api.post("/api/tasks/wf/ref/%FF%00", "{}");
+    CHECK(response.status == 400);
+    const Json body = Api::json(response);
+    CHECK(std::string(body.at("validationErrors").at(0).at("invalidValue").as_string()) ==
+          std::string("\xEF\xBF\xBD\0", 4));
+  }
+}
