@@ -74,11 +74,6 @@ void ClientTable::remove(Kind kind, const std::string& address) {
   if (found->second.connections == 0 && found->second.waiting_polls == 0) clients_.erase(found);
 }
 
-std::size_t ClientTable::size() const {
-  std::lock_guard lock(mutex_);
-  return clients_.size();
-}
-
 std::vector<std::shared_ptr<Session>> SessionRegistry::snapshot() const {
   std::lock_guard lock(mutex_);
   std::vector<std::shared_ptr<Session>> live;
@@ -107,8 +102,6 @@ Session::Session(tcp::socket socket, SessionContext& context)
 }
 
 Session::~Session() {
-  // Before the count below: a parked request's wake-up must not outlive the session.
-  waiting_.reset();
   if (admitted_) context_.clients.remove(ClientTable::Kind::kConnection, address_);
   context_.registry.remove(this);
 }

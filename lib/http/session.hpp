@@ -50,8 +50,6 @@ class ClientTable {
   /// Counts one more of `kind` for `address` unless it already has `limit`; false when refused.
   bool add(Kind kind, const std::string& address, std::size_t limit);
   void remove(Kind kind, const std::string& address);
-  /// Addresses with a connection or a waiting poll.
-  std::size_t size() const;
 
  private:
   struct Counts {
@@ -60,7 +58,7 @@ class ClientTable {
   };
   static std::size_t& count(Counts& counts, Kind kind);
 
-  mutable std::mutex mutex_;
+  std::mutex mutex_;
   std::unordered_map<std::string, Counts> clients_;
 };
 

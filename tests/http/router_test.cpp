@@ -356,10 +356,12 @@ TEST_CASE("error mapping: every error body is valid JSON, whatever bytes the mes
     Router router;
     const Response response = call(router, Method::kGet, "/api/\xFF\xC0\x80x");
     CHECK(response.status == 404);
-    CHECK(text(body_of(response).at("message")) == "No handler found for GET /api/\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBDx");
+    CHECK(text(body_of(response).at("message")) ==
+          "No handler found for GET /api/\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBDx");
   }
   SECTION("sequences cut short, surrogates and code points past U+10FFFF are replaced, good ones kept") {
-    const Response response = thrown(NotFoundError("\xE2\x82 \xED\xA0\x80 \xF4\x90\x80\x80 \xE2\x82\xAC \xF0\x9F\x98\x80"));
+    const Response response =
+        thrown(NotFoundError("\xE2\x82 \xED\xA0\x80 \xF4\x90\x80\x80 \xE2\x82\xAC \xF0\x9F\x98\x80"));
     const std::string replaced = "\xEF\xBF\xBD";
     CHECK(text(body_of(response).at("message")) == replaced + replaced + " " + replaced + replaced + replaced + " " +
                                                         replaced + replaced + replaced + replaced +
