@@ -1,10 +1,14 @@
+#include "engine/engine_core.hpp"
 #include "engine/queue_signal.hpp"
+
+#include <conductor/storage/sqlite.hpp>
 
 #include <catch2/catch.hpp>
 
 #include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -129,4 +133,16 @@ TEST_CASE("queue signal: a queue's state lives only while someone waits on it", 
     ticket.reset();
     CHECK(signal.size() == 0);
   }
+}
+
+TEST_CASE("queue signal: polling made-up task types leaves the engine's table empty", "[unit]") {
+  conductor::detail::EngineCore core({.storage = conductor::open_sqlite({}), .background = false});
+  for (int i = 0; i < 500; ++i) {
+    const std::string type = "made-up-" + std::to_string(i);
+    CHECK(core.queue().batch_poll(type, "w", {}, 1, 1ms).empty());
+    CHECK(core.queue().batch_poll(type, "w", std::string_view("domain"), 1, 0ms).empty());
+    auto waiter = core.queue().wait_for_push(type, {}, [](bool) {});
+    if (i % 2 == 0) CHECK(waiter.cancel());  // the others are withdrawn as they go out of scope
+  }
+  CHECK(core.signal().size() == 0);
 }
