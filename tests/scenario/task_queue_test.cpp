@@ -199,3 +199,21 @@ TEST_CASE("task queue: wait_for_push calls back once at the next push of its que
   CHECK_FALSE(other.cancel());
   CHECK_THROWS_AS(f.engine.queue().wait_for_push("", {}, [](bool) {}), ValidationError);
 }
+
+TEST_CASE("task queue: a waiter learns when a delayed message becomes visible", "[scenario]") {
+  EngineFixture f;
+  f.workflow_def(R"({"name": "lp", "tasks": [{"name": "lp1", "taskReferenceName": "lp1"}]})");
+  const auto id = f.start("lp");
+  const Task task = f.poll("lp1");
+  TaskResult later;
+  later.workflow_instance_id = id;
+  later.task_id = task.task_id;
+  later.status = TaskResultStatus::kInProgress;
+  later.callback_after_seconds = 30;
+  f.engine.queue().update_task(later);
+  const auto before = std::chrono::steady_clock::now();
+  auto waiter = f.engine.queue().wait_for_push("lp1", {}, [](bool) {});
+  REQUIRE(waiter.recheck_at());
+  CHECK(*waiter.recheck_at() >= before + std::chrono::seconds(29));
+  CHECK(*waiter.recheck_at() <= std::chrono::steady_clock::now() + std::chrono::seconds(30));
+}
