@@ -652,3 +652,24 @@ TEST_CASE("server: hundreds of waiting long polls while starts and updates answe
     CHECK(json_of(reply).as_array().empty());
   }
 }
+
+TEST_CASE("server: a waiting long poll takes a delayed task when it becomes visible", "[http]") {
+  Engine engine({.storage = open_sqlite({}), .background = false});
+  Server server(test_options(), engine);
+  Client client(server.start());
+  REQUIRE(client.send(bhttp::verb::post, "/api/metadata/workflow",
+                      R"({"name": "w", "tasks": [{"name": "later", "taskReferenceName": "later"}]})")
+              .result_int() == 200);
+  const std::string id = client.send(bhttp::verb::post, "/api/workflow/w", "{}").body();
+  const Json first = json_of(client.send(bhttp::verb::get, "/api/tasks/poll/batch/later?timeout=0"));
+  REQUIRE(first.as_array().size() == 1);
+  const std::string task_id(first.at(0).at("taskId").as_string());
+  // Back in the queue, visible in a second: no push announces that, so the poll's timer must.
+  REQUIRE(client.send(bhttp::verb::post, "/api/tasks",
+                      R"({"workflowInstanceId": ")" + id + R"(", "taskId": ")" + task_id +
+                          R"(", "status": "IN_PROGRESS", "callbackAfterSeconds": 1})")
+              .result_int() == 200);
+  const Json again = json_of(client.send(bhttp::verb::get, "/api/tasks/poll/batch/later?timeout=5000"));
+  REQUIRE(again.as_array().size() == 1);
+  CHECK(std::string(again.at(0).at("taskId").as_string()) == task_id);
+}
