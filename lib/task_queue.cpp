@@ -57,6 +57,10 @@ bool QueueWaiter::cancel() noexcept {
   return std::exchange(signal_, nullptr)->cancel(queue_, id_);
 }
 
+void QueueWaiter::hand_over() noexcept {
+  if (signal_ != nullptr) std::exchange(signal_, nullptr)->cancel(queue_, id_, true);
+}
+
 std::chrono::milliseconds TaskQueue::max_poll_timeout() const {
   return std::chrono::milliseconds(core_.settings().max_long_poll_ms);
 }

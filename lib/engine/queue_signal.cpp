@@ -61,18 +61,24 @@ std::uint64_t QueueSignal::add_waiter(const std::string& name, Callback callback
   return id;
 }
 
-bool QueueSignal::cancel(const std::string& name, std::uint64_t id) {
-  Callback withdrawn;  // destroyed after the lock is released: it may own objects with their own locks
-  std::lock_guard lock(mutex_);
-  const auto found = queues_.find(name);
-  if (found == queues_.end()) return false;
-  Queue& queue = *found->second;
-  const auto callback = queue.callbacks.find(id);
-  if (callback == queue.callbacks.end()) return false;
-  withdrawn = std::move(callback->second);
-  queue.callbacks.erase(callback);
-  release_if_unused(queue);
-  return true;
+bool QueueSignal::cancel(const std::string& name, std::uint64_t id, bool hand_over) {
+  {
+    Callback withdrawn;  // destroyed after the lock is released: it may own objects with their own locks
+    std::lock_guard lock(mutex_);
+    const auto found = queues_.find(name);
+    if (found != queues_.end()) {
+      Queue& queue = *found->second;
+      const auto callback = queue.callbacks.find(id);
+      if (callback != queue.callbacks.end()) {
+        withdrawn = std::move(callback->second);
+        queue.callbacks.erase(callback);
+        release_if_unused(queue);
+        return true;
+      }
+    }
+  }
+  if (hand_over) notify({name});
+  return false;
 }
 
 void QueueSignal::notify(const std::vector<std::string>& queues) {

@@ -62,8 +62,10 @@ class QueueSignal {
   /// that queue takes the wake-up first) or at interrupt(). Returns an id for cancel().
   std::uint64_t add_waiter(const std::string& queue, Callback callback);
   /// Withdraws a callback. True when it had not fired and now never will; false when it has fired,
-  /// or is firing on another thread. Does not wait for a firing callback.
-  bool cancel(const std::string& queue, std::uint64_t id);
+  /// or is firing on another thread. Does not wait for a firing callback. With `hand_over`, a
+  /// callback that has fired passes its wake-up on as if the push came now: for a waiter that
+  /// leaves without polling again, so that the pushed message does not wait for someone's timeout.
+  bool cancel(const std::string& queue, std::uint64_t id, bool hand_over = false);
 
   /// One message was pushed to each entry of `queues` (a queue may appear several times).
   void notify(const std::vector<std::string>& queues);

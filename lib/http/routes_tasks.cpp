@@ -42,14 +42,15 @@ class TaskPoll final : public Pending {
     }
     auto tasks = queue_.batch_poll(task_type_, worker_id_, view(domain_), count_, std::chrono::milliseconds(0));
     if (tasks.empty() && !last) return std::nullopt;
-    waiter_.cancel();
+    // A push that woke this poll after its look at the queue is another poll's to take.
+    waiter_.hand_over();
     if (!single_) return Response::json(to_json_array(tasks));
     return tasks.empty() ? Response::empty(204) : Response::json(to_json(tasks.front()));
   }
 
   std::optional<std::chrono::steady_clock::time_point> recheck_at() const override { return waiter_.recheck_at(); }
 
-  void disarm() override { waiter_.cancel(); }
+  void disarm() override { waiter_.hand_over(); }
 
  private:
   TaskQueue& queue_;

@@ -217,3 +217,20 @@ TEST_CASE("task queue: a waiter learns when a delayed message becomes visible", 
   CHECK(*waiter.recheck_at() >= before + std::chrono::seconds(29));
   CHECK(*waiter.recheck_at() <= std::chrono::steady_clock::now() + std::chrono::seconds(30));
 }
+
+TEST_CASE("task queue: a waiter that leaves after its wake hands the push to the next waiter", "[scenario]") {
+  EngineFixture f;
+  f.workflow_def(R"({"name": "lp", "tasks": [{"name": "lp1", "taskReferenceName": "lp1"}]})");
+  int first_woken = 0;
+  int second_woken = 0;
+  auto first = f.engine.queue().wait_for_push("lp1", {}, [&](bool) { ++first_woken; });
+  auto second = f.engine.queue().wait_for_push("lp1", {}, [&](bool) { ++second_woken; });
+  f.start("lp");
+  CHECK(first_woken == 1);
+  CHECK(second_woken == 0);
+  first.hand_over();  // say its poll had already looked, and leaves with another task
+  CHECK(second_woken == 1);
+  auto third = f.engine.queue().wait_for_push("lp1", {}, [&](bool) { FAIL("woken"); });
+  second.cancel();  // cancel() keeps the wake-up: this waiter polls again
+  CHECK(third.cancel());
+}

@@ -146,3 +146,19 @@ TEST_CASE("queue signal: polling made-up task types leaves the engine's table em
   }
   CHECK(core.signal().size() == 0);
 }
+
+TEST_CASE("queue signal: a fired callback withdrawn with hand_over passes its wake-up on", "[unit]") {
+  QueueSignal signal;
+  Fired leaving;
+  Fired next;
+  const auto id = signal.add_waiter("q", leaving.callback());
+  signal.add_waiter("q", next.callback());
+  signal.notify({"q"});
+  CHECK(leaving.times == 1);
+  CHECK(next.times == 0);
+  CHECK_FALSE(signal.cancel("q", id, true));
+  CHECK(next.times == 1);
+  CHECK(signal.size() == 0);
+  CHECK_FALSE(signal.cancel("q", id, true));  // nobody left to wake: nothing is kept
+  CHECK(signal.size() == 0);
+}
