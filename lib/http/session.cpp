@@ -270,7 +270,8 @@ void Session::handle_request() {
   started_ = std::chrono::steady_clock::now();
   Headers headers;
   for (const auto& field : message) headers.emplace_back(field.name_string(), field.value());
-  // Handlers may block (long polls), so they run on the worker pool, never on an io thread. The
+  // Handlers make library calls that wait for storage, so they run on the worker pool, never on an
+  // io thread; a long poll comes back as Pending and waits parked (start_waiting). The
   // tracked executor keeps the io_context running until the response is back on this strand,
   // which is what lets stop() wait for in-flight requests.
   auto strand = net::prefer(stream_.get_executor(), net::execution::outstanding_work.tracked);
