@@ -3,7 +3,8 @@
 // SIGINT or SIGTERM stops it after the requests in flight are answered.
 //
 //   conductor-server --port 8080 --db conductor.db [--sync full|normal] [--host 127.0.0.1] [--io-threads N]
-//                    [--token T]
+//                    [--worker-threads N] [--max-waiting-polls N] [--max-connections-per-client N]
+//                    [--max-waiting-polls-per-client N] [--token T]
 #include <conductor/engine.hpp>
 #include <conductor/error.hpp>
 #include <conductor/http/server.hpp>
@@ -38,7 +39,15 @@ Options:
                       survives a crash of the process, power loss may undo the last ones
   --host ADDRESS      address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)
   --io-threads N      threads doing network I/O (default 1)
-  --worker-threads N  requests handled at once, long polls included (default 8)
+  --worker-threads N  requests computed at once (default 8); a waiting long poll holds none
+  --max-waiting-polls N
+                      long polls waiting at once; one more is answered 503 (default 2048)
+  --max-connections-per-client N
+                      open connections per client address; one more is answered 429 and
+                      closed (default 512)
+  --max-waiting-polls-per-client N
+                      long polls waiting at once per client address; one more is answered 429
+                      (default 512)
   --token T           require "Authorization: Bearer T" (or X-Authorization: T) on every route
                       but the health checks; POST /api/token exchanges {"keySecret": T} for it
   --help              print this help and exit
@@ -111,6 +120,12 @@ Settings parse_arguments(int argc, char** argv) {
       settings.server.io_threads = parse_number(arg, value(), 256);
     } else if (arg == "--worker-threads") {
       settings.server.worker_threads = parse_number(arg, value(), 1024);
+    } else if (arg == "--max-waiting-polls") {
+      settings.server.max_waiting_polls = parse_number(arg, value(), 1'000'000);
+    } else if (arg == "--max-connections-per-client") {
+      settings.server.max_connections_per_client = parse_number(arg, value(), 1'000'000);
+    } else if (arg == "--max-waiting-polls-per-client") {
+      settings.server.max_waiting_polls_per_client = parse_number(arg, value(), 1'000'000);
     } else if (arg == "--token") {
       settings.server.bearer_token = value();
       if (settings.server.bearer_token->empty()) throw UsageError("option --token needs a non-empty value");

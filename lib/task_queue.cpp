@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include <utility>
+
 namespace conductor {
 
 using detail::AfterCommit;
@@ -29,6 +31,60 @@ const Task* pending_task(const Workflow& wf, std::string_view task_ref) {
 
 }  // namespace
 
+namespace {
+
+std::string queue_of(std::string_view task_type, std::optional<std::string_view> domain) {
+  return domain && !domain->empty() ? fmt::format("{}:{}", *domain, task_type) : std::string(task_type);
+}
+
+}  // namespace
+
+QueueWaiter::QueueWaiter(QueueWaiter&& other) noexcept { *this = std::move(other); }
+
+QueueWaiter& QueueWaiter::operator=(QueueWaiter&& other) noexcept {
+  if (this != &other) {
+    cancel();
+    signal_ = std::exchange(other.signal_, nullptr);
+    queue_ = std::move(other.queue_);
+    id_ = other.id_;
+    recheck_at_ = other.recheck_at_;
+  }
+  return *this;
+}
+
+QueueWaiter::~QueueWaiter() { cancel(); }
+
+bool QueueWaiter::cancel() noexcept {
+  if (signal_ == nullptr) return false;
+  return std::exchange(signal_, nullptr)->cancel(queue_, id_);
+}
+
+void QueueWaiter::hand_over() noexcept {
+  if (signal_ != nullptr) std::exchange(signal_, nullptr)->cancel(queue_, id_, true);
+}
+
+std::chrono::milliseconds TaskQueue::max_poll_timeout() const {
+  return std::chrono::milliseconds(core_.settings().max_long_poll_ms);
+}
+
+QueueWaiter TaskQueue::wait_for_push(std::string_view task_type, std::optional<std::string_view> domain,
+                                     std::function<void(bool pushed)> on_wake) {
+  if (task_type.empty()) throw ValidationError("taskType cannot be empty");
+  QueueWaiter waiter;
+  waiter.queue_ = queue_of(task_type, domain);
+  waiter.id_ = core_.signal().add_waiter(waiter.queue_, [on_wake = std::move(on_wake)](detail::QueueSignal::Wake wake) {
+    on_wake(wake == detail::QueueSignal::Wake::kPushed);
+  });
+  waiter.signal_ = &core_.signal();
+  // Read after registering: a delayed message pushed later wakes the waiter anyway.
+  auto next = core_.storage().begin(TransactionMode::kRead)->queues().next_visible_at(waiter.queue_);
+  if (next) {
+    waiter.recheck_at_ = std::chrono::steady_clock::now() +
+                         std::chrono::milliseconds(std::max<std::int64_t>(1, *next - core_.clock().now_ms()));
+  }
+  return waiter;
+}
+
 std::vector<Task> TaskQueue::batch_poll(std::string_view task_type, std::string_view worker_id,
                                         std::optional<std::string_view> domain, int count,
                                         std::chrono::milliseconds timeout) {
@@ -36,11 +92,13 @@ std::vector<Task> TaskQueue::batch_poll(std::string_view task_type, std::string_
     throw ValidationError("Long Poll Timeout value cannot be more than 5 seconds");
   if (count < 1) throw ValidationError(fmt::format("count: {} must be at least 1", count));
   if (task_type.empty()) throw ValidationError("taskType cannot be empty");
-  const std::string queue =
-      domain && !domain->empty() ? fmt::format("{}:{}", *domain, task_type) : std::string(task_type);
+  const std::string queue = queue_of(task_type, domain);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
-    auto seen = core_.signal().ticket(queue);
+    // Only a poll that may wait takes a ticket: it keeps the queue's wake-up state alive, and a
+    // non-blocking poll of a made-up type should leave nothing behind.
+    std::optional<detail::QueueSignal::Ticket> seen;
+    if (timeout.count() > 0) seen = core_.signal().ticket(queue);
     auto tasks = run_in_writer(core_, [&](Transaction& tx, AfterCommit& after) {
       return core_.ops().poll(tx, after, task_type, worker_id, domain, count);
     });
@@ -51,7 +109,7 @@ std::vector<Task> TaskQueue::batch_poll(std::string_view task_type, std::string_
     auto next = core_.storage().begin(TransactionMode::kRead)->queues().next_visible_at(queue);
     if (next) wake = std::min(wake, now + std::chrono::milliseconds(std::max<std::int64_t>(
                                               1, *next - core_.clock().now_ms())));
-    if (!core_.signal().wait(queue, seen, wake)) return {};
+    if (!core_.signal().wait(*seen, wake)) return {};
   }
 }
 

@@ -24,11 +24,15 @@ CONDUCTOR_EXPORT std::string_view to_string(ErrorCode code);
 /// Base of every exception the library throws on purpose.
 class CONDUCTOR_EXPORT Error : public std::runtime_error {
  public:
-  Error(ErrorCode code, const std::string& message) : std::runtime_error(message), code_(code) {}
+  Error(ErrorCode code, const std::string& message) : std::runtime_error(message), code_(code), message_(message) {}
   ErrorCode code() const noexcept { return code_; }
+  /// The whole message. what() ends at the first NUL byte, which a message quoting an id or name
+  /// from a request may hold.
+  const std::string& message() const noexcept { return message_; }
 
  private:
   ErrorCode code_;
+  std::string message_;
 };
 
 /// One failed constraint: `path` names the offending field (Conductor's violation path).

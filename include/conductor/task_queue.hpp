@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -16,7 +17,39 @@ namespace conductor {
 
 namespace detail {
 class EngineCore;
-}
+class QueueSignal;
+}  // namespace detail
+
+/// A wake-up registered with TaskQueue::wait_for_push. Move-only; destroying it cancels the wait.
+/// Must not outlive the Engine. Not safe to use from several threads at once.
+class CONDUCTOR_EXPORT QueueWaiter {
+ public:
+  QueueWaiter() = default;
+  QueueWaiter(QueueWaiter&& other) noexcept;
+  QueueWaiter& operator=(QueueWaiter&& other) noexcept;
+  ~QueueWaiter();
+  QueueWaiter(const QueueWaiter&) = delete;
+  QueueWaiter& operator=(const QueueWaiter&) = delete;
+
+  /// Withdraws the callback. True when it had not fired and now never will; false when it has fired
+  /// (or is firing on another thread) or nothing was registered. Never blocks on the callback.
+  bool cancel() noexcept;
+  /// Withdraws the callback like cancel(), for a waiter that leaves without polling again: when the
+  /// callback has already fired for a push, that push wakes another waiter of the queue instead
+  /// (whose callback may run on this thread), so that its task does not wait for a poll's timeout.
+  void hand_over() noexcept;
+  /// When a message of the queue that is not visible yet (pushed with a delay, postponed) becomes
+  /// visible; no push announces that, so a waiter should poll again then. Empty when there is none.
+  std::optional<std::chrono::steady_clock::time_point> recheck_at() const { return recheck_at_; }
+
+ private:
+  friend class TaskQueue;
+
+  detail::QueueSignal* signal_ = nullptr;
+  std::string queue_;
+  std::uint64_t id_ = 0;
+  std::optional<std::chrono::steady_clock::time_point> recheck_at_;
+};
 
 /// The worker side of the engine: durable task queues per task type and domain (`domain:type`),
 /// polling, task updates, logs and poll data (Conductor's TaskService/ExecutionService).
@@ -41,6 +74,23 @@ class CONDUCTOR_EXPORT TaskQueue {
   /// One task without waiting beyond a short grace period (Conductor's single poll).
   std::optional<Task> poll(std::string_view task_type, std::string_view worker_id,
                            std::optional<std::string_view> domain = {});
+
+  /// The longest `timeout` batch_poll accepts (5 s).
+  std::chrono::milliseconds max_poll_timeout() const;
+  /// The waiting half of a long poll for hosts that wait without holding a thread (an event loop):
+  /// calls `on_wake` once, with true at the next task pushed to this type's queue (and domain), or
+  /// with false when the engine shuts down or its worker runner stops. Register first, then poll
+  /// with a zero timeout, so that no push slips in between. A push wakes one waiter of the queue
+  /// (parked waiters first, oldest first), so a waiter that leaves without polling after its wake
+  /// must hand_over() rather than cancel(). `on_wake` runs on the thread that committed the push: keep it short (hand it to an
+  /// executor); it never runs inside this call or inside QueueWaiter::cancel(). Throws
+  /// ValidationError for an empty type. Does not block.
+  ///
+  ///     auto waiter = queue.wait_for_push("encode", {}, [&](bool) { loop.post(poll_again); });
+  ///     auto tasks = queue.batch_poll("encode", "worker-1", {}, 10, std::chrono::milliseconds(0));
+  ///     if (!tasks.empty()) waiter.hand_over();  // else wait for on_wake, a timer, or recheck_at()
+  [[nodiscard]] QueueWaiter wait_for_push(std::string_view task_type, std::optional<std::string_view> domain,
+                                          std::function<void(bool pushed)> on_wake);
 
   /// Applies a worker's result and decides the workflow in the same transaction; returns the stored
   /// task. A result for a task that already ended, or whose workflow ended, changes nothing.

@@ -2,7 +2,10 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -11,36 +14,87 @@
 
 namespace conductor::detail {
 
-/// Wakes threads blocked in a long poll when their queue receives a message: one waiter per message
-/// pushed, so a push does not wake every poller of every queue only for all but one to find nothing.
+/// Wakes long polls when their queue receives a message: one waiter per message pushed, so a push
+/// does not wake every poller of every queue only for all but one to find nothing.
+///
+/// Two kinds of waiter: a thread blocked in wait() holding a Ticket, and a callback registered with
+/// add_waiter() that fires once (an event loop parks a poll this way and holds no thread). Queue
+/// names come from clients, so the state of a queue exists only while someone holds a ticket or a
+/// callback for it; a push to a queue nobody waits on costs no memory.
+///
+/// Thread-safe. Callbacks run on the notifying (or interrupting) thread after the lock is released,
+/// never inside add_waiter() or cancel().
 class QueueSignal {
+  struct Queue;
+
  public:
-  /// What a waiter has seen: taken before looking at the queue, so no notification is lost between
-  /// the look and the wait.
-  struct Ticket {
-    std::uint64_t version = 0;
-    std::uint64_t interrupts = 0;
+  /// Why a callback fired.
+  enum class Wake { kPushed, kInterrupted };
+  using Callback = std::function<void(Wake)>;
+
+  /// What a blocked waiter has seen: taken before looking at the queue, so no notification is lost
+  /// between the look and the wait. Keeps the queue's state alive while held; move-only.
+  class Ticket {
+   public:
+    Ticket() = default;
+    Ticket(Ticket&& other) noexcept { *this = std::move(other); }
+    Ticket& operator=(Ticket&& other) noexcept;
+    ~Ticket() { release(); }
+    Ticket(const Ticket&) = delete;
+    Ticket& operator=(const Ticket&) = delete;
+
+   private:
+    friend class QueueSignal;
+    void release() noexcept;
+
+    QueueSignal* signal_ = nullptr;
+    Queue* queue_ = nullptr;
+    std::uint64_t version_ = 0;
+    std::uint64_t interrupts_ = 0;
   };
+
   Ticket ticket(const std::string& queue);
+  /// Blocks until `seen`'s queue was notified or interrupt() was called after `seen` was taken, or
+  /// until `deadline`. Returns false when interrupted.
+  bool wait(const Ticket& seen, std::chrono::steady_clock::time_point deadline);
+
+  /// Registers `callback` to fire once: at the next message pushed to `queue` (if no other waiter of
+  /// that queue takes the wake-up first) or at interrupt(). Returns an id for cancel().
+  std::uint64_t add_waiter(const std::string& queue, Callback callback);
+  /// Withdraws a callback. True when it had not fired and now never will; false when it has fired,
+  /// or is firing on another thread. Does not wait for a firing callback. With `hand_over`, a
+  /// callback that has fired passes its wake-up on as if the push came now: for a waiter that
+  /// leaves without polling again, so that the pushed message does not wait for someone's timeout.
+  bool cancel(const std::string& queue, std::uint64_t id, bool hand_over = false);
+
   /// One message was pushed to each entry of `queues` (a queue may appear several times).
   void notify(const std::vector<std::string>& queues);
-  /// Blocks until `queue` was notified or interrupt() was called after `seen` was taken, or until
-  /// `deadline`. Returns false when interrupted.
-  bool wait(const std::string& queue, const Ticket& seen, std::chrono::steady_clock::time_point deadline);
-  /// Releases every waiter, including one about to wait with an older ticket (shutdown).
+  /// Releases every waiter, including a blocked one about to wait with an older ticket, and fires
+  /// every callback with kInterrupted (shutdown).
   void interrupt();
+
+  /// Queues with state held (someone waits on them); for tests of the cleanup.
+  std::size_t size() const;
 
  private:
   struct Queue {
+    explicit Queue(std::string queue_name) : name(std::move(queue_name)) {}
+    std::string name;
     std::uint64_t version = 0;
+    std::size_t tickets = 0;
     std::condition_variable changed;
+    /// Ordered by id, so the oldest callback is woken first.
+    std::map<std::uint64_t, Callback> callbacks;
   };
-  /// The state of `queue`, created on first use; never removed, so references stay valid.
-  Queue& queue(const std::string& name);
 
-  std::mutex mutex_;
+  Queue& acquire(const std::string& name);
+  /// Drops `queue`'s state when nobody holds a ticket or callback for it any more.
+  void release_if_unused(Queue& queue);
+
+  mutable std::mutex mutex_;
   std::unordered_map<std::string, std::unique_ptr<Queue>> queues_;
   std::uint64_t interrupts_ = 0;
+  std::uint64_t next_id_ = 1;
 };
 
 }  // namespace conductor::detail

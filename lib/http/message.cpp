@@ -202,13 +202,19 @@ Json Request::json() const {
 }
 
 Response Response::json(const Json& value, int status) {
-  return Response{status, std::string(kJsonContentType), to_json_text(value), {}};
+  return Response{status, std::string(kJsonContentType), to_json_text(value), {}, {}};
 }
 
 Response Response::text(std::string text, int status) {
-  return Response{status, std::string(kTextContentType), std::move(text), {}};
+  return Response{status, std::string(kTextContentType), std::move(text), {}, {}};
 }
 
-Response Response::empty(int status) { return Response{status, {}, {}, {}}; }
+Response Response::empty(int status) { return Response{status, {}, {}, {}, {}}; }
+
+Response Response::wait(std::shared_ptr<Pending> pending) {
+  Response response;
+  response.pending = std::move(pending);
+  return response;
+}
 
 }  // namespace conductor::http

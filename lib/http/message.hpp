@@ -2,7 +2,10 @@
 
 #include <conductor/model/json.hpp>
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -87,12 +90,35 @@ class Request {
 inline constexpr std::string_view kJsonContentType = "application/json";
 inline constexpr std::string_view kTextContentType = "text/plain; charset=utf-8";
 
+struct Response;
+
+/// An answer that waits for an event without holding a thread (a long poll). A handler returns it
+/// inside a Response; the transport parks the request and calls attempt() on a worker thread, first
+/// at once and again whenever `wake` is called, recheck_at() or deadline() passes. The transport
+/// calls it from one thread at a time and destroys it when the request is answered or abandoned.
+class Pending {
+ public:
+  virtual ~Pending() = default;
+  /// When to stop waiting; the attempt made then has `last` set.
+  virtual std::chrono::steady_clock::time_point deadline() const = 0;
+  /// Arms `wake` (unless `last`), then tries once without blocking. Returns the answer, or nullopt
+  /// to keep waiting; with `last` set it always answers. `wake` may be called from any thread, at
+  /// most once per attempt, possibly before attempt() returns. May throw like a handler.
+  virtual std::optional<Response> attempt(std::function<void()> wake, bool last) = 0;
+  /// When to attempt again although nobody called `wake` (a delayed message becomes visible).
+  virtual std::optional<std::chrono::steady_clock::time_point> recheck_at() const = 0;
+  /// Withdraws the armed wake: the request is answered or abandoned.
+  virtual void disarm() = 0;
+};
+
 /// What a handler answers. An empty `content_type` means no body (200 or 204 with nothing).
 struct Response {
   int status = 200;
   std::string content_type;
   std::string body;
   Headers headers;  ///< extra headers, e.g. Allow on a 405
+  /// Set instead of an answer when the request waits (the other fields are then unused).
+  std::shared_ptr<Pending> pending;
 
   /// `value` serialized with Content-Type application/json.
   static Response json(const Json& value, int status = 200);
@@ -100,6 +126,8 @@ struct Response {
   static Response text(std::string text, int status = 200);
   /// No body: Conductor's void handlers (200) and "nothing to hand back" (204).
   static Response empty(int status = 200);
+  /// An answer that `pending` gives later.
+  static Response wait(std::shared_ptr<Pending> pending);
 };
 
 }  // namespace conductor::http

@@ -14,7 +14,8 @@ namespace conductor::http {
 
 /// A handler answers one request. It may throw the library's typed exceptions (error.hpp); the
 /// router turns them into Conductor's error responses. Handlers run on worker threads, several at
-/// once, and may block.
+/// once, for the length of a library call: one that waits for an event answers Response::wait()
+/// instead of blocking.
 using Handler = std::function<Response(const Request&)>;
 
 /// A row of a route table whose handlers share a context (the engine, a service):

@@ -6,8 +6,11 @@
 #include <conductor/error.hpp>
 
 #include <chrono>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
 /// `/api/tasks`: the worker endpoints, task reads and logs, queues and poll data, task search
 /// (api.md 1.9, 1.11-1.13), over TaskQueue.
@@ -18,17 +21,69 @@ std::optional<std::string_view> view(const std::optional<std::string>& value) {
   return value ? std::optional<std::string_view>(*value) : std::nullopt;
 }
 
+/// A poll that found nothing waits parked: a queue waiter and the transport's timer, no thread.
+class TaskPoll final : public Pending {
+ public:
+  TaskPoll(TaskQueue& queue, std::string task_type, std::string worker_id, std::optional<std::string> domain,
+           int count, std::chrono::milliseconds timeout, bool single)
+      : queue_(queue),
+        task_type_(std::move(task_type)),
+        worker_id_(std::move(worker_id)),
+        domain_(std::move(domain)),
+        count_(count),
+        deadline_(std::chrono::steady_clock::now() + timeout),
+        single_(single) {}
+
+  std::chrono::steady_clock::time_point deadline() const override { return deadline_; }
+
+  std::optional<Response> attempt(std::function<void()> wake, bool last) override {
+    if (!last) {
+      waiter_ = queue_.wait_for_push(task_type_, view(domain_), [wake = std::move(wake)](bool) { wake(); });
+    }
+    auto tasks = queue_.batch_poll(task_type_, worker_id_, view(domain_), count_, std::chrono::milliseconds(0));
+    if (tasks.empty() && !last) return std::nullopt;
+    // A push that woke this poll after its look at the queue is another poll's to take.
+    waiter_.hand_over();
+    if (!single_) return Response::json(to_json_array(tasks));
+    return tasks.empty() ? Response::empty(204) : Response::json(to_json(tasks.front()));
+  }
+
+  std::optional<std::chrono::steady_clock::time_point> recheck_at() const override { return waiter_.recheck_at(); }
+
+  void disarm() override { waiter_.hand_over(); }
+
+ private:
+  TaskQueue& queue_;
+  std::string task_type_;
+  std::string worker_id_;
+  std::optional<std::string> domain_;
+  int count_;
+  std::chrono::steady_clock::time_point deadline_;
+  bool single_;
+  QueueWaiter waiter_;
+};
+
+/// Conductor's single poll waits as briefly as TaskQueue::poll does.
+constexpr std::chrono::milliseconds kSinglePollWait{100};
+
 Response poll(Engine& engine, const Request& request) {
-  const auto domain = request.query("domain");
-  auto task = engine.queue().poll(request.path_param("tasktype"), request.query("workerid", ""), view(domain));
-  return task ? Response::json(to_json(*task)) : Response::empty(204);
+  return Response::wait(std::make_shared<TaskPoll>(engine.queue(), request.path_param("tasktype"),
+                                                   request.query("workerid", ""), request.query("domain"), 1,
+                                                   kSinglePollWait, true));
 }
 
 Response batch_poll(Engine& engine, const Request& request) {
   const auto domain = request.query("domain");
-  return Response::json(to_json_array(engine.queue().batch_poll(
-      request.path_param("tasktype"), request.query("workerid", ""), view(domain), request.query_int("count", 1),
-      std::chrono::milliseconds(request.query_int("timeout", 100)))));
+  const std::string& task_type = request.path_param("tasktype");
+  const std::string worker_id = request.query("workerid", "");
+  const int count = request.query_int("count", 1);
+  const std::chrono::milliseconds timeout(request.query_int("timeout", 100));
+  if (timeout.count() <= 0 || timeout > engine.queue().max_poll_timeout() || count < 1) {
+    // batch_poll refuses the bad arguments with Conductor's messages, and polls once without waiting.
+    return Response::json(to_json_array(engine.queue().batch_poll(task_type, worker_id, view(domain), count, timeout)));
+  }
+  return Response::wait(
+      std::make_shared<TaskPoll>(engine.queue(), task_type, worker_id, domain, count, timeout, false));
 }
 
 Response update_task(Engine& engine, const Request& request) {

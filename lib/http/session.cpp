@@ -14,7 +14,10 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <algorithm>
+#include <string>
 #include <utility>
+#include <vector>
 
 namespace conductor::http::detail {
 namespace net = boost::asio;
@@ -47,6 +50,30 @@ void SessionRegistry::remove(const Session* session) {
   sessions_.erase(session);
 }
 
+std::size_t& ClientTable::count(Counts& counts, Kind kind) {
+  return kind == Kind::kConnection ? counts.connections : counts.waiting_polls;
+}
+
+bool ClientTable::add(Kind kind, const std::string& address, std::size_t limit) {
+  std::lock_guard lock(mutex_);
+  auto& counts = clients_[address];
+  std::size_t& n = count(counts, kind);
+  if (n >= limit) {
+    if (counts.connections == 0 && counts.waiting_polls == 0) clients_.erase(address);
+    return false;
+  }
+  ++n;
+  return true;
+}
+
+void ClientTable::remove(Kind kind, const std::string& address) {
+  std::lock_guard lock(mutex_);
+  const auto found = clients_.find(address);
+  if (found == clients_.end()) return;
+  --count(found->second, kind);
+  if (found->second.connections == 0 && found->second.waiting_polls == 0) clients_.erase(found);
+}
+
 std::vector<std::shared_ptr<Session>> SessionRegistry::snapshot() const {
   std::lock_guard lock(mutex_);
   std::vector<std::shared_ptr<Session>> live;
@@ -56,18 +83,56 @@ std::vector<std::shared_ptr<Session>> SessionRegistry::snapshot() const {
   return live;
 }
 
-Session::Session(tcp::socket socket, SessionContext& context) : stream_(std::move(socket)), context_(context) {}
+Session::Waiting::Waiting(SessionContext& server, std::string client, std::shared_ptr<Pending> answer, bool keep)
+    : context(server), address(std::move(client)), pending(std::move(answer)), keep_alive(keep) {}
 
-Session::~Session() { context_.registry.remove(this); }
+Session::Waiting::~Waiting() {
+  pending->disarm();
+  context.clients.remove(ClientTable::Kind::kWaitingPoll, address);
+  --context.waiting_polls;
+}
+
+Session::Session(tcp::socket socket, SessionContext& context)
+    : stream_(std::move(socket)), context_(context), wait_timer_(stream_.get_executor()) {
+  beast::error_code ec;
+  const tcp::endpoint peer = stream_.socket().remote_endpoint(ec);
+  address_ = ec ? std::string("unknown") : peer.address().to_string();
+  admitted_ =
+      context_.clients.add(ClientTable::Kind::kConnection, address_, context_.options.max_connections_per_client);
+}
+
+Session::~Session() {
+  if (admitted_) context_.clients.remove(ClientTable::Kind::kConnection, address_);
+  context_.registry.remove(this);
+}
 
 void Session::start() {
-  net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::wait_for_request, shared_from_this()));
+  net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+    if (!self->admitted_) return self->refuse_connection();
+    self->wait_for_request();
+  });
 }
 
 void Session::shutdown() {
   net::post(stream_.get_executor(), [self = shared_from_this()] {
-    if (self->state_ == State::kReading || self->state_ == State::kDraining) self->close();
+    if (self->state_ == State::kReading || self->state_ == State::kDraining) return self->close();
+    // A parked request is answered now with what it has (an empty poll), not at its deadline.
+    if (self->waiting_ && self->waiting_->parked) {
+      self->wait_timer_.cancel();
+      self->try_pending(true);
+    }
   });
+}
+
+void Session::refuse_connection() {
+  // Answered before any request is read: the client learns why instead of seeing a bare close.
+  parser_.emplace();
+  method_.clear();
+  path_.clear();
+  started_ = std::chrono::steady_clock::now();
+  write(error_response(429, "Too many connections from " + address_ + " (limit " +
+                                std::to_string(context_.options.max_connections_per_client) + ")"),
+        false);
 }
 
 void Session::wait_for_request() {
@@ -96,6 +161,14 @@ void Session::read_header() {
 
 void Session::on_header(beast::error_code ec, std::size_t) {
   if (ec) return on_read_failure(ec);
+  if (auto refusal = framing_error()) {
+    method_ = std::string(parser_->get().method_string());
+    path_ = std::string(parser_->get().target().substr(0, parser_->get().target().find('?')));
+    started_ = std::chrono::steady_clock::now();
+    // Whatever follows the header could be read as a body or as the next request: the connection
+    // cannot carry another one, so the rest is discarded unread.
+    return write(std::move(*refusal), false);
+  }
   if (parser_->is_done()) return handle_request();
   // curl and others wait for this before sending a body; answering it saves them a second.
   if (beast::iequals(parser_->get()[bhttp::field::expect], "100-continue")) {
@@ -145,6 +218,48 @@ void Session::on_read_failure(beast::error_code ec) {
   write(std::move(response), false);
 }
 
+std::optional<Response> Session::framing_error() const {
+  const auto& request = parser_->get();
+  std::size_t transfer_encodings = 0;
+  std::size_t content_lengths = 0;
+  std::vector<std::string_view> codings;
+  for (const auto& field : request) {
+    if (field.name() == bhttp::field::content_length) {
+      ++content_lengths;
+      if (field.value().find(',') != std::string_view::npos) ++content_lengths;
+    } else if (field.name() == bhttp::field::transfer_encoding) {
+      ++transfer_encodings;
+      std::string_view rest = field.value();
+      while (true) {
+        const std::size_t comma = rest.find(',');
+        std::string_view coding = rest.substr(0, comma);
+        coding = coding.substr(0, coding.find(';'));
+        while (!coding.empty() && (coding.front() == ' ' || coding.front() == '\t')) coding.remove_prefix(1);
+        while (!coding.empty() && (coding.back() == ' ' || coding.back() == '\t')) coding.remove_suffix(1);
+        codings.push_back(coding);
+        if (comma == std::string_view::npos) break;
+        rest.remove_prefix(comma + 1);
+      }
+    }
+  }
+  if (content_lengths > 1) return error_response(400, "Bad request framing: Content-Length is repeated");
+  if (transfer_encodings == 0) return std::nullopt;
+  if (content_lengths > 0) {
+    return error_response(400, "Bad request framing: both Content-Length and Transfer-Encoding are present");
+  }
+  if (request.version() < 11) {
+    return error_response(400, "Bad request framing: Transfer-Encoding in an HTTP/1.0 request");
+  }
+  for (std::string_view coding : codings) {
+    if (coding.empty()) return error_response(400, "Bad request framing: empty transfer coding");
+    if (!beast::iequals(coding, "chunked")) {
+      return error_response(501, "Transfer coding '" + std::string(coding) + "' is not supported; only chunked is");
+    }
+  }
+  if (codings.size() > 1) return error_response(400, "Bad request framing: chunked is applied more than once");
+  return std::nullopt;
+}
+
 void Session::handle_request() {
   state_ = State::kHandling;
   first_request_ = false;
@@ -155,7 +270,8 @@ void Session::handle_request() {
   started_ = std::chrono::steady_clock::now();
   Headers headers;
   for (const auto& field : message) headers.emplace_back(field.name_string(), field.value());
-  // Handlers may block (long polls), so they run on the worker pool, never on an io thread. The
+  // Handlers make library calls that wait for storage, so they run on the worker pool, never on an
+  // io thread; a long poll comes back as Pending and waits parked (start_waiting). The
   // tracked executor keeps the io_context running until the response is back on this strand,
   // which is what lets stop() wait for in-flight requests.
   auto strand = net::prefer(stream_.get_executor(), net::execution::outstanding_work.tracked);
@@ -164,9 +280,81 @@ void Session::handle_request() {
                                body = std::move(message.body()), headers = std::move(headers)]() mutable {
     Response response = self->context_.gateway.serve(method, target, std::move(body), std::move(headers));
     net::post(strand, [self, keep_alive, response = std::move(response)]() mutable {
+      if (response.pending) return self->start_waiting(std::move(response.pending), keep_alive);
       self->write(std::move(response), keep_alive);
     });
   });
+}
+
+void Session::start_waiting(std::shared_ptr<Pending> pending, bool keep_alive) {
+  const ServerOptions& options = context_.options;
+  if (++context_.waiting_polls > options.max_waiting_polls) {
+    --context_.waiting_polls;
+    Response busy = error_response(503, "Too many long polls are waiting on this server (limit " +
+                                            std::to_string(options.max_waiting_polls) + "); retry later");
+    busy.headers.emplace_back("Retry-After", "1");
+    return write(std::move(busy), keep_alive);
+  }
+  if (!context_.clients.add(ClientTable::Kind::kWaitingPoll, address_, options.max_waiting_polls_per_client)) {
+    --context_.waiting_polls;
+    return write(error_response(429, "Too many long polls are waiting from " + address_ + " (limit " +
+                                         std::to_string(options.max_waiting_polls_per_client) + ")"),
+                 keep_alive);
+  }
+  waiting_.emplace(context_, address_, std::move(pending), keep_alive);
+  try_pending(context_.stopping);
+}
+
+void Session::try_pending(bool last) {
+  waiting_->parked = false;
+  waiting_->woken = false;
+  // The wake-up holds no work on the io_context: a waiter that never fires must not keep stop()
+  // from returning. Only the try below, while it runs, does.
+  auto wake = [weak = weak_from_this(), strand = stream_.get_executor()] {
+    if (auto self = weak.lock()) net::post(strand, [self] { self->on_pending_wake(); });
+  };
+  auto strand = net::prefer(stream_.get_executor(), net::execution::outstanding_work.tracked);
+  net::post(context_.workers, [self = shared_from_this(), strand, pending = waiting_->pending, wake, last] {
+    std::optional<Response> answer;
+    try {
+      answer = pending->attempt(wake, last);
+    } catch (...) {
+      answer = current_exception_response();
+    }
+    net::post(strand, [self, answer = std::move(answer)]() mutable { self->on_pending_tried(std::move(answer)); });
+  });
+}
+
+void Session::on_pending_tried(std::optional<Response> answer) {
+  if (answer) {
+    const bool keep_alive = waiting_->keep_alive;
+    waiting_.reset();
+    return write(std::move(*answer), keep_alive);
+  }
+  const auto deadline = waiting_->pending->deadline();
+  if (context_.stopping) return try_pending(true);
+  if (waiting_->woken) return try_pending(std::chrono::steady_clock::now() >= deadline);
+  waiting_->parked = true;
+  const auto recheck = waiting_->pending->recheck_at();
+  wait_timer_.expires_at(recheck ? std::min(*recheck, deadline) : deadline);
+  wait_timer_.async_wait(beast::bind_front_handler(&Session::on_pending_timer, shared_from_this()));
+}
+
+void Session::on_pending_wake() {
+  if (!waiting_) return;  // answered meanwhile: the wake of an earlier try
+  if (!waiting_->parked) {
+    waiting_->woken = true;
+    return;
+  }
+  wait_timer_.cancel();
+  try_pending(std::chrono::steady_clock::now() >= waiting_->pending->deadline());
+}
+
+void Session::on_pending_timer(beast::error_code ec) {
+  // A timer that had already fired when a wake cancelled it still runs: only a parked request
+  // acts on it; the try under way re-arms the timer when it finds nothing.
+  if (ec || !waiting_ || !waiting_->parked) return;
+  try_pending(std::chrono::steady_clock::now() >= waiting_->pending->deadline());
 }
 
 void Session::write(Response response, bool keep_alive) {

@@ -41,6 +41,27 @@ class SessionRegistry {
   std::unordered_map<const Session*, std::weak_ptr<Session>> sessions_;
 };
 
+/// Connections and waiting polls per client address, so that one client cannot take them all.
+/// Thread-safe. An address is forgotten as soon as it has neither, so the table holds only the
+/// clients connected now.
+class ClientTable {
+ public:
+  enum class Kind { kConnection, kWaitingPoll };
+  /// Counts one more of `kind` for `address` unless it already has `limit`; false when refused.
+  bool add(Kind kind, const std::string& address, std::size_t limit);
+  void remove(Kind kind, const std::string& address);
+
+ private:
+  struct Counts {
+    std::size_t connections = 0;
+    std::size_t waiting_polls = 0;
+  };
+  static std::size_t& count(Counts& counts, Kind kind);
+
+  std::mutex mutex_;
+  std::unordered_map<std::string, Counts> clients_;
+};
+
 /// What every session of a server shares. Owned by the server, which joins all threads before
 /// destroying it, so sessions hold it by reference.
 struct SessionContext {
@@ -49,13 +70,20 @@ struct SessionContext {
   boost::asio::thread_pool& workers;
   std::atomic<bool> stopping{false};
   SessionRegistry registry;
+  ClientTable clients;
+  /// Long polls waiting across the server, bounded by options.max_waiting_polls.
+  std::atomic<std::size_t> waiting_polls{0};
 };
 
 /// One HTTP/1.1 connection. All its handlers run on its own strand, so they never overlap even
 /// with several io threads; request handlers run on the worker pool and the response comes back
 /// through the strand. Requests on a connection are answered one at a time, in order.
+///
+/// A request whose handler answers Pending (a long poll) waits parked: a timer on the strand and a
+/// wake-up the Pending arms, no thread. Each try runs on the worker pool.
 class Session : public std::enable_shared_from_this<Session> {
  public:
+  /// Counts the connection against its client's limit; one past it is answered 429 and closed.
   Session(boost::asio::ip::tcp::socket socket, SessionContext& context);
   ~Session();
   Session(const Session&) = delete;
@@ -76,16 +104,43 @@ class Session : public std::enable_shared_from_this<Session> {
   void read_body();
   void on_body(boost::beast::error_code ec, std::size_t bytes);
   void on_read_failure(boost::beast::error_code ec);
+  /// Framing RFC 9112 forbids but Beast's parser lets through; answered, then the connection closes.
+  std::optional<Response> framing_error() const;
   void handle_request();
+  void refuse_connection();
+  void start_waiting(std::shared_ptr<Pending> pending, bool keep_alive);
+  void try_pending(bool last);
+  void on_pending_tried(std::optional<Response> answer);
+  void on_pending_wake();
+  void on_pending_timer(boost::beast::error_code ec);
   void write(Response response, bool keep_alive);
   void on_write(boost::beast::error_code ec);
   void drain_and_close();
   void on_drain(boost::beast::error_code ec);
   void close();
 
+  /// A parked request's state; releases its places in the limits when destroyed.
+  struct Waiting {
+    Waiting(SessionContext& context, std::string address, std::shared_ptr<Pending> pending, bool keep_alive);
+    ~Waiting();
+    Waiting(const Waiting&) = delete;
+    Waiting& operator=(const Waiting&) = delete;
+
+    SessionContext& context;
+    std::string address;
+    std::shared_ptr<Pending> pending;
+    bool keep_alive;
+    bool parked = false;  ///< waiting for a wake or the timer, no try running
+    bool woken = false;   ///< a wake came while a try ran
+  };
+
   boost::beast::tcp_stream stream_;
   boost::beast::flat_buffer buffer_;
   SessionContext& context_;
+  std::string address_;
+  bool admitted_ = false;
+  boost::asio::steady_timer wait_timer_;
+  std::optional<Waiting> waiting_;
   State state_ = State::kReading;
   bool first_request_ = true;
   bool keep_alive_ = false;

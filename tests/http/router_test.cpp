@@ -350,3 +350,30 @@ TEST_CASE("gateway: health is built in and /api/token exists only with auth", "[
     CHECK_THROWS_AS(Gateway(std::move(router), std::nullopt), std::invalid_argument);
   }
 }
+
+TEST_CASE("error mapping: every error body is valid JSON, whatever bytes the message quotes", "[http]") {
+  SECTION("a raw byte that is not UTF-8 in an unknown path") {
+    Router router;
+    const Response response = call(router, Method::kGet, "/api/\xFF\xC0\x80x");
+    CHECK(response.status == 404);
+    CHECK(text(body_of(response).at("message")) ==
+          "No handler found for GET /api/\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBDx");
+  }
+  SECTION("sequences cut short, surrogates and code points past U+10FFFF are replaced, good ones kept") {
+    const Response response =
+        thrown(NotFoundError("\xE2\x82 \xED\xA0\x80 \xF4\x90\x80\x80 \xE2\x82\xAC \xF0\x9F\x98\x80"));
+    const std::string replaced = "\xEF\xBF\xBD";
+    CHECK(text(body_of(response).at("message")) == replaced + replaced + " " + replaced + replaced + replaced + " " +
+                                                        replaced + replaced + replaced + replaced +
+                                                        " \xE2\x82\xAC \xF0\x9F\x98\x80");
+  }
+  SECTION("a NUL byte does not end the message") {
+    const std::string id("a\0b", 3);
+    const Response response = thrown(NotFoundError("No such task found by id: " + id));
+    CHECK(text(body_of(response).at("message")) == "No such task found by id: " + id);
+    const Response violation = thrown(ValidationError("bad " + id, {{"path", "message", "\xFF" + id}}));
+    const Json body = body_of(violation);
+    CHECK(text(body.at("message")) == "bad " + id);
+    CHECK(text(body.at("validationErrors").at(0).at("invalidValue")) == "\xEF\xBF\xBD" + id);
+  }
+}

@@ -10,6 +10,7 @@
 #include <boost/json/serialize.hpp>
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <string>
 #include <string_view>
 
@@ -23,8 +24,11 @@ struct Api {
   EngineFixture f;
   Router router = make_router(f.engine);
 
+  /// A long poll is answered as if its time were up: this router runs no transport to park it.
   Response call(Method method, std::string_view target, std::string body = {}) const {
-    return router.dispatch(Request(method, target, std::move(body)));
+    Response response = router.dispatch(Request(method, target, std::move(body)));
+    if (response.pending) return *response.pending->attempt([] {}, true);
+    return response;
   }
   Response get(std::string_view target) const { return call(Method::kGet, target); }
   Response post(std::string_view target, std::string body = {}) const {
@@ -662,4 +666,73 @@ TEST_CASE("routes: the version is plain text", "[http]") {
   CHECK(version.status == 200);
   CHECK(version.content_type == kTextContentType);
   CHECK(version.body == CONDUCTOR_VERSION_STRING);
+}
+
+TEST_CASE("routes: a long poll that finds nothing waits parked until a push wakes it", "[http]") {
+  Api api;
+  api.two_tasks("flow");
+  const Response parked = api.router.dispatch(Request(Method::kGet, "/api/tasks/poll/batch/task_a?timeout=5000&count=2"));
+  REQUIRE(parked.pending);
+  CHECK(parked.pending->deadline() > std::chrono::steady_clock::now());
+  std::atomic<int> wakes{0};
+  const auto wake = [&] { ++wakes; };
+  CHECK_FALSE(parked.pending->attempt(wake, false));
+  CHECK(wakes == 0);
+
+  const std::string id = api.start("flow");  // pushes task_a: the armed wake fires once
+  CHECK(wakes == 1);
+  const auto answer = parked.pending->attempt(wake, false);
+  REQUIRE(answer);
+  const Json tasks = Api::json(*answer);
+  REQUIRE(tasks.as_array().size() == 1);
+  CHECK(str(tasks.at(0).at("workflowInstanceId")) == id);
+
+  SECTION("the last attempt answers an empty list") {
+    const Response again = api.router.dispatch(Request(Method::kGet, "/api/tasks/poll/batch/task_a?timeout=1000"));
+    REQUIRE(again.pending);
+    CHECK_FALSE(again.pending->attempt(wake, false));
+    const auto last = again.pending->attempt(wake, true);
+    REQUIRE(last);
+    CHECK(Api::json(*last).as_array().empty());
+    api.start("flow");
+    CHECK(wakes == 1);  // the last attempt withdrew its wake
+  }
+  SECTION("the single poll waits the same way and answers 204") {
+    const Response single = api.router.dispatch(Request(Method::kGet, "/api/tasks/poll/task_a"));
+    REQUIRE(single.pending);
+    CHECK(single.pending->attempt(wake, true)->status == 204);
+  }
+  SECTION("arguments are checked before anything waits") {
+    check_error(api.get("/api/tasks/poll/batch/task_a?timeout=5001"), 400);
+    check_error(api.get("/api/tasks/poll/batch/task_a?timeout=10&count=0"), 400);
+    CHECK_FALSE(api.router.dispatch(Request(Method::kGet, "/api/tasks/poll/batch/task_a?timeout=0")).pending);
+  }
+}
+
+TEST_CASE("routes: a 404 quoting an id of any bytes is valid JSON and quotes it whole", "[http]") {
+  Api api;
+  SECTION("invalid UTF-8 is replaced") {
+    const Response response = api.get("/api/tasks/ab%FF%C3%28cd%ED%A0%80");
+    CHECK(response.status == 404);
+    const std::string message(Api::json(response).at("message").as_string());
+    CHECK(message.ends_with("ab\xEF\xBF\xBD\xEF\xBF\xBD(cd\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"));
+  }
+  SECTION("valid UTF-8 is kept") {
+    const Json body = Api::json(api.get("/api/workflow/%C3%A9t%C3%A9%F0%9F%98%80"));
+    CHECK(std::string(body.at("message").as_string()).ends_with("\xC3\xA9t\xC3\xA9\xF0\x9F\x98\x80"));
+  }
+  SECTION("a NUL byte is escaped, not an end") {
+    const Response response = api.get("/api/tasks/before%00after");
+    CHECK(response.status == 404);
+    CHECK(response.body.find("before\\u0000after") != std::string::npos);
+    const std::string message(Api::json(response).at("message").as_string());
+    CHECK(message.ends_with(std::string("before\0after", 12)));
+  }
+  SECTION("a violation quoting a value is valid JSON too") {
+    const Response response = api.post("/api/tasks/wf/ref/%FF%00", "{}");
+    CHECK(response.status == 400);
+    const Json body = Api::json(response);
+    CHECK(std::string(body.at("validationErrors").at(0).at("invalidValue").as_string()) ==
+          std::string("\xEF\xBF\xBD\0", 4));
+  }
 }

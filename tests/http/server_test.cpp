@@ -19,6 +19,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <optional>
 #include <future>
 #include <mutex>
 #include <string>
@@ -107,6 +111,88 @@ Router echo_router() {
 }
 
 Json json_of(const Reply& reply) { return boost::json::parse(reply.body()); }
+
+/// A request that waits parked until the test wakes it or its deadline passes; counts its tries so
+/// the test can wait until every request is parked (a condition, not a sleep).
+class Parked {
+ public:
+  /// Answers `GET /api/wait/{id}` after a wake (the id as text) or at the deadline (408 text).
+  Router router(std::chrono::milliseconds wait = 60s) {
+    Router router = echo_router();
+    router.add(Method::kGet, "/api/wait/{id}", [this, wait](const Request& request) {
+      return Response::wait(std::make_shared<Waiter>(*this, request.path_param("id"), wait));
+    });
+    return router;
+  }
+
+  /// Blocks until `count` requests have made their first try and armed their wake.
+  void wait_until_parked(std::size_t count) {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return wakes_.size() >= count; });
+  }
+  /// Wakes every parked request once; each answers at its next try.
+  void wake_all() {
+    std::vector<std::function<void()>> wakes;
+    {
+      std::lock_guard lock(mutex_);
+      wakes.swap(wakes_);
+      ready_ = true;
+    }
+    for (auto& wake : wakes) wake();
+  }
+  std::size_t disarmed() const { return disarmed_; }
+
+ private:
+  class Waiter final : public Pending {
+   public:
+    Waiter(Parked& owner, std::string id, std::chrono::milliseconds wait)
+        : owner_(owner), id_(std::move(id)), deadline_(std::chrono::steady_clock::now() + wait) {}
+    std::chrono::steady_clock::time_point deadline() const override { return deadline_; }
+    std::optional<Response> attempt(std::function<void()> wake, bool last) override {
+      if (last) return Response::text("deadline " + id_, 408);
+      std::lock_guard lock(owner_.mutex_);
+      if (owner_.ready_) return Response::text(id_);
+      owner_.wakes_.push_back(std::move(wake));
+      owner_.changed_.notify_all();
+      return std::nullopt;
+    }
+    std::optional<std::chrono::steady_clock::time_point> recheck_at() const override { return std::nullopt; }
+    void disarm() override { ++owner_.disarmed_; }
+
+   private:
+    Parked& owner_;
+    std::string id_;
+    std::chrono::steady_clock::time_point deadline_;
+  };
+
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<std::function<void()>> wakes_;
+  bool ready_ = false;
+  std::atomic<std::size_t> disarmed_{0};
+};
+
+/// Sends `bytes` as they are and reads everything until the server closes: the status of each
+/// response found (a response smuggled in the body would show as a second one).
+std::vector<unsigned> raw_exchange(std::uint16_t port, std::string_view bytes) {
+  net::io_context io;
+  tcp::socket socket(io);
+  socket.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+  net::write(socket, net::buffer(bytes.data(), bytes.size()));
+  beast::flat_buffer buffer;
+  std::vector<unsigned> statuses;
+  for (;;) {
+    Reply reply;
+    boost::system::error_code ec;
+    bhttp::read(socket, buffer, reply, ec);
+    if (ec) break;  // end of stream: the server closed the connection
+    statuses.push_back(reply.result_int());
+    INFO(reply.body());
+    CHECK_NOTHROW(boost::json::parse(reply.body()));
+    CHECK_FALSE(reply.keep_alive());
+  }
+  return statuses;
+}
 
 }  // namespace
 
@@ -382,4 +468,208 @@ TEST_CASE("server: an engine's REST API is served over loopback", "[http]") {
   CHECK(json_of(workflow).at("status") == "RUNNING");
   CHECK(client.send(bhttp::verb::get, "/api/health").result_int() == 200);
   CHECK(client.send(bhttp::verb::get, "/api/workflow/nope").result_int() == 404);
+}
+
+TEST_CASE("server: parked requests hold no thread; a wake or the deadline answers each", "[http]") {
+  constexpr std::size_t kWaiting = 300;
+  Parked parked;
+  ServerOptions options = test_options();
+  options.worker_threads = 1;
+  options.max_waiting_polls = kWaiting;
+  options.max_waiting_polls_per_client = kWaiting;
+  options.max_connections_per_client = kWaiting + 2;
+  Server server(options, parked.router());
+  const std::uint16_t port = server.start();
+
+  std::vector<std::unique_ptr<Client>> clients;
+  for (std::size_t i = 0; i < kWaiting; ++i) {
+    clients.push_back(std::make_unique<Client>(port));
+    clients.back()->write_raw("GET /api/wait/" + std::to_string(i) + " HTTP/1.1\r\nHost: x\r\n\r\n");
+  }
+  parked.wait_until_parked(kWaiting);
+  // All of them wait, and the only worker thread still serves another request.
+  Client other(port);
+  CHECK(other.send(bhttp::verb::get, "/api/echo/x").result_int() == 200);
+  const Reply refused = other.send(bhttp::verb::get, "/api/wait/one-too-many");
+  CHECK(refused.result_int() == 503);
+  CHECK(refused[bhttp::field::retry_after] == "1");
+  CHECK(json_of(refused).at("status") == 503);
+  CHECK(refused.keep_alive());
+
+  parked.wake_all();
+  for (std::size_t i = 0; i < kWaiting; ++i) {
+    const Reply reply = clients[i]->read();
+    CHECK(reply.result_int() == 200);
+    CHECK(reply.body() == std::to_string(i));
+    CHECK(reply.keep_alive());
+  }
+  CHECK(parked.disarmed() == kWaiting);
+  // Every place is free again.
+  CHECK(other.send(bhttp::verb::get, "/api/wait/again").body() == "again");
+}
+
+TEST_CASE("server: a parked request answers at its deadline, or at stop", "[http]") {
+  Parked parked;
+  SECTION("deadline") {
+    Server server(test_options(), parked.router(10ms));
+    Client client(server.start());
+    const Reply reply = client.send(bhttp::verb::get, "/api/wait/late");
+    CHECK(reply.result_int() == 408);
+    CHECK(reply.body() == "deadline late");
+  }
+  SECTION("stop") {
+    Server server(test_options(), parked.router());
+    const std::uint16_t port = server.start();
+    Client client(port);
+    client.write_raw("GET /api/wait/s HTTP/1.1\r\nHost: x\r\n\r\n");
+    parked.wait_until_parked(1);
+    server.stop();
+    const Reply reply = client.read();
+    CHECK(reply.result_int() == 408);
+    CHECK_FALSE(reply.keep_alive());
+  }
+}
+
+TEST_CASE("server: one client's waiting polls and connections are bounded", "[http]") {
+  Parked parked;
+  ServerOptions options = test_options();
+  options.max_waiting_polls_per_client = 2;
+  options.max_connections_per_client = 4;
+  Server server(options, parked.router());
+  const std::uint16_t port = server.start();
+
+  Client first(port);
+  Client second(port);
+  first.write_raw("GET /api/wait/1 HTTP/1.1\r\nHost: x\r\n\r\n");
+  second.write_raw("GET /api/wait/2 HTTP/1.1\r\nHost: x\r\n\r\n");
+  parked.wait_until_parked(2);
+  Client third(port);
+  const Reply refused = third.send(bhttp::verb::get, "/api/wait/3");
+  CHECK(refused.result_int() == 429);
+  CHECK(std::string(json_of(refused).at("message").as_string()).find("127.0.0.1") != std::string::npos);
+  CHECK(refused.keep_alive());
+
+  Client fourth(port);
+  CHECK(fourth.send(bhttp::verb::get, "/api/echo/4").result_int() == 200);
+  // The fifth connection is one too many: answered 429 before it sends anything, then closed.
+  Client fifth(port);
+  const Reply closed = fifth.read();
+  CHECK(closed.result_int() == 429);
+  CHECK(json_of(closed).at("status") == 429);
+  CHECK_FALSE(closed.keep_alive());
+  CHECK(fifth.closed_without_data());
+
+  parked.wake_all();
+  CHECK(first.read().body() == "1");
+  CHECK(second.read().body() == "2");
+  CHECK(third.send(bhttp::verb::get, "/api/wait/3").body() == "3");
+}
+
+TEST_CASE("server: framing RFC 9112 refuses is answered and the connection closed, unread", "[http]") {
+  Server server(test_options(), echo_router());
+  const std::uint16_t port = server.start();
+  // Each request carries a second one where another hop could read a body: it must never run.
+  const std::string smuggled = "GET /api/echo/smuggled HTTP/1.1\r\nHost: x\r\n\r\n";
+  const auto post = [&](std::string_view version, std::string_view headers, std::string body) {
+    return "POST /api/echo/1 HTTP/" + std::string(version) + "\r\nHost: x\r\n" + std::string(headers) + "\r\n" + body;
+  };
+  const std::string chunk = "0\r\n\r\n";
+  const std::string sized = std::to_string(smuggled.size());
+
+  CHECK(raw_exchange(port, post("1.1", "Transfer-Encoding: gzip\r\n", smuggled)) == std::vector<unsigned>{501});
+  CHECK(raw_exchange(port, post("1.1", "Transfer-Encoding: identity\r\n", smuggled)) == std::vector<unsigned>{501});
+  CHECK(raw_exchange(port, post("1.1", "Transfer-Encoding: gzip, chunked\r\n", chunk + smuggled)) ==
+        std::vector<unsigned>{501});
+  CHECK(raw_exchange(port, post("1.1", "Transfer-Encoding: chunked, chunked\r\n", chunk + smuggled)) ==
+        std::vector<unsigned>{400});
+  CHECK(raw_exchange(port, post("1.1", "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n",
+                                chunk + smuggled)) == std::vector<unsigned>{400});
+  CHECK(raw_exchange(port, post("1.1", "Transfer-Encoding: ,\r\n", smuggled)) == std::vector<unsigned>{400});
+  CHECK(raw_exchange(port, post("1.1", "Content-Length: 0\r\nContent-Length: " + sized + "\r\n", smuggled)) ==
+        std::vector<unsigned>{400});
+  CHECK(raw_exchange(port, post("1.1", "Content-Length: 0, 0\r\n", smuggled)) == std::vector<unsigned>{400});
+  CHECK(raw_exchange(port, post("1.1", "Content-Length: 0\r\nContent-Length: 0\r\n", smuggled)) ==
+        std::vector<unsigned>{400});
+  CHECK(raw_exchange(port, post("1.1", "Content-Length: " + sized + "\r\nTransfer-Encoding: chunked\r\n",
+                                chunk + smuggled)) == std::vector<unsigned>{400});
+  CHECK(raw_exchange(port, post("1.1", "Transfer-Encoding: gzip\r\nContent-Length: " + sized + "\r\n", smuggled)) ==
+        std::vector<unsigned>{400});
+  CHECK(raw_exchange(port, post("1.0", "Transfer-Encoding: chunked\r\n", chunk + smuggled)) ==
+        std::vector<unsigned>{400});
+  CHECK(raw_exchange(port, post("1.1", "Content-Length: -1\r\n", smuggled)) == std::vector<unsigned>{400});
+
+  // Well-framed requests still share a connection.
+  Client client(port);
+  client.write_raw(post("1.1", "Transfer-Encoding: chunked\r\n", chunk) + "GET /api/echo/2 HTTP/1.1\r\nHost: x\r\n\r\n");
+  CHECK(client.read().result_int() == 200);
+  CHECK(json_of(client.read()).at("id") == "2");
+}
+
+TEST_CASE("server: hundreds of waiting long polls while starts and updates answer", "[http]") {
+  constexpr int kPolls = 300;
+  Engine engine({.storage = open_sqlite({}), .background = false});
+  ServerOptions options = test_options();
+  options.worker_threads = 2;
+  options.max_waiting_polls = kPolls;
+  options.max_waiting_polls_per_client = kPolls;
+  options.max_connections_per_client = kPolls + 1;
+  Server server(options, engine);
+  const std::uint16_t port = server.start();
+  Client api(port);
+  REQUIRE(api.send(bhttp::verb::post, "/api/metadata/workflow",
+                   R"({"name": "w", "tasks": [{"name": "work", "taskReferenceName": "work"}]})")
+              .result_int() == 200);
+
+  // Most polls wait on types nobody schedules; the last one on the type the workflow schedules.
+  std::vector<std::unique_ptr<Client>> pollers;
+  for (int i = 0; i < kPolls; ++i) {
+    pollers.push_back(std::make_unique<Client>(port));
+    const std::string type = i + 1 == kPolls ? "work" : "idle" + std::to_string(i);
+    pollers.back()->write_raw("GET /api/tasks/poll/batch/" + type + "?count=1&timeout=3000&workerid=p" +
+                              std::to_string(i) + " HTTP/1.1\r\nHost: x\r\n\r\n");
+  }
+  const Reply health = api.send(bhttp::verb::get, "/health");
+  CHECK(health.result_int() == 200);
+  const Reply started = api.send(bhttp::verb::post, "/api/workflow/w", "{}");
+  REQUIRE(started.result_int() == 200);
+
+  // The push wakes the waiting poll of its type, which hands the task out.
+  const Reply handed = pollers.back()->read();
+  REQUIRE(handed.result_int() == 200);
+  const Json tasks = json_of(handed);
+  REQUIRE(tasks.as_array().size() == 1);
+  const std::string task_id(tasks.at(0).at("taskId").as_string());
+  const Reply updated = api.send(bhttp::verb::post, "/api/tasks",
+                                 R"({"workflowInstanceId": ")" + started.body() + R"(", "taskId": ")" + task_id +
+                                     R"(", "status": "COMPLETED"})");
+  CHECK(updated.result_int() == 200);
+  CHECK(json_of(api.send(bhttp::verb::get, "/api/workflow/" + started.body())).at("status") == "COMPLETED");
+
+  // Every other poll comes back empty when its timeout passes.
+  for (int i = 0; i + 1 < kPolls; ++i) {
+    const Reply reply = pollers[static_cast<std::size_t>(i)]->read();
+    CHECK(reply.result_int() == 200);
+    CHECK(json_of(reply).as_array().empty());
+  }
+}
+
+TEST_CASE("server: a waiting long poll takes a delayed task when it becomes visible", "[http]") {
+  Engine engine({.storage = open_sqlite({}), .background = false});
+  Server server(test_options(), engine);
+  Client client(server.start());
+  REQUIRE(client.send(bhttp::verb::post, "/api/metadata/workflow",
+                      R"({"name": "w", "tasks": [{"name": "later", "taskReferenceName": "later"}]})")
+              .result_int() == 200);
+  const std::string id = client.send(bhttp::verb::post, "/api/workflow/w", "{}").body();
+  const Json first = json_of(client.send(bhttp::verb::get, "/api/tasks/poll/batch/later?timeout=0"));
+  REQUIRE(first.as_array().size() == 1);
+  const std::string task_id(first.at(0).at("taskId").as_string());
+  // Back in the queue, visible in a second: no push announces that, so the poll's timer must.
+  REQUIRE(client.send(bhttp::verb::post, "/api/tasks",
+                      R"({"workflowInstanceId": ")" + id + R"(", "taskId": ")" + task_id +
+                          R"(", "status": "IN_PROGRESS", "callbackAfterSeconds": 1})")
+              .result_int() == 200);
+  const Json again = json_of(client.send(bhttp::verb::get, "/api/tasks/poll/batch/later?timeout=5000"));
+  REQUIRE(again.as_array().size() == 1);
+  CHECK(std::string(again.at(0).at("taskId").as_string()) == task_id);
 }

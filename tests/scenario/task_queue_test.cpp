@@ -180,3 +180,57 @@ TEST_CASE("task queue: a lease extension only refreshes the task", "[scenario]")
   f.advance(3);
   CHECK(f.engine.queue().get_task(t.task_id).status == TaskStatus::kTimedOut);
 }
+
+TEST_CASE("task queue: wait_for_push calls back once at the next push of its queue", "[scenario]") {
+  EngineFixture f;
+  f.workflow_def(R"({"name": "lp", "tasks": [{"name": "lp1", "taskReferenceName": "lp1"}]})");
+  std::vector<bool> wakes;
+  auto waiter = f.engine.queue().wait_for_push("lp1", {}, [&](bool pushed) { wakes.push_back(pushed); });
+  CHECK_FALSE(waiter.recheck_at());
+  CHECK(f.nothing_to_poll("lp1"));
+  auto other = f.engine.queue().wait_for_push("lp1", std::string_view("some-domain"), [&](bool) { FAIL("woken"); });
+  const auto id = f.start("lp");
+  CHECK(wakes == std::vector<bool>{true});
+  CHECK(f.poll("lp1").workflow_instance_id == id);
+  CHECK_FALSE(waiter.cancel());  // fired already
+  f.start("lp");
+  CHECK(wakes.size() == 1);
+  CHECK(other.cancel());
+  CHECK_FALSE(other.cancel());
+  CHECK_THROWS_AS(f.engine.queue().wait_for_push("", {}, [](bool) {}), ValidationError);
+}
+
+TEST_CASE("task queue: a waiter learns when a delayed message becomes visible", "[scenario]") {
+  EngineFixture f;
+  f.workflow_def(R"({"name": "lp", "tasks": [{"name": "lp1", "taskReferenceName": "lp1"}]})");
+  const auto id = f.start("lp");
+  const Task task = f.poll("lp1");
+  TaskResult later;
+  later.workflow_instance_id = id;
+  later.task_id = task.task_id;
+  later.status = TaskResultStatus::kInProgress;
+  later.callback_after_seconds = 30;
+  f.engine.queue().update_task(later);
+  const auto before = std::chrono::steady_clock::now();
+  auto waiter = f.engine.queue().wait_for_push("lp1", {}, [](bool) {});
+  REQUIRE(waiter.recheck_at());
+  CHECK(*waiter.recheck_at() >= before + std::chrono::seconds(29));
+  CHECK(*waiter.recheck_at() <= std::chrono::steady_clock::now() + std::chrono::seconds(30));
+}
+
+TEST_CASE("task queue: a waiter that leaves after its wake hands the push to the next waiter", "[scenario]") {
+  EngineFixture f;
+  f.workflow_def(R"({"name": "lp", "tasks": [{"name": "lp1", "taskReferenceName": "lp1"}]})");
+  int first_woken = 0;
+  int second_woken = 0;
+  auto first = f.engine.queue().wait_for_push("lp1", {}, [&](bool) { ++first_woken; });
+  auto second = f.engine.queue().wait_for_push("lp1", {}, [&](bool) { ++second_woken; });
+  f.start("lp");
+  CHECK(first_woken == 1);
+  CHECK(second_woken == 0);
+  first.hand_over();  // say its poll had already looked, and leaves with another task
+  CHECK(second_woken == 1);
+  auto third = f.engine.queue().wait_for_push("lp1", {}, [&](bool) { FAIL("woken"); });
+  second.cancel();  // cancel() keeps the wake-up: this waiter polls again
+  CHECK(third.cancel());
+}

@@ -37,9 +37,20 @@ struct ServerOptions {
   std::uint16_t port = 8080;
   /// Threads running network I/O. They never block: one is enough for most hosts.
   std::size_t io_threads = 1;
-  /// Threads running request handlers, which may block (a long poll waits up to 5 s), so this
-  /// bounds how many requests are served at once; further requests wait in line.
+  /// Threads running request handlers: short library calls, so this bounds how many are computed
+  /// at once; further requests wait in line. A long poll holds none while it waits (see below).
   std::size_t worker_threads = 8;
+  /// Long polls waiting at once across the server. A poll that finds nothing waits parked, holding
+  /// a connection and a little memory but no thread, until a task is pushed or its timeout passes.
+  /// One past the bound is answered 503 at once, with `Retry-After: 1`.
+  std::size_t max_waiting_polls = 2048;
+  /// Open connections per client address. The connection past it is answered 429 as soon as it is
+  /// accepted, before its request is read, and closed. Behind a proxy every client shares the
+  /// proxy's address: raise this (and the next) to what the proxy may open.
+  std::size_t max_connections_per_client = 512;
+  /// Long polls waiting at once per client address, within max_waiting_polls; one past it is
+  /// answered 429 at once (the connection stays open).
+  std::size_t max_waiting_polls_per_client = 512;
   /// Larger request bodies are answered 413 and the connection is closed.
   std::size_t max_body_bytes = 8 * 1024 * 1024;
   /// Larger request lines plus headers are answered 431 and the connection is closed.

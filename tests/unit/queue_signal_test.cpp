@@ -1,0 +1,164 @@
+#include "engine/engine_core.hpp"
+#include "engine/queue_signal.hpp"
+
+#include <conductor/storage/sqlite.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+using conductor::detail::QueueSignal;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// Records how a callback fired; fails the test if it fires twice.
+struct Fired {
+  int times = 0;
+  QueueSignal::Wake wake = QueueSignal::Wake::kPushed;
+  QueueSignal::Callback callback() {
+    return [this](QueueSignal::Wake w) {
+      ++times;
+      wake = w;
+    };
+  }
+};
+
+}  // namespace
+
+TEST_CASE("queue signal: a callback fires once, at the next push to its queue", "[unit]") {
+  QueueSignal signal;
+  Fired a;
+  Fired b;
+  signal.add_waiter("q", a.callback());
+  signal.add_waiter("other", b.callback());
+  CHECK(a.times == 0);
+  signal.notify({"q"});
+  CHECK(a.times == 1);
+  CHECK(a.wake == QueueSignal::Wake::kPushed);
+  signal.notify({"q"});
+  CHECK(a.times == 1);
+  CHECK(b.times == 0);
+}
+
+TEST_CASE("queue signal: one push wakes one waiter, the oldest first", "[unit]") {
+  QueueSignal signal;
+  Fired first;
+  Fired second;
+  Fired third;
+  signal.add_waiter("q", first.callback());
+  signal.add_waiter("q", second.callback());
+  signal.add_waiter("q", third.callback());
+  signal.notify({"q"});
+  CHECK(first.times == 1);
+  CHECK(second.times == 0);
+  signal.notify({"q", "q"});  // two messages in one commit
+  CHECK(second.times == 1);
+  CHECK(third.times == 1);
+}
+
+TEST_CASE("queue signal: a cancelled callback never fires; cancel says whether it won", "[unit]") {
+  QueueSignal signal;
+  Fired cancelled;
+  Fired kept;
+  const auto id = signal.add_waiter("q", cancelled.callback());
+  const auto fired_id = signal.add_waiter("q", kept.callback());
+  CHECK(signal.cancel("q", id));
+  CHECK_FALSE(signal.cancel("q", id));
+  signal.notify({"q"});
+  CHECK(cancelled.times == 0);
+  CHECK(kept.times == 1);
+  CHECK_FALSE(signal.cancel("q", fired_id));
+}
+
+TEST_CASE("queue signal: interrupt fires every callback and releases blocked waiters", "[unit]") {
+  QueueSignal signal;
+  Fired a;
+  Fired b;
+  signal.add_waiter("q", a.callback());
+  signal.add_waiter("r", b.callback());
+  auto ticket = signal.ticket("q");
+  std::thread blocked([&] { CHECK_FALSE(signal.wait(ticket, std::chrono::steady_clock::now() + 60s)); });
+  signal.interrupt();
+  blocked.join();
+  CHECK(a.times == 1);
+  CHECK(a.wake == QueueSignal::Wake::kInterrupted);
+  CHECK(b.times == 1);
+}
+
+TEST_CASE("queue signal: a push between the ticket and the wait is not lost", "[unit]") {
+  QueueSignal signal;
+  auto ticket = signal.ticket("q");
+  signal.notify({"q"});
+  // Returns at once (true: not interrupted), long before the deadline.
+  CHECK(signal.wait(ticket, std::chrono::steady_clock::now() + 60s));
+}
+
+TEST_CASE("queue signal: a queue's state lives only while someone waits on it", "[unit]") {
+  QueueSignal signal;
+  SECTION("pushes to queues nobody waits on leave nothing") {
+    for (int i = 0; i < 1000; ++i) signal.notify({"made-up-" + std::to_string(i)});
+    CHECK(signal.size() == 0);
+  }
+  SECTION("tickets of made-up queues are released with the ticket") {
+    for (int i = 0; i < 1000; ++i) {
+      auto ticket = signal.ticket("made-up-" + std::to_string(i));
+      CHECK(signal.wait(ticket, std::chrono::steady_clock::now()));
+    }
+    CHECK(signal.size() == 0);
+  }
+  SECTION("callbacks leave nothing once fired, cancelled or interrupted") {
+    Fired fired;
+    std::vector<std::uint64_t> ids;
+    for (int i = 0; i < 1000; ++i) ids.push_back(signal.add_waiter("made-up-" + std::to_string(i), fired.callback()));
+    CHECK(signal.size() == 1000);
+    for (int i = 0; i < 300; ++i) signal.notify({"made-up-" + std::to_string(i)});
+    for (int i = 300; i < 600; ++i) CHECK(signal.cancel("made-up-" + std::to_string(i), ids[static_cast<std::size_t>(i)]));
+    CHECK(signal.size() == 400);
+    signal.interrupt();
+    CHECK(signal.size() == 0);
+    CHECK(fired.times == 700);
+  }
+  SECTION("a ticket and a callback on one queue keep it until both are gone") {
+    auto ticket = std::make_unique<QueueSignal::Ticket>(signal.ticket("q"));
+    Fired fired;
+    signal.add_waiter("q", fired.callback());
+    signal.notify({"q"});
+    CHECK(signal.size() == 1);
+    ticket.reset();
+    CHECK(signal.size() == 0);
+  }
+}
+
+TEST_CASE("queue signal: polling made-up task types leaves the engine's table empty", "[unit]") {
+  conductor::detail::EngineCore core({.storage = conductor::open_sqlite({}), .background = false});
+  for (int i = 0; i < 500; ++i) {
+    const std::string type = "made-up-" + std::to_string(i);
+    CHECK(core.queue().batch_poll(type, "w", {}, 1, 1ms).empty());
+    CHECK(core.queue().batch_poll(type, "w", std::string_view("domain"), 1, 0ms).empty());
+    auto waiter = core.queue().wait_for_push(type, {}, [](bool) {});
+    if (i % 2 == 0) CHECK(waiter.cancel());  // the others are withdrawn as they go out of scope
+  }
+  CHECK(core.signal().size() == 0);
+}
+
+TEST_CASE("queue signal: a fired callback withdrawn with hand_over passes its wake-up on", "[unit]") {
+  QueueSignal signal;
+  Fired leaving;
+  Fired next;
+  const auto id = signal.add_waiter("q", leaving.callback());
+  signal.add_waiter("q", next.callback());
+  signal.notify({"q"});
+  CHECK(leaving.times == 1);
+  CHECK(next.times == 0);
+  CHECK_FALSE(signal.cancel("q", id, true));
+  CHECK(next.times == 1);
+  CHECK(signal.size() == 0);
+  CHECK_FALSE(signal.cancel("q", id, true));  // nobody left to wake: nothing is kept
+  CHECK(signal.size() == 0);
+}
