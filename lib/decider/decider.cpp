@@ -15,9 +15,10 @@ namespace conductor::detail {
 
 namespace {
 
-bool is_builtin_control(std::string_view type) {
-  return type == "DECISION" || type == "SWITCH" || type == "FORK" || type == "JOIN" || type == "EXCLUSIVE_JOIN" ||
-         type == "DO_WHILE";
+// Worker types have no handler and never end the workflow by themselves.
+bool ends_workflow(const TaskRegistry& registry, const Task& task) {
+  const auto* handler = registry.find_system(task.task_type);
+  return handler && handler->ends_workflow(task);
 }
 
 // Table 1.3: the workflow status when a task fails for good.
@@ -113,11 +114,12 @@ std::vector<Task> Evaluation::start_tasks() {
 }
 
 std::vector<Task> Evaluation::next_tasks(const Task& task) {
-  if ((task.task_type == "DECISION" || task.task_type == "SWITCH") && task.input_data.contains("hasChildren")) return {};
+  const auto* handler = env_.registry.find_system(task.task_type);
+  if (handler && handler->leads_into_branch(task)) return {};
   auto ref = base_ref(task.reference_task_name);
   const WorkflowTask* node = next_unskipped(next_node(wf_.workflow_definition, ref));
   if (!node) return {};
-  if (node->type == "DO_WHILE" && std::any_of(tasks_.begin(), tasks_.end(), [&](const Task& t) {
+  if (env_.registry.mapper_for(*node).is_loop() && std::any_of(tasks_.begin(), tasks_.end(), [&](const Task& t) {
         return t.reference_task_name == node->task_reference_name;
       }))
     return {};
@@ -188,7 +190,9 @@ bool Evaluation::check_timeouts(Task& task, const TaskDef& def) {
 std::optional<Task> Evaluation::retry(Task& task, const TaskDef* def, const WorkflowTask* node) {
   int allowed = node && node->retry_count ? *node->retry_count : (def ? def->retry_count : 0);
   bool optional_or_permissive = node && (node->optional || node->permissive);
-  if (!is_retriable(task.status) || is_builtin_control(task.task_type) || task.retry_count >= allowed) {
+  const auto* handler = env_.registry.find_system(task.task_type);
+  bool type_retries = !handler || handler->retries_on_failure();
+  if (!is_retriable(task.status) || !type_retries || task.retry_count >= allowed) {
     if (optional_or_permissive) return std::nullopt;
     auto status = workflow_status_for(task.status);
     throw TerminateWorkflow{{status,
@@ -255,7 +259,7 @@ bool Evaluation::completion_check() const {
   std::unordered_map<std::string, TaskStatus> status_by_ref;
   for (const auto& t : tasks_) {
     if (!is_terminal(t.status)) return false;
-    if (t.task_type == "TERMINATE" && is_successful(t.status)) return true;
+    if (ends_workflow(env_.registry, t)) return true;
     status_by_ref[t.reference_task_name] = t.status;
   }
   for (const auto& node : wf_.workflow_definition.tasks) {
@@ -286,8 +290,7 @@ DeciderOutcome Evaluation::run() {
     const Task* terminate_task = nullptr;
     for (const auto& t : tasks_) {
       if (t.executed) executed_refs.insert(t.reference_task_name);
-      if (!terminate_task && t.task_type == "TERMINATE" && is_terminal(t.status) && is_successful(t.status))
-        terminate_task = &t;
+      if (!terminate_task && ends_workflow(env_.registry, t)) terminate_task = &t;
     }
     ScheduleMap to_schedule;
     for (auto& t : pre) to_schedule.put_if_absent(std::move(t));
@@ -295,7 +298,8 @@ DeciderOutcome Evaluation::run() {
     for (std::size_t i = 0; i < tasks_.size(); ++i) {
       Task& task = tasks_[i];
       if (task.retried || task.status == TaskStatus::kSkipped || task.executed) continue;
-      if (env_.registry.is_system(task.task_type) && !is_terminal(task.status)) {
+      const auto* handler = env_.registry.find_system(task.task_type);
+      if (handler && !is_terminal(task.status)) {
         to_schedule.put_if_absent(task);
         executed_refs.erase(task.reference_task_name);
       }
@@ -314,8 +318,10 @@ DeciderOutcome Evaluation::run() {
       if (!task.executed && !task.retried && is_terminal(task.status)) {
         task.executed = true;
         mark_updated(task);
+        // What follows a task of a loop's body belongs to the same iteration; the loop task has none.
+        const bool in_iteration = task.iteration > 0 && !(handler && handler->is_loop());
         for (auto& next : next_tasks(task)) {
-          if (task.iteration > 0 && task.task_type != "DO_WHILE") {
+          if (in_iteration) {
             next.reference_task_name += fmt::format("__{}", task.iteration);
             next.iteration = task.iteration;
             bool exists = std::any_of(tasks_.begin(), tasks_.end(), [&](const Task& t) {
@@ -408,9 +414,10 @@ std::vector<Task> map_node(const Workflow& workflow, const WorkflowTask& node, i
 
 DeciderOutcome decide(const Workflow& workflow, const DeciderEnv& env) { return Evaluation(workflow, env).run(); }
 
-JsonObject workflow_output(const Workflow& workflow, InputResolver& inputs, const Task* last_task) {
+JsonObject workflow_output(const Workflow& workflow, const TaskRegistry& registry, InputResolver& inputs,
+                           const Task* last_task) {
   for (const auto& t : workflow.tasks)
-    if (t.task_type == "TERMINATE" && is_terminal(t.status) && is_successful(t.status)) return t.output_data;
+    if (ends_workflow(registry, t)) return t.output_data;
   const auto& params = workflow.workflow_definition.output_parameters;
   if (!params.empty()) return inputs.resolve(params);
   if (last_task) return last_task->output_data;

@@ -70,8 +70,10 @@ const WorkflowTask* node_of(const Workflow& workflow, const Task& task);
 /// The newest task with exactly this reference name (the last in list order), or null.
 const Task* latest_task(const Workflow& workflow, std::string_view ref);
 
-/// Workflow output (semantics.md §2.14): a TERMINATE task's output, the resolved outputParameters,
-/// or the output of `last_task` (the last task when null).
-JsonObject workflow_output(const Workflow& workflow, InputResolver& inputs, const Task* last_task);
+/// Workflow output (semantics.md §2.14): the output of a task that ended the workflow by itself (its
+/// handler's ends_workflow), the resolved outputParameters, or the output of `last_task` (the last
+/// task when null).
+JsonObject workflow_output(const Workflow& workflow, const TaskRegistry& registry, InputResolver& inputs,
+                           const Task* last_task);
 
 }  // namespace conductor::detail

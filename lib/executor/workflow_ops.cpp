@@ -87,18 +87,14 @@ Workflow WorkflowOps::load(Change& s, std::string_view workflow_id) { return s.l
 // The run keeps a snapshot of every task definition it uses (semantics.md §2.16 step 2).
 void WorkflowOps::attach_task_defs(MetadataStore& metadata, WorkflowDef& def) {
   for_each_node(def.tasks, [&](WorkflowTask& node) {
-    // A child named literally runs the version that is latest now, not when its task is reached.
-    // A name that is an expression is resolved (with its version) only when the task is scheduled.
-    auto& params = node.sub_workflow_param;
-    bool inline_def = params && params->workflow_definition && params->workflow_definition->is_object();
-    if (node.type == "SUB_WORKFLOW" && params && !params->version && !inline_def && params->name &&
-        params->name->find("${") == std::string::npos) {
-      auto latest = metadata.find_workflow_def(*params->name, std::nullopt);
+    const TaskHandler& handler = core_.registry().mapper_for(node);
+    // Pinned now, so a version registered before the task is reached does not change this run.
+    if (auto child = handler.child_pinned_at_start(node)) {
+      auto latest = metadata.find_workflow_def(*child, std::nullopt);
       if (!latest)
         throw Error(ErrorCode::kInternal,
-                    fmt::format("The Task {} defined as a sub-workflow has no workflow definition available ",
-                                *params->name));
-      params->version = latest->version;
+                    fmt::format("The Task {} defined as a sub-workflow has no workflow definition available ", *child));
+      node.sub_workflow_param->version = latest->version;
     }
     if (node.name.empty() || node.task_definition) return;
     if (auto registered = metadata.find_task_def(node.name)) {
@@ -106,7 +102,7 @@ void WorkflowOps::attach_task_defs(MetadataStore& metadata, WorkflowDef& def) {
     } else {
       TaskDef adhoc;
       adhoc.name = node.name;
-      if (node.type != "SIMPLE") {
+      if (!handler.keeps_task_def_defaults()) {
         adhoc.retry_count = 0;
         adhoc.response_timeout_seconds = 0;
       }
@@ -396,11 +392,10 @@ void WorkflowOps::postpone_decider(Change& s, const Workflow& wf) {
   for (const auto& t : wf.tasks) {
     if (is_terminal(t.status)) continue;
     const TaskDef* def = task_def_of(wf, t);
-    if (t.task_type == "SUB_WORKFLOW" || t.task_type == "HUMAN") {
-      consider(settings.workflow_offset_timeout_s);
-    } else if (t.task_type == "WAIT" && t.status == TaskStatus::kInProgress) {
-      consider(t.wait_timeout > 0 ? std::max<std::int64_t>(0, (t.wait_timeout - now) / 1000)
-                                  : settings.workflow_offset_timeout_s);
+    const auto* handler = core_.registry().find_system(t.task_type);
+    auto wait = handler ? handler->decider_wait_seconds(t, now, settings.workflow_offset_timeout_s) : std::nullopt;
+    if (wait) {
+      consider(*wait);
     } else if (t.status == TaskStatus::kInProgress) {
       std::int64_t rt = def && def->response_timeout_seconds != 0 ? def->response_timeout_seconds : t.response_timeout_seconds;
       consider(rt != 0 ? std::max<std::int64_t>(0, rt - (now - t.start_time) / 1000 + 1) : settings.workflow_offset_timeout_s);
@@ -449,7 +444,7 @@ void WorkflowOps::complete(Change& s, Workflow& wf) {
   if (is_terminal(wf.status))
     throw ConflictError(fmt::format("Workflow is already in terminal state. Current status: {}", to_string(wf.status)));
   InputResolver inputs(wf, core_.properties());
-  wf.output = workflow_output(wf, inputs, nullptr);
+  wf.output = workflow_output(wf, core_.registry(), inputs, nullptr);
   wf.previous_status = wf.status;
   wf.status = WorkflowStatus::kCompleted;
   add_failed_names(wf);
@@ -501,7 +496,7 @@ void WorkflowOps::terminate_workflow(Change& s, Workflow& wf, const std::string&
   {
     InputResolver inputs(wf, core_.properties());
     const Task* last = last_task_id ? find_by_id(wf, *last_task_id) : nullptr;
-    wf.output = workflow_output(wf, inputs, last);
+    wf.output = workflow_output(wf, core_.registry(), inputs, last);
   }
   add_failed_names(wf);
   wf.reason_for_incompletion = reason;
@@ -636,9 +631,9 @@ bool WorkflowOps::update_lazily(Change& s, Workflow& wf, const Task& task) {
   bool forked = false;
   bool joined = false;
   for_each_node(wf.workflow_definition.tasks, [&](const WorkflowTask& node) {
-    if (node.type == "FORK_JOIN" && contains_ref(node, ref)) forked = true;
-    if (node.type == "JOIN" && std::find(node.join_on.begin(), node.join_on.end(), ref) != node.join_on.end())
-      joined = true;
+    const TaskHandler& handler = core_.registry().mapper_for(node);
+    if (handler.forks_lazily_to(node, ref)) forked = true;
+    if (handler.joins_lazily_on(node, ref)) joined = true;
   });
   if (!forked || !joined) return false;
   if (is_terminal(task.status)) {

@@ -15,7 +15,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <initializer_list>
 #include <map>
 
 namespace conductor::detail {
@@ -24,8 +23,11 @@ namespace {
 
 bool failed_terminal(const Task& t) { return is_terminal(t.status) && !is_successful(t.status); }
 
-bool has_type(const Task& t, std::initializer_list<std::string_view> types) {
-  return std::find(types.begin(), types.end(), t.task_type) != types.end();
+// Whether the handler of the task's type answers `query` with yes. Worker types have no handler and
+// keep the defaults, which all say no.
+bool type_says(const TaskRegistry& registry, const Task& t, bool (TaskHandler::*query)() const) {
+  const auto* handler = registry.find_system(t.task_type);
+  return handler && (handler->*query)();
 }
 
 // Conductor's WorkflowModel.toString, which its rejection messages print.
@@ -138,16 +140,16 @@ void WorkflowOps::retry(Change& s, std::string_view workflow_id, bool resume_sub
     // Retry where the failure happened: in the deepest failed sub-workflow, in place.
     auto first = std::find_if(wf.tasks.begin(), wf.tasks.end(), failed_terminal);
     if (first == wf.tasks.end()) return;
+    auto runs_child = [&](const Task& t) { return type_says(core_.registry(), t, &TaskHandler::runs_child_workflow); };
     Task failed = *first;
     for (;;) {
-      if (failed.task_type == "DO_WHILE") {
-        auto sub = std::find_if(wf.tasks.begin(), wf.tasks.end(), [](const Task& t) {
-          return t.task_type == "SUB_WORKFLOW" && failed_terminal(t);
-        });
+      if (type_says(core_.registry(), failed, &TaskHandler::is_loop)) {
+        auto sub = std::find_if(wf.tasks.begin(), wf.tasks.end(),
+                                [&](const Task& t) { return runs_child(t) && failed_terminal(t); });
         if (sub == wf.tasks.end()) break;
         failed = *sub;
       }
-      if (failed.task_type != "SUB_WORKFLOW" || !failed_terminal(failed) || !failed.sub_workflow_id) break;
+      if (!runs_child(failed) || !failed_terminal(failed) || !failed.sub_workflow_id) break;
       Workflow child = load(s, *failed.sub_workflow_id);
       auto next = std::find_if(child.tasks.begin(), child.tasks.end(), failed_terminal);
       if (next == child.tasks.end()) break;
@@ -172,7 +174,7 @@ void WorkflowOps::retry_tasks(Change& s, Workflow& wf) {
   for (auto& t : wf.tasks) {
     switch (t.status) {
       case TaskStatus::kFailed:
-        if (has_type(t, {"JOIN", "EXCLUSIVE_JOIN"}) && joins_on_permissive_failure(wf, t)) {
+        if (type_says(core_.registry(), t, &TaskHandler::joins_tasks) && joins_on_permissive_failure(wf, t)) {
           wait_again(t);
           break;
         }
@@ -180,7 +182,7 @@ void WorkflowOps::retry_tasks(Change& s, Workflow& wf) {
       case TaskStatus::kFailedWithTerminalError:
       case TaskStatus::kTimedOut: to_retry[t.reference_task_name] = t.task_id; break;
       case TaskStatus::kCanceled:
-        if (has_type(t, {"JOIN", "DO_WHILE"})) {
+        if (type_says(core_.registry(), t, &TaskHandler::resumes_waiting)) {
           wait_again(t);
         } else {
           to_retry[t.reference_task_name] = t.task_id;
@@ -207,7 +209,7 @@ void WorkflowOps::retry_tasks(Change& s, Workflow& wf) {
   InputResolver inputs(wf, core_.properties());
   std::vector<Task> attempts;
   for (Task* old : failed) {
-    if (has_type(*old, {"DO_WHILE", "JOIN", "EXCLUSIVE_JOIN", "FORK_JOIN"})) {
+    if (type_says(core_.registry(), *old, &TaskHandler::retried_in_place)) {
       // Operators keep their identity: their children are what gets new attempts.
       old->retry_count += 1;
       old->retried = false;
@@ -281,7 +283,7 @@ bool WorkflowOps::rerun_in(Change& s, Workflow& wf, const RerunWorkflowRequest& 
   if (!find_by_id(wf, target_id)) {
     std::optional<std::string> sub_task_id;
     for (const auto& t : wf.tasks) {
-      if (t.task_type != "SUB_WORKFLOW" || !t.sub_workflow_id) continue;
+      if (!type_says(core_.registry(), t, &TaskHandler::runs_child_workflow) || !t.sub_workflow_id) continue;
       Workflow child = load(s, *t.sub_workflow_id);
       if (rerun_in(s, child, {.re_run_from_task_id = target_id, .task_input = request.task_input})) {
         sub_task_id = t.task_id;
@@ -314,7 +316,7 @@ void WorkflowOps::finish_rerun(Change& s, Workflow& wf, const std::string& targe
   });
   Task& target = *find_by_id(wf, target_id);
   const auto* node = node_of(wf, target);
-  if (!in_child && node && node->type == "FORK_JOIN_DYNAMIC") {
+  if (!in_child && node && core_.registry().mapper_for(*node).remapped_on_rerun()) {
     // A dynamic fork is mapped again from its current input: a fresh fork, branches and join. The
     // node is copied first: it may live in the task about to go.
     const WorkflowTask fork_node = *node;
@@ -346,16 +348,14 @@ void WorkflowOps::finish_rerun(Change& s, Workflow& wf, const std::string& targe
     target.reason_for_incompletion.reset();
     return decide(s, wf);
   }
-  if (target.task_type == "SUB_WORKFLOW") {
+  if (handler && handler->runs_child_workflow()) {
     // A fresh child replaces the old one, started right away.
     target.sub_workflow_id.reset();
     target.status = TaskStatus::kScheduled;
-    if (handler) {
-      ChangeEffects effects(*this, s);
-      SystemTaskContext context{wf, s.now(), effects};
-      target.start_time = s.now();
-      handler->start(target, context);
-    }
+    ChangeEffects effects(*this, s);
+    SystemTaskContext context{wf, s.now(), effects};
+    target.start_time = s.now();
+    handler->start(target, context);
     if (target.status == TaskStatus::kScheduled) requeue(s, target);
   } else {
     if (request.task_input) target.input_data = *request.task_input;
@@ -374,10 +374,10 @@ void WorkflowOps::finish_rerun(Change& s, Workflow& wf, const std::string& targe
   for (auto& t : wf.tasks) {
     if (t.reference_task_name == target.reference_task_name || t.retried || !failed_terminal(t)) continue;
     const auto* other = core_.registry().find_system(t.task_type);
-    if (has_type(t, {"JOIN", "DO_WHILE"}) || (other && !other->is_async())) {
+    if (other && (other->resumes_waiting() || !other->is_async())) {
       t.status = TaskStatus::kInProgress;
     } else {
-      if (t.task_type == "SUB_WORKFLOW") t.sub_workflow_id.reset();
+      if (other && other->runs_child_workflow()) t.sub_workflow_id.reset();
       t.status = TaskStatus::kScheduled;
     }
     t.executed = false;
@@ -499,7 +499,7 @@ void WorkflowOps::resume_parents(Change& s, const Workflow& wf, std::string_view
 void WorkflowOps::repair_parent_tasks(Change& s, Workflow& parent, const std::string& chain_task_id) {
   for (auto& t : parent.tasks) {
     if (t.task_id == chain_task_id || t.retried || !failed_terminal(t)) continue;
-    if (t.task_type == "SUB_WORKFLOW" && t.sub_workflow_id) {
+    if (type_says(core_.registry(), t, &TaskHandler::runs_child_workflow) && t.sub_workflow_id) {
       auto child = s.find_workflow(*t.sub_workflow_id, true);
       if (!child) continue;
       if (child->status == WorkflowStatus::kRunning) {
@@ -511,7 +511,7 @@ void WorkflowOps::repair_parent_tasks(Change& s, Workflow& parent, const std::st
       }
       t.status = TaskStatus::kInProgress;
       s.mark_dirty(t.task_id);
-    } else if (t.status == TaskStatus::kCanceled && has_type(t, {"JOIN", "DO_WHILE"})) {
+    } else if (t.status == TaskStatus::kCanceled && type_says(core_.registry(), t, &TaskHandler::resumes_waiting)) {
       t.status = TaskStatus::kInProgress;
       s.mark_dirty(t.task_id);
       requeue(s, t);

@@ -15,6 +15,10 @@ class DoWhileTask final : public TaskHandler {
   std::string_view type() const override { return "DO_WHILE"; }
   std::vector<Task> map(const MapperContext& context) const override;
   bool execute(Task& task, SystemTaskContext& context) const override;
+  bool retries_on_failure() const override { return false; }
+  bool is_loop() const override { return true; }
+  bool resumes_waiting() const override { return true; }
+  bool retried_in_place() const override { return true; }
 };
 
 }  // namespace conductor::detail

@@ -11,6 +11,9 @@ class ExclusiveJoinTask final : public TaskHandler {
   std::string_view type() const override { return "EXCLUSIVE_JOIN"; }
   std::vector<Task> map(const MapperContext& context) const override;
   bool execute(Task& join, SystemTaskContext& context) const override;
+  bool retries_on_failure() const override { return false; }
+  bool joins_tasks() const override { return true; }
+  bool retried_in_place() const override { return true; }
 };
 
 }  // namespace conductor::detail

@@ -17,6 +17,10 @@ Task fork_marker(const MapperContext& context) {
 
 std::vector<Task> ForkTask::map(const MapperContext& context) const { return {fork_marker(context)}; }
 
+bool ForkJoinTask::forks_lazily_to(const WorkflowTask& node, std::string_view ref) const {
+  return contains_ref(node, ref);
+}
+
 std::vector<Task> ForkJoinTask::map(const MapperContext& context) const {
   std::vector<Task> tasks{fork_marker(context)};
   for (const auto& branch : context.node.fork_tasks) {

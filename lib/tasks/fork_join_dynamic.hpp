@@ -13,6 +13,8 @@ class ForkJoinDynamicTask final : public TaskHandler {
  public:
   std::string_view type() const override { return "FORK_JOIN_DYNAMIC"; }
   std::vector<Task> map(const MapperContext& context) const override;
+  /// Its branches come from its input.
+  bool remapped_on_rerun() const override { return true; }
 };
 
 }  // namespace conductor::detail

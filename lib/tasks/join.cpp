@@ -121,4 +121,8 @@ std::int64_t JoinTask::evaluation_offset_seconds(const Task& join, EpochMillis /
   return std::max<std::int64_t>(offset, 1);
 }
 
+bool JoinTask::joins_lazily_on(const WorkflowTask& node, std::string_view ref) const {
+  return std::find(node.join_on.begin(), node.join_on.end(), ref) != node.join_on.end();
+}
+
 }  // namespace conductor::detail

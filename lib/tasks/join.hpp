@@ -15,6 +15,11 @@ class JoinTask final : public TaskHandler {
   bool executes_in_decide() const override { return true; }
   bool execute(Task& join, SystemTaskContext& context) const override;
   std::int64_t evaluation_offset_seconds(const Task& join, EpochMillis now) const override;
+  bool joins_lazily_on(const WorkflowTask& node, std::string_view ref) const override;
+  bool retries_on_failure() const override { return false; }
+  bool joins_tasks() const override { return true; }
+  bool resumes_waiting() const override { return true; }
+  bool retried_in_place() const override { return true; }
 };
 
 /// The reference names listed under `key` in a task's input.

@@ -199,4 +199,12 @@ bool SubWorkflowTask::repair(Task& task, SystemTaskContext& context) const {
   return task.status == TaskStatus::kInProgress && execute(task, context);
 }
 
+std::optional<std::string> SubWorkflowTask::child_pinned_at_start(const WorkflowTask& node) const {
+  const auto& params = node.sub_workflow_param;
+  if (!params || params->version || !params->name) return std::nullopt;
+  if (params->name->find("${") != std::string::npos) return std::nullopt;
+  if (params->workflow_definition && params->workflow_definition->is_object()) return std::nullopt;
+  return params->name;
+}
+
 }  // namespace conductor::detail

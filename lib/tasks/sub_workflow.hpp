@@ -21,6 +21,14 @@ class SubWorkflowTask final : public TaskHandler {
   void cancel(Task& task, SystemTaskContext& context) const override;
   /// Catches up with a child that ended without updating this task (the sweeper's repair).
   bool repair(Task& task, SystemTaskContext& context) const override;
+  /// A literal child name without a version.
+  std::optional<std::string> child_pinned_at_start(const WorkflowTask& node) const override;
+  /// The child's end updates the task, so the decider only re-checks at its default interval.
+  std::optional<std::int64_t> decider_wait_seconds(const Task& /*task*/, EpochMillis /*now*/,
+                                                   std::int64_t offset_seconds) const override {
+    return offset_seconds;
+  }
+  bool runs_child_workflow() const override { return true; }
 };
 
 }  // namespace conductor::detail

@@ -12,6 +12,8 @@ namespace conductor::detail {
 class CaseTask : public TaskHandler {
  public:
   bool execute(Task& task, SystemTaskContext& context) const override;
+  bool retries_on_failure() const override { return false; }
+  bool leads_into_branch(const Task& task) const override { return task.input_data.contains("hasChildren"); }
 
  protected:
   /// When the default case is taken instead of a listed one.

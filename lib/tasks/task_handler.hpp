@@ -117,6 +117,62 @@ class TaskHandler {
   /// Called by the sweeper when a workflow made no progress, to catch up on a change it missed.
   /// Returns true when it changed the task.
   virtual bool repair(Task& /*task*/, SystemTaskContext& /*context*/) const { return false; }
+
+  // How the decider and the workflow operations treat a type (semantics.md §2, §6). Each query has a
+  // default for the plain case; the types that differ override it in their own file.
+
+  /// Whether a node of this type without a registered TaskDef keeps TaskDef's defaults (retries, a
+  /// response timeout). Other types get an ad-hoc definition with neither, so a system task is not
+  /// retried or timed out unless a TaskDef of its name is registered (§2.16 step 2).
+  virtual bool keeps_task_def_defaults() const { return false; }
+  /// The child workflow whose latest version a node runs, fixed when its workflow starts rather than
+  /// when the node is reached (§2.16 step 2); none when the node fixes the version itself, carries the
+  /// child's definition, or names the child through an expression (resolved when scheduled).
+  virtual std::optional<std::string> child_pinned_at_start(const WorkflowTask& /*node*/) const { return std::nullopt; }
+  /// How many seconds the decider may leave the workflow alone while this task is not terminal
+  /// (§2.13); none to fall back on the task's timeouts. `offset_seconds` is the engine's default
+  /// re-check interval (workflowOffsetTimeout).
+  virtual std::optional<std::int64_t> decider_wait_seconds(const Task& /*task*/, EpochMillis /*now*/,
+                                                           std::int64_t /*offset_seconds*/) const {
+    return std::nullopt;
+  }
+  /// Lazy updates (§2.15): a successful update of a task that lies in a static fork and that a join
+  /// waits on does not decide the workflow; the join does once it ends. Whether `ref` lies in this
+  /// fork node.
+  virtual bool forks_lazily_to(const WorkflowTask& /*node*/, std::string_view /*ref*/) const { return false; }
+  /// Whether this node is a join that ends by itself once `ref` ends, so that `ref`'s update need not
+  /// decide the workflow (§2.15).
+  virtual bool joins_lazily_on(const WorkflowTask& /*node*/, std::string_view /*ref*/) const { return false; }
+  /// Whether a failed task of this type gets new attempts from the decider under its retry count.
+  /// Control-flow types never do: their failure fails the workflow unless the node is optional or
+  /// permissive (§4.4 step 2).
+  virtual bool retries_on_failure() const { return true; }
+  /// Whether the task itself stands for the next step: a case task that mapped its chosen case's
+  /// tasks with it, so the decider looks for no node after it; the end of the case leads on (§2.6).
+  virtual bool leads_into_branch(const Task& /*task*/) const { return false; }
+  /// Whether the task, as it stands, ends the workflow whatever else is pending, with its own output
+  /// as the workflow's (§2.9, §2.14, §5.13).
+  virtual bool ends_workflow(const Task& /*task*/) const { return false; }
+  /// Whether the type repeats a body: the body's last task leads back to the existing loop task, the
+  /// body's tasks carry the iteration (`ref__<n>`) and the loop task does not, and the failure behind
+  /// a failed loop is one of its body's tasks (§2.6 step 4, §5.9, §6.5).
+  virtual bool is_loop() const { return false; }
+  /// Whether the task starts a child workflow and ends as the child ends (`subWorkflowId`): retry and
+  /// rerun reach into that child, and running the task again starts a fresh one (§6.5, §6.6, §6.13).
+  virtual bool runs_child_workflow() const { return false; }
+  /// Whether the task waits for the tasks its input `joinOn` names; a failed one whose joinOn holds a
+  /// permissive failure waits again on workflow retry instead of being retried (§6.5 step 2).
+  virtual bool joins_tasks() const { return false; }
+  /// Whether a canceled or failed task of this type, when a retry, a rerun or a resumed child brings
+  /// the workflow back, goes back to IN_PROGRESS to evaluate again what it waits on, rather than being
+  /// scheduled anew (§6.5 step 2, §6.6 step 8, §6.13 step 4).
+  virtual bool resumes_waiting() const { return false; }
+  /// Whether workflow retry resets a failed task of this type in place (same id, retry count + 1,
+  /// IN_PROGRESS) and leaves new attempts to the tasks it controls (§6.5 step 5).
+  virtual bool retried_in_place() const { return false; }
+  /// Whether a rerun from this node's task maps the node again from its current input, replacing the
+  /// task and what it scheduled, because the node's tasks depend on that input (§6.6 step 8).
+  virtual bool remapped_on_rerun() const { return false; }
 };
 
 /// Finds the handler of a node type or runtime task type; one explicit list in registry.cpp.

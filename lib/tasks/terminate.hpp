@@ -12,6 +12,8 @@ class TerminateTask final : public TaskHandler {
   std::string_view type() const override { return "TERMINATE"; }
   std::vector<Task> map(const MapperContext& context) const override;
   bool execute(Task& task, SystemTaskContext& context) const override;
+  /// Once it has ended successfully.
+  bool ends_workflow(const Task& task) const override { return is_terminal(task.status) && is_successful(task.status); }
 };
 
 }  // namespace conductor::detail

@@ -70,4 +70,10 @@ std::int64_t WaitTask::evaluation_offset_seconds(const Task& task, EpochMillis n
   return std::max<std::int64_t>(1, (task.wait_timeout - now + 999) / 1000);
 }
 
+std::optional<std::int64_t> WaitTask::decider_wait_seconds(const Task& task, EpochMillis now,
+                                                           std::int64_t offset_seconds) const {
+  if (task.status != TaskStatus::kInProgress) return std::nullopt;
+  return task.wait_timeout > 0 ? std::max<std::int64_t>(0, (task.wait_timeout - now) / 1000) : offset_seconds;
+}
+
 }  // namespace conductor::detail

@@ -14,6 +14,9 @@ class WaitTask final : public TaskHandler {
   void start(Task& task, SystemTaskContext& context) const override;
   bool execute(Task& task, SystemTaskContext& context) const override;
   std::int64_t evaluation_offset_seconds(const Task& task, EpochMillis now) const override;
+  /// A running wait is looked at when it ends; one that only an update ends, at the default interval.
+  std::optional<std::int64_t> decider_wait_seconds(const Task& task, EpochMillis now,
+                                                   std::int64_t offset_seconds) const override;
 };
 
 }  // namespace conductor::detail

@@ -95,6 +95,20 @@ TEST_CASE("sub_workflow: a node without subWorkflowParam ends the workflow", "[u
   }
 }
 
+TEST_CASE("sub_workflow: only a literal child name without a version is pinned at start", "[unit]") {
+  SubWorkflowTask sub;
+  auto pinned = [&](const std::string& params) {
+    return sub.child_pinned_at_start(decode<WorkflowTask>(
+        R"({"name": "s", "taskReferenceName": "sub", "type": "SUB_WORKFLOW", "subWorkflowParam": )" + params + "}"));
+  };
+  CHECK(pinned(R"({"name": "child"})") == "child");
+  CHECK_FALSE(pinned(R"({"name": "child", "version": 2})"));
+  CHECK_FALSE(pinned(R"({"name": "${workflow.input.name}"})"));
+  CHECK_FALSE(pinned(R"({"name": "child", "workflowDefinition": {"name": "inline", "tasks": []}})"));
+  CHECK(pinned(R"({"name": "child", "workflowDefinition": "${workflow.input.def}"})") == "child");
+  CHECK_FALSE(sub.child_pinned_at_start(decode<WorkflowTask>(R"({"name": "s", "taskReferenceName": "sub"})")));
+}
+
 TEST_CASE("sub_workflow: a child start is idempotent for its task", "[unit]") {
   ParentFixture f;
   auto task = f.map_one(SubWorkflowTask(), R"({"name": "s", "taskReferenceName": "sub", "type": "SUB_WORKFLOW",

@@ -66,3 +66,16 @@ TEST_CASE("wait: a retried attempt waits its duration again from its start", "[u
   CHECK(task.status == TaskStatus::kInProgress);
   CHECK(task.wait_timeout == 71'000);
 }
+
+TEST_CASE("wait: the decider may leave a running wait alone until it ends", "[unit]") {
+  SystemTaskFixture f;
+  WaitTask wait;
+  auto timed = f.map_one(wait, wait_node(R"({"duration": "10s"})"));
+  CHECK(wait.decider_wait_seconds(timed, 2'500, 30) == 8);
+  CHECK(wait.decider_wait_seconds(timed, 20'000, 30) == 0);
+  auto forever = f.map_one(wait, wait_node("{}"));
+  CHECK(wait.decider_wait_seconds(forever, 2'500, 30) == 30);
+  // A retried attempt not yet started has no end yet: the task's timeouts decide.
+  timed.status = TaskStatus::kScheduled;
+  CHECK_FALSE(wait.decider_wait_seconds(timed, 2'500, 30));
+}
