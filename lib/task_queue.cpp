@@ -242,10 +242,12 @@ void TaskQueue::remove_from_queue(std::string_view task_id) {
 }
 
 SearchResult<TaskSummary> TaskQueue::search(const SearchQuery& query) {
+  core_.prepare_search(query);
   return core_.storage().begin(TransactionMode::kRead)->index().search_tasks(query);
 }
 
 SearchResult<Task> TaskQueue::search_v2(const SearchQuery& query) {
+  core_.prepare_search(query);
   auto tx = core_.storage().begin(TransactionMode::kRead);
   return detail::expand_hits<Task>(tx->index().search_tasks(query),
                                    [&](const TaskSummary& hit) { return tx->execution().find_task(hit.task_id); });

@@ -225,10 +225,12 @@ BulkResponse WorkflowExecutor::bulk_terminate_remove(const std::vector<std::stri
 }
 
 SearchResult<WorkflowSummary> WorkflowExecutor::search(const SearchQuery& query) {
+  core_.prepare_search(query);
   return core_.storage().begin(TransactionMode::kRead)->index().search_workflows(checked(query));
 }
 
 SearchResult<Workflow> WorkflowExecutor::search_v2(const SearchQuery& query) {
+  core_.prepare_search(query);
   auto tx = core_.storage().begin(TransactionMode::kRead);
   return detail::expand_hits<Workflow>(tx->index().search_workflows(checked(query)), [&](const WorkflowSummary& hit) {
     return tx->execution().find_workflow(hit.workflow_id, false);
@@ -236,6 +238,7 @@ SearchResult<Workflow> WorkflowExecutor::search_v2(const SearchQuery& query) {
 }
 
 SearchResult<Workflow> WorkflowExecutor::search_by_tasks_v2(const SearchQuery& query) {
+  core_.prepare_search(query);
   auto tx = core_.storage().begin(TransactionMode::kRead);
   std::set<std::string> seen;
   return detail::expand_hits<Workflow>(

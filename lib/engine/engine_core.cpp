@@ -79,6 +79,11 @@ void EngineCore::log(LogLevel level, std::string_view message, const LogFields& 
   }
 }
 
+void EngineCore::prepare_search(const SearchQuery& query) {
+  if (query.free_text.find_first_not_of(" *") == std::string::npos) return;
+  run_in_writer(*this, [](Transaction& tx, AfterCommit&) { tx.index().flush_free_text(); });
+}
+
 int EngineCore::run_due() {
   int processed = 0;
   // Pops under the writer, so a message goes to one sweeper even across processes; the work itself
@@ -119,6 +124,8 @@ int EngineCore::run_due() {
     }
     if (static_cast<int>(ids.size()) < kSweepBatch) break;
   }
+  // Free text changed by this round's (and the callers') changes is indexed in one batch.
+  run_in_writer(*this, [](Transaction& tx, AfterCommit&) { tx.index().flush_free_text(); });
   return processed;
 }
 

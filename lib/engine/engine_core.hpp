@@ -68,6 +68,10 @@ class EngineCore {
   /// Hands a message to the host's logger, if it has one. Never throws.
   void log(LogLevel level, std::string_view message, const LogFields& fields = {}) noexcept;
 
+  /// Brings the free-text index up to date when `query` has free text, so that the search sees every
+  /// change committed before it (the index is otherwise brought up to date by the sweeper).
+  void prepare_search(const SearchQuery& query);
+
   /// One sweep over everything due now; see Engine::run_due.
   int run_due();
   /// Asks the background sweeper to run now (work for a system task or the decider was queued).

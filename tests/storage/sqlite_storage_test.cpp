@@ -34,6 +34,7 @@ std::vector<std::pair<int, std::string>> recorded_migrations(const std::string& 
 /// Replaces the index tables of the current schema with those of schema 1, empty.
 constexpr const char* kSchema1IndexTables =
     "DROP TABLE workflow_text; DROP TABLE task_text; DROP TABLE workflow_index; DROP TABLE task_index;"
+    "DROP TABLE workflow_text_pending; DROP TABLE task_text_pending;"
     "CREATE TABLE workflow_index (workflow_id TEXT PRIMARY KEY, workflow_type TEXT NOT NULL,"
     "  correlation_id TEXT, start_time INTEGER NOT NULL, update_time INTEGER NOT NULL,"
     "  end_time INTEGER NOT NULL, status TEXT NOT NULL, parent_workflow_id TEXT NOT NULL,"
@@ -66,7 +67,8 @@ TEST_CASE("sqlite storage: migrations are recorded once and not re-run on reopen
                        {2, "definition snapshots and metadata version"},
                        {3, "node snapshots"},
                        {4, "workflow versions"},
-                       {5, "free-text search"}};
+                       {5, "free-text search"},
+                       {6, "free text indexed after the commit"}};
   CHECK(recorded_migrations(options.path) == all);
   {
     auto storage = open_sqlite(options);
@@ -203,7 +205,7 @@ TEST_CASE("sqlite storage: migration 5 indexes the free text of summaries writte
   }
 }
 
-TEST_CASE("sqlite storage: the full-text tables follow every insert, change and removal of a summary",
+TEST_CASE("sqlite storage: the full-text tables follow every insert, change and removal of a summary once flushed",
           "[storage]") {
   TempDir dir;
   SqliteOptions options{(dir.path() / "db.sqlite").string()};
@@ -213,7 +215,14 @@ TEST_CASE("sqlite storage: the full-text tables follow every insert, change and 
     change(tx->index());
     tx->commit();
   };
+  auto unflushed_hits = [&](const std::string& free_text) {
+    SearchQuery query;
+    query.free_text = free_text;
+    auto tx = storage->begin(TransactionMode::kRead);
+    return tx->index().search_workflows(query).total_hits + tx->index().search_tasks(query).total_hits;
+  };
   auto hits = [&](const std::string& free_text) {
+    write([](IndexStore& index) { index.flush_free_text(); });
     SearchQuery query;
     query.free_text = free_text;
     auto tx = storage->begin(TransactionMode::kRead);
@@ -233,6 +242,7 @@ TEST_CASE("sqlite storage: the full-text tables follow every insert, change and 
     index.index_workflow(workflow);
     index.index_task(task);
   });
+  CHECK(unflushed_hits("ada") == 0);
   CHECK(hits("ada") == 1);
   CHECK(hits("visa") == 1);
 

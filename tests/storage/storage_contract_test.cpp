@@ -959,6 +959,7 @@ void index_free_text_workflows(Storage& storage) {
     failed.reason_for_incompletion = "Task card_check timed out";
     tx.index().index_workflow(failed);
   });
+  write(storage, [](Transaction& tx) { tx.index().flush_free_text(); });
 }
 
 }  // namespace
@@ -1183,6 +1184,7 @@ STORAGE_CONTRACT("storage: task search filters on task fields and free text") {
     other.output = "{}";
     index.index_task(other);
   });
+  write(storage, [](Transaction& tx) { tx.index().flush_free_text(); });
   read(storage, [](Transaction& tx) {
     IndexStore& index = tx.index();
     auto ids = [&](const std::string& query, const std::string& text = "*") {

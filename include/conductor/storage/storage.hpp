@@ -165,9 +165,13 @@ class CONDUCTOR_EXPORT IndexStore {
   virtual void index_task(const TaskSummary& summary) = 0;
   /// Removes the workflow's summary and the summaries of its tasks.
   virtual void remove_workflow(std::string_view workflow_id) = 0;
-  /// Throws ValidationError when the query does not parse.
+  /// Throws ValidationError when the query does not parse. Free text matches the summaries as of the
+  /// last flush_free_text(); the other conditions match every summary written.
   virtual SearchResult<WorkflowSummary> search_workflows(const SearchQuery& query) = 0;
   virtual SearchResult<TaskSummary> search_tasks(const SearchQuery& query) = 0;
+  /// Brings the free-text index up to date with every summary written so far (a write). Keeping it
+  /// apart from the summaries' own writes lets a backend index text in batches.
+  virtual void flush_free_text() = 0;
 };
 
 enum class TransactionMode { kRead, kWrite };

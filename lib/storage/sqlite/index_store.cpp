@@ -548,6 +548,53 @@ void SqliteIndexStore::remove_workflow(std::string_view workflow_id) {
   db.execute("DELETE FROM workflow_index WHERE workflow_id = ?", workflow_id);
 }
 
+namespace {
+
+/// The statements that bring one full-text table up to date: whether anything is pending; stale
+/// entries removed with the texts the table holds for them (recorded when a document first changed
+/// after the last flush); every pending document that still exists indexed with its current texts.
+struct TextFlush {
+  std::string_view pending;
+  std::string_view remove_stale;
+  std::string_view index_current;
+  std::string_view clear;
+};
+
+constexpr TextFlush kTextFlushes[] = {
+    {"SELECT EXISTS (SELECT 1 FROM workflow_text_pending)",
+     "INSERT INTO workflow_text (workflow_text, rowid, workflow_id, workflow_type, correlation_id, input, output, "
+     "reason) SELECT 'delete', doc, workflow_id, workflow_type, correlation_id, input, output, reason "
+     "FROM workflow_text_pending WHERE indexed = 1",
+     "INSERT INTO workflow_text (rowid, workflow_id, workflow_type, correlation_id, input, output, reason) "
+     "SELECT i.doc, i.workflow_id, i.workflow_type, i.correlation_id, i.input, i.output, i.reason "
+     "FROM workflow_text_pending p JOIN workflow_index i ON i.doc = p.doc",
+     "DELETE FROM workflow_text_pending"},
+    {"SELECT EXISTS (SELECT 1 FROM task_text_pending)",
+     "INSERT INTO task_text (task_text, rowid, task_id, task_type, task_def_name, workflow_id, workflow_type, "
+     "correlation_id, input, output, reason) SELECT 'delete', doc, task_id, task_type, task_def_name, workflow_id, "
+     "workflow_type, correlation_id, input, output, reason FROM task_text_pending WHERE indexed = 1",
+     "INSERT INTO task_text (rowid, task_id, task_type, task_def_name, workflow_id, workflow_type, correlation_id, "
+     "input, output, reason) SELECT i.doc, i.task_id, i.task_type, i.task_def_name, i.workflow_id, i.workflow_type, "
+     "i.correlation_id, i.input, i.output, i.reason FROM task_text_pending p JOIN task_index i ON i.doc = p.doc",
+     "DELETE FROM task_text_pending"},
+};
+
+}  // namespace
+
+void SqliteIndexStore::flush_free_text() {
+  Connection& db = db_.get();
+  for (const TextFlush& flush : kTextFlushes) {
+    // A full-text table touched in a transaction makes its later statements costly: only when needed.
+    {
+      ScopedStatement pending = db.query(flush.pending);
+      if (!pending->step() || pending->int64(0) == 0) continue;
+    }
+    db.execute(flush.remove_stale);
+    db.execute(flush.index_current);
+    db.execute(flush.clear);
+  }
+}
+
 SearchResult<WorkflowSummary> SqliteIndexStore::search_workflows(const SearchQuery& query) {
   return search<WorkflowSummary>(db_.get(), kWorkflowIndex, query);
 }

@@ -336,6 +336,90 @@ CREATE TRIGGER task_text_deleted AFTER DELETE ON task_index BEGIN
             old.correlation_id, old.input, old.output, old.reason);
 END;
 )sql"},
+    {6, "free text indexed after the commit", R"sql(
+-- Writing an FTS5 table inside a transaction makes every later statement of that transaction flush
+-- the table's pending terms (FTS5 syncs at each statement savepoint), and group commit puts many
+-- changes in one transaction: kept by triggers, the full-text tables cost more than the rest of a
+-- change. Now a change records only which documents' texts changed (the first old values, which are
+-- what the full-text table holds), and flush_free_text() brings the full-text tables up to date in a
+-- transaction of its own: before every free-text search, and from the sweeper. The old triggers
+-- kept the tables current, so nothing is pending at this point. (NOT EXISTS rather than OR IGNORE:
+-- a trigger's conflict clause gives way to the statement's, and summaries are written by upserts.)
+DROP TRIGGER workflow_text_inserted;
+DROP TRIGGER workflow_text_updated;
+DROP TRIGGER workflow_text_deleted;
+CREATE TABLE workflow_text_pending (
+  doc INTEGER PRIMARY KEY,
+  indexed INTEGER NOT NULL,
+  workflow_id TEXT,
+  workflow_type TEXT,
+  correlation_id TEXT,
+  input TEXT,
+  output TEXT,
+  reason TEXT
+);
+CREATE TRIGGER workflow_text_inserted AFTER INSERT ON workflow_index BEGIN
+  INSERT INTO workflow_text_pending (doc, indexed) SELECT new.doc, 0
+    WHERE NOT EXISTS (SELECT 1 FROM workflow_text_pending WHERE doc = new.doc);
+END;
+CREATE TRIGGER workflow_text_updated AFTER UPDATE ON workflow_index
+  WHEN old.workflow_id IS NOT new.workflow_id
+    OR old.workflow_type IS NOT new.workflow_type
+    OR old.correlation_id IS NOT new.correlation_id
+    OR old.input IS NOT new.input
+    OR old.output IS NOT new.output
+    OR old.reason IS NOT new.reason
+BEGIN
+  INSERT INTO workflow_text_pending (doc, indexed, workflow_id, workflow_type, correlation_id, input, output, reason)
+    SELECT old.doc, 1, old.workflow_id, old.workflow_type, old.correlation_id, old.input, old.output, old.reason
+    WHERE NOT EXISTS (SELECT 1 FROM workflow_text_pending WHERE doc = old.doc);
+END;
+CREATE TRIGGER workflow_text_deleted AFTER DELETE ON workflow_index BEGIN
+  INSERT INTO workflow_text_pending (doc, indexed, workflow_id, workflow_type, correlation_id, input, output, reason)
+    SELECT old.doc, 1, old.workflow_id, old.workflow_type, old.correlation_id, old.input, old.output, old.reason
+    WHERE NOT EXISTS (SELECT 1 FROM workflow_text_pending WHERE doc = old.doc);
+END;
+DROP TRIGGER task_text_inserted;
+DROP TRIGGER task_text_updated;
+DROP TRIGGER task_text_deleted;
+CREATE TABLE task_text_pending (
+  doc INTEGER PRIMARY KEY,
+  indexed INTEGER NOT NULL,
+  task_id TEXT,
+  task_type TEXT,
+  task_def_name TEXT,
+  workflow_id TEXT,
+  workflow_type TEXT,
+  correlation_id TEXT,
+  input TEXT,
+  output TEXT,
+  reason TEXT
+);
+CREATE TRIGGER task_text_inserted AFTER INSERT ON task_index BEGIN
+  INSERT INTO task_text_pending (doc, indexed) SELECT new.doc, 0
+    WHERE NOT EXISTS (SELECT 1 FROM task_text_pending WHERE doc = new.doc);
+END;
+CREATE TRIGGER task_text_updated AFTER UPDATE ON task_index
+  WHEN old.task_id IS NOT new.task_id
+    OR old.task_type IS NOT new.task_type
+    OR old.task_def_name IS NOT new.task_def_name
+    OR old.workflow_id IS NOT new.workflow_id
+    OR old.workflow_type IS NOT new.workflow_type
+    OR old.correlation_id IS NOT new.correlation_id
+    OR old.input IS NOT new.input
+    OR old.output IS NOT new.output
+    OR old.reason IS NOT new.reason
+BEGIN
+  INSERT INTO task_text_pending (doc, indexed, task_id, task_type, task_def_name, workflow_id, workflow_type, correlation_id, input, output, reason)
+    SELECT old.doc, 1, old.task_id, old.task_type, old.task_def_name, old.workflow_id, old.workflow_type, old.correlation_id, old.input, old.output, old.reason
+    WHERE NOT EXISTS (SELECT 1 FROM task_text_pending WHERE doc = old.doc);
+END;
+CREATE TRIGGER task_text_deleted AFTER DELETE ON task_index BEGIN
+  INSERT INTO task_text_pending (doc, indexed, task_id, task_type, task_def_name, workflow_id, workflow_type, correlation_id, input, output, reason)
+    SELECT old.doc, 1, old.task_id, old.task_type, old.task_def_name, old.workflow_id, old.workflow_type, old.correlation_id, old.input, old.output, old.reason
+    WHERE NOT EXISTS (SELECT 1 FROM task_text_pending WHERE doc = old.doc);
+END;
+)sql"},
 };
 
 }  // namespace

@@ -170,6 +170,7 @@ class SqliteIndexStore final : public IndexStore {
   void remove_workflow(std::string_view workflow_id) override;
   SearchResult<WorkflowSummary> search_workflows(const SearchQuery& query) override;
   SearchResult<TaskSummary> search_tasks(const SearchQuery& query) override;
+  void flush_free_text() override;
 
  private:
   const ActiveConnection& db_;
