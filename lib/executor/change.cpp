@@ -284,10 +284,11 @@ void Change::commit() {
 void Change::refresh_cache(const std::unordered_map<std::string, std::int64_t>& versions) {
   WorkflowCache& cache = core_.workflow_cache();
   for (const auto& id : workflow_order_) {
-    const Staged& entry = workflows_.at(id);
+    Staged& entry = workflows_.at(id);
     auto version = versions.find(id);
     if (entry.row && version != versions.end()) {
-      Workflow state = *entry.row;
+      // The change is done with its staged rows once committed.
+      Workflow state = std::move(*entry.row);
       overlay_tasks(state);
       cache.put(id, version->second, std::move(state));
     } else if (entry.removed || entry.tasks_written) {

@@ -140,7 +140,8 @@ class Change {
   /// The staged task writes of a workflow laid over `workflow.tasks`.
   void overlay_tasks(Workflow& workflow) const;
   void stage_task(const Task& task, bool inserted, bool removed);
-  /// The version each written workflow has after the commit, for the cache.
+  /// Hands the committed state of each written workflow (at `versions`) to the cache; the staged rows
+  /// are moved out.
   void refresh_cache(const std::unordered_map<std::string, std::int64_t>& versions);
 
   EngineCore& core_;

@@ -43,7 +43,7 @@ constexpr const char* kUsage = R"(usage: conductor-bench [options]
   --storage LIST            full,normal,memory (default all three); http runs on full and memory
   --inflight LIST           in-process workflows in flight, e.g. 1,8,64 (the default)
   --workflows N             stop starting workflows after N (default 100000)
-  --seconds S               stop starting workflows after S seconds, 0 for no limit (default 15)
+  --seconds S               stop starting workflows after S seconds, 0 for no limit (default 10)
   --worker-threads N        in-process worker threads (default: in flight, at most 16)
   --http-workers N          external workers of the http scenario (default 8)
   --raw-seconds S           length of each raw storage measurement (default 4)
@@ -58,7 +58,7 @@ struct Options {
   std::vector<StorageKind> storages{StorageKind::kFull, StorageKind::kNormal, StorageKind::kMemory};
   std::vector<int> in_flight{1, 8, 64};
   int workflows = 100'000;
-  double seconds = 15;
+  double seconds = 10;
   int worker_threads = 0;
   int http_workers = 8;
   double raw_seconds = 4;
