@@ -122,26 +122,7 @@ Figures run_inprocess(const InProcessConfig& config) {
   const long commits_before = storage.commits();
   const double cpu_before = cpu_seconds();
   RssSampler sampler(tracker);
-  std::vector<std::thread> starters;
-  for (int i = 0; i < config.in_flight; ++i) {
-    starters.emplace_back([&] {
-      StartWorkflowRequest request;
-      request.name = std::string(kWorkflowName);
-      long order = 0;
-      while (tracker.admit()) {
-        request.input = JsonObject{{"order", ++order}};
-        auto at = Clock::now();
-        try {
-          tracker.started(engine->executor().start_workflow(request), at);
-        } catch (const std::exception& e) {
-          // A figure over a run with failures would mislead: the run ends and main reports it failed.
-          std::fprintf(stderr, "conductor-bench: start failed: %s\n", e.what());
-          std::_Exit(2);
-        }
-      }
-    });
-  }
-  for (auto& t : starters) t.join();
+  keep_in_flight(*engine, tracker, config.in_flight);
   if (!tracker.wait_done(std::chrono::seconds(120))) throw std::runtime_error("workflows did not complete in time");
   const double cpu = cpu_seconds() - cpu_before;
   const long commits = storage.commits() - commits_before;

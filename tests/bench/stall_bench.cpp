@@ -59,25 +59,7 @@ Figures run_stall(const StallConfig& config) {
     }
     spinning = false;
   });
-  std::vector<std::thread> starters;
-  for (int i = 0; i < config.in_flight; ++i) {
-    starters.emplace_back([&] {
-      StartWorkflowRequest request;
-      request.name = std::string(kWorkflowName);
-      long order = 0;
-      while (tracker.admit()) {
-        request.input = JsonObject{{"order", ++order}};
-        auto at = Tracker::Clock::now();
-        try {
-          tracker.started(engine->executor().start_workflow(request), at);
-        } catch (const std::exception& e) {
-          std::fprintf(stderr, "conductor-bench: start failed: %s\n", e.what());
-          std::_Exit(2);
-        }
-      }
-    });
-  }
-  for (auto& t : starters) t.join();
+  keep_in_flight(*engine, tracker, config.in_flight);
   const bool overlapped = spinning.load();
   spinner.join();
   if (!tracker.wait_done(std::chrono::seconds(120))) throw std::runtime_error("workflows did not complete in time");

@@ -1,5 +1,11 @@
 #include "tracker.hpp"
 
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <thread>
+#include <vector>
+
 namespace conductor::bench {
 
 bool Tracker::admit() {
@@ -77,6 +83,29 @@ double Tracker::admitting_seconds() {
 LatencyHistogram Tracker::latencies() {
   std::lock_guard lock(mutex_);
   return latencies_;
+}
+
+void keep_in_flight(Engine& engine, Tracker& tracker, int threads) {
+  std::vector<std::thread> starters;
+  for (int i = 0; i < threads; ++i) {
+    starters.emplace_back([&] {
+      StartWorkflowRequest request;
+      request.name = std::string(kWorkflowName);
+      long order = 0;
+      while (tracker.admit()) {
+        request.input = JsonObject{{"order", ++order}};
+        auto at = Tracker::Clock::now();
+        try {
+          tracker.started(engine.executor().start_workflow(request), at);
+        } catch (const std::exception& e) {
+          // A figure over a run with failures would mislead: the run ends and main reports it failed.
+          std::fprintf(stderr, "conductor-bench: start failed: %s\n", e.what());
+          std::_Exit(2);
+        }
+      }
+    });
+  }
+  for (auto& t : starters) t.join();
 }
 
 }  // namespace conductor::bench

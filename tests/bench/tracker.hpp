@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include <conductor/engine.hpp>
 #include <conductor/listener.hpp>
 
 #include "bench.hpp"
@@ -60,6 +61,10 @@ class Tracker {
   std::unordered_map<std::string, Clock::time_point> early_;
   LatencyHistogram latencies_;
 };
+
+/// Starts standard workflows from `threads` threads, each waiting for a slot before its next start,
+/// until the tracker stops admitting; returns when every start returned.
+void keep_in_flight(Engine& engine, Tracker& tracker, int threads);
 
 /// Tells the tracker when a workflow completes.
 class CompletionListener final : public StatusListener {
