@@ -25,7 +25,7 @@ const Task* pending_task(const Workflow& wf, std::string_view task_ref) {
   for (const auto& t : wf.tasks)
     if (!is_terminal(t.status) && t.reference_task_name == task_ref) return &t;
   for (const auto& t : wf.tasks)
-    if (!is_terminal(t.status) && detail::base_ref(t.reference_task_name) == task_ref) return &t;
+    if (!is_terminal(t.status) && detail::base_ref(t) == task_ref) return &t;
   return nullptr;
 }
 

@@ -116,7 +116,7 @@ std::vector<Task> Evaluation::start_tasks() {
 std::vector<Task> Evaluation::next_tasks(const Task& task) {
   const auto* handler = env_.registry.find_system(task.task_type);
   if (handler && handler->leads_into_branch(task)) return {};
-  auto ref = base_ref(task.reference_task_name);
+  auto ref = base_ref(task);
   const WorkflowTask* node = next_unskipped(next_node(wf_.workflow_definition, ref));
   if (!node) return {};
   if (env_.registry.mapper_for(*node).is_loop() && std::any_of(tasks_.begin(), tasks_.end(), [&](const Task& t) {
@@ -377,7 +377,7 @@ DeciderOutcome Evaluation::run() {
 
 const WorkflowTask* node_of(const Workflow& workflow, const Task& task) {
   if (task.workflow_task) return &*task.workflow_task;
-  return find_node(workflow.workflow_definition, base_ref(task.reference_task_name));
+  return find_node(workflow.workflow_definition, base_ref(task));
 }
 
 const Task* latest_task(const Workflow& workflow, std::string_view ref) {

@@ -1,10 +1,19 @@
 #include "decider/navigation.hpp"
 
+#include <algorithm>
+
 namespace conductor::detail {
 
-std::string_view base_ref(std::string_view ref) {
-  auto pos = ref.find("__");
-  return pos == std::string_view::npos ? ref : ref.substr(0, pos);
+std::string_view base_ref(const Task& task) {
+  std::string_view ref = task.reference_task_name;
+  // Only a loop iteration's task carries the suffix; other names may hold `__` of their own
+  // (`__fork_1`, as SDKs name their nodes), and so may a body task's name before its suffix.
+  if (task.iteration <= 0) return ref;
+  auto pos = ref.rfind("__");
+  if (pos == std::string_view::npos || pos + 2 == ref.size()) return ref;
+  auto digits = ref.substr(pos + 2);
+  bool numeric = std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; });
+  return numeric ? ref.substr(0, pos) : ref;
 }
 
 const WorkflowTask* find_node(const std::vector<WorkflowTask>& nodes, std::string_view ref) {

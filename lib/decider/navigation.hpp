@@ -1,5 +1,6 @@
 #pragma once
 
+#include <conductor/model/task.hpp>
 #include <conductor/model/workflow_def.hpp>
 
 #include <string_view>
@@ -7,8 +8,9 @@
 
 namespace conductor::detail {
 
-/// Strips a loop iteration suffix: `ref__3` → `ref`.
-std::string_view base_ref(std::string_view ref);
+/// A task's reference name without its loop iteration suffix (`ref__3` → `ref` for a task of
+/// iteration 3); other tasks' names as they are.
+std::string_view base_ref(const Task& task);
 
 /// The node with this reference name anywhere in the tree, or null.
 const WorkflowTask* find_node(const WorkflowDef& def, std::string_view ref);

@@ -16,7 +16,7 @@ namespace conductor::detail {
 namespace {
 
 bool in_body(const Task& t, const Task& loop, const WorkflowTask& node) {
-  return t.reference_task_name != loop.reference_task_name && contains_ref(node, base_ref(t.reference_task_name));
+  return t.reference_task_name != loop.reference_task_name && contains_ref(node, base_ref(t));
 }
 
 /// Body tasks of the loop's current iteration in list order, the newest attempt of each.
@@ -51,7 +51,7 @@ bool iteration_finished(const Workflow& wf, const Task& loop, const WorkflowTask
   }
   for (const Task* t : current) {
     if (!is_terminal(t->status)) return false;
-    const WorkflowTask* next = next_node(wf.workflow_definition, base_ref(t->reference_task_name));
+    const WorkflowTask* next = next_node(wf.workflow_definition, base_ref(*t));
     if (next && next->task_reference_name != node.task_reference_name &&
         contains_ref(node, next->task_reference_name) && !find(next->task_reference_name))
       return false;
@@ -85,7 +85,7 @@ bool should_continue(const Workflow& wf, const Task& loop, const WorkflowTask& n
   JsonObject input = inputs.resolve_with_template(node.input_parameters, task_def_of(wf, loop), loop.task_id);
   input[loop.reference_task_name] = loop.output_data;
   for (const auto& t : wf.tasks)
-    if (in_body(t, loop, node)) input[base_ref(t.reference_task_name)] = t.output_data;
+    if (in_body(t, loop, node)) input[base_ref(t)] = t.output_data;
   if (items) put_list_variables(input, loop.iteration, *items);
   const bool condition = node.loop_condition && script_truthy(evaluate_javascript(*node.loop_condition, input));
   if (!items) return condition;
@@ -175,7 +175,7 @@ bool DoWhileTask::execute(Task& loop, SystemTaskContext& context) const {
   JsonObject outputs;
   std::optional<std::string> failure;
   for (const Task* t : current) {
-    outputs[base_ref(t->reference_task_name)] = t->output_data;
+    outputs[base_ref(*t)] = t->output_data;
     if (is_terminal(t->status) && !is_successful(t->status)) {
       failure = t->reason_for_incompletion.value_or("null") + " ";
       break;
