@@ -17,6 +17,16 @@ struct ParentFixture : SystemTaskFixture {
     workflow.correlation_id = "corr";
     workflow.input = JsonObject{{"n", 2}, {"name", "child"}};
   }
+
+  // A SUB_WORKFLOW task IN_PROGRESS on `child`, which the fake engine knows as it is given.
+  Task waiting_on(const Workflow& child) {
+    effects.workflows[child.workflow_id] = child;
+    Task task = map_one(SubWorkflowTask(), R"({"name": "s", "taskReferenceName": "sub", "type": "SUB_WORKFLOW",
+        "subWorkflowParam": {"name": "child", "version": 1}})");
+    task.status = TaskStatus::kInProgress;
+    task.sub_workflow_id = child.workflow_id;
+    return task;
+  }
 };
 
 }  // namespace
@@ -157,11 +167,7 @@ TEST_CASE("sub_workflow: canceling the task terminates a running child", "[unit]
   Workflow child;
   child.workflow_id = "child-1";
   child.status = WorkflowStatus::kRunning;
-  f.effects.workflows["child-1"] = child;
-  Task task = f.map_one(SubWorkflowTask(), R"({"name": "s", "taskReferenceName": "sub", "type": "SUB_WORKFLOW",
-      "subWorkflowParam": {"name": "child", "version": 1}})");
-  task.status = TaskStatus::kInProgress;
-  task.sub_workflow_id = "child-1";
+  Task task = f.waiting_on(child);
   f.workflow.status = WorkflowStatus::kTerminated;
   f.workflow.reason_for_incompletion = "stop";
   auto context = f.context();
@@ -178,11 +184,7 @@ TEST_CASE("sub_workflow: the task follows its child's end", "[unit]") {
   child.workflow_id = "child-1";
   child.workflow_definition.name = "child";
   child.status = WorkflowStatus::kRunning;
-  f.effects.workflows["child-1"] = child;
-  Task task = f.map_one(SubWorkflowTask(), R"({"name": "s", "taskReferenceName": "sub", "type": "SUB_WORKFLOW",
-      "subWorkflowParam": {"name": "child", "version": 1}})");
-  task.status = TaskStatus::kInProgress;
-  task.sub_workflow_id = "child-1";
+  Task task = f.waiting_on(child);
   SubWorkflowTask handler;
   CHECK_FALSE(f.execute(handler, task));
   CHECK(task.status == TaskStatus::kInProgress);

@@ -1,0 +1,56 @@
+#include "executor/workflow_cache.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <string>
+
+using namespace conductor;
+using conductor::detail::WorkflowCache;
+
+namespace {
+
+Workflow running(const std::string& id) {
+  Workflow wf;
+  wf.workflow_id = id;
+  wf.status = WorkflowStatus::kRunning;
+  Task task;
+  task.task_id = id + "-t";
+  task.status = TaskStatus::kScheduled;
+  wf.tasks.push_back(task);
+  return wf;
+}
+
+}  // namespace
+
+TEST_CASE("workflow cache: bounded, least recently used first out, ended workflows not kept", "[unit]") {
+  WorkflowCache cache(2);
+  cache.put("a", 1, running("a"));
+  cache.put("b", 1, running("b"));
+  CHECK(cache.find("a"));  // a is now the most recent
+  cache.put("c", 1, running("c"));
+  CHECK(cache.size() == 2);
+  CHECK_FALSE(cache.find("b"));
+  CHECK(cache.find("a")->version == 1);
+
+  Workflow ended = running("a");
+  ended.status = WorkflowStatus::kCompleted;
+  cache.put("a", 2, ended);
+  CHECK_FALSE(cache.find("a"));
+  CHECK(cache.size() == 1);
+}
+
+TEST_CASE("workflow cache: a hand-out advances an entry at the version it came from, and drops any other",
+          "[unit]") {
+  WorkflowCache cache(8);
+  cache.put("a", 5, running("a"));
+  Task polled = running("a").tasks.front();
+  polled.status = TaskStatus::kInProgress;
+  cache.advance("a", 5, 6, polled);
+  auto found = cache.find("a");
+  REQUIRE(found);
+  CHECK(found->version == 6);
+  CHECK(found->state.tasks.front().status == TaskStatus::kInProgress);
+  // An entry the hand-out did not start from is stale: gone rather than wrong.
+  cache.advance("a", 5, 7, polled);
+  CHECK_FALSE(cache.find("a"));
+}
