@@ -62,7 +62,7 @@ struct ServerOptions {
   std::chrono::milliseconds idle_timeout{60'000};
   /// When set, every route except /health and /api/health requires this token, sent as
   /// `Authorization: Bearer <token>` or as the raw value of `X-Authorization` (the SDKs' header);
-  /// `POST /api/token` then exchanges {"keySecret": <token>} for {"token": <token>}. When unset,
+  /// `POST /api/token` then exchanges `{"keySecret": TOKEN}` for `{"token": TOKEN}`. When unset,
   /// there is no auth and `/api/token` answers 404, which the SDKs read as "no auth".
   std::optional<std::string> bearer_token;
   /// Called once per answered request, on a network thread: keep it short and thread-safe.
