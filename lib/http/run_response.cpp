@@ -80,6 +80,9 @@ class RunWait final : public Pending {
 
   void disarm() override { watch_->disarm(); }
 
+  /// The run was started or signalled before the wait.
+  bool acted() const override { return true; }
+
  private:
   std::unique_ptr<RunWatch> watch_;
   ReturnStrategy strategy_;
