@@ -8,6 +8,7 @@
 #include <conductor/logger.hpp>
 #include <conductor/metadata_service.hpp>
 #include <conductor/model.hpp>
+#include <conductor/run_watch.hpp>
 #include <conductor/storage/sqlite.hpp>
 #include <conductor/storage/storage.hpp>
 #include <conductor/version.hpp>

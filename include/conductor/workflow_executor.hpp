@@ -4,8 +4,10 @@
 #include <conductor/listener.hpp>
 #include <conductor/model.hpp>
 #include <conductor/storage/storage.hpp>
+#include <conductor/workflow_run.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -112,6 +114,42 @@ class CONDUCTOR_EXPORT WorkflowExecutor {
   /// `total_hits` is the task hit count less the hits dropped from the page (repeats, missing).
   SearchResult<WorkflowSummary> search_by_tasks(const SearchQuery& query);
   SearchResult<Workflow> search_by_tasks_v2(const SearchQuery& query);
+
+  /// Starts a workflow and waits until it ends, blocks (RunState::blocking_tasks) or `options.timeout`
+  /// passes, then answers where it stands (Conductor's synchronous execute). Blocks the calling
+  /// thread only: the waiting holds no lock and is woken by the commits that change the run.
+  /// Throws like start_workflow.
+  RunState execute(const StartWorkflowRequest& request, const WaitOptions& options = {});
+  /// Where the run of `workflow_id` stands now, looking into its running sub-workflows: what execute
+  /// answers once it stops waiting (never timed out). NotFoundError.
+  RunState run_state(std::string_view workflow_id, const std::vector<std::string>& wait_until_task_refs = {},
+                     std::string request_id = {});
+  /// Calls `on_change` once, on the committing thread, after the next committed change to any of
+  /// `workflow_ids`; for hosts that wait without a thread (see RunWatch). It must be quick and not
+  /// call back into the engine.
+  [[nodiscard]] WorkflowWaiter wait_for_change(const std::vector<std::string>& workflow_ids,
+                                               std::function<void()> on_change);
+
+  /// Completes (or fails, per `status`) the run's task that waits for a signal: the first WAIT task
+  /// of the workflow that has not ended, else the same, depth first, in its running sub-workflows.
+  /// `output` is merged into the task's output and the workflow moves on in the same transaction.
+  /// Returns the updated task; nullopt when nothing waits for a signal. NotFoundError for an unknown
+  /// workflow.
+  std::optional<Task> signal(std::string_view workflow_id, TaskResultStatus status, const JsonObject& output);
+  /// signal(), then waits like execute() for the run to end or block again. NotFoundError when
+  /// nothing waits for a signal.
+  RunState signal_and_wait(std::string_view workflow_id, TaskResultStatus status, const JsonObject& output,
+                           const WaitOptions& options = {});
+
+  /// Runs a workflow once with mocked task results (Conductor's workflow test): its tasks go to a
+  /// throw-away domain no worker polls, each task whose reference name has mocks takes the next one
+  /// as its result, operators (forks, joins, switches, loops, inline scripts, sub-workflows, ...)
+  /// run as usual, and sub-workflows get their own mocks. Stops when the workflow ends, when a task
+  /// that needs a result has no mock left, or when nothing moves any more (only time would). Answers
+  /// the workflow as it stands then and removes it and its sub-workflows: a test leaves no execution
+  /// behind (workflows it starts otherwise, by START_WORKFLOW or as a failure workflow, are real).
+  /// Throws like start_workflow.
+  Workflow test_workflow(const WorkflowTestRequest& request);
 
   /// Registers a listener for committed transitions; it lives as long as the engine holds it.
   void add_listener(std::shared_ptr<StatusListener> listener);

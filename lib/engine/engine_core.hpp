@@ -6,6 +6,7 @@
 #include "engine/poll_data_throttle.hpp"
 #include "engine/queue_signal.hpp"
 #include "engine/workflow_locks.hpp"
+#include "engine/workflow_watchers.hpp"
 #include "executor/workflow_cache.hpp"
 #include "tasks/task_handler.hpp"
 #include "executor/workflow_ops.hpp"
@@ -51,6 +52,7 @@ class EngineCore {
   const PropertyMap& properties() const { return properties_; }
   QueueSignal& signal() { return signal_; }
   WorkflowLocks& workflow_locks() { return workflow_locks_; }
+  WorkflowWatchers& watchers() { return watchers_; }
   WorkflowCache& workflow_cache() { return workflow_cache_; }
   PollDataThrottle& poll_data_throttle() { return poll_data_throttle_; }
   WorkflowOps& ops() { return ops_; }
@@ -88,6 +90,7 @@ class EngineCore {
   TaskRegistry registry_;
   QueueSignal signal_;
   WorkflowLocks workflow_locks_;
+  WorkflowWatchers watchers_;
   WorkflowCache workflow_cache_{kWorkflowCacheCapacity};
   PollDataThrottle poll_data_throttle_;
   WorkflowOps ops_;

@@ -279,6 +279,13 @@ void Change::commit() {
   }
   refresh_cache(versions);
   after_.done();
+  if (!core_.watchers().empty()) {
+    std::vector<std::string> written;
+    for (const auto& id : workflow_order_) {
+      if (versions.contains(id) || workflows_.at(id).removed) written.push_back(id);
+    }
+    core_.watchers().notify(written);
+  }
 }
 
 void Change::refresh_cache(const std::unordered_map<std::string, std::int64_t>& versions) {

@@ -109,6 +109,10 @@ class Pending {
   virtual std::optional<std::chrono::steady_clock::time_point> recheck_at() const = 0;
   /// Withdraws the armed wake: the request is answered or abandoned.
   virtual void disarm() = 0;
+  /// True when the request has already changed something (started a workflow, delivered a signal):
+  /// a server that cannot park one more request then answers it at once with a last attempt instead
+  /// of refusing it, so that the client does not retry what was done.
+  virtual bool acted() const { return false; }
 };
 
 /// What a handler answers. An empty `content_type` means no body (200 or 204 with nothing).

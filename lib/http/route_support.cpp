@@ -43,6 +43,16 @@ int path_int(const Request& request, std::string_view name) {
   return value;
 }
 
+TaskResultStatus path_status(const Request& request) {
+  const std::string& name = request.path_param("status");
+  const auto status = parse_task_result_status(name);
+  if (!status) {
+    throw ValidationError("Invalid value '" + name + "' for path variable 'status': must be a task result status",
+                          {FieldViolation{"status", "must be a task result status", name}});
+  }
+  return *status;
+}
+
 SearchQuery search_query(const Request& request) {
   SearchQuery query;
   query.start = request.query_int("start", query.start);

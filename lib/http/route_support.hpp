@@ -35,6 +35,10 @@ std::vector<std::string> body_strings(const Request& request);
 /// The `{name}` path segment parsed as an integer (a version): ValidationError when it is not one.
 int path_int(const Request& request, std::string_view name);
 
+/// The `{status}` path segment as a task result status (COMPLETED, FAILED, ...): ValidationError
+/// when it is not one.
+TaskResultStatus path_status(const Request& request);
+
 /// A search request from Conductor's parameters: `start` (0), `size` (100), `sort` (`field:ASC|DESC`
 /// entries separated by `|`, also accepted repeated; empty means none), `freeText` (`*`; empty
 /// means `*` too) and `query`.

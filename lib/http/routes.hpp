@@ -15,6 +15,11 @@ class Engine;
 namespace conductor::http {
 
 /// Every route Conductor's REST API maps onto the engine's services: the families below and
+/// The calls that answer once a run has ended or blocked: `POST /api/workflow/execute/{name}/{version}`,
+/// the signals `POST /api/tasks/{workflowId}/{status}/signal[/sync]`, and `POST /api/workflow/test`
+/// (api.md 1.3, 1.7, 1.10).
+void add_execution_routes(Router& router, Engine& engine);
+
 /// `GET /api/version`. The one place where the resources are put together.
 Router make_router(Engine& engine);
 
@@ -26,6 +31,11 @@ void add_workflow_routes(Router& router, Engine& engine);
 void add_bulk_routes(Router& router, Engine& engine);
 /// `/api/tasks...`: poll, update, logs, queues, poll data, search (api.md 1.9, 1.11-1.13).
 void add_task_routes(Router& router, Engine& engine);
+
+/// The calls that answer once a run has ended or blocked: `POST /api/workflow/execute/{name}/{version}`,
+/// the signals `POST /api/tasks/{workflowId}/{status}/signal[/sync]`, and `POST /api/workflow/test`
+/// (api.md 1.3, 1.7, 1.10).
+void add_execution_routes(Router& router, Engine& engine);
 
 /// `GET /api/version`: the library version as text (api.md 1.17).
 void add_version_route(Router& router);

@@ -290,6 +290,7 @@ void Session::start_waiting(std::shared_ptr<Pending> pending, bool keep_alive) {
   const ServerOptions& options = context_.options;
   if (++context_.waiting_polls > options.max_waiting_polls) {
     --context_.waiting_polls;
+    if (pending->acted()) return answer_now(std::move(pending), keep_alive);
     Response busy = error_response(503, "Too many long polls are waiting on this server (limit " +
                                             std::to_string(options.max_waiting_polls) + "); retry later");
     busy.headers.emplace_back("Retry-After", "1");
@@ -297,12 +298,28 @@ void Session::start_waiting(std::shared_ptr<Pending> pending, bool keep_alive) {
   }
   if (!context_.clients.add(ClientTable::Kind::kWaitingPoll, address_, options.max_waiting_polls_per_client)) {
     --context_.waiting_polls;
+    if (pending->acted()) return answer_now(std::move(pending), keep_alive);
     return write(error_response(429, "Too many long polls are waiting from " + address_ + " (limit " +
                                          std::to_string(options.max_waiting_polls_per_client) + ")"),
                  keep_alive);
   }
   waiting_.emplace(context_, address_, std::move(pending), keep_alive);
   try_pending(context_.stopping);
+}
+
+void Session::answer_now(std::shared_ptr<Pending> pending, bool keep_alive) {
+  auto strand = net::prefer(stream_.get_executor(), net::execution::outstanding_work.tracked);
+  net::post(context_.workers, [self = shared_from_this(), strand, pending = std::move(pending), keep_alive] {
+    Response answer;
+    try {
+      answer = *pending->attempt([] {}, true);
+    } catch (...) {
+      answer = current_exception_response();
+    }
+    net::post(strand, [self, keep_alive, answer = std::move(answer)]() mutable {
+      self->write(std::move(answer), keep_alive);
+    });
+  });
 }
 
 void Session::try_pending(bool last) {

@@ -109,6 +109,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void handle_request();
   void refuse_connection();
   void start_waiting(std::shared_ptr<Pending> pending, bool keep_alive);
+  /// Answers `pending` with its last attempt, unparked: for a request that acted and cannot wait.
+  void answer_now(std::shared_ptr<Pending> pending, bool keep_alive);
   void try_pending(bool last);
   void on_pending_tried(std::optional<Response> answer);
   void on_pending_wake();

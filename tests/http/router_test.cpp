@@ -10,6 +10,8 @@
 
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <vector>
 
 using namespace conductor;
 using namespace conductor::http;
@@ -109,6 +111,65 @@ TEST_CASE("router: a literal segment beats a variable whatever the registration 
     CHECK(route_of(call(tie, Method::kGet, "/a/b/c")) == "early-literal");
     CHECK(route_of(call(tie, Method::kGet, "/a/x/c")) == "late-literal");
   }
+}
+
+TEST_CASE("router: Conductor's literal routes are never taken for a workflow name or id", "[http]") {
+  // Each literal route beside the variable route it shadows (api.md 1.20), and a path each must win.
+  struct Shadow {
+    Method method;
+    std::string_view literal;
+    std::string_view variable;
+    std::string_view path;
+  };
+  const std::vector<Shadow> shadows = {
+      {Method::kPost, "/api/workflow/test", "/api/workflow/{name}", "/api/workflow/test"},
+      {Method::kPost, "/api/workflow/execute/{name}/{id}", "/api/workflow/{wf}/{ref}/{status}/{name}",
+       "/api/workflow/execute/flow/1"},
+      {Method::kGet, "/api/workflow/externalstoragelocation", "/api/workflow/{id}",
+       "/api/workflow/externalstoragelocation?path=p&operation=READ&payloadType=WORKFLOW_INPUT"},
+      {Method::kGet, "/api/workflow/external-storage-location", "/api/workflow/{id}",
+       "/api/workflow/external-storage-location"},
+      {Method::kGet, "/api/workflow/search", "/api/workflow/{id}", "/api/workflow/search"},
+      {Method::kGet, "/api/workflow/search-v2", "/api/workflow/{id}", "/api/workflow/search-v2"},
+      {Method::kGet, "/api/workflow/search-by-tasks", "/api/workflow/{id}", "/api/workflow/search-by-tasks"},
+      {Method::kGet, "/api/workflow/running/{name}", "/api/workflow/{id}/{status}", "/api/workflow/running/flow"},
+      {Method::kPut, "/api/workflow/bulk/pause", "/api/workflow/{id}/pause", "/api/workflow/bulk/pause"},
+      {Method::kPost, "/api/workflow/bulk/retry", "/api/workflow/{id}/retry", "/api/workflow/bulk/retry"},
+      {Method::kDelete, "/api/workflow/bulk/remove", "/api/workflow/{id}/remove", "/api/workflow/bulk/remove"},
+      {Method::kGet, "/api/tasks/externalstoragelocation", "/api/tasks/{id}", "/api/tasks/externalstoragelocation"},
+      {Method::kGet, "/api/tasks/external-storage-location", "/api/tasks/{id}",
+       "/api/tasks/external-storage-location"},
+      {Method::kGet, "/api/tasks/search", "/api/tasks/{id}", "/api/tasks/search"},
+      {Method::kPost, "/api/tasks/{wf}/{status}/signal", "/api/tasks/{wf}/{ref}/{status}",
+       "/api/tasks/w1/COMPLETED/signal"},
+      {Method::kPost, "/api/tasks/{wf}/{status}/signal/sync", "/api/tasks/{wf}/{ref}/{status}/sync",
+       "/api/tasks/w1/COMPLETED/signal/sync"},
+      {Method::kPost, "/api/tasks/queue/requeue/{taskType}", "/api/tasks/{wf}/{ref}/{status}",
+       "/api/tasks/queue/requeue/t1"},
+      {Method::kGet, "/api/metadata/workflow/names", "/api/metadata/workflow/{name}", "/api/metadata/workflow/names"},
+      {Method::kGet, "/api/metadata/workflow/latest-versions", "/api/metadata/workflow/{name}",
+       "/api/metadata/workflow/latest-versions"},
+  };
+  for (const bool literal_first : {true, false}) {
+    for (const auto& shadow : shadows) {
+      Router router;
+      if (literal_first) router.add(shadow.method, shadow.literal, named("literal"));
+      router.add(shadow.method, shadow.variable, named("variable"));
+      if (!literal_first) router.add(shadow.method, shadow.literal, named("literal"));
+      INFO(shadow.path << (literal_first ? " (literal added first)" : " (variable added first)"));
+      CHECK(route_of(call(router, shadow.method, shadow.path)) == "literal");
+    }
+  }
+
+  // What is not the literal still reaches the variable route: a workflow named "tests", an id
+  // "execute" with no name and version after it.
+  Router router;
+  router.add(Method::kPost, "/api/workflow/test", named("test"));
+  router.add(Method::kPost, "/api/workflow/{name}", named("start"));
+  router.add(Method::kPost, "/api/workflow/execute/{name}/{id}", named("execute"));
+  CHECK(route_of(call(router, Method::kPost, "/api/workflow/tests")) == "start");
+  CHECK(route_of(call(router, Method::kPost, "/api/workflow/execute")) == "start");
+  CHECK(route_of(call(router, Method::kPost, "/api/workflow/execute/test/2")) == "execute");
 }
 
 TEST_CASE("router: an unknown path is a 404 and a known path under another method a 405", "[http]") {

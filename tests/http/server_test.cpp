@@ -673,3 +673,21 @@ TEST_CASE("server: a waiting long poll takes a delayed task when it becomes visi
   REQUIRE(again.as_array().size() == 1);
   CHECK(std::string(again.at(0).at("taskId").as_string()) == task_id);
 }
+
+TEST_CASE("server: an execute that cannot be parked is answered at once, not refused for a retry", "[http]") {
+  Engine engine({.storage = open_sqlite({}), .background = false});
+  ServerOptions options = test_options();
+  options.max_waiting_polls = 0;  // nothing may park
+  Server server(options, engine);
+  Client client(server.start());
+  REQUIRE(client.send(bhttp::verb::post, "/api/metadata/workflow",
+                      R"({"name": "w", "tasks": [{"name": "t", "taskReferenceName": "t"}]})")
+              .result_int() == 200);
+
+  CHECK(client.send(bhttp::verb::get, "/api/tasks/poll/batch/t?timeout=1000").result_int() == 503);
+  const Reply executed = client.send(bhttp::verb::post, "/api/workflow/execute/w/1?waitForSeconds=60", "{}");
+  REQUIRE(executed.result_int() == 200);
+  CHECK(json_of(executed).at("status") == "RUNNING");
+  CHECK(json_of(executed).at("signalTimeout") == true);
+  CHECK(engine.executor().running_workflow_ids("w").size() == 1);
+}

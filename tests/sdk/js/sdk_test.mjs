@@ -154,6 +154,50 @@ try {
     }
     throw new Error("no error for an unknown workflow");
   });
+
+  await metadata.registerWorkflowDef(
+    {
+      name: name("approval"),
+      version: 1,
+      schemaVersion: 2,
+      tasks: [
+        { name: "approval_wait", taskReferenceName: "hold", type: "WAIT" },
+        // The SDK's signal sends its output wrapped as {"taskOutput": ...}, which the WAIT task keeps.
+        { name: name("upper"), taskReferenceName: "after", type: "SIMPLE", inputParameters: { text: "${hold.output.taskOutput.text}" } },
+      ],
+      outputParameters: { shout: "${after.output.text}" },
+    },
+    true,
+  );
+  await check("executeWorkflow answers the run blocked at its WAIT task, signal moves it to the end", async () => {
+    const started = await executor.executeWorkflow({ name: name("approval"), version: 1, input: {} }, name("approval"), 1, "sdk-request");
+    assertEqual(started.status, "RUNNING", "status of the executed run");
+    assertEqual(started.requestId, "sdk-request", "requestId");
+    assertEqual(started.tasks.map((t) => `${t.referenceTaskName}:${t.status}`), ["hold:IN_PROGRESS"], "tasks of the executed run");
+    const signalled = await executor.signal(started.workflowId, "COMPLETED", { text: "go" });
+    assertEqual(signalled.status, "COMPLETED", "status after the signal");
+    assertEqual(signalled.output, { shout: "GO" }, "output after the signal");
+    const other = await executor.executeWorkflow({ name: name("approval"), version: 1, input: {} }, name("approval"), 1, "sdk-async");
+    await executor.signalAsync(other.workflowId, "COMPLETED", { text: "later" });
+    const done = await waitFor("the async signalled run", async () => {
+      const w = await executor.getWorkflow(other.workflowId, true);
+      return w.status === "RUNNING" ? null : w;
+    });
+    assertEqual(done.output, { shout: "LATER" }, "output after the async signal");
+  });
+  await check("testWorkflow runs the definition on mocks and answers the finished run", async () => {
+    const tested = await executor.testWorkflow({
+      name: name("pipeline"),
+      version: 1,
+      input: { text: "mock" },
+      taskRefToMockOutput: {
+        upper: [{ status: "COMPLETED", output: { text: "MOCK" } }],
+        flaky: [{ status: "COMPLETED", output: { length: 99 } }],
+      },
+    });
+    assertEqual(tested.status, "COMPLETED", "status of the tested run");
+    assertEqual(tested.output, { shout: "MOCK", length: 99 }, "output of the tested run");
+  });
 } catch (e) {
   results.push(["setup", e]);
 } finally {
