@@ -53,6 +53,7 @@ void expect_success(const HttpReply& reply, std::string_view what) {
 /// The server's storage options for `kind`.
 std::vector<std::string> server_storage(StorageKind kind, const std::filesystem::path& dir) {
   if (kind == StorageKind::kMemory) return {"--db", ":memory:"};
+  if (kind == StorageKind::kPostgres) return {"--db", postgres_database(), "--pool-size", "16"};
   return {"--db", (dir / "server.db").string(), "--sync", kind == StorageKind::kFull ? "full" : "normal"};
 }
 

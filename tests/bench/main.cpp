@@ -6,10 +6,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <optional>
@@ -30,6 +32,8 @@ std::string_view to_string(StorageKind kind) {
       return "normal";
     case StorageKind::kMemory:
       return "memory";
+    case StorageKind::kPostgres:
+      return "postgres";
   }
   return "?";
 }
@@ -40,7 +44,9 @@ constexpr const char* kUsage = R"(usage: conductor-bench [options]
   --scenario LIST           inprocess,stall,http (the default: all three) or raw; every run
                             measures raw storage too, for the ratios; search measures free-text
                             search over 100,000 workflows (once, on a file at synchronous=NORMAL)
-  --storage LIST            full,normal,memory (default all three); http runs on full and memory
+  --storage LIST            full,normal,memory,postgres (default the first three)
+  --pg-url URL              the PostgreSQL server for postgres (default: a throwaway cluster started
+                            in the scratch directory, synced on every commit like full)
   --inflight LIST           in-process workflows in flight, e.g. 1,8,64 (the default)
   --workflows N             stop starting workflows after N (default 100000)
   --seconds S               stop starting workflows after S seconds, 0 for no limit (default 10)
@@ -63,6 +69,7 @@ struct Options {
   int http_workers = 8;
   double raw_seconds = 4;
   std::optional<std::filesystem::path> dir;
+  std::optional<std::string> pg_url;
 };
 
 std::vector<std::string> split(const std::string& list) {
@@ -74,7 +81,7 @@ std::vector<std::string> split(const std::string& list) {
 }
 
 StorageKind parse_storage(const std::string& name) {
-  for (StorageKind kind : {StorageKind::kFull, StorageKind::kNormal, StorageKind::kMemory})
+  for (StorageKind kind : {StorageKind::kFull, StorageKind::kNormal, StorageKind::kMemory, StorageKind::kPostgres})
     if (to_string(kind) == name) return kind;
   throw std::invalid_argument("unknown storage: " + name);
 }
@@ -121,6 +128,8 @@ Options parse(int argc, char** argv) {
       options.http_workers = std::max(1, std::stoi(value));
     } else if (flag == "--raw-seconds") {
       options.raw_seconds = std::stod(value);
+    } else if (flag == "--pg-url") {
+      options.pg_url = value;
     } else if (flag == "--dir") {
       options.dir = value;
     } else {
@@ -329,8 +338,42 @@ void run_http_once(const Options& options, StorageKind kind, double raw, Results
   results.add(figures);
 }
 
+/// A PostgreSQL cluster for the run, started like the tests' one but synced on every commit.
+class Cluster {
+ public:
+  explicit Cluster(const std::optional<std::filesystem::path>& parent) : dir_(parent) {
+    if (command("start") != 0) throw std::runtime_error("could not start a PostgreSQL cluster");
+    std::ifstream in(dir_.path() / "cluster" / "url");
+    std::getline(in, url_);
+  }
+  ~Cluster() { command("stop"); }
+  Cluster(const Cluster&) = delete;
+  Cluster& operator=(const Cluster&) = delete;
+  const std::string& url() const { return url_; }
+
+ private:
+  int command(const char* action) {
+    std::filesystem::permissions(dir_.path(), std::filesystem::perms::all);  // the cluster's owner may be another user
+    return std::system(fmt::format("bash {} {} {} {} durable >/dev/null", CONDUCTOR_PG_CLUSTER_SCRIPT, action,
+                                   CONDUCTOR_PG_BINDIR, (dir_.path() / "cluster").string())
+                           .c_str());
+  }
+
+  ScratchDir dir_;
+  std::string url_;
+};
+
 int run(const Options& options) {
   Results results;
+  std::optional<Cluster> cluster;
+  if (std::find(options.storages.begin(), options.storages.end(), StorageKind::kPostgres) != options.storages.end()) {
+    if (options.pg_url) {
+      set_postgres_server(*options.pg_url);
+    } else {
+      cluster.emplace(options.dir);
+      set_postgres_server(cluster->url());
+    }
+  }
   for (StorageKind kind : options.storages) {
     {
       ScratchDir dir(options.dir);
