@@ -88,6 +88,9 @@ Figures run_stall(const StallConfig& config);
 
 struct HttpConfig {
   StorageKind storage = StorageKind::kFull;
+  /// conductor-server processes on the one database (more than one only on PostgreSQL); workers
+  /// and starters are spread over them.
+  int processes = 1;
   int workers = 8;
   int max_workflows = 100'000;
   double max_seconds = 15;  ///< no new workflow starts after this long; 0 means no limit

@@ -43,10 +43,13 @@ namespace {
 constexpr const char* kUsage = R"(usage: conductor-bench [options]
   --scenario LIST           inprocess,stall,http (the default: all three) or raw; every run
                             measures raw storage too, for the ratios; search measures free-text
-                            search over 100,000 workflows (once, on a file at synchronous=NORMAL)
+                            search over 100,000 workflows (once, on a file at synchronous=NORMAL);
+                            multiprocess runs the http workload on several servers (postgres only)
   --storage LIST            full,normal,memory,postgres (default the first three)
   --pg-url URL              the PostgreSQL server for postgres (default: a throwaway cluster started
                             in the scratch directory, synced on every commit like full)
+  --processes N             multiprocess (postgres only): conductor-servers on the one database,
+                            sharing the http scenario's workers and starters (default 3)
   --inflight LIST           in-process workflows in flight, e.g. 1,8,64 (the default)
   --workflows N             stop starting workflows after N (default 100000)
   --seconds S               stop starting workflows after S seconds, 0 for no limit (default 10)
@@ -61,6 +64,8 @@ struct Options {
   bool stall = true;
   bool http = http_available();
   bool search = false;
+  bool multiprocess = false;
+  int processes = 3;
   std::vector<StorageKind> storages{StorageKind::kFull, StorageKind::kNormal, StorageKind::kMemory};
   std::vector<int> in_flight{1, 8, 64};
   int workflows = 100'000;
@@ -106,6 +111,9 @@ Options parse(int argc, char** argv) {
         } else if (name == "http") {
           if (!http_available()) throw std::invalid_argument("http: conductor-server was not built (CONDUCTOR_WITH_HTTP)");
           options.http = true;
+        } else if (name == "multiprocess") {
+          if (!http_available()) throw std::invalid_argument("multiprocess: conductor-server was not built");
+          options.multiprocess = true;
         } else if (name == "search") {
           options.search = true;
         } else if (name != "raw") {
@@ -128,6 +136,8 @@ Options parse(int argc, char** argv) {
       options.http_workers = std::max(1, std::stoi(value));
     } else if (flag == "--raw-seconds") {
       options.raw_seconds = std::stod(value);
+    } else if (flag == "--processes") {
+      options.processes = std::max(2, std::stoi(value));
     } else if (flag == "--pg-url") {
       options.pg_url = value;
     } else if (flag == "--dir") {
@@ -388,6 +398,12 @@ int run(const Options& options) {
       results.add(run_isolated([&] { return run_stall(config); }));
     }
     if (options.http) run_http_once(options, kind, raw, results);
+    if (options.multiprocess && kind == StorageKind::kPostgres) {
+      ScratchDir dir(options.dir);
+      HttpConfig config{.storage = kind, .processes = options.processes, .workers = options.http_workers,
+                        .max_workflows = options.workflows, .max_seconds = options.seconds, .dir = dir.path()};
+      results.add(run_isolated([&] { return run_http(config); }));
+    }
   }
   if (options.search) {
     ScratchDir dir(options.dir);
