@@ -9,6 +9,9 @@
 #include <conductor/error.hpp>
 #include <conductor/http/server.hpp>
 #include <conductor/storage/sqlite.hpp>
+#ifdef CONDUCTOR_WITH_POSTGRES
+#include <conductor/storage/postgres.hpp>
+#endif
 
 #include <fmt/format.h>
 
@@ -34,7 +37,10 @@ Serves Conductor's REST API (under /api) for an embedded engine stored in a SQLi
 
 Options:
   --port N            TCP port to listen on (default 8080; 0 picks a free one)
-  --db PATH           SQLite database file, created if missing (default conductor.db)
+  --db PATH|URL       SQLite database file, created if missing (default conductor.db), or a
+                      PostgreSQL URL (postgresql://user:password@host:port/database) shared by
+                      every server on that database
+  --pool-size N       PostgreSQL connections this server keeps (default 16)
   --sync LEVEL        full (default): an acknowledged change survives power loss; normal: it
                       survives a crash of the process, power loss may undo the last ones
   --host ADDRESS      address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)
@@ -62,6 +68,7 @@ struct Settings {
   conductor::http::ServerOptions server;
   std::string database = "conductor.db";
   conductor::SqliteSync sync = conductor::SqliteSync::kFull;
+  int pool_size = 16;
   bool help = false;
 };
 
@@ -104,7 +111,10 @@ Settings parse_arguments(int argc, char** argv) {
       settings.server.port = static_cast<std::uint16_t>(parse_number(arg, value(), 65535));
     } else if (arg == "--db") {
       settings.database = value();
-      if (settings.database.empty()) throw UsageError("option --db needs a file path");
+      if (settings.database.empty()) throw UsageError("option --db needs a file path or a URL");
+    } else if (arg == "--pool-size") {
+      settings.pool_size = static_cast<int>(parse_number(arg, value(), 1000));
+      if (settings.pool_size < 1) throw UsageError("option --pool-size needs at least 1");
     } else if (arg == "--sync") {
       const std::string level = value();
       if (level == "full") {
@@ -163,6 +173,19 @@ void log_engine(conductor::LogLevel level, std::string_view message, const condu
   log_line(text);
 }
 
+bool is_postgres_url(std::string_view db) {
+  return db.starts_with("postgresql://") || db.starts_with("postgres://");
+}
+
+/// The URL as it may be printed: without the password between `user:` and `@`.
+std::string without_password(const std::string& url) {
+  const auto start = url.find("://") + 3;
+  const auto at = url.find('@', start);
+  const auto colon = url.find(':', start);
+  if (at == std::string::npos || colon == std::string::npos || colon > at) return url;
+  return url.substr(0, colon) + ":***" + url.substr(at);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -187,10 +210,20 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   std::unique_ptr<conductor::Storage> storage;
+  const bool postgres = is_postgres_url(settings.database);
+  const std::string database = postgres ? without_password(settings.database) : settings.database;
   try {
-    storage = conductor::open_sqlite({.path = settings.database, .sync = settings.sync});
+    if (postgres) {
+#ifdef CONDUCTOR_WITH_POSTGRES
+      storage = conductor::open_postgres({.url = settings.database, .pool_size = settings.pool_size});
+#else
+      throw std::runtime_error("this build has no PostgreSQL support (configure with libpq-dev installed)");
+#endif
+    } else {
+      storage = conductor::open_sqlite({.path = settings.database, .sync = settings.sync});
+    }
   } catch (const std::exception& error) {
-    std::cerr << "conductor-server: cannot open database '" << settings.database << "': " << error.what() << "\n";
+    std::cerr << "conductor-server: cannot open database '" << database << "': " << error.what() << "\n";
     return 1;
   }
   try {
@@ -199,7 +232,7 @@ int main(int argc, char** argv) {
     conductor::http::Server server(settings.server, engine);
     const std::uint16_t port = server.start();
     std::printf("conductor-server listening on http://%s:%u/api (database %s)\n", settings.server.host.c_str(),
-                static_cast<unsigned>(port), settings.database.c_str());
+                static_cast<unsigned>(port), database.c_str());
     std::fflush(stdout);
 
     int received = 0;

@@ -1,5 +1,6 @@
 #include "engine/engine_core.hpp"
 
+#include <conductor/storage/remote_pushes.hpp>
 #include <conductor/storage/sqlite.hpp>
 
 #include "executor/change.hpp"
@@ -21,10 +22,15 @@ EngineCore::EngineCore(EngineOptions options)
       executor_(*this),
       queue_(*this),
       workers_(*this) {
+  // A storage shared with other processes reports their pushes, so local long polls wake at once.
+  if (auto* remote = dynamic_cast<RemotePushes*>(storage_.get())) {
+    remote->set_push_listener([this](const std::string& queue) { signal_.notify({queue}); });
+  }
   if (options.background) sweeper_ = std::thread([this, interval = options.sweep_interval] { sweeper_loop(interval); });
 }
 
 EngineCore::~EngineCore() {
+  if (auto* remote = dynamic_cast<RemotePushes*>(storage_.get())) remote->set_push_listener({});
   workers_.stop();
   {
     std::lock_guard lock(sweeper_mutex_);

@@ -315,7 +315,8 @@ void run_change_once_committed(EngineCore& core, std::string_view workflow_id,
       compute(change);
       change.commit();
       return;
-    } catch (const VersionConflict&) {
+    } catch (const TransientConflict&) {
+      // A version moved, or the database aborted the commit for a concurrent one (PostgreSQL).
       if (attempt >= kMaxChangeAttempts) throw;
     }
   }

@@ -16,6 +16,8 @@
 #include <utility>
 #include <vector>
 
+#include "storage/transient_conflict.hpp"
+
 namespace conductor::detail {
 
 class EngineCore;
@@ -23,9 +25,9 @@ class EngineCore;
 /// A workflow changed between the moment a change read it and the moment the change was written
 /// (another thread or another process got there first). Nothing was written; the change is computed
 /// again from fresh state. Retryable, so a caller that sees it after the last attempt may try again.
-class VersionConflict : public UnavailableError {
+class VersionConflict : public TransientConflict {
  public:
-  using UnavailableError::UnavailableError;
+  using TransientConflict::TransientConflict;
 };
 
 /// What must happen once a write transaction has committed, and only then: waking pollers and the

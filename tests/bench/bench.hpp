@@ -16,8 +16,13 @@
 namespace conductor::bench {
 
 /// Where a run keeps its data: a SQLite file synced on every commit, a file with synchronous=NORMAL,
-/// or a private in-memory database.
-enum class StorageKind { kFull, kNormal, kMemory };
+/// a private in-memory database, or a schema of its own on a PostgreSQL server.
+enum class StorageKind { kFull, kNormal, kMemory, kPostgres };
+
+/// The PostgreSQL server runs use (set once by main), and a fresh schema on it for one run.
+void set_postgres_server(std::string url);
+const std::string& postgres_server();
+std::string postgres_database();
 
 std::string_view to_string(StorageKind kind);
 
@@ -83,6 +88,9 @@ Figures run_stall(const StallConfig& config);
 
 struct HttpConfig {
   StorageKind storage = StorageKind::kFull;
+  /// conductor-server processes on the one database (more than one only on PostgreSQL); workers
+  /// and starters are spread over them.
+  int processes = 1;
   int workers = 8;
   int max_workflows = 100'000;
   double max_seconds = 15;  ///< no new workflow starts after this long; 0 means no limit
@@ -100,6 +108,8 @@ Figures run_http(const HttpConfig& config);
 /// The storage's own limit at the same sync level: one-row transactions committed one at a time,
 /// and 100 rows per commit.
 Figures run_raw_storage(StorageKind kind, const std::filesystem::path& dir, double seconds);
+/// One-row transactions committed one at a time by one client on the PostgreSQL server.
+Figures run_raw_postgres(double seconds);
 
 /// Free-text search over 100,000 workflow summaries written straight into the index of a SQLite file
 /// (synchronous=NORMAL): the cost of indexing them, and the median time of a free-text, a

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <memory>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -53,6 +54,7 @@ void expect_success(const HttpReply& reply, std::string_view what) {
 /// The server's storage options for `kind`.
 std::vector<std::string> server_storage(StorageKind kind, const std::filesystem::path& dir) {
   if (kind == StorageKind::kMemory) return {"--db", ":memory:"};
+  if (kind == StorageKind::kPostgres) return {"--db", postgres_database(), "--pool-size", "16"};
   return {"--db", (dir / "server.db").string(), "--sync", kind == StorageKind::kFull ? "full" : "normal"};
 }
 
@@ -165,8 +167,18 @@ Figures run_http(const HttpConfig& config) {
   const std::string last_ref = workflow.tasks.back().task_reference_name;
   std::vector<std::string> arguments = server_storage(config.storage, config.dir);
   arguments.insert(arguments.end(), {"--worker-threads", std::to_string(config.workers + kStarters)});
-  ServerProcess server(kServerProgram, arguments, config.dir / "server.log");
-  HttpConnection admin(server.port());
+  std::vector<std::unique_ptr<ServerProcess>> servers;
+  for (int i = 0; i < std::max(1, config.processes); ++i) {
+    servers.push_back(std::make_unique<ServerProcess>(kServerProgram, arguments,
+                                                      config.dir / fmt::format("server{}.log", i)));
+  }
+  auto port_of = [&](int i) { return servers[static_cast<std::size_t>(i) % servers.size()]->port(); };
+  auto servers_cpu = [&] {
+    double cpu = 0;
+    for (const auto& server : servers) cpu += server->cpu_seconds();
+    return cpu;
+  };
+  HttpConnection admin(port_of(0));
   expect_success(admin.get("/health"), "health check");
   expect_success(admin.post("/api/metadata/taskdefs", to_json_text(to_json_array(std::vector{bench_task_def()}))),
                  "registering the task definition");
@@ -177,21 +189,24 @@ Figures run_http(const HttpConfig& config) {
   std::atomic<bool> done{false};
   std::vector<WorkerLog> logs(static_cast<std::size_t>(config.workers));
   std::vector<std::vector<std::string>> started_ids(kStarters);
-  const double server_cpu_before = server.cpu_seconds();
+  const double server_cpu_before = servers_cpu();
   const double load_cpu_before = cpu_seconds();
   std::vector<std::thread> workers;
   for (int i = 0; i < config.workers; ++i) {
     workers.push_back(guarded_thread([&, i] {
-      run_worker(server.port(), i, last_ref, tracker, done, logs[static_cast<std::size_t>(i)]);
+      run_worker(port_of(i), i, last_ref, tracker, done, logs[static_cast<std::size_t>(i)]);
     }));
   }
   std::vector<std::thread> starters;
-  for (auto& ids : started_ids) starters.push_back(guarded_thread([&] { run_starter(server.port(), tracker, ids); }));
+  for (int i = 0; i < kStarters; ++i) {
+    starters.push_back(guarded_thread([&, i] { run_starter(port_of(i), tracker, started_ids[static_cast<std::size_t>(i)]); }));
+  }
   for (auto& t : starters) t.join();
   if (!tracker.wait_done(std::chrono::seconds(120))) fail("workflows did not complete within 120 s");
-  const double server_cpu = server.cpu_seconds() - server_cpu_before;
+  const double server_cpu = servers_cpu() - server_cpu_before;
   const double load_cpu = cpu_seconds() - load_cpu_before;
-  const double server_peak_rss = server.peak_rss_mib();
+  double server_peak_rss = 0;
+  for (const auto& server : servers) server_peak_rss = std::max(server_peak_rss, server->peak_rss_mib());
   done = true;
   for (auto& t : workers) t.join();
 
@@ -206,12 +221,14 @@ Figures run_http(const HttpConfig& config) {
   if (executions != kTasksPerWorkflow * tracker.started_count())
     throw std::runtime_error(fmt::format("{} task executions for {} workflows", executions, tracker.started_count()));
   verify_completed(admin, ids);
-  server.stop();
+  for (const auto& server : servers) server->stop();
 
   if (tracker.completed_count() <= 0) throw std::runtime_error("no workflow completed");
   const double seconds = tracker.elapsed_seconds();
   const double tasks = static_cast<double>(executions);
-  const std::string prefix = fmt::format("http_{}_workers{}", to_string(config.storage), config.workers);
+  const std::string prefix =
+      servers.size() > 1 ? fmt::format("multiprocess_{}_processes{}", to_string(config.storage), servers.size())
+                         : fmt::format("http_{}_workers{}", to_string(config.storage), config.workers);
   return {
       {prefix + "_tasks", tasks, "tasks"},
       {prefix + "_task_exec_per_s", tasks / seconds, "tasks/s"},

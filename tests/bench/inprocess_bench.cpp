@@ -1,7 +1,12 @@
 #include <conductor/conductor.hpp>
 #include <conductor/storage/sqlite.hpp>
+#ifdef CONDUCTOR_WITH_POSTGRES
+#include <conductor/storage/postgres.hpp>
+#endif
 
 #include <sqlite3.h>
+
+#include <cmath>
 
 #include <fmt/format.h>
 
@@ -78,6 +83,7 @@ class RssSampler {
 
 double database_bytes(StorageKind kind, const std::filesystem::path& db) {
   if (kind == StorageKind::kMemory) return static_cast<double>(sqlite3_memory_used());
+  if (kind == StorageKind::kPostgres) return std::nan("");  // the server's files are not ours to measure
   double bytes = 0;
   for (const char* suffix : {"", "-wal"}) {
     std::error_code error;
@@ -97,6 +103,12 @@ std::unique_ptr<Storage> open_storage(StorageKind kind, const std::filesystem::p
       return open_sqlite({.path = db.string(), .sync = SqliteSync::kNormal});
     case StorageKind::kMemory:
       return open_sqlite({.path = ":memory:", .sync = SqliteSync::kOff});
+    case StorageKind::kPostgres:
+#ifdef CONDUCTOR_WITH_POSTGRES
+      return open_postgres({.url = postgres_database(), .pool_size = 16});
+#else
+      throw std::invalid_argument("postgres: this build has no PostgreSQL support");
+#endif
   }
   throw std::logic_error("unknown storage kind");
 }

@@ -6,10 +6,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <optional>
@@ -30,6 +32,8 @@ std::string_view to_string(StorageKind kind) {
       return "normal";
     case StorageKind::kMemory:
       return "memory";
+    case StorageKind::kPostgres:
+      return "postgres";
   }
   return "?";
 }
@@ -39,8 +43,13 @@ namespace {
 constexpr const char* kUsage = R"(usage: conductor-bench [options]
   --scenario LIST           inprocess,stall,http (the default: all three) or raw; every run
                             measures raw storage too, for the ratios; search measures free-text
-                            search over 100,000 workflows (once, on a file at synchronous=NORMAL)
-  --storage LIST            full,normal,memory (default all three); http runs on full and memory
+                            search over 100,000 workflows (once, on a file at synchronous=NORMAL);
+                            multiprocess runs the http workload on several servers (postgres only)
+  --storage LIST            full,normal,memory,postgres (default the first three)
+  --pg-url URL              the PostgreSQL server for postgres (default: a throwaway cluster started
+                            in the scratch directory, synced on every commit like full)
+  --processes N             multiprocess (postgres only): conductor-servers on the one database,
+                            sharing the http scenario's workers and starters (default 3)
   --inflight LIST           in-process workflows in flight, e.g. 1,8,64 (the default)
   --workflows N             stop starting workflows after N (default 100000)
   --seconds S               stop starting workflows after S seconds, 0 for no limit (default 10)
@@ -55,6 +64,8 @@ struct Options {
   bool stall = true;
   bool http = http_available();
   bool search = false;
+  bool multiprocess = false;
+  int processes = 3;
   std::vector<StorageKind> storages{StorageKind::kFull, StorageKind::kNormal, StorageKind::kMemory};
   std::vector<int> in_flight{1, 8, 64};
   int workflows = 100'000;
@@ -63,6 +74,7 @@ struct Options {
   int http_workers = 8;
   double raw_seconds = 4;
   std::optional<std::filesystem::path> dir;
+  std::optional<std::string> pg_url;
 };
 
 std::vector<std::string> split(const std::string& list) {
@@ -74,7 +86,7 @@ std::vector<std::string> split(const std::string& list) {
 }
 
 StorageKind parse_storage(const std::string& name) {
-  for (StorageKind kind : {StorageKind::kFull, StorageKind::kNormal, StorageKind::kMemory})
+  for (StorageKind kind : {StorageKind::kFull, StorageKind::kNormal, StorageKind::kMemory, StorageKind::kPostgres})
     if (to_string(kind) == name) return kind;
   throw std::invalid_argument("unknown storage: " + name);
 }
@@ -99,6 +111,9 @@ Options parse(int argc, char** argv) {
         } else if (name == "http") {
           if (!http_available()) throw std::invalid_argument("http: conductor-server was not built (CONDUCTOR_WITH_HTTP)");
           options.http = true;
+        } else if (name == "multiprocess") {
+          if (!http_available()) throw std::invalid_argument("multiprocess: conductor-server was not built");
+          options.multiprocess = true;
         } else if (name == "search") {
           options.search = true;
         } else if (name != "raw") {
@@ -121,6 +136,10 @@ Options parse(int argc, char** argv) {
       options.http_workers = std::max(1, std::stoi(value));
     } else if (flag == "--raw-seconds") {
       options.raw_seconds = std::stod(value);
+    } else if (flag == "--processes") {
+      options.processes = std::max(2, std::stoi(value));
+    } else if (flag == "--pg-url") {
+      options.pg_url = value;
     } else if (flag == "--dir") {
       options.dir = value;
     } else {
@@ -329,8 +348,42 @@ void run_http_once(const Options& options, StorageKind kind, double raw, Results
   results.add(figures);
 }
 
+/// A PostgreSQL cluster for the run, started like the tests' one but synced on every commit.
+class Cluster {
+ public:
+  explicit Cluster(const std::optional<std::filesystem::path>& parent) : dir_(parent) {
+    if (command("start") != 0) throw std::runtime_error("could not start a PostgreSQL cluster");
+    std::ifstream in(dir_.path() / "cluster" / "url");
+    std::getline(in, url_);
+  }
+  ~Cluster() { command("stop"); }
+  Cluster(const Cluster&) = delete;
+  Cluster& operator=(const Cluster&) = delete;
+  const std::string& url() const { return url_; }
+
+ private:
+  int command(const char* action) {
+    std::filesystem::permissions(dir_.path(), std::filesystem::perms::all);  // the cluster's owner may be another user
+    return std::system(fmt::format("bash {} {} {} {} durable >/dev/null", CONDUCTOR_PG_CLUSTER_SCRIPT, action,
+                                   CONDUCTOR_PG_BINDIR, (dir_.path() / "cluster").string())
+                           .c_str());
+  }
+
+  ScratchDir dir_;
+  std::string url_;
+};
+
 int run(const Options& options) {
   Results results;
+  std::optional<Cluster> cluster;
+  if (std::find(options.storages.begin(), options.storages.end(), StorageKind::kPostgres) != options.storages.end()) {
+    if (options.pg_url) {
+      set_postgres_server(*options.pg_url);
+    } else {
+      cluster.emplace(options.dir);
+      set_postgres_server(cluster->url());
+    }
+  }
   for (StorageKind kind : options.storages) {
     {
       ScratchDir dir(options.dir);
@@ -345,6 +398,12 @@ int run(const Options& options) {
       results.add(run_isolated([&] { return run_stall(config); }));
     }
     if (options.http) run_http_once(options, kind, raw, results);
+    if (options.multiprocess && kind == StorageKind::kPostgres) {
+      ScratchDir dir(options.dir);
+      HttpConfig config{.storage = kind, .processes = options.processes, .workers = options.http_workers,
+                        .max_workflows = options.workflows, .max_seconds = options.seconds, .dir = dir.path()};
+      results.add(run_isolated([&] { return run_http(config); }));
+    }
   }
   if (options.search) {
     ScratchDir dir(options.dir);

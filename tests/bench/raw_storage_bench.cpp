@@ -80,6 +80,7 @@ double transactions_per_second(RawDatabase& db, int rows, double seconds) {
 }  // namespace
 
 Figures run_raw_storage(StorageKind kind, const std::filesystem::path& dir, double seconds) {
+  if (kind == StorageKind::kPostgres) return run_raw_postgres(seconds);
   RawDatabase db(kind, dir);
   const std::string prefix = fmt::format("raw_{}", to_string(kind));
   double single = transactions_per_second(db, 1, seconds / 2);

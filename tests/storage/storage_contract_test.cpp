@@ -19,7 +19,11 @@ using namespace conductor;
 using conductor::testing::SqliteFileFixture;
 using conductor::testing::SqliteMemoryFixture;
 
-#define STORAGE_CONTRACT(name) TEMPLATE_TEST_CASE(name, "[storage]", SqliteMemoryFixture, SqliteFileFixture)
+// Another backend's test file includes this one with its own fixtures in STORAGE_CONTRACT_FIXTURES.
+#ifndef STORAGE_CONTRACT_FIXTURES
+#define STORAGE_CONTRACT_FIXTURES SqliteMemoryFixture, SqliteFileFixture
+#endif
+#define STORAGE_CONTRACT(name) TEMPLATE_TEST_CASE(name, "[storage]", STORAGE_CONTRACT_FIXTURES)
 
 namespace {
 

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "json/storage_rows.hpp"
+#include "storage/snapshot_key.hpp"
 #include "storage/sqlite/stores.hpp"
 
 namespace conductor::detail {
@@ -49,17 +50,6 @@ constexpr SnapshotTable kDefinitionSnapshots{
 constexpr SnapshotTable kNodeSnapshots{"node", "SELECT 1 FROM node_snapshots WHERE node_id = ?",
                                        "INSERT INTO node_snapshots (node_id, json) VALUES (?, ?) ON CONFLICT DO NOTHING",
                                        "SELECT json FROM node_snapshots WHERE node_id = ?"};
-
-/// A new snapshot's id: FNV-1a of its JSON, so equal snapshots written by different connections or
-/// processes meet in one row.
-std::int64_t snapshot_key(std::string_view json) {
-  std::uint64_t hash = 14695981039346656037ULL;
-  for (unsigned char c : json) {
-    hash ^= c;
-    hash *= 1099511628211ULL;
-  }
-  return static_cast<std::int64_t>(hash);
-}
 
 /// The id of the stored snapshot equal to `value`, storing it when there is none. `used` collects
 /// the ids this transaction relied on, to be known committed once it commits.

@@ -12,72 +12,14 @@
 #include <variant>
 
 #include "json/fields.hpp"
+#include "storage/search_fields.hpp"
 #include "storage/search_query.hpp"
 #include "storage/sqlite/stores.hpp"
 
 namespace conductor::detail {
 namespace {
 
-/// How free text matches a field: keywords exactly (or by prefix), numbers and times exactly or by
-/// range, all through B-tree indexes; texts by their words, through the full-text table.
-enum class FieldKind { kKeyword, kStatus, kInteger, kTime, kText };
-
-struct TextField {
-  std::string_view name;    ///< as free text spells it
-  std::string_view column;  ///< in the index table, and for kText in the full-text table
-  FieldKind kind;
-};
-
-/// An index table, the query fields it can filter and sort on (Conductor's valid fields, less the
-/// ones the table has no column for; those are ignored like unknown fields), and the fields free
-/// text knows, each backed by an index.
-struct IndexTable {
-  std::string_view name;
-  std::string_view text_table;
-  std::span<const std::string_view> fields;
-  std::span<const TextField> text_fields;
-
-  bool has(std::string_view field) const { return std::find(fields.begin(), fields.end(), field) != fields.end(); }
-};
-
-constexpr std::string_view kWorkflowFields[] = {"workflow_id", "correlation_id",     "workflow_type",
-                                                "start_time",  "end_time",           "update_time",
-                                                "status",      "parent_workflow_id", "classifier"};
-constexpr std::string_view kTaskFields[] = {"task_id",    "workflow_id", "workflow_type", "correlation_id",
-                                            "task_type",  "task_def_name", "status",      "start_time",
-                                            "update_time", "end_time"};
-constexpr TextField kWorkflowTextFields[] = {
-    {"workflowId", "workflow_id", FieldKind::kKeyword},   {"workflowType", "workflow_type", FieldKind::kKeyword},
-    {"version", "version", FieldKind::kInteger},          {"correlationId", "correlation_id", FieldKind::kKeyword},
-    {"status", "status", FieldKind::kStatus},             {"startTime", "start_time", FieldKind::kTime},
-    {"reasonForIncompletion", "reason", FieldKind::kText}, {"input", "input", FieldKind::kText},
-    {"output", "output", FieldKind::kText}};
-constexpr TextField kTaskTextFields[] = {
-    {"taskId", "task_id", FieldKind::kKeyword},           {"taskType", "task_type", FieldKind::kKeyword},
-    {"taskDefName", "task_def_name", FieldKind::kKeyword}, {"workflowId", "workflow_id", FieldKind::kKeyword},
-    {"status", "status", FieldKind::kStatus},             {"startTime", "start_time", FieldKind::kTime},
-    {"reasonForIncompletion", "reason", FieldKind::kText}, {"input", "input", FieldKind::kText},
-    {"output", "output", FieldKind::kText}};
-constexpr IndexTable kWorkflowIndex{"workflow_index", "workflow_text", kWorkflowFields, kWorkflowTextFields};
-constexpr IndexTable kTaskIndex{"task_index", "task_text", kTaskFields, kTaskTextFields};
-
 using SqlValue = std::variant<std::int64_t, std::string>;
-
-/// `text` as a LIKE pattern (escape `\`): LIKE's own wildcards are literal, `*` matches anything.
-std::string like_pattern(std::string_view text) {
-  std::string pattern;
-  for (char c : text) {
-    if (c == '*') {
-      pattern += '%';
-      continue;
-    }
-    if (c == '%' || c == '_' || c == '\\') {
-      pattern += '\\';
-    }
-    pattern += c;
-  }
-  return pattern;
-}
 
 /// Translates a parsed query into a WHERE clause over one index table, collecting its parameters.
 class WhereBuilder {
@@ -148,13 +90,7 @@ class WhereBuilder {
       params_.emplace_back(value);
       return;
     }
-    std::int64_t millis = 0;
-    auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), millis);
-    if (error != std::errc() || end != value.data() + value.size()) {
-      throw ValidationError(fmt::format("Invalid time value {}: expected epoch milliseconds", value),
-                            {{"query", "time values are epoch milliseconds", value}});
-    }
-    params_.emplace_back(millis);
+    params_.emplace_back(query_time(value));
   }
 
   const IndexTable& table_;
@@ -308,39 +244,14 @@ class FreeTextBuilder {
     return std::nullopt;
   }
 
-  const TextField& lookup(const std::string& name) const {
-    for (const TextField& field : table_.text_fields) {
-      if (field.name == name) {
-        return field;
-      }
-    }
-    std::vector<std::string_view> names;
-    for (const TextField& field : table_.text_fields) {
-      names.push_back(field.name);
-    }
-    throw ValidationError(fmt::format("Unknown field '{}' in freeText: {}", name, text_),
-                          {{"freeText", fmt::format("fields are {}", fmt::join(names, ", ")), name}});
-  }
+  const TextField& lookup(const std::string& name) const { return free_text_field(table_, name, text_); }
 
   [[noreturn]] void invalid(const TextField& field, std::string_view value, std::string_view expected) const {
-    throw ValidationError(fmt::format("Invalid value '{}' for {} in freeText: expected {}", value, field.name, expected),
-                          {{"freeText", fmt::format("{} takes {}", field.name, expected), std::string(value)}});
+    invalid_free_text_value(field, value, expected);
   }
 
   std::int64_t number(const TextField& field, const std::string& value) const {
-    std::int64_t number = 0;
-    auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), number);
-    if (error == std::errc() && end == value.data() + value.size()) {
-      return number;
-    }
-    if (field.kind == FieldKind::kTime) {
-      // A date alone means its midnight, UTC.
-      if (std::optional<std::int64_t> time = parse_iso_time(value.size() == 10 ? value + "T00:00:00Z" : value)) {
-        return *time;
-      }
-      invalid(field, value, "epoch milliseconds or an ISO-8601 time such as 2024-05-01T10:00:00Z");
-    }
-    invalid(field, value, "an integer");
+    return free_text_number(field, value);
   }
 
   /// `field:value`, `field:"value"`, `field:prefix*` and `field:*` (the field is set).
@@ -427,24 +338,9 @@ void bind_values(Statement& statement, const std::vector<SqlValue>& values) {
   }
 }
 
-/// The summary without the texts that live in columns of their own (input, output, reason), so
-/// json_data does not hold them twice.
-template <class Summary>
-std::string encode_without_texts(const Summary& summary) {
-  Summary rest = summary;
-  rest.input.clear();
-  rest.output.clear();
-  rest.reason_for_incompletion.reset();
-  return encode(rest, JsonMode::kStorage);
-}
-
 template <class Summary>
 SearchResult<Summary> search(Connection& db, const IndexTable& table, const SearchQuery& query) {
-  if (query.start < 0 || query.size < 0) {
-    throw ValidationError("Search start and size must not be negative",
-                          {{query.start < 0 ? "start" : "size", "must not be negative",
-                            std::to_string(query.start < 0 ? query.start : query.size)}});
-  }
+  check_paging(query);
   WhereBuilder builder(table);
   std::vector<std::string> filters;
   if (std::optional<SearchExpression> parsed = parse_search_query(query.query)) {

@@ -1,0 +1,22 @@
+#pragma once
+
+#include <conductor/export.hpp>
+
+#include <functional>
+#include <string>
+
+namespace conductor {
+
+/// Implemented by a Storage that several processes share: it reports messages other processes
+/// pushed, so that long polls waiting in this process wake at once instead of at their timeout.
+/// The engine subscribes when it is given such a storage.
+class CONDUCTOR_EXPORT RemotePushes {
+ public:
+  virtual ~RemotePushes() = default;
+  /// `listener(queue)` runs on a thread of the storage after another process committed a push to
+  /// `queue`. Replaces any listener; an empty one unsubscribes and returns only once no call to the
+  /// previous listener is running.
+  virtual void set_push_listener(std::function<void(const std::string& queue)> listener) = 0;
+};
+
+}  // namespace conductor

@@ -1,0 +1,167 @@
+#include "storage/postgres/connection.hpp"
+
+#include <conductor/error.hpp>
+
+#include <fmt/format.h>
+
+#include <charconv>
+
+#include "storage/transient_conflict.hpp"
+
+namespace conductor::detail::pg {
+namespace {
+
+/// The first line of libpq's message: the rest repeats the statement or gives hints.
+std::string first_line(const char* message) {
+  std::string text = message == nullptr ? "" : message;
+  if (auto end = text.find('\n'); end != std::string::npos) text.resize(end);
+  return text;
+}
+
+bool contains(std::string_view text, std::string_view part) { return text.find(part) != std::string_view::npos; }
+
+}  // namespace
+
+bool retryable_state(std::string_view sqlstate) {
+  // Class 08: connection exceptions; 40001 serialization failure; 40P01 deadlock; 55P03 lock not
+  // available; 57P01-57P03: the server is shutting down or starting.
+  return sqlstate.starts_with("08") || sqlstate == "40001" || sqlstate == "40P01" || sqlstate == "55P03" ||
+         sqlstate == "57P01" || sqlstate == "57P02" || sqlstate == "57P03";
+}
+
+std::optional<std::string> Result::optional_text(int row, int column) const {
+  if (is_null(row, column)) return std::nullopt;
+  return std::string(text(row, column));
+}
+
+std::int64_t Result::int64(int row, int column) const {
+  std::string_view value = text(row, column);
+  std::int64_t number = 0;
+  auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), number);
+  if (error != std::errc() || end != value.data() + value.size()) {
+    throw StorageError(fmt::format("postgres: expected an integer, got '{}'", value));
+  }
+  return number;
+}
+
+std::int64_t Result::affected() const {
+  const char* tuples = PQcmdTuples(result_.get());
+  return tuples == nullptr || *tuples == '\0' ? 0 : std::stoll(tuples);
+}
+
+std::vector<const char*> Params::pointers() const {
+  std::vector<const char*> result;
+  result.reserve(values_.size());
+  for (const auto& value : values_) result.push_back(value ? value->c_str() : nullptr);
+  return result;
+}
+
+Connection::Connection(const std::string& url) {
+  char* parse_error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(url.c_str(), &parse_error);
+  if (options == nullptr) {
+    std::string message = first_line(parse_error);
+    PQfreemem(parse_error);
+    throw StorageError(fmt::format("postgres: invalid connection URL: {}", message));
+  }
+  PQconninfoFree(options);
+  conn_ = PQconnectdb(url.c_str());
+  if (PQstatus(conn_) == CONNECTION_OK) {
+    // Notices (a table that already exists, and the like) must not reach stderr.
+    PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
+    return;
+  }
+  std::string message = first_line(PQerrorMessage(conn_));
+  const bool rejected = PQconnectionNeedsPassword(conn_) != 0 || contains(message, "authentication failed") ||
+                        contains(message, "does not exist") || contains(message, "no password supplied") ||
+                        contains(message, "no pg_hba.conf entry");
+  PQfinish(conn_);
+  conn_ = nullptr;
+  if (rejected) throw StorageError(fmt::format("postgres: the server refused the connection: {}", message));
+  throw UnavailableError(fmt::format("postgres: cannot reach the server: {}", message));
+}
+
+Connection::~Connection() {
+  if (conn_ != nullptr) PQfinish(conn_);
+}
+
+bool Connection::try_exec(const char* sql) noexcept {
+  PGresult* result = PQexec(conn_, sql);
+  const bool ok = result != nullptr && PQresultStatus(result) == PGRES_COMMAND_OK;
+  PQclear(result);
+  return ok;
+}
+
+bool Connection::healthy() const { return PQstatus(conn_) == CONNECTION_OK; }
+
+std::string Connection::literal(std::string_view text) const {
+  char* quoted = PQescapeLiteral(conn_, text.data(), text.size());
+  if (quoted == nullptr) throw StorageError(fmt::format("postgres: {}", first_line(PQerrorMessage(conn_))));
+  std::string result(quoted);
+  PQfreemem(quoted);
+  return result;
+}
+
+void Connection::check(PGresult* result, std::string_view sql) const {
+  ExecStatusType status = result == nullptr ? PGRES_FATAL_ERROR : PQresultStatus(result);
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return;
+  std::string sqlstate;
+  std::string message;
+  if (result != nullptr) {
+    const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+    sqlstate = state == nullptr ? "" : state;
+    message = first_line(PQresultErrorMessage(result));
+    PQclear(result);
+  }
+  if (message.empty()) message = first_line(PQerrorMessage(conn_));
+  if (sqlstate == "40001" || sqlstate == "40P01") {
+    throw TransientConflict(fmt::format("postgres: {}", message));
+  }
+  // No SQLSTATE: libpq itself failed, which means the connection is gone.
+  if (sqlstate.empty() || retryable_state(sqlstate) || !healthy()) {
+    throw UnavailableError(fmt::format("postgres: {}", message));
+  }
+  throw StorageError(fmt::format("postgres: {} ({}) in: {}", message, sqlstate, sql.substr(0, 200)));
+}
+
+Result Connection::prepared(std::string_view sql, const Params& params) {
+  auto [it, added] = statements_.try_emplace(std::string(sql));
+  if (added) {
+    std::string name = fmt::format("s{}", statements_.size());
+    try {
+      check(PQprepare(conn_, name.c_str(), it->first.c_str(), 0, nullptr), sql);
+    } catch (...) {
+      statements_.erase(it);
+      throw;
+    }
+    it->second = std::move(name);
+  }
+  std::vector<const char*> values = params.pointers();
+  PGresult* result =
+      PQexecPrepared(conn_, it->second.c_str(), params.size(), values.data(), nullptr, nullptr, 0);
+  check(result, sql);
+  return Result(result);
+}
+
+std::string Connection::exec_status(const std::string& sql) {
+  PGresult* result = PQexec(conn_, sql.c_str());
+  check(result, sql);
+  std::string status = PQcmdStatus(result);
+  PQclear(result);
+  return status;
+}
+
+Result Connection::query_once(const std::string& sql, const Params& params) {
+  std::vector<const char*> values = params.pointers();
+  PGresult* result = PQexecParams(conn_, sql.c_str(), params.size(), nullptr, values.data(), nullptr, nullptr, 0);
+  check(result, sql);
+  return Result(result);
+}
+
+void Connection::exec(const std::string& sql) {
+  PGresult* result = PQexec(conn_, sql.c_str());
+  check(result, sql);
+  PQclear(result);
+}
+
+}  // namespace conductor::detail::pg

@@ -1,0 +1,360 @@
+#include <conductor/codec.hpp>
+#include <conductor/error.hpp>
+
+#include <fmt/format.h>
+
+#include <random>
+
+#include "json/storage_rows.hpp"
+#include "storage/postgres/stores.hpp"
+#include "storage/snapshot_key.hpp"
+
+namespace conductor::detail::pg {
+namespace {
+
+// Workflow rows: the INSERT and the UPDATEs take the row's columns as $1..$12 in the same order.
+// `version` is the definition's version; `state_version` the version of the stored state.
+constexpr std::string_view kInsertWorkflow =
+    "INSERT INTO workflows (workflow_id, name, version, status, correlation_id, idempotency_key, "
+    "parent_workflow_id, create_time, update_time, end_time, snapshot_id, json, state_version) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING";
+constexpr std::string_view kUpdateWorkflow =
+    "UPDATE workflows SET name = $2, version = $3, status = $4, correlation_id = $5, idempotency_key = $6, "
+    "parent_workflow_id = $7, create_time = $8, update_time = $9, end_time = $10, snapshot_id = $11, json = $12, "
+    "state_version = state_version + 1 WHERE workflow_id = $1";
+constexpr std::string_view kUpdateWorkflowIf =
+    "UPDATE workflows SET name = $2, version = $3, status = $4, correlation_id = $5, idempotency_key = $6, "
+    "parent_workflow_id = $7, create_time = $8, update_time = $9, end_time = $10, snapshot_id = $11, json = $12, "
+    "state_version = state_version + 1 WHERE workflow_id = $1 AND state_version = $13";
+
+// Task rows, likewise: $1..$11.
+constexpr std::string_view kInsertTask =
+    "INSERT INTO tasks (task_id, workflow_id, reference_name, retry_count, seq, status, task_type, task_def_name, "
+    "start_time, node_id, json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING";
+constexpr std::string_view kUpdateTask =
+    "UPDATE tasks SET workflow_id = $2, reference_name = $3, retry_count = $4, seq = $5, status = $6, "
+    "task_type = $7, task_def_name = $8, start_time = $9, node_id = $10, json = $11 WHERE task_id = $1";
+
+/// A table of snapshots: rows of (id, json) written once and never changed.
+struct SnapshotTable {
+  std::string_view name;
+  std::string_view exists;
+  std::string_view insert;
+  std::string_view select;
+};
+constexpr SnapshotTable kDefinitionSnapshots{
+    "definition", "SELECT 1 FROM definition_snapshots WHERE snapshot_id = $1",
+    "INSERT INTO definition_snapshots (snapshot_id, json) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+    "SELECT json FROM definition_snapshots WHERE snapshot_id = $1"};
+constexpr SnapshotTable kNodeSnapshots{
+    "node", "SELECT 1 FROM node_snapshots WHERE node_id = $1",
+    "INSERT INTO node_snapshots (node_id, json) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+    "SELECT json FROM node_snapshots WHERE node_id = $1"};
+
+/// The id of the stored snapshot equal to `value`, storing it when there is none. `used` collects
+/// the ids this transaction relied on, known committed once it commits.
+template <class T>
+std::int64_t store_snapshot(Connection& db, SnapshotCache<T>& cache, const SnapshotTable& table, const T& value,
+                            std::vector<std::int64_t>& used) {
+  if (auto found = cache.id_of(value)) {
+    if (found->committed) return found->id;
+    if (!db.query(table.exists, found->id).empty()) {
+      used.push_back(found->id);
+      return found->id;
+    }
+  }
+  std::string json = encode(value, JsonMode::kStorage);
+  const std::int64_t id = snapshot_key(json);
+  if (db.query(table.insert, id, json).affected() == 0) {
+    Result stored = db.query(table.select, id);
+    if (stored.empty() || stored.text(0, 0) != json) {
+      throw StorageError(fmt::format("postgres: {} snapshots collide on id {}", table.name, id));
+    }
+  }
+  cache.put(id, std::make_shared<const T>(decode<T>(json, JsonMode::kStorage)));
+  used.push_back(id);
+  return id;
+}
+
+template <class T>
+std::shared_ptr<const T> load_snapshot(Connection& db, SnapshotCache<T>& cache, const SnapshotTable& table,
+                                       std::int64_t id) {
+  if (auto cached = cache.get(id)) return cached;
+  Result row = db.query(table.select, id);
+  if (row.empty()) throw StorageError(fmt::format("postgres: {} snapshot {} is missing", table.name, id));
+  auto value = std::make_shared<const T>(decode<T>(row.text(0, 0), JsonMode::kStorage));
+  cache.put(id, value);
+  return value;
+}
+
+std::vector<std::string> text_column(const Result& rows) {
+  std::vector<std::string> result;
+  result.reserve(rows.rows());
+  for (int row = 0; row < rows.rows(); ++row) result.emplace_back(rows.text(row, 0));
+  return result;
+}
+
+std::vector<PollData> poll_data_rows(const Result& rows) {
+  std::vector<PollData> result;
+  for (int row = 0; row < rows.rows(); ++row) {
+    result.push_back(PollData{std::string(rows.text(row, 0)), rows.optional_text(row, 1),
+                              std::string(rows.text(row, 2)), rows.int64(row, 3)});
+  }
+  return result;
+}
+
+constexpr std::string_view kDefaultDomain = "DEFAULT";
+
+/// An advisory lock held to the end of the transaction, so that the processes sharing the
+/// database take turns on one rate or concurrency limit.
+void lock_limit(Connection& db, std::string_view kind, std::string_view key) {
+  db.query("SELECT pg_advisory_xact_lock(hashtextextended($1 || ':' || $2, 0))", kind, key);
+}
+
+}  // namespace
+
+void PgExecutionStore::committed() {
+  for (std::int64_t id : used_nodes_) caches_.nodes.committed(id);
+  for (std::int64_t id : used_definitions_) caches_.definitions.committed(id);
+  used_nodes_.clear();
+  used_definitions_.clear();
+}
+
+template <class... Extra>
+Result PgExecutionStore::write_workflow(std::string_view sql, const Workflow& workflow, const Extra&... extra) {
+  Connection& db = db_.get();
+  const std::int64_t snapshot_id =
+      store_snapshot(db, caches_.definitions, kDefinitionSnapshots, workflow.workflow_definition, used_definitions_);
+  return db.query(sql, workflow.workflow_id, workflow.workflow_name(), workflow.workflow_version(),
+                  to_string(workflow.status), workflow.correlation_id, workflow.idempotency_key,
+                  workflow.parent_workflow_id, workflow.create_time, workflow.update_time, workflow.end_time, snapshot_id,
+                  workflow_row_json(workflow), extra...);
+}
+
+Result PgExecutionStore::write_task(std::string_view sql, const Task& task) {
+  Connection& db = db_.get();
+  std::optional<std::int64_t> node_id;
+  if (task.workflow_task) node_id = store_snapshot(db, caches_.nodes, kNodeSnapshots, *task.workflow_task, used_nodes_);
+  return db.query(sql, task.task_id, task.workflow_instance_id, task.reference_task_name, task.retry_count, task.seq,
+                  to_string(task.status), task.task_type, task.task_def_name, task.start_time, node_id,
+                  task_row_json(task));
+}
+
+std::vector<Task> PgExecutionStore::task_rows(const Result& rows) {
+  std::vector<Task> result;
+  result.reserve(rows.rows());
+  for (int row = 0; row < rows.rows(); ++row) {
+    Task task = decode<Task>(rows.text(row, 0), JsonMode::kStorage);
+    if (!rows.is_null(row, 1)) {
+      task.workflow_task = *load_snapshot(db_.get(), caches_.nodes, kNodeSnapshots, rows.int64(row, 1));
+    }
+    result.push_back(std::move(task));
+  }
+  return result;
+}
+
+std::vector<Workflow> PgExecutionStore::workflow_rows(const Result& rows) {
+  std::vector<Workflow> result;
+  result.reserve(rows.rows());
+  for (int row = 0; row < rows.rows(); ++row) {
+    Workflow workflow = decode<Workflow>(rows.text(row, 0), JsonMode::kStorage);
+    workflow.workflow_definition =
+        *load_snapshot(db_.get(), caches_.definitions, kDefinitionSnapshots, rows.int64(row, 1));
+    result.push_back(std::move(workflow));
+  }
+  return result;
+}
+
+std::int64_t PgExecutionStore::insert_workflow(const Workflow& workflow) {
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  const auto version = static_cast<std::int64_t>(random() >> 1);
+  // ON CONFLICT DO NOTHING keeps the transaction usable; which key clashed is looked up after.
+  if (write_workflow(kInsertWorkflow, workflow, version).affected() > 0) return version;
+  if (!db_.get().query("SELECT 1 FROM workflows WHERE workflow_id = $1", workflow.workflow_id).empty()) {
+    throw ConflictError(fmt::format("Workflow {} already exists", workflow.workflow_id));
+  }
+  throw ConflictError(fmt::format("A workflow {} with idempotency key {} already exists", workflow.workflow_name(),
+                                  workflow.idempotency_key.value_or("")));
+}
+
+void PgExecutionStore::update_workflow(const Workflow& workflow) {
+  if (write_workflow(kUpdateWorkflow, workflow).affected() == 0) {
+    throw NotFoundError(fmt::format("No such workflow: {}", workflow.workflow_id));
+  }
+}
+
+bool PgExecutionStore::update_workflow_if(const Workflow& workflow, std::int64_t expected) {
+  return write_workflow(kUpdateWorkflowIf, workflow, expected).affected() > 0;
+}
+
+bool PgExecutionStore::advance_version_if(std::string_view workflow_id, std::int64_t expected) {
+  return db_.get()
+             .query("UPDATE workflows SET state_version = state_version + 1 WHERE workflow_id = $1 "
+                    "AND state_version = $2",
+                    workflow_id, expected)
+             .affected() > 0;
+}
+
+std::optional<std::int64_t> PgExecutionStore::advance_version(std::string_view workflow_id) {
+  Result row = db_.get().query(
+      "UPDATE workflows SET state_version = state_version + 1 WHERE workflow_id = $1 RETURNING state_version",
+      workflow_id);
+  if (row.empty()) return std::nullopt;
+  return row.int64(0, 0);
+}
+
+std::optional<std::int64_t> PgExecutionStore::workflow_version(std::string_view workflow_id) {
+  // In a write transaction the version read must hold until the commit, as it does under SQLite's
+  // single writer: the row is share-locked, so another process's change waits instead of slipping in.
+  Result row = db_.write()
+                   ? db_.get().query("SELECT state_version FROM workflows WHERE workflow_id = $1 FOR SHARE",
+                                     workflow_id)
+                   : db_.get().query("SELECT state_version FROM workflows WHERE workflow_id = $1", workflow_id);
+  if (row.empty()) return std::nullopt;
+  return row.int64(0, 0);
+}
+
+std::optional<Workflow> PgExecutionStore::find_workflow(std::string_view workflow_id, bool include_tasks) {
+  std::vector<Workflow> found =
+      workflow_rows(db_.get().query("SELECT json, snapshot_id FROM workflows WHERE workflow_id = $1", workflow_id));
+  if (found.empty()) return std::nullopt;
+  if (include_tasks) found.front().tasks = tasks_of(workflow_id);
+  return std::move(found.front());
+}
+
+bool PgExecutionStore::remove_workflow(std::string_view workflow_id) {
+  Connection& db = db_.get();
+  db.query("DELETE FROM task_logs WHERE task_id IN (SELECT task_id FROM tasks WHERE workflow_id = $1)", workflow_id);
+  db.query("DELETE FROM tasks WHERE workflow_id = $1", workflow_id);
+  return db.query("DELETE FROM workflows WHERE workflow_id = $1", workflow_id).affected() > 0;
+}
+
+std::vector<std::string> PgExecutionStore::running_workflow_ids(std::string_view name, std::optional<int> version) {
+  if (version) {
+    return text_column(db_.get().query(
+        "SELECT workflow_id FROM workflows WHERE name = $1 AND version = $2 AND status IN ('RUNNING', 'PAUSED')",
+        name, *version));
+  }
+  return text_column(db_.get().query(
+      "SELECT workflow_id FROM workflows WHERE name = $1 AND status IN ('RUNNING', 'PAUSED')", name));
+}
+
+std::vector<Workflow> PgExecutionStore::workflows_by_correlation_id(std::string_view name,
+                                                                    std::string_view correlation_id,
+                                                                    bool include_closed) {
+  // Open means RUNNING only, as Conductor: a PAUSED workflow counts as closed here.
+  return workflow_rows(db_.get().query(
+      "SELECT json, snapshot_id FROM workflows WHERE name = $1 AND correlation_id = $2 "
+      "AND ($3 OR status = 'RUNNING') ORDER BY create_time DESC",
+      name, correlation_id, include_closed));
+}
+
+std::optional<Workflow> PgExecutionStore::find_workflow_by_idempotency_key(std::string_view name,
+                                                                             std::string_view key) {
+  std::vector<Workflow> found = workflow_rows(db_.get().query(
+      "SELECT json, snapshot_id FROM workflows WHERE name = $1 AND idempotency_key = $2", name, key));
+  if (found.empty()) return std::nullopt;
+  return std::move(found.front());
+}
+
+bool PgExecutionStore::insert_task(const Task& task) {
+  if (write_task(kInsertTask, task).affected() > 0) return true;
+  if (!db_.get().query("SELECT 1 FROM tasks WHERE task_id = $1", task.task_id).empty()) {
+    throw ConflictError(fmt::format("Task {} already exists", task.task_id));
+  }
+  return false;
+}
+
+void PgExecutionStore::update_task(const Task& task) {
+  if (write_task(kUpdateTask, task).affected() == 0) {
+    throw NotFoundError(fmt::format("No such task: {}", task.task_id));
+  }
+}
+
+std::optional<Task> PgExecutionStore::find_task(std::string_view task_id) {
+  std::vector<Task> found = task_rows(db_.get().query("SELECT json, node_id FROM tasks WHERE task_id = $1", task_id));
+  if (found.empty()) return std::nullopt;
+  return std::move(found.front());
+}
+
+bool PgExecutionStore::remove_task(std::string_view task_id) {
+  Connection& db = db_.get();
+  db.query("DELETE FROM task_logs WHERE task_id = $1", task_id);
+  return db.query("DELETE FROM tasks WHERE task_id = $1", task_id).affected() > 0;
+}
+
+std::vector<Task> PgExecutionStore::tasks_of(std::string_view workflow_id) {
+  return task_rows(db_.get().query("SELECT json, node_id FROM tasks WHERE workflow_id = $1 ORDER BY seq", workflow_id));
+}
+
+std::vector<std::string> PgExecutionStore::in_progress_task_ids(std::string_view task_def_name, int limit) {
+  if (limit <= 0) return {};
+  // A poll counts, then marks its task IN_PROGRESS in the same transaction: with the lock, pollers in
+  // other processes count after it commits, so the limit holds across processes.
+  if (db_.write()) lock_limit(db_.get(), "concurrency", task_def_name);
+  return text_column(db_.get().query(
+      "SELECT task_id FROM tasks WHERE task_def_name = $1 AND status = 'IN_PROGRESS' ORDER BY start_time LIMIT $2",
+      task_def_name, limit));
+}
+
+std::vector<Task> PgExecutionStore::pending_tasks_of_type(std::string_view task_type) {
+  return task_rows(db_.get().query(
+      "SELECT json, node_id FROM tasks WHERE task_type = $1 AND status IN ('SCHEDULED', 'IN_PROGRESS')", task_type));
+}
+
+void PgExecutionStore::add_task_logs(const std::vector<TaskExecLog>& logs) {
+  Connection& db = db_.get();
+  for (const TaskExecLog& log : logs) {
+    db.query("INSERT INTO task_logs (task_id, created_time, log) VALUES ($1, $2, $3)", log.task_id, log.created_time,
+             log.log);
+  }
+}
+
+std::vector<TaskExecLog> PgExecutionStore::task_logs(std::string_view task_id) {
+  Result rows = db_.get().query(
+      "SELECT log, task_id, created_time FROM task_logs WHERE task_id = $1 ORDER BY created_time, log_seq", task_id);
+  std::vector<TaskExecLog> result;
+  for (int row = 0; row < rows.rows(); ++row) {
+    result.push_back(TaskExecLog{std::string(rows.text(row, 0)), std::string(rows.text(row, 1)), rows.int64(row, 2)});
+  }
+  return result;
+}
+
+void PgExecutionStore::put_poll_data(const PollData& data) {
+  db_.get().query(
+      "INSERT INTO poll_data (queue_name, domain_key, domain, worker_id, last_poll_time) VALUES ($1, $2, $3, $4, $5) "
+      "ON CONFLICT (queue_name, domain_key) DO UPDATE SET domain = $3, worker_id = $4, last_poll_time = $5",
+      data.queue_name, data.domain.value_or(std::string(kDefaultDomain)), data.domain, data.worker_id,
+      data.last_poll_time);
+}
+
+std::optional<PollData> PgExecutionStore::find_poll_data(std::string_view queue_name,
+                                                        std::optional<std::string_view> domain) {
+  std::vector<PollData> found = poll_data_rows(db_.get().query(
+      "SELECT queue_name, domain, worker_id, last_poll_time FROM poll_data WHERE queue_name = $1 AND domain_key = $2",
+      queue_name, domain.value_or(kDefaultDomain)));
+  if (found.empty()) return std::nullopt;
+  return std::move(found.front());
+}
+
+std::vector<PollData> PgExecutionStore::poll_data(std::string_view queue_name) {
+  Connection& db = db_.get();
+  return poll_data_rows(
+      queue_name.empty()
+          ? db.query("SELECT queue_name, domain, worker_id, last_poll_time FROM poll_data "
+                     "ORDER BY queue_name COLLATE \"C\", domain_key COLLATE \"C\"")
+          : db.query("SELECT queue_name, domain, worker_id, last_poll_time FROM poll_data WHERE queue_name = $1 "
+                     "ORDER BY domain_key COLLATE \"C\"",
+                     queue_name));
+}
+
+bool PgExecutionStore::try_admit_rate(std::string_view key, std::int64_t now_ms, std::int64_t window_ms, int limit) {
+  Connection& db = db_.get();
+  lock_limit(db, "rate", key);
+  db.query("DELETE FROM rate_admissions WHERE rate_key = $1 AND admitted_at < $2", key, now_ms - window_ms);
+  if (db.query("SELECT count(*) FROM rate_admissions WHERE rate_key = $1", key).int64(0, 0) >= limit) return false;
+  db.query("INSERT INTO rate_admissions (rate_key, admitted_at) VALUES ($1, $2)", key, now_ms);
+  return true;
+}
+
+}  // namespace conductor::detail::pg

@@ -1,0 +1,84 @@
+#include <conductor/codec.hpp>
+#include <conductor/error.hpp>
+
+#include <fmt/format.h>
+
+#include "storage/postgres/search_sql.hpp"
+#include "storage/postgres/stores.hpp"
+
+namespace conductor::detail::pg {
+namespace {
+
+template <class Summary>
+SearchResult<Summary> search(Connection& db, const IndexTable& table, const SearchQuery& query) {
+  check_paging(query);
+  SearchSql sql = search_sql(table, query);
+  SearchResult<Summary> result;
+  result.total_hits = db.query_once(fmt::format("SELECT count(*) FROM {}{}", table.name, sql.where), sql.params)
+                          .int64(0, 0);
+  sql.params.add(query.size);
+  sql.params.add(query.start);
+  Result rows = db.query_once(fmt::format("SELECT json_data, input, output, reason FROM {}{} ORDER BY {} LIMIT ${} "
+                                          "OFFSET ${}",
+                                          table.name, sql.where, sql.order, sql.params.size() - 1, sql.params.size()),
+                              sql.params);
+  for (int row = 0; row < rows.rows(); ++row) {
+    Summary summary = decode<Summary>(rows.text(row, 0), JsonMode::kStorage);
+    summary.input = rows.text(row, 1);
+    summary.output = rows.text(row, 2);
+    summary.reason_for_incompletion = rows.optional_text(row, 3);
+    result.results.push_back(std::move(summary));
+  }
+  return result;
+}
+
+}  // namespace
+
+// Summaries are upserts; doc, set on the first insert, stays the unsorted result order.
+
+void PgIndexStore::index_workflow(const WorkflowSummary& summary) {
+  db_.get().query(
+      "INSERT INTO workflow_index (workflow_id, workflow_type, version, correlation_id, start_time, update_time, "
+      "end_time, status, parent_workflow_id, classifier, input, output, reason, json_data) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) "
+      "ON CONFLICT (workflow_id) DO UPDATE SET workflow_type = excluded.workflow_type, version = excluded.version, "
+      "correlation_id = excluded.correlation_id, start_time = excluded.start_time, "
+      "update_time = excluded.update_time, end_time = excluded.end_time, status = excluded.status, "
+      "parent_workflow_id = excluded.parent_workflow_id, classifier = excluded.classifier, input = excluded.input, "
+      "output = excluded.output, reason = excluded.reason, json_data = excluded.json_data",
+      summary.workflow_id, summary.workflow_type, summary.version, summary.correlation_id, summary.start_time,
+      summary.update_time, summary.end_time, to_string(summary.status), summary.parent_workflow_id,
+      summary.classifier, summary.input, summary.output, summary.reason_for_incompletion,
+      encode_without_texts(summary));
+}
+
+void PgIndexStore::index_task(const TaskSummary& summary) {
+  db_.get().query(
+      "INSERT INTO task_index (task_id, workflow_id, workflow_type, correlation_id, task_type, task_def_name, "
+      "status, start_time, update_time, end_time, input, output, reason, json_data) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) "
+      "ON CONFLICT (task_id) DO UPDATE SET workflow_id = excluded.workflow_id, "
+      "workflow_type = excluded.workflow_type, correlation_id = excluded.correlation_id, "
+      "task_type = excluded.task_type, task_def_name = excluded.task_def_name, status = excluded.status, "
+      "start_time = excluded.start_time, update_time = excluded.update_time, end_time = excluded.end_time, "
+      "input = excluded.input, output = excluded.output, reason = excluded.reason, json_data = excluded.json_data",
+      summary.task_id, summary.workflow_id, summary.workflow_type, summary.correlation_id, summary.task_type,
+      summary.task_def_name, to_string(summary.status), summary.start_time, summary.update_time, summary.end_time,
+      summary.input, summary.output, summary.reason_for_incompletion, encode_without_texts(summary));
+}
+
+void PgIndexStore::remove_workflow(std::string_view workflow_id) {
+  Connection& db = db_.get();
+  db.query("DELETE FROM task_index WHERE workflow_id = $1", workflow_id);
+  db.query("DELETE FROM workflow_index WHERE workflow_id = $1", workflow_id);
+}
+
+SearchResult<WorkflowSummary> PgIndexStore::search_workflows(const SearchQuery& query) {
+  return search<WorkflowSummary>(db_.get(), kWorkflowIndex, query);
+}
+
+SearchResult<TaskSummary> PgIndexStore::search_tasks(const SearchQuery& query) {
+  return search<TaskSummary>(db_.get(), kTaskIndex, query);
+}
+
+}  // namespace conductor::detail::pg

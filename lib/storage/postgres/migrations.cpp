@@ -1,0 +1,228 @@
+#include "storage/postgres/migrations.hpp"
+
+#include <conductor/error.hpp>
+
+#include <fmt/format.h>
+
+#include <span>
+#include <string_view>
+
+namespace conductor::detail::pg {
+namespace {
+
+struct Migration {
+  int version;
+  std::string_view name;
+  std::string_view sql;
+};
+
+/// The advisory lock key migrations hold (any constant; it names nothing else in the database).
+constexpr std::int64_t kMigrationLock = 0x636f6e6475637472;  // "conductr"
+
+// Numbered migrations, applied in order and never edited once released: a schema change is a new
+// entry. Entities are stored as their kStorage JSON; the other columns exist only to be queried.
+// Index tables sort text byte-wise (COLLATE "C"), as SQLite does, whatever the database's locale.
+constexpr Migration kMigrations[] = {
+    {1, "initial", R"sql(
+CREATE TABLE task_defs (
+  name TEXT PRIMARY KEY,
+  json TEXT NOT NULL
+);
+CREATE TABLE workflow_defs (
+  name TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  json TEXT NOT NULL,
+  PRIMARY KEY (name, version)
+);
+CREATE TABLE event_handlers (
+  name TEXT PRIMARY KEY,
+  json TEXT NOT NULL
+);
+-- Changes on every write to a definition table, so cached definitions are checked with one lookup
+-- whichever process wrote; random, so a rolled-back write leaves no number a later one reuses.
+CREATE TABLE metadata_version (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  version BIGINT NOT NULL
+);
+INSERT INTO metadata_version (id, version) VALUES (1, (random() * 9e18)::bigint);
+CREATE FUNCTION conductor_metadata_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE metadata_version SET version = (random() * 9e18)::bigint;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER task_defs_changed AFTER INSERT OR UPDATE OR DELETE ON task_defs
+  FOR EACH STATEMENT EXECUTE FUNCTION conductor_metadata_changed();
+CREATE TRIGGER workflow_defs_changed AFTER INSERT OR UPDATE OR DELETE ON workflow_defs
+  FOR EACH STATEMENT EXECUTE FUNCTION conductor_metadata_changed();
+
+-- Snapshots (a run's workflow definition, a task's node) are stored once per distinct content,
+-- keyed by a hash of their JSON, and never change.
+CREATE TABLE definition_snapshots (
+  snapshot_id BIGINT PRIMARY KEY,
+  json TEXT NOT NULL
+);
+CREATE TABLE node_snapshots (
+  node_id BIGINT PRIMARY KEY,
+  json TEXT NOT NULL
+);
+
+-- state_version: the version of the stored state; a change computed outside any transaction
+-- commits only if it is still the one it read.
+CREATE TABLE workflows (
+  workflow_id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  correlation_id TEXT,
+  idempotency_key TEXT,
+  parent_workflow_id TEXT,
+  create_time BIGINT NOT NULL,
+  update_time BIGINT NOT NULL,
+  end_time BIGINT NOT NULL,
+  snapshot_id BIGINT NOT NULL,
+  state_version BIGINT NOT NULL,
+  json TEXT NOT NULL
+);
+CREATE INDEX workflows_running ON workflows (name, version) WHERE status IN ('RUNNING', 'PAUSED');
+CREATE INDEX workflows_correlation ON workflows (name, correlation_id, create_time)
+  WHERE correlation_id IS NOT NULL;
+CREATE UNIQUE INDEX workflows_idempotency ON workflows (name, idempotency_key)
+  WHERE idempotency_key IS NOT NULL;
+
+CREATE TABLE tasks (
+  task_id TEXT PRIMARY KEY,
+  workflow_id TEXT NOT NULL,
+  reference_name TEXT NOT NULL,
+  retry_count INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  task_type TEXT NOT NULL,
+  task_def_name TEXT NOT NULL,
+  start_time BIGINT NOT NULL,
+  node_id BIGINT,
+  json TEXT NOT NULL,
+  UNIQUE (workflow_id, reference_name, retry_count)
+);
+CREATE INDEX tasks_in_progress ON tasks (task_def_name, start_time) WHERE status = 'IN_PROGRESS';
+CREATE INDEX tasks_pending ON tasks (task_type) WHERE status IN ('SCHEDULED', 'IN_PROGRESS');
+
+CREATE TABLE task_logs (
+  log_seq BIGSERIAL PRIMARY KEY,
+  task_id TEXT NOT NULL,
+  created_time BIGINT NOT NULL,
+  log TEXT NOT NULL
+);
+CREATE INDEX task_logs_task ON task_logs (task_id, created_time);
+
+-- domain_key is the domain, or 'DEFAULT' when there is none; domain keeps the actual value.
+CREATE TABLE poll_data (
+  queue_name TEXT NOT NULL,
+  domain_key TEXT NOT NULL,
+  domain TEXT,
+  worker_id TEXT NOT NULL,
+  last_poll_time BIGINT NOT NULL,
+  PRIMARY KEY (queue_name, domain_key)
+);
+
+CREATE TABLE rate_admissions (
+  rate_key TEXT NOT NULL,
+  admitted_at BIGINT NOT NULL
+);
+CREATE INDEX rate_admissions_key ON rate_admissions (rate_key, admitted_at);
+
+-- seq is insertion order, the last tie-breaker of delivery; an upsert keeps it.
+CREATE TABLE queue_messages (
+  seq BIGSERIAL PRIMARY KEY,
+  queue TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  priority INTEGER NOT NULL,
+  visible_at BIGINT NOT NULL,
+  popped BOOLEAN NOT NULL DEFAULT false,
+  UNIQUE (queue, message_id)
+);
+CREATE INDEX queue_messages_pop ON queue_messages (queue, priority DESC, visible_at, seq);
+
+-- The search index is kept apart from the executions: archiving removes a workflow but keeps its
+-- summary. doc is the order summaries were first indexed in, the unsorted result order.
+CREATE TABLE workflow_index (
+  doc BIGSERIAL PRIMARY KEY,
+  workflow_id TEXT COLLATE "C" NOT NULL UNIQUE,
+  workflow_type TEXT COLLATE "C" NOT NULL,
+  version INTEGER NOT NULL,
+  correlation_id TEXT COLLATE "C",
+  start_time BIGINT NOT NULL,
+  update_time BIGINT NOT NULL,
+  end_time BIGINT NOT NULL,
+  status TEXT COLLATE "C" NOT NULL,
+  parent_workflow_id TEXT COLLATE "C" NOT NULL,
+  classifier TEXT COLLATE "C" NOT NULL,
+  input TEXT NOT NULL,
+  output TEXT NOT NULL,
+  reason TEXT,
+  json_data TEXT NOT NULL
+);
+CREATE INDEX workflow_index_type ON workflow_index (workflow_type, start_time);
+CREATE INDEX workflow_index_status ON workflow_index (status, start_time);
+CREATE INDEX workflow_index_start ON workflow_index (start_time);
+CREATE INDEX workflow_index_correlation ON workflow_index (correlation_id) WHERE correlation_id IS NOT NULL;
+
+CREATE TABLE task_index (
+  doc BIGSERIAL PRIMARY KEY,
+  task_id TEXT COLLATE "C" NOT NULL UNIQUE,
+  workflow_id TEXT COLLATE "C" NOT NULL,
+  workflow_type TEXT COLLATE "C" NOT NULL,
+  correlation_id TEXT COLLATE "C",
+  task_type TEXT COLLATE "C" NOT NULL,
+  task_def_name TEXT COLLATE "C" NOT NULL,
+  status TEXT COLLATE "C" NOT NULL,
+  start_time BIGINT NOT NULL,
+  update_time BIGINT NOT NULL,
+  end_time BIGINT NOT NULL,
+  input TEXT NOT NULL,
+  output TEXT NOT NULL,
+  reason TEXT,
+  json_data TEXT NOT NULL
+);
+CREATE INDEX task_index_workflow ON task_index (workflow_id);
+CREATE INDEX task_index_type ON task_index (task_type);
+CREATE INDEX task_index_def_name ON task_index (task_def_name);
+CREATE INDEX task_index_status ON task_index (status, start_time);
+CREATE INDEX task_index_start ON task_index (start_time);
+)sql"},
+};
+
+}  // namespace
+
+int latest_schema_version() { return std::span(kMigrations).back().version; }
+
+void migrate(Connection& db) {
+  // A session lock, held across the migrations' transactions and released on every path.
+  db.query("SELECT pg_advisory_lock($1)", kMigrationLock);
+  try {
+    db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)");
+    Result row = db.query("SELECT coalesce(max(version), 0) FROM schema_migrations");
+    const auto current = static_cast<int>(row.int64(0, 0));
+    if (current > latest_schema_version()) {
+      throw StorageError(fmt::format("postgres: the database has schema version {}, newer than this library's {}",
+                                     current, latest_schema_version()));
+    }
+    for (const Migration& migration : kMigrations) {
+      if (migration.version <= current) continue;
+      db.exec("BEGIN");
+      try {
+        db.exec(std::string(migration.sql));
+        db.query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", migration.version, migration.name);
+        db.exec("COMMIT");
+      } catch (...) {
+        db.try_exec("ROLLBACK");
+        throw;
+      }
+    }
+  } catch (...) {
+    db.try_exec("SELECT pg_advisory_unlock_all()");
+    throw;
+  }
+  db.query("SELECT pg_advisory_unlock($1)", kMigrationLock);
+}
+
+}  // namespace conductor::detail::pg

@@ -1,0 +1,146 @@
+#include <conductor/error.hpp>
+#include <conductor/storage/postgres.hpp>
+#include <conductor/storage/remote_pushes.hpp>
+
+#include <fmt/format.h>
+
+#include <random>
+
+#include "storage/postgres/listener.hpp"
+#include "storage/postgres/migrations.hpp"
+#include "storage/postgres/pool.hpp"
+#include "storage/postgres/stores.hpp"
+
+namespace conductor {
+namespace detail::pg {
+
+Connection& ActiveConnection::get() const {
+  if (connection_ == nullptr) throw StorageError("postgres: the transaction has already ended");
+  return *connection_;
+}
+
+namespace {
+
+/// Transactions on pooled connections, with no writer of its own: the database orders concurrent
+/// writes, within one process and across processes. Write transactions run at READ COMMITTED and
+/// rely on the engine's versioned writes (a conditional UPDATE re-checks the version on the row it
+/// waited for) and on row locks; read transactions see one snapshot (REPEATABLE READ, read only).
+class PostgresStorage final : public Storage, public RemotePushes {
+ public:
+  explicit PostgresStorage(const PostgresOptions& options)
+      : pool_(options.url, options.pool_size, std::chrono::milliseconds(options.acquire_timeout_ms)),
+        token_(fmt::format("{:016x}", std::mt19937_64{std::random_device{}()}())) {
+    std::unique_ptr<Connection> connection = pool_.take();
+    migrate(*connection);
+    pool_.give(std::move(connection));
+  }
+
+  ~PostgresStorage() override { set_push_listener({}); }
+
+  std::unique_ptr<Transaction> begin(TransactionMode mode) override;
+
+  void set_push_listener(std::function<void(const std::string& queue)> listener) override {
+    std::lock_guard lock(listener_mutex_);
+    listener_.reset();  // joins its thread: no call of the old callback runs past this point
+    if (listener) listener_ = std::make_unique<PushListener>(pool_.url(), token_, std::move(listener));
+  }
+
+  Pool& pool() { return pool_; }
+  const std::string& token() const { return token_; }
+  DefinitionCache& definitions() { return definitions_; }
+  ExecutionCaches& execution_caches() { return execution_caches_; }
+
+ private:
+  Pool pool_;
+  std::string token_;  // tells this process's announcements apart from the others'
+  DefinitionCache definitions_;
+  ExecutionCaches execution_caches_;
+  std::mutex listener_mutex_;
+  std::unique_ptr<PushListener> listener_;
+};
+
+class PostgresTransaction final : public Transaction {
+ public:
+  PostgresTransaction(PostgresStorage& storage, TransactionMode mode)
+      : storage_(storage), write_(mode == TransactionMode::kWrite) {
+    // A pooled connection may have died while idle (the server restarted): that shows only when it
+    // is used, so BEGIN moves on to another one, and at last to a new one, before giving up.
+    for (int attempt = 0;; ++attempt) {
+      connection_ = storage.pool().take();
+      active_.set(connection_.get(), write_);
+      try {
+        connection_->exec(write_ ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+        return;
+      } catch (const UnavailableError&) {
+        const bool broken = !connection_->healthy();
+        end();
+        if (!broken || attempt >= storage.pool().size()) throw;
+      } catch (...) {
+        end();
+        throw;
+      }
+    }
+  }
+
+  ~PostgresTransaction() override { end(); }
+
+  MetadataStore& metadata() override { return metadata_; }
+  ExecutionStore& execution() override { return execution_; }
+  QueueStore& queues() override { return queues_; }
+  IndexStore& index() override { return index_; }
+
+  void commit() override {
+    Connection& connection = active_.get();
+    // The announcements go out with the COMMIT, in one round trip; PostgreSQL delivers them only
+    // if it commits.
+    std::string sql;
+    for (const std::string& queue : active_.pushed()) {
+      sql += fmt::format("SELECT pg_notify('{}', {});", kPushChannel,
+                         connection.literal(fmt::format("{}\n{}", storage_.token(), queue)));
+    }
+    sql += "COMMIT";
+    try {
+      // A transaction that failed earlier answers COMMIT with ROLLBACK, not with an error.
+      if (connection.exec_status(sql) != "COMMIT") {
+        throw StorageError("postgres: the transaction had failed and was rolled back");
+      }
+    } catch (...) {
+      end();
+      throw;
+    }
+    execution_.committed();
+    end();
+  }
+
+ private:
+  /// Rolls back whatever is uncommitted and hands the connection back; the stores are unusable after.
+  void end() noexcept {
+    if (active_.release() == nullptr) return;
+    if (connection_->healthy() && PQtransactionStatus(connection_->raw()) != PQTRANS_IDLE) {
+      connection_->try_exec("ROLLBACK");
+    }
+    storage_.pool().give(std::move(connection_));
+  }
+
+  PostgresStorage& storage_;
+  bool write_;
+  std::unique_ptr<Connection> connection_;
+  ActiveConnection active_;
+  PgMetadataStore metadata_{active_, storage_.definitions()};
+  PgExecutionStore execution_{active_, storage_.execution_caches()};
+  PgQueueStore queues_{active_};
+  PgIndexStore index_{active_};
+};
+
+std::unique_ptr<Transaction> PostgresStorage::begin(TransactionMode mode) {
+  return std::make_unique<PostgresTransaction>(*this, mode);
+}
+
+}  // namespace
+}  // namespace detail::pg
+
+std::unique_ptr<Storage> open_postgres(const PostgresOptions& options) {
+  return std::make_unique<detail::pg::PostgresStorage>(options);
+}
+
+}  // namespace conductor

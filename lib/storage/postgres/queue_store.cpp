@@ -1,0 +1,97 @@
+#include "storage/postgres/stores.hpp"
+
+// Pops lock the rows they hand out with FOR UPDATE SKIP LOCKED: a message another transaction is
+// popping (in this process or another) is skipped instead of waited for, and never handed out twice.
+namespace conductor::detail::pg {
+namespace {
+
+/// Queues whose names start with `_` are the engine's own (the decider queue); every process's
+/// sweeper finds their due messages on its own, so pushes to them notify nobody.
+bool notifies(std::string_view queue) { return !queue.starts_with('_'); }
+
+}  // namespace
+
+void PgQueueStore::push(std::string_view queue, std::string_view id, int priority, std::int64_t visible_at) {
+  db_.get().query(
+      "INSERT INTO queue_messages (queue, message_id, priority, visible_at) VALUES ($1, $2, $3, $4) "
+      "ON CONFLICT (queue, message_id) DO UPDATE SET visible_at = excluded.visible_at, popped = false",
+      queue, id, priority, visible_at);
+  if (notifies(queue)) db_.pushed().emplace(queue);
+}
+
+bool PgQueueStore::push_if_absent(std::string_view queue, std::string_view id, int priority,
+                                  std::int64_t visible_at) {
+  const bool pushed = db_.get()
+                          .query("INSERT INTO queue_messages (queue, message_id, priority, visible_at) "
+                                 "VALUES ($1, $2, $3, $4) ON CONFLICT (queue, message_id) DO NOTHING",
+                                 queue, id, priority, visible_at)
+                          .affected() > 0;
+  if (pushed && notifies(queue)) db_.pushed().emplace(queue);
+  return pushed;
+}
+
+std::vector<std::string> PgQueueStore::pop(std::string_view queue, int count, std::int64_t now_ms,
+                                           std::int64_t unack_ms) {
+  if (count <= 0) return {};
+  Result rows = db_.get().query(
+      "WITH picked AS (SELECT seq, message_id, priority, visible_at FROM queue_messages "
+      "  WHERE queue = $1 AND visible_at <= $2 ORDER BY priority DESC, visible_at, seq LIMIT $3 "
+      "  FOR UPDATE SKIP LOCKED), "
+      "taken AS (UPDATE queue_messages m SET popped = true, visible_at = $4 FROM picked WHERE m.seq = picked.seq) "
+      "SELECT message_id FROM picked ORDER BY priority DESC, visible_at, seq",
+      queue, now_ms, count, now_ms + unack_ms);
+  std::vector<std::string> ids;
+  ids.reserve(rows.rows());
+  for (int row = 0; row < rows.rows(); ++row) ids.emplace_back(rows.text(row, 0));
+  return ids;
+}
+
+bool PgQueueStore::remove(std::string_view queue, std::string_view id) {
+  return db_.get().query("DELETE FROM queue_messages WHERE queue = $1 AND message_id = $2", queue, id).affected() > 0;
+}
+
+bool PgQueueStore::set_visible_at(std::string_view queue, std::string_view id, std::int64_t visible_at) {
+  return db_.get()
+             .query("UPDATE queue_messages SET visible_at = $3 WHERE queue = $1 AND message_id = $2", queue, id,
+                    visible_at)
+             .affected() > 0;
+}
+
+bool PgQueueStore::set_visible_at_if_earlier(std::string_view queue, std::string_view id,
+                                             std::int64_t visible_at) {
+  return db_.get()
+             .query("UPDATE queue_messages SET visible_at = least(visible_at, $3) WHERE queue = $1 AND message_id = $2",
+                    queue, id, visible_at)
+             .affected() > 0;
+}
+
+bool PgQueueStore::contains(std::string_view queue, std::string_view id) {
+  return !db_.get().query("SELECT 1 FROM queue_messages WHERE queue = $1 AND message_id = $2", queue, id).empty();
+}
+
+std::int64_t PgQueueStore::size(std::string_view queue) {
+  return db_.get().query("SELECT count(*) FROM queue_messages WHERE queue = $1", queue).int64(0, 0);
+}
+
+std::map<std::string, QueueStore::QueueCounts> PgQueueStore::all_sizes() {
+  Result rows = db_.get().query(
+      "SELECT queue, count(*) FILTER (WHERE NOT popped), count(*) FILTER (WHERE popped) FROM queue_messages "
+      "GROUP BY queue");
+  std::map<std::string, QueueCounts> result;
+  for (int row = 0; row < rows.rows(); ++row) {
+    result.emplace(std::string(rows.text(row, 0)), QueueCounts{rows.int64(row, 1), rows.int64(row, 2)});
+  }
+  return result;
+}
+
+void PgQueueStore::flush(std::string_view queue) {
+  db_.get().query("DELETE FROM queue_messages WHERE queue = $1", queue);
+}
+
+std::optional<std::int64_t> PgQueueStore::next_visible_at(std::string_view queue) {
+  Result row = db_.get().query("SELECT min(visible_at) FROM queue_messages WHERE queue = $1", queue);
+  if (row.is_null(0, 0)) return std::nullopt;
+  return row.int64(0, 0);
+}
+
+}  // namespace conductor::detail::pg

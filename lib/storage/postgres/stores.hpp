@@ -1,0 +1,162 @@
+#pragma once
+
+#include <conductor/storage/storage.hpp>
+
+#include <set>
+#include <string>
+#include <utility>
+
+#include "storage/postgres/connection.hpp"
+#include "storage/sqlite/definition_cache.hpp"
+#include "storage/sqlite/snapshot_cache.hpp"
+
+/// The four stores of a PostgreSQL transaction. Each runs its statements on the transaction's
+/// pooled connection, inside the BEGIN the transaction issued; none of them commits.
+namespace conductor::detail::pg {
+
+/// The connection a transaction runs on, cleared when the transaction ends so that a store used
+/// after commit fails with StorageError instead of writing outside any transaction.
+class ActiveConnection {
+ public:
+  Connection& get() const;
+  void set(Connection* connection, bool write) {
+    connection_ = connection;
+    write_ = write;
+  }
+  /// A write transaction: reads that a commit relies on lock what they read.
+  bool write() const { return write_; }
+  Connection* release() { return std::exchange(connection_, nullptr); }
+
+  /// Queues this transaction pushed to; their pollers in every process are notified at commit.
+  std::set<std::string>& pushed() { return pushed_; }
+
+ private:
+  Connection* connection_ = nullptr;
+  bool write_ = false;
+  std::set<std::string> pushed_;
+};
+
+class PgMetadataStore final : public MetadataStore {
+ public:
+  PgMetadataStore(const ActiveConnection& db, DefinitionCache& cache) : db_(db), cache_(cache) {}
+
+  void put_task_def(const TaskDef& def) override;
+  std::optional<TaskDef> find_task_def(std::string_view name) override;
+  std::vector<TaskDef> list_task_defs() override;
+  bool remove_task_def(std::string_view name) override;
+
+  void put_workflow_def(const WorkflowDef& def) override;
+  std::optional<WorkflowDef> find_workflow_def(std::string_view name, std::optional<int> version) override;
+  std::vector<WorkflowDef> list_workflow_defs() override;
+  bool remove_workflow_def(std::string_view name, int version) override;
+
+  void put_event_handler(const EventHandler& handler) override;
+  std::optional<EventHandler> find_event_handler(std::string_view name) override;
+  std::vector<EventHandler> list_event_handlers() override;
+  bool remove_event_handler(std::string_view name) override;
+
+ private:
+  /// The metadata version this transaction sees, read once and again after its own writes.
+  std::int64_t version();
+
+  const ActiveConnection& db_;
+  DefinitionCache& cache_;
+  std::optional<std::int64_t> version_;
+};
+
+/// Parsed snapshots shared by the execution stores of one storage.
+struct ExecutionCaches {
+  SnapshotCache<WorkflowDef> definitions;
+  SnapshotCache<WorkflowTask> nodes;
+};
+
+class PgExecutionStore final : public ExecutionStore {
+ public:
+  PgExecutionStore(const ActiveConnection& db, ExecutionCaches& caches) : db_(db), caches_(caches) {}
+
+  std::int64_t insert_workflow(const Workflow& workflow) override;
+  void update_workflow(const Workflow& workflow) override;
+  bool update_workflow_if(const Workflow& workflow, std::int64_t expected) override;
+  bool advance_version_if(std::string_view workflow_id, std::int64_t expected) override;
+  std::optional<std::int64_t> advance_version(std::string_view workflow_id) override;
+  std::optional<std::int64_t> workflow_version(std::string_view workflow_id) override;
+  std::optional<Workflow> find_workflow(std::string_view workflow_id, bool include_tasks) override;
+  bool remove_workflow(std::string_view workflow_id) override;
+  std::vector<std::string> running_workflow_ids(std::string_view name, std::optional<int> version) override;
+  std::vector<Workflow> workflows_by_correlation_id(std::string_view name, std::string_view correlation_id,
+                                                    bool include_closed) override;
+  std::optional<Workflow> find_workflow_by_idempotency_key(std::string_view name, std::string_view key) override;
+
+  bool insert_task(const Task& task) override;
+  void update_task(const Task& task) override;
+  std::optional<Task> find_task(std::string_view task_id) override;
+  bool remove_task(std::string_view task_id) override;
+  std::vector<Task> tasks_of(std::string_view workflow_id) override;
+  std::vector<std::string> in_progress_task_ids(std::string_view task_def_name, int limit) override;
+  std::vector<Task> pending_tasks_of_type(std::string_view task_type) override;
+
+  void add_task_logs(const std::vector<TaskExecLog>& logs) override;
+  std::vector<TaskExecLog> task_logs(std::string_view task_id) override;
+
+  void put_poll_data(const PollData& data) override;
+  std::optional<PollData> find_poll_data(std::string_view queue_name, std::optional<std::string_view> domain) override;
+  std::vector<PollData> poll_data(std::string_view queue_name) override;
+
+  bool try_admit_rate(std::string_view key, std::int64_t now_ms, std::int64_t window_ms, int limit) override;
+
+  /// The transaction committed: the snapshots it stored or relied on are known to exist.
+  void committed();
+
+ private:
+  /// Writes a workflow row with `sql`, whose parameters are the row's columns then `extra`.
+  template <class... Extra>
+  Result write_workflow(std::string_view sql, const Workflow& workflow, const Extra&... extra);
+  Result write_task(std::string_view sql, const Task& task);
+  /// Tasks from rows whose columns are (json, node_id).
+  std::vector<Task> task_rows(const Result& rows);
+  /// Workflows from rows whose columns are (json, snapshot_id).
+  std::vector<Workflow> workflow_rows(const Result& rows);
+
+  const ActiveConnection& db_;
+  ExecutionCaches& caches_;
+  std::vector<std::int64_t> used_nodes_;
+  std::vector<std::int64_t> used_definitions_;
+};
+
+class PgQueueStore final : public QueueStore {
+ public:
+  explicit PgQueueStore(ActiveConnection& db) : db_(db) {}
+
+  void push(std::string_view queue, std::string_view id, int priority, std::int64_t visible_at) override;
+  bool push_if_absent(std::string_view queue, std::string_view id, int priority, std::int64_t visible_at) override;
+  std::vector<std::string> pop(std::string_view queue, int count, std::int64_t now_ms, std::int64_t unack_ms) override;
+  bool remove(std::string_view queue, std::string_view id) override;
+  bool set_visible_at(std::string_view queue, std::string_view id, std::int64_t visible_at) override;
+  bool set_visible_at_if_earlier(std::string_view queue, std::string_view id, std::int64_t visible_at) override;
+  bool contains(std::string_view queue, std::string_view id) override;
+  std::int64_t size(std::string_view queue) override;
+  std::map<std::string, QueueCounts> all_sizes() override;
+  void flush(std::string_view queue) override;
+  std::optional<std::int64_t> next_visible_at(std::string_view queue) override;
+
+ private:
+  ActiveConnection& db_;
+};
+
+class PgIndexStore final : public IndexStore {
+ public:
+  explicit PgIndexStore(const ActiveConnection& db) : db_(db) {}
+
+  void index_workflow(const WorkflowSummary& summary) override;
+  void index_task(const TaskSummary& summary) override;
+  void remove_workflow(std::string_view workflow_id) override;
+  SearchResult<WorkflowSummary> search_workflows(const SearchQuery& query) override;
+  SearchResult<TaskSummary> search_tasks(const SearchQuery& query) override;
+  /// Free text reads the summaries' columns directly: nothing to bring up to date.
+  void flush_free_text() override {}
+
+ private:
+  const ActiveConnection& db_;
+};
+
+}  // namespace conductor::detail::pg

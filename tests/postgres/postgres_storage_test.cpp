@@ -1,0 +1,184 @@
+// What only a shared server brings: several pools (processes) on one database, concurrent writers,
+// cross-process wake-ups, and the errors of connecting.
+
+#include <conductor/error.hpp>
+#include <conductor/storage/postgres.hpp>
+#include <conductor/storage/remote_pushes.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "postgres/postgres_fixture.hpp"
+
+using namespace conductor;
+using conductor::testing::PostgresSchema;
+
+namespace {
+
+Workflow counter_workflow(const std::string& id) {
+  Workflow wf;
+  wf.workflow_id = id;
+  wf.workflow_definition.name = "flow";
+  wf.workflow_definition.version = 1;
+  wf.create_time = 1000;
+  wf.update_time = 1000;
+  return wf;
+}
+
+/// The port of a server that is not there: one the cluster's own port plus one is unlikely to be.
+std::string unreachable_url() { return "postgresql://conductor@127.0.0.1:1/postgres?connect_timeout=2"; }
+
+}  // namespace
+
+TEST_CASE("postgres: two pools on one database never hand out a message twice") {
+  PostgresSchema schema;
+  auto first = open_postgres({.url = schema.url(), .pool_size = 4});
+  auto second = open_postgres({.url = schema.url(), .pool_size = 4});
+  constexpr int kMessages = 400;
+  {
+    auto tx = first->begin();
+    for (int i = 0; i < kMessages; ++i) tx->queues().push("work", "m" + std::to_string(i), i % 3, 0);
+    tx->commit();
+  }
+  std::mutex mutex;
+  std::vector<std::string> popped;
+  auto poller = [&](Storage& storage) {
+    for (;;) {
+      auto tx = storage.begin();
+      auto ids = tx->queues().pop("work", 7, 10, 60'000);
+      tx->commit();
+      if (ids.empty()) return;
+      std::lock_guard lock(mutex);
+      popped.insert(popped.end(), ids.begin(), ids.end());
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 3; ++i) {
+    threads.emplace_back(poller, std::ref(*first));
+    threads.emplace_back(poller, std::ref(*second));
+  }
+  for (auto& thread : threads) thread.join();
+  CHECK(popped.size() == kMessages);
+  CHECK(std::set<std::string>(popped.begin(), popped.end()).size() == kMessages);
+}
+
+TEST_CASE("postgres: concurrent versioned writers lose no update") {
+  PostgresSchema schema;
+  auto first = open_postgres({.url = schema.url(), .pool_size = 4});
+  auto second = open_postgres({.url = schema.url(), .pool_size = 4});
+  {
+    auto tx = first->begin();
+    tx->execution().insert_workflow(counter_workflow("wf"));
+    tx->commit();
+  }
+  constexpr int kPerThread = 25;
+  auto writer = [&](Storage& storage) {
+    for (int done = 0; done < kPerThread;) {
+      auto read = storage.begin(TransactionMode::kRead);
+      Workflow wf = *read->execution().find_workflow("wf", false);
+      std::int64_t version = *read->execution().workflow_version("wf");
+      read.reset();
+      ++wf.priority;
+      auto tx = storage.begin();
+      if (tx->execution().update_workflow_if(wf, version)) {
+        tx->commit();
+        ++done;
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 2; ++i) {
+    threads.emplace_back(writer, std::ref(*first));
+    threads.emplace_back(writer, std::ref(*second));
+  }
+  for (auto& thread : threads) thread.join();
+  auto tx = second->begin(TransactionMode::kRead);
+  CHECK(tx->execution().find_workflow("wf", false)->priority == 4 * kPerThread);
+}
+
+TEST_CASE("postgres: a rate limit holds across pools") {
+  PostgresSchema schema;
+  auto first = open_postgres({.url = schema.url(), .pool_size = 4});
+  auto second = open_postgres({.url = schema.url(), .pool_size = 4});
+  std::atomic<int> admitted{0};
+  auto admit = [&](Storage& storage) {
+    for (int i = 0; i < 10; ++i) {
+      auto tx = storage.begin();
+      bool ok = tx->execution().try_admit_rate("work", 5000, 10'000, 7);
+      tx->commit();
+      if (ok) ++admitted;
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 2; ++i) {
+    threads.emplace_back(admit, std::ref(*first));
+    threads.emplace_back(admit, std::ref(*second));
+  }
+  for (auto& thread : threads) thread.join();
+  CHECK(admitted == 7);
+}
+
+TEST_CASE("postgres: a push committed by one pool wakes the listener of another") {
+  PostgresSchema schema;
+  auto waiting = open_postgres({.url = schema.url(), .pool_size = 2});
+  auto pushing = open_postgres({.url = schema.url(), .pool_size = 2});
+  std::mutex mutex;
+  std::condition_variable heard_cv;
+  std::vector<std::string> heard;
+  auto& remote = dynamic_cast<RemotePushes&>(*waiting);
+  remote.set_push_listener([&](const std::string& queue) {
+    std::lock_guard lock(mutex);
+    heard.push_back(queue);
+    heard_cv.notify_all();
+  });
+  // The listener connects on its own thread: push until it hears, with a generous deadline.
+  std::unique_lock lock(mutex);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (heard.empty() && std::chrono::steady_clock::now() < deadline) {
+    lock.unlock();
+    {
+      auto rolled_back = pushing->begin();
+      rolled_back->queues().push("ignored", "m", 0, 0);  // never committed: never announced
+    }
+    auto tx = pushing->begin();
+    tx->queues().push("work", "m", 0, 0);
+    tx->commit();
+    lock.lock();
+    heard_cv.wait_for(lock, std::chrono::milliseconds(200), [&] { return !heard.empty(); });
+  }
+  REQUIRE_FALSE(heard.empty());
+  CHECK(std::all_of(heard.begin(), heard.end(), [](const std::string& q) { return q == "work"; }));
+  lock.unlock();
+  remote.set_push_listener({});
+}
+
+TEST_CASE("postgres: processes starting at once migrate the schema once") {
+  PostgresSchema schema;
+  std::vector<std::thread> threads;
+  std::atomic<int> opened{0};
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&] {
+      auto storage = open_postgres({.url = schema.url(), .pool_size = 1});
+      ++opened;
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  CHECK(opened == 4);
+}
+
+TEST_CASE("postgres: connecting fails clearly") {
+  CHECK_THROWS_AS(open_postgres({.url = "postgresql://[bad"}), StorageError);
+  CHECK_THROWS_AS(open_postgres({.url = unreachable_url()}), UnavailableError);
+  std::string server = conductor::testing::postgres_server_url();
+  std::string wrong_user = server;
+  wrong_user.replace(wrong_user.find("conductor@"), 10, "nobody@");
+  CHECK_THROWS_AS(open_postgres({.url = wrong_user}), StorageError);
+  CHECK_THROWS_AS(open_postgres({.url = server, .pool_size = 0}), ValidationError);
+}
