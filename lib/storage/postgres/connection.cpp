@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <utility>
 
 #include "storage/transient_conflict.hpp"
 
@@ -86,6 +87,14 @@ Connection::~Connection() {
 }
 
 bool Connection::try_exec(const char* sql) noexcept {
+  if (!pending_.empty()) {
+    try {
+      sync();
+    } catch (...) {
+      // The statement below is what matters: it runs whatever the pipeline's outcome.
+    }
+    if (!healthy()) return false;
+  }
   PGresult* result = PQexec(conn_, sql);
   const bool ok = result != nullptr && PQresultStatus(result) == PGRES_COMMAND_OK;
   PQclear(result);
@@ -93,14 +102,6 @@ bool Connection::try_exec(const char* sql) noexcept {
 }
 
 bool Connection::healthy() const { return PQstatus(conn_) == CONNECTION_OK; }
-
-std::string Connection::literal(std::string_view text) const {
-  char* quoted = PQescapeLiteral(conn_, text.data(), text.size());
-  if (quoted == nullptr) throw StorageError(fmt::format("postgres: {}", first_line(PQerrorMessage(conn_))));
-  std::string result(quoted);
-  PQfreemem(quoted);
-  return result;
-}
 
 void Connection::check(PGresult* result, std::string_view sql) const {
   ExecStatusType status = result == nullptr ? PGRES_FATAL_ERROR : PQresultStatus(result);
@@ -124,10 +125,85 @@ void Connection::check(PGresult* result, std::string_view sql) const {
   throw StorageError(fmt::format("postgres: {} ({}) in: {}", message, sqlstate, sql.substr(0, 200)));
 }
 
-Result Connection::prepared(std::string_view sql, const Params& params) {
+void Connection::check_sent(int ok, std::string_view sql) {
+  if (ok == 1) return;
+  throw UnavailableError(fmt::format("postgres: {} (sending: {})", first_line(PQerrorMessage(conn_)), sql.substr(0, 80)));
+}
+
+void Connection::send_prepared(std::string_view sql, const Params& params) {
+  if (PQpipelineStatus(conn_) == PQ_PIPELINE_OFF) check_sent(PQenterPipelineMode(conn_), sql);
   auto [it, added] = statements_.try_emplace(std::string(sql));
   if (added) {
-    std::string name = fmt::format("s{}", statements_.size());
+    it->second = fmt::format("s{}", ++statements_named_);
+    if (PQsendPrepare(conn_, it->second.c_str(), it->first.c_str(), 0, nullptr) != 1) {
+      statements_.erase(it);
+      check_sent(0, sql);
+    }
+    pending_.push_back({it->first, true});
+  }
+  std::vector<const char*> values = params.pointers();
+  check_sent(PQsendQueryPrepared(conn_, it->second.c_str(), params.size(), values.data(), nullptr, nullptr, 0), sql);
+  pending_.push_back({it->first, false});
+}
+
+Result Connection::sync() {
+  std::vector<Pending> pending = std::exchange(pending_, {});
+  check_sent(PQpipelineSync(conn_), "sync");
+  PGresult* last = nullptr;
+  PGresult* failure = nullptr;
+  std::string failed_sql;
+  bool broken = false;
+  for (const Pending& entry : pending) {
+    PGresult* result = PQgetResult(conn_);
+    if (result == nullptr) {
+      broken = true;
+      break;
+    }
+    // Each statement's results end with a null; the next call starts the next statement's.
+    while (PGresult* extra = PQgetResult(conn_)) PQclear(extra);
+    const ExecStatusType status = PQresultStatus(result);
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+      PQclear(last);
+      last = result;
+      continue;
+    }
+    if (entry.prepare) statements_.erase(entry.sql);
+    // After an error the server skips the rest of the pipeline (PGRES_PIPELINE_ABORTED): the first
+    // failure is the one to report.
+    if (failure == nullptr) {
+      failure = result;
+      failed_sql = entry.sql;
+    } else {
+      PQclear(result);
+    }
+  }
+  if (!broken) {
+    PGresult* end = PQgetResult(conn_);
+    broken = end == nullptr || PQresultStatus(end) != PGRES_PIPELINE_SYNC;
+    PQclear(end);
+  }
+  if (!broken) broken = PQexitPipelineMode(conn_) != 1;
+  if (broken && failure == nullptr) {
+    PQclear(last);
+    throw UnavailableError(fmt::format("postgres: {}", first_line(PQerrorMessage(conn_))));
+  }
+  last_answer_ = std::chrono::steady_clock::now();
+  if (failure != nullptr) {
+    PQclear(last);
+    check(failure, failed_sql);
+  }
+  return Result(last);
+}
+
+Result Connection::prepared(std::string_view sql, const Params& params) {
+  if (!pending_.empty()) {
+    // One round trip for what was sent before and this statement.
+    send_prepared(sql, params);
+    return sync();
+  }
+  auto [it, added] = statements_.try_emplace(std::string(sql));
+  if (added) {
+    std::string name = fmt::format("s{}", ++statements_named_);
     try {
       check(PQprepare(conn_, name.c_str(), it->first.c_str(), 0, nullptr), sql);
     } catch (...) {
@@ -140,18 +216,12 @@ Result Connection::prepared(std::string_view sql, const Params& params) {
   PGresult* result =
       PQexecPrepared(conn_, it->second.c_str(), params.size(), values.data(), nullptr, nullptr, 0);
   check(result, sql);
+  last_answer_ = std::chrono::steady_clock::now();
   return Result(result);
 }
 
-std::string Connection::exec_status(const std::string& sql) {
-  PGresult* result = PQexec(conn_, sql.c_str());
-  check(result, sql);
-  std::string status = PQcmdStatus(result);
-  PQclear(result);
-  return status;
-}
-
 Result Connection::query_once(const std::string& sql, const Params& params) {
+  if (!pending_.empty()) sync();
   std::vector<const char*> values = params.pointers();
   PGresult* result = PQexecParams(conn_, sql.c_str(), params.size(), nullptr, values.data(), nullptr, nullptr, 0);
   check(result, sql);
@@ -159,6 +229,7 @@ Result Connection::query_once(const std::string& sql, const Params& params) {
 }
 
 void Connection::exec(const std::string& sql) {
+  if (!pending_.empty()) sync();
   PGresult* result = PQexec(conn_, sql.c_str());
   check(result, sql);
   PQclear(result);

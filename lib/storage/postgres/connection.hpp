@@ -2,6 +2,7 @@
 
 #include <libpq-fe.h>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -28,6 +29,8 @@ class Result {
   std::int64_t int64(int row, int column) const;
   /// Rows an INSERT, UPDATE or DELETE touched.
   std::int64_t affected() const;
+  /// The command tag (COMMIT, ROLLBACK, INSERT 0 1, ...).
+  std::string_view command() const { return PQcmdStatus(result_.get()); }
 
  private:
   std::unique_ptr<PGresult, decltype(&PQclear)> result_;
@@ -68,8 +71,11 @@ class Params {
 
 /// One connection to the server. Statements run through `query` are prepared once per connection
 /// and reused; `query_once` is for SQL built per call (searches), which is not worth preparing.
-/// Errors are thrown as UnavailableError when retrying may succeed (lost connection, serialization
-/// failure, deadlock, server shutting down) and StorageError otherwise.
+/// Statements whose result only matters if it is an error go through `send`: they are pipelined and
+/// travel with the next statement that needs an answer, so a transaction costs a round trip per
+/// answer it waits for rather than per statement. Errors are thrown as UnavailableError when
+/// retrying may succeed (lost connection, serialization failure, deadlock, server shutting down) and
+/// StorageError otherwise; the error of a sent statement is thrown by the next call that waits.
 class Connection {
  public:
   /// Connects; UnavailableError when the server cannot be reached, StorageError for a bad URL or
@@ -84,27 +90,46 @@ class Connection {
     return prepared(sql, Params(args...));
   }
   Result prepared(std::string_view sql, const Params& params);
+  /// Queues a prepared statement without waiting for it (see the class comment).
+  template <class... Args>
+  void send(std::string_view sql, const Args&... args) {
+    send_prepared(sql, Params(args...));
+  }
   Result query_once(const std::string& sql, const Params& params);
   /// Runs SQL without parameters, possibly several statements.
   void exec(const std::string& sql);
 
-  /// Runs SQL like exec; returns the last statement's command tag (COMMIT, ROLLBACK, ...).
-  std::string exec_status(const std::string& sql);
   /// Runs SQL ignoring any error (ROLLBACK on a path that is already failing). False on error.
   bool try_exec(const char* sql) noexcept;
 
   /// False once the connection broke; a broken connection is closed, never reused.
   bool healthy() const;
-  /// Quotes a string as an SQL literal.
-  std::string literal(std::string_view text) const;
   PGconn* raw() { return conn_; }
+  /// When the server last answered; a connection idle for long may have been cut meanwhile.
+  std::chrono::steady_clock::time_point last_answer() const { return last_answer_; }
 
  private:
+  /// A statement sent in pipeline mode whose results are not read yet. `prepare` is set for the
+  /// preparation of a new statement, which is forgotten again if it fails.
+  struct Pending {
+    std::string sql;
+    bool prepare = false;
+  };
+
+  void send_prepared(std::string_view sql, const Params& params);
+  /// Ends the pipeline: sends a sync, reads every pending result and leaves pipeline mode. Returns
+  /// the last statement's result; throws the first error after reading everything.
+  Result sync();
+  /// Throws if libpq refused to queue something: the connection is gone.
+  void check_sent(int ok, std::string_view sql);
   /// Throws the error `result` (or the connection) reports; a no-op for a successful result.
   void check(PGresult* result, std::string_view sql) const;
 
   PGconn* conn_ = nullptr;
   std::unordered_map<std::string, std::string> statements_;  // SQL -> prepared statement name
+  int statements_named_ = 0;  // never reused: a name whose preparation failed may still be queued
+  std::vector<Pending> pending_;
+  std::chrono::steady_clock::time_point last_answer_ = std::chrono::steady_clock::now();
 };
 
 /// Whether an error's SQLSTATE means retrying the transaction may succeed.

@@ -108,7 +108,7 @@ constexpr std::string_view kDefaultDomain = "DEFAULT";
 /// An advisory lock held to the end of the transaction, so that the processes sharing the
 /// database take turns on one rate or concurrency limit.
 void lock_limit(Connection& db, std::string_view kind, std::string_view key) {
-  db.query("SELECT pg_advisory_xact_lock(hashtextextended($1 || ':' || $2, 0))", kind, key);
+  db.send("SELECT pg_advisory_xact_lock(hashtextextended($1 || ':' || $2, 0))", kind, key);
 }
 
 }  // namespace
@@ -224,8 +224,8 @@ std::optional<Workflow> PgExecutionStore::find_workflow(std::string_view workflo
 
 bool PgExecutionStore::remove_workflow(std::string_view workflow_id) {
   Connection& db = db_.get();
-  db.query("DELETE FROM task_logs WHERE task_id IN (SELECT task_id FROM tasks WHERE workflow_id = $1)", workflow_id);
-  db.query("DELETE FROM tasks WHERE workflow_id = $1", workflow_id);
+  db.send("DELETE FROM task_logs WHERE task_id IN (SELECT task_id FROM tasks WHERE workflow_id = $1)", workflow_id);
+  db.send("DELETE FROM tasks WHERE workflow_id = $1", workflow_id);
   return db.query("DELETE FROM workflows WHERE workflow_id = $1", workflow_id).affected() > 0;
 }
 
@@ -279,7 +279,7 @@ std::optional<Task> PgExecutionStore::find_task(std::string_view task_id) {
 
 bool PgExecutionStore::remove_task(std::string_view task_id) {
   Connection& db = db_.get();
-  db.query("DELETE FROM task_logs WHERE task_id = $1", task_id);
+  db.send("DELETE FROM task_logs WHERE task_id = $1", task_id);
   return db.query("DELETE FROM tasks WHERE task_id = $1", task_id).affected() > 0;
 }
 
@@ -305,7 +305,7 @@ std::vector<Task> PgExecutionStore::pending_tasks_of_type(std::string_view task_
 void PgExecutionStore::add_task_logs(const std::vector<TaskExecLog>& logs) {
   Connection& db = db_.get();
   for (const TaskExecLog& log : logs) {
-    db.query("INSERT INTO task_logs (task_id, created_time, log) VALUES ($1, $2, $3)", log.task_id, log.created_time,
+    db.send("INSERT INTO task_logs (task_id, created_time, log) VALUES ($1, $2, $3)", log.task_id, log.created_time,
              log.log);
   }
 }
@@ -321,7 +321,7 @@ std::vector<TaskExecLog> PgExecutionStore::task_logs(std::string_view task_id) {
 }
 
 void PgExecutionStore::put_poll_data(const PollData& data) {
-  db_.get().query(
+  db_.get().send(
       "INSERT INTO poll_data (queue_name, domain_key, domain, worker_id, last_poll_time) VALUES ($1, $2, $3, $4, $5) "
       "ON CONFLICT (queue_name, domain_key) DO UPDATE SET domain = $3, worker_id = $4, last_poll_time = $5",
       data.queue_name, data.domain.value_or(std::string(kDefaultDomain)), data.domain, data.worker_id,
@@ -351,9 +351,9 @@ std::vector<PollData> PgExecutionStore::poll_data(std::string_view queue_name) {
 bool PgExecutionStore::try_admit_rate(std::string_view key, std::int64_t now_ms, std::int64_t window_ms, int limit) {
   Connection& db = db_.get();
   lock_limit(db, "rate", key);
-  db.query("DELETE FROM rate_admissions WHERE rate_key = $1 AND admitted_at < $2", key, now_ms - window_ms);
+  db.send("DELETE FROM rate_admissions WHERE rate_key = $1 AND admitted_at < $2", key, now_ms - window_ms);
   if (db.query("SELECT count(*) FROM rate_admissions WHERE rate_key = $1", key).int64(0, 0) >= limit) return false;
-  db.query("INSERT INTO rate_admissions (rate_key, admitted_at) VALUES ($1, $2)", key, now_ms);
+  db.send("INSERT INTO rate_admissions (rate_key, admitted_at) VALUES ($1, $2)", key, now_ms);
   return true;
 }
 

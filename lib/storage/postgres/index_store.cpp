@@ -34,10 +34,10 @@ SearchResult<Summary> search(Connection& db, const IndexTable& table, const Sear
 
 }  // namespace
 
-// Summaries are upserts; doc, set on the first insert, stays the unsorted result order.
+// Summaries are upserts, sent without waiting: they travel with the commit. doc, set on the first insert, stays the unsorted result order.
 
 void PgIndexStore::index_workflow(const WorkflowSummary& summary) {
-  db_.get().query(
+  db_.get().send(
       "INSERT INTO workflow_index (workflow_id, workflow_type, version, correlation_id, start_time, update_time, "
       "end_time, status, parent_workflow_id, classifier, input, output, reason, json_data) "
       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) "
@@ -53,7 +53,7 @@ void PgIndexStore::index_workflow(const WorkflowSummary& summary) {
 }
 
 void PgIndexStore::index_task(const TaskSummary& summary) {
-  db_.get().query(
+  db_.get().send(
       "INSERT INTO task_index (task_id, workflow_id, workflow_type, correlation_id, task_type, task_def_name, "
       "status, start_time, update_time, end_time, input, output, reason, json_data) "
       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) "
@@ -69,8 +69,8 @@ void PgIndexStore::index_task(const TaskSummary& summary) {
 
 void PgIndexStore::remove_workflow(std::string_view workflow_id) {
   Connection& db = db_.get();
-  db.query("DELETE FROM task_index WHERE workflow_id = $1", workflow_id);
-  db.query("DELETE FROM workflow_index WHERE workflow_id = $1", workflow_id);
+  db.send("DELETE FROM task_index WHERE workflow_id = $1", workflow_id);
+  db.send("DELETE FROM workflow_index WHERE workflow_id = $1", workflow_id);
 }
 
 SearchResult<WorkflowSummary> PgIndexStore::search_workflows(const SearchQuery& query) {

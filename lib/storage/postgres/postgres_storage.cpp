@@ -21,6 +21,9 @@ Connection& ActiveConnection::get() const {
 
 namespace {
 
+/// How long a pooled connection may go unused before a transaction checks it with its BEGIN.
+constexpr auto kQuietConnection = std::chrono::seconds(1);
+
 /// Transactions on pooled connections, with no writer of its own: the database orders concurrent
 /// writes, within one process and across processes. Write transactions run at READ COMMITTED and
 /// rely on the engine's versioned writes (a conditional UPDATE re-checks the version on the row it
@@ -63,13 +66,20 @@ class PostgresTransaction final : public Transaction {
  public:
   PostgresTransaction(PostgresStorage& storage, TransactionMode mode)
       : storage_(storage), write_(mode == TransactionMode::kWrite) {
+    const char* begin = write_ ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
     // A pooled connection may have died while idle (the server restarted): that shows only when it
-    // is used, so BEGIN moves on to another one, and at last to a new one, before giving up.
+    // is used, so BEGIN on a connection that has been quiet for a while waits for its answer, and
+    // moves on to another connection, and at last to a new one, before giving up. A connection in
+    // steady use sends BEGIN with the transaction's first statement instead, saving a round trip.
     for (int attempt = 0;; ++attempt) {
       connection_ = storage.pool().take();
       active_.set(connection_.get(), write_);
       try {
-        connection_->exec(write_ ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+        if (std::chrono::steady_clock::now() - connection_->last_answer() < kQuietConnection) {
+          connection_->send(begin);
+        } else {
+          connection_->exec(begin);
+        }
         return;
       } catch (const UnavailableError&) {
         const bool broken = !connection_->healthy();
@@ -91,17 +101,14 @@ class PostgresTransaction final : public Transaction {
 
   void commit() override {
     Connection& connection = active_.get();
-    // The announcements go out with the COMMIT, in one round trip; PostgreSQL delivers them only
-    // if it commits.
-    std::string sql;
-    for (const std::string& queue : active_.pushed()) {
-      sql += fmt::format("SELECT pg_notify('{}', {});", kPushChannel,
-                         connection.literal(fmt::format("{}\n{}", storage_.token(), queue)));
-    }
-    sql += "COMMIT";
+    // The announcements go out with the COMMIT and whatever statements are still unanswered, in one
+    // round trip; PostgreSQL delivers them only if it commits.
     try {
+      for (const std::string& queue : active_.pushed()) {
+        connection.send("SELECT pg_notify($1, $2)", kPushChannel, fmt::format("{}\n{}", storage_.token(), queue));
+      }
       // A transaction that failed earlier answers COMMIT with ROLLBACK, not with an error.
-      if (connection.exec_status(sql) != "COMMIT") {
+      if (connection.query("COMMIT").command() != "COMMIT") {
         throw StorageError("postgres: the transaction had failed and was rolled back");
       }
     } catch (...) {

@@ -12,7 +12,7 @@ bool notifies(std::string_view queue) { return !queue.starts_with('_'); }
 }  // namespace
 
 void PgQueueStore::push(std::string_view queue, std::string_view id, int priority, std::int64_t visible_at) {
-  db_.get().query(
+  db_.get().send(
       "INSERT INTO queue_messages (queue, message_id, priority, visible_at) VALUES ($1, $2, $3, $4) "
       "ON CONFLICT (queue, message_id) DO UPDATE SET visible_at = excluded.visible_at, popped = false",
       queue, id, priority, visible_at);
@@ -85,7 +85,7 @@ std::map<std::string, QueueStore::QueueCounts> PgQueueStore::all_sizes() {
 }
 
 void PgQueueStore::flush(std::string_view queue) {
-  db_.get().query("DELETE FROM queue_messages WHERE queue = $1", queue);
+  db_.get().send("DELETE FROM queue_messages WHERE queue = $1", queue);
 }
 
 std::optional<std::int64_t> PgQueueStore::next_visible_at(std::string_view queue) {
