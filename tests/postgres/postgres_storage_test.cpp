@@ -125,6 +125,24 @@ TEST_CASE("postgres: a rate limit holds across pools") {
   CHECK(admitted == 7);
 }
 
+TEST_CASE("postgres: a statement sent without waiting that fails rolls back its whole transaction") {
+  PostgresSchema schema;
+  auto storage = open_postgres({.url = schema.url(), .pool_size = 1});
+  {
+    auto tx = storage->begin();
+    tx->queues().push("work", "kept-out", 0, 0);
+    // Not UTF-8: the server rejects it, but only the commit waits for the answer.
+    tx->queues().push("work\xff", "bad", 0, 0);
+    CHECK_THROWS_AS(tx->commit(), StorageError);
+  }
+  // The one pooled connection is usable again and nothing of the failed transaction is stored.
+  auto tx = storage->begin();
+  CHECK_FALSE(tx->queues().contains("work", "kept-out"));
+  tx->queues().push("work", "next", 0, 0);
+  tx->commit();
+  CHECK(storage->begin(TransactionMode::kRead)->queues().size("work") == 1);
+}
+
 TEST_CASE("postgres: a push committed by one pool wakes the listener of another") {
   PostgresSchema schema;
   auto waiting = open_postgres({.url = schema.url(), .pool_size = 2});
