@@ -40,4 +40,7 @@ int path_int(const Request& request, std::string_view name);
 /// means `*` too) and `query`.
 SearchQuery search_query(const Request& request);
 
+/// The `{status}` path segment as a task result status: ValidationError when it is not one.
+TaskResultStatus path_status(const Request& request);
+
 }  // namespace conductor::http

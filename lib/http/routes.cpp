@@ -8,6 +8,10 @@ Router make_router(Engine& engine) {
   add_workflow_routes(router, engine);
   add_bulk_routes(router, engine);
   add_task_routes(router, engine);
+  add_admin_routes(router, engine);
+  add_queue_routes(router, engine);
+  add_payload_routes(router, engine);
+  add_unsupported_routes(router);
   add_version_route(router);
   return router;
 }

@@ -15,6 +15,17 @@ class Engine;
 namespace conductor::http {
 
 /// Every route Conductor's REST API maps onto the engine's services: the families below and
+/// `/api/admin/...`, `/api/environment...` and `/api/secrets` (api.md 1.16, 1.17).
+void add_admin_routes(Router& router, Engine& engine);
+/// `/api/queue/update/...`: task updates from outside (api.md 1.15).
+void add_queue_routes(Router& router, Engine& engine);
+/// `externalstoragelocation` for workflows and tasks, and `/api/external/payload/{path}` where
+/// clients move payloads in and out of the engine's PayloadStorage (api.md 1.7, 1.13).
+void add_payload_routes(Router& router, Engine& engine);
+/// Conductor routes this server answers 501 on purpose, each with the reason in the error body
+/// (docs/rest.md lists them).
+void add_unsupported_routes(Router& router);
+
 /// `GET /api/version`. The one place where the resources are put together.
 Router make_router(Engine& engine);
 
@@ -26,6 +37,17 @@ void add_workflow_routes(Router& router, Engine& engine);
 void add_bulk_routes(Router& router, Engine& engine);
 /// `/api/tasks...`: poll, update, logs, queues, poll data, search (api.md 1.9, 1.11-1.13).
 void add_task_routes(Router& router, Engine& engine);
+
+/// `/api/admin/...`, `/api/environment...` and `/api/secrets` (api.md 1.16, 1.17).
+void add_admin_routes(Router& router, Engine& engine);
+/// `/api/queue/update/...`: task updates from outside (api.md 1.15).
+void add_queue_routes(Router& router, Engine& engine);
+/// `externalstoragelocation` for workflows and tasks, and `/api/external/payload/{path}` where
+/// clients move payloads in and out of the engine's PayloadStorage (api.md 1.7, 1.13).
+void add_payload_routes(Router& router, Engine& engine);
+/// Conductor routes this server answers 501 on purpose, each with the reason in the error body
+/// (docs/rest.md lists them).
+void add_unsupported_routes(Router& router);
 
 /// `GET /api/version`: the library version as text (api.md 1.17).
 void add_version_route(Router& router);

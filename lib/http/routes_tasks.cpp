@@ -95,16 +95,6 @@ Response update_task_v2(Engine& engine, const Request& request) {
   return next ? Response::json(to_json(*next)) : Response::empty(204);
 }
 
-TaskResultStatus path_status(const Request& request) {
-  const std::string& name = request.path_param("status");
-  const auto status = parse_task_result_status(name);
-  if (!status) {
-    throw ValidationError("Invalid value '" + name + "' for path variable 'status': must be a task result status",
-                          {FieldViolation{"status", "must be a task result status", name}});
-  }
-  return *status;
-}
-
 Task update_by_ref(Engine& engine, const Request& request) {
   const auto worker_id = request.query("workerid");
   return engine.queue().update_task_by_ref(request.path_param("workflowId"), request.path_param("taskRefName"),
