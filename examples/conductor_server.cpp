@@ -54,6 +54,11 @@ Options:
   --max-waiting-polls-per-client N
                       long polls waiting at once per client address; one more is answered 429
                       (default 512)
+  --payload-dir DIR   directory keeping workflow and task payloads above their size thresholds
+                      (default: the database path followed by ".payloads"; none for :memory:
+                      and PostgreSQL, whose processes need a directory they all share)
+  --no-payload-dir    keep every payload in the database; payloads above the maximum are still
+                      refused
   --token T           require "Authorization: Bearer T" (or X-Authorization: T) on every route
                       but the health checks; POST /api/token exchanges {"keySecret": T} for it
   --help              print this help and exit
@@ -69,6 +74,7 @@ struct Settings {
   std::string database = "conductor.db";
   conductor::SqliteSync sync = conductor::SqliteSync::kFull;
   int pool_size = 16;
+  std::optional<std::string> payload_dir;  ///< empty: none; absent: beside the database
   bool help = false;
 };
 
@@ -136,6 +142,11 @@ Settings parse_arguments(int argc, char** argv) {
       settings.server.max_connections_per_client = parse_number(arg, value(), 1'000'000);
     } else if (arg == "--max-waiting-polls-per-client") {
       settings.server.max_waiting_polls_per_client = parse_number(arg, value(), 1'000'000);
+    } else if (arg == "--payload-dir") {
+      settings.payload_dir = value();
+      if (settings.payload_dir->empty()) throw UsageError("option --payload-dir needs a directory");
+    } else if (arg == "--no-payload-dir") {
+      settings.payload_dir = "";
     } else if (arg == "--token") {
       settings.server.bearer_token = value();
       if (settings.server.bearer_token->empty()) throw UsageError("option --token needs a non-empty value");
@@ -226,8 +237,14 @@ int main(int argc, char** argv) {
     std::cerr << "conductor-server: cannot open database '" << database << "': " << error.what() << "\n";
     return 1;
   }
+  // Beside a SQLite file by default; processes sharing a PostgreSQL database need a directory they share.
+  if (!settings.payload_dir && !postgres && settings.database != ":memory:")
+    settings.payload_dir = settings.database + ".payloads";
   try {
-    conductor::Engine engine({.storage = std::move(storage), .logger = log_engine});
+    std::shared_ptr<conductor::PayloadStorage> payloads;
+    if (settings.payload_dir && !settings.payload_dir->empty())
+      payloads = conductor::directory_payload_storage(*settings.payload_dir);
+    conductor::Engine engine({.storage = std::move(storage), .logger = log_engine, .payload_storage = payloads});
     settings.server.request_log = log_request;
     conductor::http::Server server(settings.server, engine);
     const std::uint16_t port = server.start();

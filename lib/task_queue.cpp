@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <iterator>
 #include <utility>
 
 namespace conductor {
@@ -215,6 +217,15 @@ std::vector<PollData> TaskQueue::poll_data(std::string_view task_type) {
 }
 
 std::vector<PollData> TaskQueue::all_poll_data() { return poll_data(""); }
+
+std::vector<Task> TaskQueue::pending_tasks(std::string_view task_type, int start, int count) {
+  if (start < 0 || count < 0)
+    throw ValidationError(fmt::format("start ({}) and count ({}) cannot be negative", start, count));
+  auto tasks = core_.storage().begin(TransactionMode::kRead)->execution().pending_tasks_of_type(task_type);
+  const auto first = std::min<std::size_t>(static_cast<std::size_t>(start), tasks.size());
+  const auto last = std::min<std::size_t>(first + static_cast<std::size_t>(count), tasks.size());
+  return {std::make_move_iterator(tasks.begin() + first), std::make_move_iterator(tasks.begin() + last)};
+}
 
 int TaskQueue::requeue_pending(std::string_view task_type) {
   return run_change(core_, {}, [&](detail::Change& s) {

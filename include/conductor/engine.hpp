@@ -4,6 +4,7 @@
 #include <conductor/logger.hpp>
 #include <conductor/export.hpp>
 #include <conductor/metadata_service.hpp>
+#include <conductor/payload_storage.hpp>
 #include <conductor/storage/storage.hpp>
 #include <conductor/task_queue.hpp>
 #include <conductor/worker.hpp>
@@ -13,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace conductor {
 
@@ -33,6 +35,13 @@ struct EngineOptions {
   /// Where the engine's own messages go (failed sweeps, results waiting to be stored); dropped when
   /// null. conductor::stderr_logger() writes them to stderr.
   Logger logger;
+  /// Where payloads above `payload_limits`' thresholds are kept instead of their rows
+  /// (conductor::directory_payload_storage, or your own). Null: every payload stays in its row, and a
+  /// start naming `external_input_payload_storage_path` is refused.
+  std::shared_ptr<PayloadStorage> payload_storage;
+  /// Thresholds for payload_storage, and the largest input or output a caller may hand in (enforced
+  /// with or without a payload storage).
+  PayloadLimits payload_limits;
 };
 
 /// The embedded Conductor: owns the storage, the clock, the services, the worker runner and the
@@ -62,6 +71,16 @@ class CONDUCTOR_EXPORT Engine {
   TaskQueue& queue();
   WorkerRunner& workers();
   const Clock& clock() const;
+  /// The engine's payload storage; null when it has none.
+  PayloadStorage* payload_storage();
+  const PayloadLimits& payload_limits() const;
+
+  /// The values `${workflow.env.NAME}` resolves to, by NAME: `CONDUCTOR_ENV_<NAME>` from the process
+  /// environment, then from EngineOptions::properties.
+  std::map<std::string, std::string> environment_variables() const;
+  /// The names `${workflow.secrets.NAME}` resolves, from `CONDUCTOR_SECRET_<NAME>` likewise, sorted.
+  /// Secret values are never listed.
+  std::vector<std::string> secret_names() const;
 
   /// Does all work that is due now: decides workflows whose decider timer expired (timeouts, retries
   /// becoming due, recovery) and runs due system tasks. Returns how many items were processed.

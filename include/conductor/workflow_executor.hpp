@@ -106,6 +106,18 @@ class CONDUCTOR_EXPORT WorkflowExecutor {
   BulkResponse bulk_terminate_remove(const std::vector<std::string>& workflow_ids, std::string_view reason,
                                      bool archive = false);
 
+  /// Fetches each workflow (Conductor's bulk search): the found ones in request order, and an error
+  /// message per id that is not found. ValidationError as for the other bulk calls.
+  WorkflowBulkResponse bulk_get(const std::vector<std::string>& workflow_ids, bool include_tasks = true);
+
+  /// Makes sure the sweeper will evaluate the workflow: queues it for the decider unless it is queued
+  /// already. True when it was not (Conductor's admin sweep requeue). NotFoundError when absent.
+  bool requeue_sweep(std::string_view workflow_id);
+  /// Puts back what a running workflow must have queued and is missing: its decider message, and the
+  /// queue message of each SCHEDULED task a worker or the sweeper must pick up. True when anything
+  /// was repaired (Conductor's verifyAndRepair). NotFoundError when absent.
+  bool verify_and_repair(std::string_view workflow_id);
+
   SearchResult<WorkflowSummary> search(const SearchQuery& query);
   /// The same search answering full workflows without their tasks; hits whose workflow is gone are
   /// dropped from the page and from `total_hits`.

@@ -3,17 +3,27 @@
 #include <conductor/storage/remote_pushes.hpp>
 #include <conductor/storage/sqlite.hpp>
 
+#include "decider/parameters.hpp"
 #include "executor/change.hpp"
+#include "storage/payload_offloading.hpp"
 
 
 namespace conductor::detail {
 
 namespace {
 constexpr int kSweepBatch = 32;
+
+std::unique_ptr<Storage> open_storage(EngineOptions& options) {
+  auto storage = options.storage ? std::move(options.storage) : open_sqlite({});
+  if (!options.payload_storage) return storage;
+  return offload_payloads(std::move(storage), options.payload_storage, options.payload_limits);
+}
 }  // namespace
 
 EngineCore::EngineCore(EngineOptions options)
-    : storage_(options.storage ? std::move(options.storage) : open_sqlite({})),
+    : payload_storage_(options.payload_storage),
+      payload_limits_(options.payload_limits),
+      storage_(open_storage(options)),
       clock_(options.clock ? std::move(options.clock) : system_clock()),
       logger_(std::move(options.logger)),
       properties_(options.properties.begin(), options.properties.end()),
@@ -170,5 +180,18 @@ TaskQueue& Engine::queue() { return core_->queue(); }
 WorkerRunner& Engine::workers() { return core_->workers(); }
 const Clock& Engine::clock() const { return core_->clock(); }
 int Engine::run_due() { return core_->run_due(); }
+PayloadStorage* Engine::payload_storage() { return core_->payload_storage(); }
+const PayloadLimits& Engine::payload_limits() const { return core_->payload_limits(); }
+
+std::map<std::string, std::string> Engine::environment_variables() const {
+  return detail::EnvironmentLookup(core_->properties()).with_prefix(detail::kEnvVariablePrefix);
+}
+
+std::vector<std::string> Engine::secret_names() const {
+  std::vector<std::string> names;
+  for (auto& [name, value] : detail::EnvironmentLookup(core_->properties()).with_prefix(detail::kSecretPrefix))
+    names.push_back(name);
+  return names;
+}
 
 }  // namespace conductor

@@ -50,6 +50,9 @@ class EngineCore {
   const EngineSettings& settings() const { return settings_; }
   const TaskRegistry& registry() const { return registry_; }
   const PropertyMap& properties() const { return properties_; }
+  /// Null when the engine keeps every payload in its row.
+  PayloadStorage* payload_storage() const { return payload_storage_.get(); }
+  const PayloadLimits& payload_limits() const { return payload_limits_; }
   QueueSignal& signal() { return signal_; }
   WorkflowLocks& workflow_locks() { return workflow_locks_; }
   WorkflowWatchers& watchers() { return watchers_; }
@@ -82,6 +85,8 @@ class EngineCore {
  private:
   void sweeper_loop(std::chrono::milliseconds interval);
 
+  std::shared_ptr<PayloadStorage> payload_storage_;
+  PayloadLimits payload_limits_;
   std::unique_ptr<Storage> storage_;
   std::unique_ptr<Clock> clock_;
   Logger logger_;

@@ -7,6 +7,7 @@
 #include "decider/navigation.hpp"
 #include "engine/engine_core.hpp"
 #include "metadata_validation.hpp"
+#include "executor/caller_payloads.hpp"
 #include "executor/change.hpp"
 #include "executor/change_effects.hpp"
 #include "executor/summaries.hpp"
@@ -187,9 +188,11 @@ std::string WorkflowOps::start(Change& s, const StartWorkflowRequest& request, c
   wf.task_to_domain = request.task_to_domain;
   wf.created_by = request.created_by;
   wf.idempotency_key = request.idempotency_key;
-  wf.external_input_payload_storage_path = request.external_input_payload_storage_path;
   wf.variables = def.variables;
-  wf.input = request.input.value_or(JsonObject{});
+  // A payload named by path is read now: the workflow runs with it, and the storage layer decides
+  // where it is kept.
+  wf.input = caller_payload(core_, PayloadType::kWorkflowInput, request.external_input_payload_storage_path,
+                            request.input.value_or(JsonObject{}), "workflow " + wf.workflow_id);
   if (!wf.input.empty()) add_missing_keys(wf.input, def.input_template);
   wf.workflow_definition = std::move(def);
 
@@ -597,10 +600,9 @@ Task WorkflowOps::update_task(Change& s, const TaskResult& result) {
   if (result.reason_for_incompletion) task->reason_for_incompletion = result.reason_for_incompletion->substr(0, 500);
   if (result.worker_id) task->worker_id = result.worker_id;
   task->callback_after_seconds = result.callback_after_seconds;
-  task->output_data = result.output_data;
+  task->output_data = caller_payload(core_, PayloadType::kTaskOutput, result.external_output_payload_storage_path,
+                                     result.output_data, "task " + task->task_id);
   if (result.sub_workflow_id) task->sub_workflow_id = result.sub_workflow_id;
-  if (result.external_output_payload_storage_path && !result.external_output_payload_storage_path->empty())
-    task->external_output_payload_storage_path = result.external_output_payload_storage_path;
   if (is_terminal(task->status)) {
     task->end_time = s.now();
     s.remove_message(queue_name(*task), task->task_id);

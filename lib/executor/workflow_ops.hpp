@@ -72,6 +72,9 @@ class WorkflowOps {
   void remove(Change& s, std::string_view workflow_id, bool archive);
 
   static std::string queue_name(const Task& task);
+  /// Pushes a SCHEDULED task back to the queue its worker or the sweeper takes it from (none for
+  /// a synchronous system task), after its callback delay.
+  void requeue(Change& s, const Task& task);
 
  private:
   DeciderEnv env(Change& s, InputResolver& inputs);
@@ -99,7 +102,6 @@ class WorkflowOps {
 
   // Helpers of the §6 operations.
   void notify(Change& s, WorkflowEvent event, const Workflow& wf);
-  void requeue(Change& s, const Task& task);
   void retry_tasks(Change& s, Workflow& wf);
   bool rerun_in(Change& s, Workflow& wf, const RerunWorkflowRequest& request);
   /// A rerun's common start: the workflow RUNNING again with the request's correlation id and input,

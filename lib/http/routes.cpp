@@ -9,6 +9,10 @@ Router make_router(Engine& engine) {
   add_bulk_routes(router, engine);
   add_task_routes(router, engine);
   add_execution_routes(router, engine);
+  add_admin_routes(router, engine);
+  add_queue_routes(router, engine);
+  add_payload_routes(router, engine);
+  add_unsupported_routes(router);
   add_version_route(router);
   return router;
 }

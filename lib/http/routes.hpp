@@ -15,11 +15,6 @@ class Engine;
 namespace conductor::http {
 
 /// Every route Conductor's REST API maps onto the engine's services: the families below and
-/// The calls that answer once a run has ended or blocked: `POST /api/workflow/execute/{name}/{version}`,
-/// the signals `POST /api/tasks/{workflowId}/{status}/signal[/sync]`, and `POST /api/workflow/test`
-/// (api.md 1.3, 1.7, 1.10).
-void add_execution_routes(Router& router, Engine& engine);
-
 /// `GET /api/version`. The one place where the resources are put together.
 Router make_router(Engine& engine);
 
@@ -36,6 +31,16 @@ void add_task_routes(Router& router, Engine& engine);
 /// the signals `POST /api/tasks/{workflowId}/{status}/signal[/sync]`, and `POST /api/workflow/test`
 /// (api.md 1.3, 1.7, 1.10).
 void add_execution_routes(Router& router, Engine& engine);
+/// `/api/admin/...`, `/api/environment...` and `/api/secrets` (api.md 1.16, 1.17).
+void add_admin_routes(Router& router, Engine& engine);
+/// `/api/queue/update/...`: task updates from outside (api.md 1.15).
+void add_queue_routes(Router& router, Engine& engine);
+/// `externalstoragelocation` for workflows and tasks, and `/api/external/payload/{path}` where
+/// clients move payloads in and out of the engine's PayloadStorage (api.md 1.7, 1.13).
+void add_payload_routes(Router& router, Engine& engine);
+/// Conductor routes this server answers 501 on purpose, each with the reason in the error body
+/// (docs/rest.md lists them).
+void add_unsupported_routes(Router& router);
 
 /// `GET /api/version`: the library version as text (api.md 1.17).
 void add_version_route(Router& router);

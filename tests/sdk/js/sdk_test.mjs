@@ -145,6 +145,35 @@ try {
     const found = await executor.search(0, 100, `workflowType IN (${name("pipeline")}) AND status IN (COMPLETED)`, "*");
     assertEqual(found.totalHits, ids.length, "totalHits");
   });
+  await check("the bulk calls act on every id and report unknown ones", async () => {
+    await metadata.registerWorkflowDef(
+      { name: name("idle"), version: 1, schemaVersion: 2, tasks: [{ name: name("nobody"), taskReferenceName: "nobody", type: "SIMPLE" }] },
+      true,
+    );
+    const idle = await Promise.all([1, 2].map(() => executor.startWorkflow({ name: name("idle"), version: 1, input: {} })));
+    const unknown = "00000000-0000-0000-0000-000000000000";
+    const bulk = client.workflowBulkResource;
+    const statuses = async () => Promise.all(idle.map(async (id) => (await executor.getWorkflow(id, false)).status));
+
+    const paused = await bulk.pauseWorkflow1([...idle, unknown]);
+    assertEqual(paused.bulkSuccessfulResults, idle, "paused ids");
+    assertEqual(Object.keys(paused.bulkErrorResults), [unknown], "ids that could not be paused");
+    assertEqual(await statuses(), ["PAUSED", "PAUSED"], "after pause");
+    assertEqual((await bulk.resumeWorkflow(idle)).bulkSuccessfulResults, idle, "resumed ids");
+    assertEqual(await statuses(), ["RUNNING", "RUNNING"], "after resume");
+    assertEqual((await bulk.terminate(idle, "bulk test")).bulkSuccessfulResults, idle, "terminated ids");
+    assertEqual(await statuses(), ["TERMINATED", "TERMINATED"], "after terminate");
+    assertEqual((await bulk.retry(idle)).bulkSuccessfulResults, idle, "retried ids");
+    assertEqual(await statuses(), ["RUNNING", "RUNNING"], "after retry");
+    await bulk.terminate(idle);
+    assertEqual((await bulk.restart(idle, true)).bulkSuccessfulResults, idle, "restarted ids");
+    assertEqual(await statuses(), ["RUNNING", "RUNNING"], "after restart");
+    const refused = await bulk.pauseWorkflow1([]).then(
+      () => null,
+      (e) => e,
+    );
+    if (!refused) throw new Error("an empty id list was accepted");
+  });
   await check("an unknown workflow is an error with the server's message", async () => {
     try {
       await executor.getWorkflow("00000000-0000-0000-0000-000000000000", false);
