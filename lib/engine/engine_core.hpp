@@ -3,6 +3,7 @@
 #include <conductor/engine.hpp>
 
 #include "decider/parameters.hpp"
+#include "engine/held_back_tasks.hpp"
 #include "engine/poll_data_throttle.hpp"
 #include "engine/queue_signal.hpp"
 #include "engine/workflow_locks.hpp"
@@ -53,6 +54,7 @@ class EngineCore {
   WorkflowLocks& workflow_locks() { return workflow_locks_; }
   WorkflowCache& workflow_cache() { return workflow_cache_; }
   PollDataThrottle& poll_data_throttle() { return poll_data_throttle_; }
+  HeldBackTasks& held_back() { return held_back_; }
   WorkflowOps& ops() { return ops_; }
 
   MetadataService& metadata() { return metadata_; }
@@ -90,6 +92,7 @@ class EngineCore {
   WorkflowLocks workflow_locks_;
   WorkflowCache workflow_cache_{kWorkflowCacheCapacity};
   PollDataThrottle poll_data_throttle_;
+  HeldBackTasks held_back_;
   WorkflowOps ops_;
   MetadataService metadata_;
   WorkflowExecutor executor_;

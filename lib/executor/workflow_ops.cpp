@@ -351,6 +351,10 @@ void WorkflowOps::write_task(Change& s, Task& task) {
   task.update_time = s.now();
   if (is_terminal(task.status) && task.end_time == 0) task.end_time = s.now();
   s.update_task(task);
+  // A task no longer running may free a slot of its definition's concurrency limit: whatever the
+  // limit held back competes for it now rather than after its postponement.
+  if (task.status != TaskStatus::kInProgress)
+    for (const auto& held : core_.held_back().release(task.task_def_name)) s.make_visible(held.queue, held.id);
   s.index_task(task_summary(task));
   if (core_.has_listeners()) s.after_commit([this, snapshot = task] { core_.fire(snapshot); });
 }
@@ -665,6 +669,11 @@ bool WorkflowOps::admit(Transaction& tx, const Task& task, EpochMillis now) {
   return tx.execution().try_admit_rate(task.task_def_name, now, seconds * 1000LL, per);
 }
 
+void WorkflowOps::hold_back(Transaction& tx, const std::string& queue, const Task& task, EpochMillis now) {
+  tx.queues().set_visible_at(queue, task.task_id, now + core_.settings().task_execution_postpone_s * 1000);
+  core_.held_back().hold(task.task_def_name, queue, task.task_id);
+}
+
 std::vector<Task> WorkflowOps::poll(Transaction& tx, AfterCommit& after, std::string_view task_type,
                                     std::string_view worker_id, std::optional<std::string_view> domain, int count) {
   const EpochMillis now = core_.clock().now_ms();
@@ -678,7 +687,7 @@ std::vector<Task> WorkflowOps::poll(Transaction& tx, AfterCommit& after, std::st
       continue;
     }
     if (!admit(tx, *task, now)) {
-      tx.queues().set_visible_at(queue, id, now + core_.settings().task_execution_postpone_s * 1000);
+      hold_back(tx, queue, *task, now);
       continue;
     }
     task->status = TaskStatus::kInProgress;
@@ -790,7 +799,7 @@ void WorkflowOps::run_system_task(const TaskHandler& handler, std::string_view t
     bool admitted = run_in_writer(core_, [&](Transaction& tx, AfterCommit&) {
       const EpochMillis now = core_.clock().now_ms();
       if (admit(tx, *stored, now)) return true;
-      tx.queues().set_visible_at(queue, task_id, now + core_.settings().task_execution_postpone_s * 1000);
+      hold_back(tx, queue, *stored, now);
       return false;
     });
     if (!admitted) return;

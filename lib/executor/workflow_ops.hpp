@@ -91,6 +91,8 @@ class WorkflowOps {
   void postpone_decider(Change& s, const Workflow& wf);
   /// Whether the task's rate and concurrency limits let it start now; records the admission.
   bool admit(Transaction& tx, const Task& task, EpochMillis now);
+  /// Postpones a task its limits turned away; a concurrency slot that frees releases it early.
+  void hold_back(Transaction& tx, const std::string& queue, const Task& task, EpochMillis now);
   void sweep(Change& s, std::string_view workflow_id);
   void execute_system_task(Change& s, const TaskHandler& handler, std::string_view task_id);
   void write_task(Change& s, Task& task);
