@@ -3,6 +3,7 @@
 #include <conductor/engine.hpp>
 
 #include "decider/parameters.hpp"
+#include "engine/call_runner.hpp"
 #include "engine/held_back_tasks.hpp"
 #include "engine/poll_data_throttle.hpp"
 #include "engine/queue_signal.hpp"
@@ -108,6 +109,9 @@ class EngineCore {
   bool stopping_ = false;
   bool wake_requested_ = false;
   std::thread sweeper_;
+  /// Last, so that it stops first: its reporting thread, and the results it still stores, use
+  /// everything above.
+  CallRunner calls_;
 };
 
 }  // namespace conductor::detail
