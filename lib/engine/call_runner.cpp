@@ -44,7 +44,13 @@ void CallRunner::start(const TaskHandler& handler, const Task& task) {
     }
     client = client_.get();
   }
-  handler.call(task, *client, [this](TaskResult result) { report(std::move(result)); });
+  try {
+    handler.call(task, *client, [this](TaskResult result) { report(std::move(result)); });
+  } catch (...) {
+    std::lock_guard lock(mutex_);
+    in_flight_.erase(task.task_id);
+    throw;
+  }
 }
 
 void CallRunner::report(TaskResult result) {

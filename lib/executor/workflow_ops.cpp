@@ -851,7 +851,6 @@ std::optional<Task> WorkflowOps::execute_system_task(Change& s, const TaskHandle
   task->callback_after_seconds = handler.evaluation_offset_seconds(*task, s.now());
   s.push(queue, task_id, task->workflow_priority, task->callback_after_seconds * 1000);
   persist(s, wf);
-  if (call) call->callback_after_seconds = task->callback_after_seconds;
   return call;
 }
 

@@ -96,7 +96,7 @@ TEST_CASE("HTTP task: a GET answered with JSON completes with the parsed body", 
   CHECK(seen[0].headers["accept"] == "application/json");
 }
 
-TEST_CASE("HTTP task: the flat input form posts its body and headers; a text answer stays text", "[http_task]") {
+TEST_CASE("HTTP task: the flat input form posts its body and headers, and a text answer stays text", "[http_task]") {
   HttpFixture f;
   f.server.route("/echo", {.content_type = "text/plain", .body = "plain words"});
   f.workflow("post_flat", R"({"uri": "${workflow.input.url}", "method": "POST", "body": {"a": [1, 2]},
