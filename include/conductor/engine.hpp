@@ -32,6 +32,9 @@ struct EngineOptions {
   MetadataOptions metadata;
   /// Values for `${NAME}` parameter expressions, looked up after the process environment.
   std::map<std::string, std::string> properties;
+  /// How many HTTP task calls may be in flight at once; more wait in their queue until one ends.
+  /// The calls run on a thread of their own, never on a thread that decides or stores.
+  std::size_t max_http_calls_in_flight = 64;
   /// Where the engine's own messages go (failed sweeps, results waiting to be stored); dropped when
   /// null. conductor::stderr_logger() writes them to stderr.
   Logger logger;

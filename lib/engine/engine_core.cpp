@@ -7,6 +7,7 @@
 #include "executor/change.hpp"
 #include "storage/payload_offloading.hpp"
 
+#include <algorithm>
 
 namespace conductor::detail {
 
@@ -31,7 +32,8 @@ EngineCore::EngineCore(EngineOptions options)
       metadata_(*storage_, *clock_, options.metadata),
       executor_(*this),
       queue_(*this),
-      workers_(*this) {
+      workers_(*this),
+      calls_(*this, options.max_http_calls_in_flight) {
   // A storage shared with other processes reports their pushes, so local long polls wake at once.
   if (auto* remote = dynamic_cast<RemotePushes*>(storage_.get())) {
     remote->set_push_listener([this](const std::string& queue) { signal_.notify({queue}); });
@@ -104,18 +106,25 @@ int EngineCore::run_due() {
   int processed = 0;
   // Pops under the writer, so a message goes to one sweeper even across processes; the work itself
   // runs as changes of their own, outside the writer.
-  auto pop = [this](const std::string& queue, std::int64_t unack_ms) {
+  auto pop = [this](const std::string& queue, int count, std::int64_t unack_ms) {
     return run_in_writer(*this, [&](Transaction& tx, AfterCommit&) {
-      return tx.queues().pop(queue, kSweepBatch, clock_->now_ms(), unack_ms);
+      return tx.queues().pop(queue, count, clock_->now_ms(), unack_ms);
     });
   };
   for (const auto* handler : registry_.async_handlers()) {
     const std::string queue{handler->type()};
     for (;;) {
-      auto ids = pop(queue, settings_.default_unack_ms);
+      // A type that calls out takes no more messages than it may start calls: the rest wait in the
+      // queue, and the end of a call wakes the sweeper.
+      const int batch = handler->calls_out()
+                            ? static_cast<int>(std::min<std::size_t>(kSweepBatch, calls_.free_slots()))
+                            : kSweepBatch;
+      if (batch == 0) break;
+      auto ids = pop(queue, batch, settings_.default_unack_ms);
       for (const auto& id : ids) {
+        if (handler->calls_out() && calls_.in_flight(id)) continue;
         try {
-          ops_.run_system_task(*handler, id);
+          if (auto running = ops_.run_system_task(*handler, id)) calls_.start(*handler, *running);
           ++processed;
         } catch (const std::exception& e) {
           // The message stays in flight and is delivered again; one bad task must not stop the sweep.
@@ -123,11 +132,11 @@ int EngineCore::run_due() {
               {{"taskType", queue}, {"taskId", id}, {"error", e.what()}});
         }
       }
-      if (static_cast<int>(ids.size()) < kSweepBatch) break;
+      if (static_cast<int>(ids.size()) < batch) break;
     }
   }
   for (;;) {
-    auto ids = pop(std::string(kDeciderQueue), settings_.workflow_offset_timeout_s * 1000);
+    auto ids = pop(std::string(kDeciderQueue), kSweepBatch, settings_.workflow_offset_timeout_s * 1000);
     if (ids.empty()) break;
     for (const auto& id : ids) {
       try {

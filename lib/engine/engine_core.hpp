@@ -3,6 +3,8 @@
 #include <conductor/engine.hpp>
 
 #include "decider/parameters.hpp"
+#include "engine/call_runner.hpp"
+#include "engine/held_back_tasks.hpp"
 #include "engine/poll_data_throttle.hpp"
 #include "engine/queue_signal.hpp"
 #include "engine/workflow_locks.hpp"
@@ -58,6 +60,7 @@ class EngineCore {
   WorkflowWatchers& watchers() { return watchers_; }
   WorkflowCache& workflow_cache() { return workflow_cache_; }
   PollDataThrottle& poll_data_throttle() { return poll_data_throttle_; }
+  HeldBackTasks& held_back() { return held_back_; }
   WorkflowOps& ops() { return ops_; }
 
   MetadataService& metadata() { return metadata_; }
@@ -98,6 +101,7 @@ class EngineCore {
   WorkflowWatchers watchers_;
   WorkflowCache workflow_cache_{kWorkflowCacheCapacity};
   PollDataThrottle poll_data_throttle_;
+  HeldBackTasks held_back_;
   WorkflowOps ops_;
   MetadataService metadata_;
   WorkflowExecutor executor_;
@@ -113,6 +117,9 @@ class EngineCore {
   bool stopping_ = false;
   bool wake_requested_ = false;
   std::thread sweeper_;
+  /// Last, so that it stops first: its reporting thread, and the results it still stores, use
+  /// everything above.
+  CallRunner calls_;
 };
 
 }  // namespace conductor::detail

@@ -354,6 +354,10 @@ void WorkflowOps::write_task(Change& s, Task& task) {
   task.update_time = s.now();
   if (is_terminal(task.status) && task.end_time == 0) task.end_time = s.now();
   s.update_task(task);
+  // A task no longer running may free a slot of its definition's concurrency limit: whatever the
+  // limit held back competes for it now rather than after its postponement.
+  if (task.status != TaskStatus::kInProgress)
+    for (const auto& held : core_.held_back().release(task.task_def_name)) s.make_visible(held.queue, held.id);
   s.index_task(task_summary(task));
   if (core_.has_listeners()) s.after_commit([this, snapshot = task] { core_.fire(snapshot); });
 }
@@ -667,6 +671,11 @@ bool WorkflowOps::admit(Transaction& tx, const Task& task, EpochMillis now) {
   return tx.execution().try_admit_rate(task.task_def_name, now, seconds * 1000LL, per);
 }
 
+void WorkflowOps::hold_back(Transaction& tx, const std::string& queue, const Task& task, EpochMillis now) {
+  tx.queues().set_visible_at(queue, task.task_id, now + core_.settings().task_execution_postpone_s * 1000);
+  core_.held_back().hold(task.task_def_name, queue, task.task_id);
+}
+
 std::vector<Task> WorkflowOps::poll(Transaction& tx, AfterCommit& after, std::string_view task_type,
                                     std::string_view worker_id, std::optional<std::string_view> domain, int count) {
   const EpochMillis now = core_.clock().now_ms();
@@ -680,7 +689,7 @@ std::vector<Task> WorkflowOps::poll(Transaction& tx, AfterCommit& after, std::st
       continue;
     }
     if (!admit(tx, *task, now)) {
-      tx.queues().set_visible_at(queue, id, now + core_.settings().task_execution_postpone_s * 1000);
+      hold_back(tx, queue, *task, now);
       continue;
     }
     task->status = TaskStatus::kInProgress;
@@ -775,12 +784,12 @@ void WorkflowOps::sweep(Change& s, std::string_view workflow_id) {
   }
 }
 
-void WorkflowOps::run_system_task(const TaskHandler& handler, std::string_view task_id) {
+std::optional<Task> WorkflowOps::run_system_task(const TaskHandler& handler, std::string_view task_id) {
   const std::string queue{handler.type()};
   std::optional<Task> stored = core_.storage().begin(TransactionMode::kRead)->execution().find_task(task_id);
   if (!stored || is_terminal(stored->status)) {
     run_in_writer(core_, [&](Transaction& tx, AfterCommit&) { tx.queues().remove(queue, task_id); });
-    return;
+    return std::nullopt;
   }
   // Limits are counted under the writer, so that two processes cannot both take the last slot.
   const TaskDef* def = stored->workflow_task && stored->workflow_task->task_definition
@@ -792,51 +801,59 @@ void WorkflowOps::run_system_task(const TaskHandler& handler, std::string_view t
     bool admitted = run_in_writer(core_, [&](Transaction& tx, AfterCommit&) {
       const EpochMillis now = core_.clock().now_ms();
       if (admit(tx, *stored, now)) return true;
-      tx.queues().set_visible_at(queue, task_id, now + core_.settings().task_execution_postpone_s * 1000);
+      hold_back(tx, queue, *stored, now);
       return false;
     });
-    if (!admitted) return;
+    if (!admitted) return std::nullopt;
   }
-  run_change(core_, stored->workflow_instance_id, [&](Change& s) { execute_system_task(s, handler, task_id); });
+  return run_change(core_, stored->workflow_instance_id,
+                    [&](Change& s) { return execute_system_task(s, handler, task_id); });
 }
 
-void WorkflowOps::execute_system_task(Change& s, const TaskHandler& handler, std::string_view task_id) {
+std::optional<Task> WorkflowOps::execute_system_task(Change& s, const TaskHandler& handler,
+                                                     std::string_view task_id) {
   const std::string queue{handler.type()};
   auto stored = s.find_task(task_id);
   if (!stored || is_terminal(stored->status)) {
     s.remove_message(queue, task_id);
-    return;
+    return std::nullopt;
   }
   Workflow wf = load(s, stored->workflow_instance_id);
   Task* task = find_by_id(wf, task_id);
-  if (!task) return;
+  if (!task) return std::nullopt;
   if (is_terminal(wf.status)) {
     task->status = TaskStatus::kCanceled;
     task->reason_for_incompletion = fmt::format("Workflow is in {} state", to_string(wf.status));
     s.remove_message(queue, task_id);
     write_task(s, *task);
-    return;
+    return std::nullopt;
   }
   bool async_complete = handler.is_async_complete(*task);
   if (task->status == TaskStatus::kScheduled || !async_complete) task->poll_count += 1;
   ChangeEffects effects(*this, s);
   SystemTaskContext context{wf, s.now(), effects};
-  if (task->status == TaskStatus::kScheduled) {
+  const bool starting = task->status == TaskStatus::kScheduled;
+  if (starting) {
     task->start_time = s.now();
     handler.start(*task, context);
   } else {
     handler.execute(*task, context);
   }
   s.mark_dirty(task_id);
+  // A call is made when the task starts, and again when its message comes back without a result (the
+  // process making it died); an async-complete task that made its call waits for its update instead.
+  std::optional<Task> call;
+  if (handler.calls_out() && task->status == TaskStatus::kInProgress && (starting || !async_complete)) call = *task;
   if ((async_complete && task->status != TaskStatus::kScheduled) || is_terminal(task->status)) {
     if (is_terminal(task->status)) task->end_time = s.now();
     s.remove_message(queue, task_id);
     decide(s, wf);
-    return;
+    return call;
   }
   task->callback_after_seconds = handler.evaluation_offset_seconds(*task, s.now());
   s.push(queue, task_id, task->workflow_priority, task->callback_after_seconds * 1000);
   persist(s, wf);
+  return call;
 }
 
 void WorkflowOps::pause(Change& s, std::string_view workflow_id) {

@@ -50,8 +50,9 @@ class WorkflowOps {
   /// of its own.
   void sweep(std::string_view workflow_id);
   /// One delivery of an async system task from its queue (semantics.md §5.2), as a change of its own
-  /// (after its rate and concurrency limits admitted it).
-  void run_system_task(const TaskHandler& handler, std::string_view task_id);
+  /// (after its rate and concurrency limits admitted it). Returns the running task when its handler
+  /// must now make its call out (TaskHandler::calls_out), which the caller starts after the commit.
+  std::optional<Task> run_system_task(const TaskHandler& handler, std::string_view task_id);
   void pause(Change& s, std::string_view workflow_id);
   void resume(Change& s, std::string_view workflow_id);
   void terminate(Change& s, std::string_view workflow_id, std::string_view reason);
@@ -94,8 +95,10 @@ class WorkflowOps {
   void postpone_decider(Change& s, const Workflow& wf);
   /// Whether the task's rate and concurrency limits let it start now; records the admission.
   bool admit(Transaction& tx, const Task& task, EpochMillis now);
+  /// Postpones a task its limits turned away; a concurrency slot that frees releases it early.
+  void hold_back(Transaction& tx, const std::string& queue, const Task& task, EpochMillis now);
   void sweep(Change& s, std::string_view workflow_id);
-  void execute_system_task(Change& s, const TaskHandler& handler, std::string_view task_id);
+  std::optional<Task> execute_system_task(Change& s, const TaskHandler& handler, std::string_view task_id);
   void write_task(Change& s, Task& task);
   /// Snapshots the workflow's task definitions from the registry into its nodes (semantics.md §2.16).
   void attach_task_defs(MetadataStore& metadata, WorkflowDef& def);

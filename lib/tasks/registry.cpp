@@ -5,6 +5,7 @@
 #include "tasks/exclusive_join.hpp"
 #include "tasks/fork_join.hpp"
 #include "tasks/fork_join_dynamic.hpp"
+#include "tasks/http.hpp"
 #include "tasks/human.hpp"
 #include "tasks/inline.hpp"
 #include "tasks/join.hpp"
@@ -49,6 +50,7 @@ TaskRegistry::TaskRegistry() {
   handlers_.push_back(std::make_unique<HumanTask>());
   handlers_.push_back(std::make_unique<JsonJqTransformTask>());
   handlers_.push_back(std::make_unique<EventTask>());
+  handlers_.push_back(std::make_unique<HttpTask>());
   handlers_.push_back(std::make_unique<NoopTask>());
 }
 

@@ -15,6 +15,7 @@
 
 namespace conductor::detail {
 
+class HttpClient;
 class InputResolver;
 class TaskRegistry;
 
@@ -104,6 +105,14 @@ class TaskHandler {
   /// Called on every decide (sync) or queue delivery (async) while the task is not terminal.
   /// Returns true when it changed the task.
   virtual bool execute(Task& /*task*/, SystemTaskContext& /*context*/) const { return false; }
+  /// Whether the task's work is a call out of the process over HTTP. Once such an async task is
+  /// IN_PROGRESS the engine makes the call on its own threads, never inside a change or under the
+  /// storage writer, and stores the result through the task-update path; execute() then only sees a
+  /// redelivery (the call was lost with its process and is made again).
+  virtual bool calls_out() const { return false; }
+  /// Starts that call for a running task; `done` receives the task's result exactly once, on the
+  /// client's thread, unless the engine shuts down first.
+  virtual void call(const Task& /*task*/, HttpClient& /*client*/, std::function<void(TaskResult)> /*done*/) const {}
   /// Called when the workflow ends while the task is still running.
   virtual void cancel(Task& task, SystemTaskContext& /*context*/) const { task.status = TaskStatus::kCanceled; }
   /// Seconds before an async task that is still running is evaluated again.
