@@ -14,8 +14,10 @@ namespace conductor::detail {
 namespace {
 constexpr int kSweepBatch = 32;
 
-std::unique_ptr<Storage> open_storage(EngineOptions& options) {
+// `remote` is found before any wrapper hides the backend's type.
+std::unique_ptr<Storage> open_storage(EngineOptions& options, RemotePushes*& remote) {
   auto storage = options.storage ? std::move(options.storage) : open_sqlite({});
+  remote = dynamic_cast<RemotePushes*>(storage.get());
   if (!options.payload_storage) return storage;
   return offload_payloads(std::move(storage), options.payload_storage, options.payload_limits);
 }
@@ -24,7 +26,7 @@ std::unique_ptr<Storage> open_storage(EngineOptions& options) {
 EngineCore::EngineCore(EngineOptions options)
     : payload_storage_(options.payload_storage),
       payload_limits_(options.payload_limits),
-      storage_(open_storage(options)),
+      storage_(open_storage(options, remote_pushes_)),
       clock_(options.clock ? std::move(options.clock) : system_clock()),
       logger_(std::move(options.logger)),
       properties_(options.properties.begin(), options.properties.end()),
@@ -35,14 +37,14 @@ EngineCore::EngineCore(EngineOptions options)
       workers_(*this),
       calls_(*this, options.max_http_calls_in_flight) {
   // A storage shared with other processes reports their pushes, so local long polls wake at once.
-  if (auto* remote = dynamic_cast<RemotePushes*>(storage_.get())) {
-    remote->set_push_listener([this](const std::string& queue) { signal_.notify({queue}); });
+  if (remote_pushes_) {
+    remote_pushes_->set_push_listener([this](const std::string& queue) { signal_.notify({queue}); });
   }
   if (options.background) sweeper_ = std::thread([this, interval = options.sweep_interval] { sweeper_loop(interval); });
 }
 
 EngineCore::~EngineCore() {
-  if (auto* remote = dynamic_cast<RemotePushes*>(storage_.get())) remote->set_push_listener({});
+  if (remote_pushes_) remote_pushes_->set_push_listener({});
   workers_.stop();
   {
     std::lock_guard lock(sweeper_mutex_);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <conductor/engine.hpp>
+#include <conductor/storage/remote_pushes.hpp>
 
 #include "decider/parameters.hpp"
 #include "engine/call_runner.hpp"
@@ -90,6 +91,7 @@ class EngineCore {
 
   std::shared_ptr<PayloadStorage> payload_storage_;
   PayloadLimits payload_limits_;
+  RemotePushes* remote_pushes_ = nullptr;  ///< the storage's, when other processes share it
   std::unique_ptr<Storage> storage_;
   std::unique_ptr<Clock> clock_;
   Logger logger_;
