@@ -124,6 +124,7 @@ int EngineCore::run_due() {
     }
     if (static_cast<int>(ids.size()) < kSweepBatch) break;
   }
+  processed += event_processor_.process_due();
   // Free text changed by this round's (and the callers') changes is indexed in one batch.
   run_in_writer(*this, [](Transaction& tx, AfterCommit&) { tx.index().flush_free_text(); });
   return processed;

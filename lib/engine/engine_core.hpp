@@ -6,6 +6,8 @@
 #include "engine/poll_data_throttle.hpp"
 #include "engine/queue_signal.hpp"
 #include "engine/workflow_locks.hpp"
+#include "events/conductor_queue.hpp"
+#include "events/event_processor.hpp"
 #include "executor/workflow_cache.hpp"
 #include "tasks/task_handler.hpp"
 #include "executor/workflow_ops.hpp"
@@ -95,6 +97,8 @@ class EngineCore {
   WorkflowExecutor executor_;
   TaskQueue queue_;
   WorkerRunner workers_;
+  ConductorEventQueue event_queue_{*this};
+  EventProcessor event_processor_{*this, event_queue_};
 
   std::mutex listeners_mutex_;
   std::vector<std::shared_ptr<StatusListener>> listeners_;

@@ -8,6 +8,7 @@ Router make_router(Engine& engine) {
   add_workflow_routes(router, engine);
   add_bulk_routes(router, engine);
   add_task_routes(router, engine);
+  add_event_routes(router, engine);
   add_version_route(router);
   return router;
 }

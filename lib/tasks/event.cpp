@@ -3,6 +3,8 @@
 #include "decider/input_resolver.hpp"
 #include "tasks/task_input.hpp"
 
+#include <conductor/codec.hpp>
+
 #include <fmt/format.h>
 
 #include <optional>
@@ -54,6 +56,10 @@ void EventTask::start(Task& task, SystemTaskContext& context) const {
   task.output_data["taskToDomain"] = std::move(domains);
   task.output_data[kProduced] = *queue;
   task.status = TaskStatus::kInProgress;
+  // Published once, here: execute runs again on every decide while an asyncComplete task waits. The
+  // message is the task's output under the task's id, what a handler's `${...}` reads.
+  if (queue->starts_with("conductor:"))
+    context.effects.publish_event({*queue, task.task_id, to_json_text(Json(task.output_data)), context.now});
 }
 
 bool EventTask::execute(Task& task, SystemTaskContext& /*context*/) const {
@@ -65,7 +71,6 @@ bool EventTask::execute(Task& task, SystemTaskContext& /*context*/) const {
                     input_text(task.input_data, "sink"), queue.substr(0, queue.find(':')));
     return true;
   }
-  // Published to the engine's own queue, which nothing reads (see the class comment).
   if (is_async_complete(task)) return false;
   task.status = TaskStatus::kCompleted;
   return true;
