@@ -20,7 +20,8 @@ EngineCore::EngineCore(EngineOptions options)
       metadata_(*storage_, *clock_, options.metadata),
       executor_(*this),
       queue_(*this),
-      workers_(*this) {
+      workers_(*this),
+      kafka_source_(KafkaEventSource::open(*this, event_queue_)) {
   if (options.background) sweeper_ = std::thread([this, interval = options.sweep_interval] { sweeper_loop(interval); });
 }
 
@@ -123,6 +124,14 @@ int EngineCore::run_due() {
       }
     }
     if (static_cast<int>(ids.size()) < kSweepBatch) break;
+  }
+  if (kafka_source_) {
+    try {
+      kafka_source_->pump();
+    } catch (const std::exception& e) {
+      log(LogLevel::kError, "reading the Kafka topics of event handlers failed; they are read again at the next round",
+          {{"error", e.what()}});
+    }
   }
   processed += event_processor_.process_due();
   // Free text changed by this round's (and the callers') changes is indexed in one batch.

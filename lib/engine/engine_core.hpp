@@ -8,6 +8,7 @@
 #include "engine/workflow_locks.hpp"
 #include "events/conductor_queue.hpp"
 #include "events/event_processor.hpp"
+#include "events/kafka_source.hpp"
 #include "executor/workflow_cache.hpp"
 #include "tasks/task_handler.hpp"
 #include "executor/workflow_ops.hpp"
@@ -99,6 +100,7 @@ class EngineCore {
   WorkerRunner workers_;
   ConductorEventQueue event_queue_{*this};
   EventProcessor event_processor_{*this, event_queue_};
+  std::unique_ptr<KafkaEventSource> kafka_source_;
 
   std::mutex listeners_mutex_;
   std::vector<std::shared_ptr<StatusListener>> listeners_;
