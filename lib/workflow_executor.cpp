@@ -136,6 +136,11 @@ SearchResult<Task> WorkflowExecutor::workflow_tasks(std::string_view workflow_id
   return page;
 }
 
+std::vector<EventExecution> WorkflowExecutor::event_executions(std::string_view handler_name, std::string_view event,
+                                                               std::optional<std::string_view> message_id, int max) {
+  return core_.storage().begin(TransactionMode::kRead)->events().executions(handler_name, event, message_id, max);
+}
+
 void WorkflowExecutor::decide(std::string_view workflow_id) {
   run_change(core_, workflow_id, [&](detail::Change& s) {
     auto wf = core_.ops().load(s, workflow_id);

@@ -54,6 +54,12 @@ class CONDUCTOR_EXPORT WorkflowExecutor {
   SearchResult<Task> workflow_tasks(std::string_view workflow_id, int start, int count,
                                     const std::vector<TaskStatus>& statuses = {});
 
+  /// What an event handler's actions did with the messages of its event (Conductor's
+  /// getEventExecutions): one record per action and message, of one message when `message_id` is
+  /// given, oldest first, at most `max`.
+  std::vector<EventExecution> event_executions(std::string_view handler_name, std::string_view event,
+                                               std::optional<std::string_view> message_id = {}, int max = 100);
+
   /// Re-evaluates the workflow now (Conductor's decide API). Throws NotFoundError.
   void decide(std::string_view workflow_id);
   /// RUNNING → PAUSED: no new tasks are scheduled until resume. ConflictError when it has ended.

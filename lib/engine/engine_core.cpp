@@ -35,6 +35,7 @@ EngineCore::EngineCore(EngineOptions options)
       executor_(*this),
       queue_(*this),
       workers_(*this),
+      kafka_source_(KafkaEventSource::open(*this, event_queue_)),
       calls_(*this, options.max_http_calls_in_flight) {
   // A storage shared with other processes reports their pushes, so local long polls wake at once.
   if (remote_pushes_) {
@@ -151,6 +152,15 @@ int EngineCore::run_due() {
     }
     if (static_cast<int>(ids.size()) < kSweepBatch) break;
   }
+  if (kafka_source_) {
+    try {
+      kafka_source_->pump();
+    } catch (const std::exception& e) {
+      log(LogLevel::kError, "reading the Kafka topics of event handlers failed; they are read again at the next round",
+          {{"error", e.what()}});
+    }
+  }
+  processed += event_processor_.process_due();
   // Free text changed by this round's (and the callers') changes is indexed in one batch.
   run_in_writer(*this, [](Transaction& tx, AfterCommit&) { tx.index().flush_free_text(); });
   return processed;

@@ -10,6 +10,9 @@
 #include "engine/queue_signal.hpp"
 #include "engine/workflow_locks.hpp"
 #include "engine/workflow_watchers.hpp"
+#include "events/conductor_queue.hpp"
+#include "events/event_processor.hpp"
+#include "events/kafka_source.hpp"
 #include "executor/workflow_cache.hpp"
 #include "tasks/task_handler.hpp"
 #include "executor/workflow_ops.hpp"
@@ -109,6 +112,9 @@ class EngineCore {
   WorkflowExecutor executor_;
   TaskQueue queue_;
   WorkerRunner workers_;
+  ConductorEventQueue event_queue_{*this};
+  EventProcessor event_processor_{*this, event_queue_};
+  std::unique_ptr<KafkaEventSource> kafka_source_;
 
   std::mutex listeners_mutex_;
   std::vector<std::shared_ptr<StatusListener>> listeners_;

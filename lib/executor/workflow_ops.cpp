@@ -6,6 +6,7 @@
 #include "decider/input_resolver.hpp"
 #include "decider/navigation.hpp"
 #include "engine/engine_core.hpp"
+#include "events/status_events.hpp"
 #include "metadata_validation.hpp"
 #include "executor/caller_payloads.hpp"
 #include "executor/change.hpp"
@@ -187,6 +188,7 @@ std::string WorkflowOps::start(Change& s, const StartWorkflowRequest& request, c
   wf.priority = request.priority;
   wf.task_to_domain = request.task_to_domain;
   wf.created_by = request.created_by;
+  wf.event = request.event;
   wf.idempotency_key = request.idempotency_key;
   wf.variables = def.variables;
   // A payload named by path is read now: the workflow runs with it, and the storage layer decides
@@ -458,6 +460,7 @@ void WorkflowOps::complete(Change& s, Workflow& wf) {
   cancel_non_terminal(s, wf);
   finish(s, wf);
   update_parent(s, wf);
+  publish_status_event(s, wf);
   if (wf.workflow_definition.workflow_status_listener_enabled) {
     s.after_commit([this, snapshot = wf] {
       core_.fire(WorkflowEvent::kCompleted, snapshot);
@@ -511,6 +514,7 @@ void WorkflowOps::terminate_workflow(Change& s, Workflow& wf, const std::string&
   for (const auto& t : wf.tasks) s.remove_message(queue_name(t), t.task_id);
   finish(s, wf);
   update_parent(s, wf);
+  publish_status_event(s, wf);
   if (wf.workflow_definition.workflow_status_listener_enabled) {
     s.after_commit([this, snapshot = wf] {
       core_.fire(WorkflowEvent::kTerminated, snapshot);

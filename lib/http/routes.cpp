@@ -13,6 +13,7 @@ Router make_router(Engine& engine) {
   add_queue_routes(router, engine);
   add_payload_routes(router, engine);
   add_unsupported_routes(router);
+  add_event_routes(router, engine);
   add_version_route(router);
   return router;
 }

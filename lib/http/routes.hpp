@@ -15,6 +15,8 @@ class Engine;
 namespace conductor::http {
 
 /// Every route Conductor's REST API maps onto the engine's services: the families below and
+/// `/api/event...`: event handlers (api.md 1.14).
+void add_event_routes(Router& router, Engine& engine);
 /// `GET /api/version`. The one place where the resources are put together.
 Router make_router(Engine& engine);
 

@@ -1,3 +1,4 @@
+#include "events/kafka_client.hpp"
 #include "tasks/decision.hpp"
 #include "tasks/do_while.hpp"
 #include "tasks/dynamic.hpp"
@@ -9,6 +10,7 @@
 #include "tasks/human.hpp"
 #include "tasks/inline.hpp"
 #include "tasks/join.hpp"
+#include "tasks/kafka_publish.hpp"
 #include "tasks/json_jq_transform.hpp"
 #include "tasks/lambda.hpp"
 #include "tasks/noop.hpp"
@@ -52,6 +54,7 @@ TaskRegistry::TaskRegistry() {
   handlers_.push_back(std::make_unique<EventTask>());
   handlers_.push_back(std::make_unique<HttpTask>());
   handlers_.push_back(std::make_unique<NoopTask>());
+  if (kafka_available()) handlers_.push_back(std::make_unique<KafkaPublishTask>());
 }
 
 TaskRegistry::~TaskRegistry() = default;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <conductor/clock.hpp>
+#include <conductor/model/event_handler.hpp>
 #include <conductor/model/requests.hpp>
 #include <conductor/model/workflow.hpp>
 
@@ -70,6 +71,9 @@ class TaskEffects {
                                   int iteration) = 0;
   /// Removes a task of the workflow being decided, with its queue message.
   virtual void remove_task(const Task& task) = 0;
+  /// Publishes a message to the engine's own event queue as part of the change: it is stored exactly
+  /// when the change commits.
+  virtual void publish_event(const EventMessage& message) = 0;
   /// The engine's properties, for `${...}` references in scripts' inputs.
   virtual const PropertyMap& properties() const = 0;
   /// The size limit of a workflow's variables.

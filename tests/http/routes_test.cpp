@@ -688,3 +688,37 @@ TEST_CASE("routes: a 404 quoting an id of any bytes is valid JSON and quotes it 
           std::string("\xEF\xBF\xBD\0", 4));
   }
 }
+
+TEST_CASE("routes: event handlers are added as an object or a list of one, listed, updated and removed", "[http]") {
+  Api api;
+  const std::string handler = R"({"name": "h1", "event": "conductor:wf:notify", "active": false,
+    "actions": [{"action": "complete_task", "complete_task": {"workflowId": "${workflowInstanceId}", "taskRefName": "x"}}]})";
+  CHECK(api.post("/api/event", handler).status == 200);
+  CHECK(api.post("/api/event", "[" + std::string(R"({"name": "h2", "event": "conductor:wf:notify", "active": true,
+    "actions": [{"action": "start_workflow", "start_workflow": {"name": "wf"}}]})") + "]").status == 200);
+  check_error(api.post("/api/event", handler), 409);
+
+  CHECK(Api::json(api.get("/api/event")).as_array().size() == 2);
+  const Json active = Api::json(api.get("/api/event/conductor%3Awf%3Anotify"));
+  REQUIRE(active.as_array().size() == 1);
+  CHECK(active.at(0).at("name") == "h2");
+  CHECK(Api::json(api.get("/api/event/conductor:wf:notify?activeOnly=false")).as_array().size() == 2);
+  CHECK(Api::json(api.get("/api/event/conductor:wf:other")).as_array().empty());
+
+  std::string activated = handler;
+  activated.replace(activated.find("false"), 5, "true");
+  CHECK(api.put("/api/event", activated).status == 200);
+  CHECK(Api::json(api.get("/api/event/conductor:wf:notify")).as_array().size() == 2);
+  check_error(api.put("/api/event", R"({"name": "never", "event": "e", "actions": [{"action": "complete_task"}]})"),
+              404);
+
+  CHECK(api.del("/api/event/h1").status == 200);
+  check_error(api.del("/api/event/h1"), 404);
+
+  SECTION("bad handlers are a 400") {
+    check_error(api.post("/api/event", R"({"name": "h3", "event": "e", "actions": []})"), 400, true);
+    check_error(api.post("/api/event", "[]"), 400);
+    check_error(api.post("/api/event", "[" + handler + "," + handler + "]"), 400);
+    check_error(api.post("/api/event", "{"), 400);
+  }
+}

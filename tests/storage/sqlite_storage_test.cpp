@@ -31,6 +31,9 @@ std::vector<std::pair<int, std::string>> recorded_migrations(const std::string& 
   return result;
 }
 
+/// Removes what migration 7 added, for tests that take a database back to an older schema.
+constexpr const char* kWithoutEventTables = "DROP TABLE event_messages; DROP TABLE event_executions;";
+
 /// Replaces the index tables of the current schema with those of schema 1, empty.
 constexpr const char* kSchema1IndexTables =
     "DROP TABLE workflow_text; DROP TABLE task_text; DROP TABLE workflow_index; DROP TABLE task_index;"
@@ -68,7 +71,8 @@ TEST_CASE("sqlite storage: migrations are recorded once and not re-run on reopen
                        {3, "node snapshots"},
                        {4, "workflow versions"},
                        {5, "free-text search"},
-                       {6, "free text indexed after the commit"}};
+                       {6, "free text indexed after the commit"},
+                       {7, "event messages and executions"}};
   CHECK(recorded_migrations(options.path) == all);
   {
     auto storage = open_sqlite(options);
@@ -109,7 +113,7 @@ TEST_CASE("sqlite storage: migrations 2 to 4 move definitions and nodes out of r
     // Back to the schema-1 layout: the definition and the node inside the rows, no snapshot tables,
     // no full-text tables.
     Connection db(options.path, {});
-    db.exec(std::string(kSchema1IndexTables) +
+    db.exec(std::string(kWithoutEventTables) + kSchema1IndexTables +
         "UPDATE workflows SET json = json_set(json, '$.workflowDefinition', "
         "  json((SELECT json FROM definition_snapshots WHERE snapshot_id = workflows.snapshot_id)));"
         "ALTER TABLE workflows DROP COLUMN snapshot_id;"
@@ -172,7 +176,7 @@ TEST_CASE("sqlite storage: migration 5 indexes the free text of summaries writte
     open_sqlite(options).reset();
     Connection db(options.path, {});
     db.exec(
-        std::string(kSchema1IndexTables) + "DELETE FROM schema_migrations WHERE version >= 5;");
+        std::string(kWithoutEventTables) + kSchema1IndexTables + "DELETE FROM schema_migrations WHERE version >= 5;");
     db.execute(
         "INSERT INTO workflow_index VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", workflow.workflow_id,
         workflow.workflow_type, workflow.correlation_id, workflow.start_time, workflow.update_time, workflow.end_time,

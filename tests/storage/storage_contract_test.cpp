@@ -1252,6 +1252,73 @@ STORAGE_CONTRACT("storage: a transaction destroyed without commit writes nothing
   });
 }
 
+STORAGE_CONTRACT("storage: event messages are stored once per event and message id, and removed") {
+  TestType fixture;
+  auto& storage = fixture.storage();
+  write(storage, [](Transaction& tx) {
+    CHECK(tx.events().put_message("k1", {"conductor:a:b", "m1", R"({"x":1})", 10}));
+    CHECK_FALSE(tx.events().put_message("k2", {"conductor:a:b", "m1", "{}", 11}));  // the same message again
+    CHECK(tx.events().put_message("k3", {"conductor:a:c", "m1", "{}", 12}));      // another event
+  });
+  read(storage, [](Transaction& tx) {
+    auto m = tx.events().find_message("k1");
+    REQUIRE(m);
+    CHECK(m->event == "conductor:a:b");
+    CHECK(m->message_id == "m1");
+    CHECK(m->payload == R"({"x":1})");
+    CHECK(m->created == 10);
+    CHECK_FALSE(tx.events().find_message("k2"));
+    return 0;
+  });
+  write(storage, [](Transaction& tx) {
+    CHECK(tx.events().remove_message("k1"));
+    CHECK_FALSE(tx.events().remove_message("k1"));
+    CHECK(tx.events().put_message("k4", {"conductor:a:b", "m1", "{}", 13}));  // gone, so stored anew
+  });
+}
+
+STORAGE_CONTRACT("storage: an event execution is recorded once per handler, event and id") {
+  TestType fixture;
+  auto& storage = fixture.storage();
+  auto record = [](std::string id, std::string message_id, std::int64_t created) {
+    EventExecution e;
+    e.id = std::move(id);
+    e.message_id = std::move(message_id);
+    e.name = "h";
+    e.event = "conductor:a:b";
+    e.created = created;
+    e.status = EventExecutionStatus::kCompleted;
+    e.action = EventActionType::kStartWorkflow;
+    e.output = {{"workflowId", "w"}};
+    return e;
+  };
+  write(storage, [&](Transaction& tx) {
+    CHECK(tx.events().add_execution(record("m1_0", "m1", 5)));
+    CHECK(tx.events().add_execution(record("m1_1", "m1", 4)));
+    CHECK(tx.events().add_execution(record("m2_0", "m2", 6)));
+    auto again = record("m1_0", "m1", 9);
+    again.status = EventExecutionStatus::kFailed;
+    CHECK_FALSE(tx.events().add_execution(again));
+    auto other_handler = record("m1_0", "m1", 9);
+    other_handler.name = "h2";
+    CHECK(tx.events().add_execution(other_handler));
+  });
+  read(storage, [](Transaction& tx) {
+    auto all = tx.events().executions("h", "conductor:a:b", std::nullopt, 10);
+    REQUIRE(all.size() == 3);
+    CHECK(all[0].id == "m1_1");  // oldest first
+    CHECK(all[1].id == "m1_0");
+    CHECK(all[1].status == EventExecutionStatus::kCompleted);
+    CHECK(all[1].action == EventActionType::kStartWorkflow);
+    CHECK(all[1].output == JsonObject{{"workflowId", "w"}});
+    CHECK(all[1].name == "h");
+    CHECK(tx.events().executions("h", "conductor:a:b", "m2", 10).size() == 1);
+    CHECK(tx.events().executions("h", "conductor:a:b", std::nullopt, 2).size() == 2);
+    CHECK(tx.events().executions("h", "conductor:x", std::nullopt, 10).empty());
+    return 0;
+  });
+}
+
 STORAGE_CONTRACT("storage: a failed statement does not poison the transaction's other writes") {
   TestType fixture;
   Storage& storage = fixture.storage();

@@ -420,6 +420,28 @@ CREATE TRIGGER task_text_deleted AFTER DELETE ON task_index BEGIN
     WHERE NOT EXISTS (SELECT 1 FROM task_text_pending WHERE doc = old.doc);
 END;
 )sql"},
+    {7, "event messages and executions", R"sql(
+CREATE TABLE event_messages (
+  key TEXT PRIMARY KEY,
+  event TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  created INTEGER NOT NULL,
+  UNIQUE (event, message_id)
+);
+
+CREATE TABLE event_executions (
+  handler_name TEXT NOT NULL,
+  event TEXT NOT NULL,
+  id TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  created INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  action TEXT,
+  output TEXT NOT NULL,
+  PRIMARY KEY (handler_name, event, id)
+);
+)sql"},
 };
 
 }  // namespace

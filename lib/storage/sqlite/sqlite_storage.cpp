@@ -127,6 +127,7 @@ class SqliteTransaction final : public Transaction {
   ExecutionStore& execution() override { return execution_; }
   QueueStore& queues() override { return queues_; }
   IndexStore& index() override { return index_; }
+  EventStore& events() override { return events_; }
 
   void commit() override {
     Connection& connection = active_.get();
@@ -177,6 +178,7 @@ class SqliteTransaction final : public Transaction {
   SqliteExecutionStore execution_{active_, storage_.execution_caches()};
   SqliteQueueStore queues_{active_};
   SqliteIndexStore index_{active_};
+  SqliteEventStore events_{active_};
 };
 
 std::unique_ptr<Transaction> SqliteStorage::begin(TransactionMode mode) {
