@@ -159,4 +159,19 @@ class PgIndexStore final : public IndexStore {
   const ActiveConnection& db_;
 };
 
+class PgEventStore final : public EventStore {
+ public:
+  explicit PgEventStore(const ActiveConnection& db) : db_(db) {}
+
+  bool put_message(std::string_view key, const EventMessage& message) override;
+  std::optional<EventMessage> find_message(std::string_view key) override;
+  bool remove_message(std::string_view key) override;
+  bool add_execution(const EventExecution& execution) override;
+  std::vector<EventExecution> executions(std::string_view handler_name, std::string_view event,
+                                         std::optional<std::string_view> message_id, int max) override;
+
+ private:
+  const ActiveConnection& db_;
+};
+
 }  // namespace conductor::detail::pg
