@@ -4,7 +4,7 @@
 //
 //   conductor-server --port 8080 --db conductor.db [--sync full|normal] [--host 127.0.0.1] [--io-threads N]
 //                    [--worker-threads N] [--max-waiting-polls N] [--max-connections-per-client N]
-//                    [--max-waiting-polls-per-client N] [--token T]
+//                    [--max-waiting-polls-per-client N] [--max-db-mib N] [--token T]
 #include <conductor/engine.hpp>
 #include <conductor/error.hpp>
 #include <conductor/http/server.hpp>
@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -48,6 +49,8 @@ Options:
   --max-waiting-polls-per-client N
                       long polls waiting at once per client address; one more is answered 429
                       (default 512)
+  --max-db-mib N      largest the database may grow, in MiB (default 0: no limit); past it, as on
+                      a full disk, writes are answered 503 and reads go on
   --token T           require "Authorization: Bearer T" (or X-Authorization: T) on every route
                       but the health checks; POST /api/token exchanges {"keySecret": T} for it
   --help              print this help and exit
@@ -62,6 +65,7 @@ struct Settings {
   conductor::http::ServerOptions server;
   std::string database = "conductor.db";
   conductor::SqliteSync sync = conductor::SqliteSync::kFull;
+  std::int64_t max_db_bytes = 0;
   bool help = false;
 };
 
@@ -126,6 +130,8 @@ Settings parse_arguments(int argc, char** argv) {
       settings.server.max_connections_per_client = parse_number(arg, value(), 1'000'000);
     } else if (arg == "--max-waiting-polls-per-client") {
       settings.server.max_waiting_polls_per_client = parse_number(arg, value(), 1'000'000);
+    } else if (arg == "--max-db-mib") {
+      settings.max_db_bytes = static_cast<std::int64_t>(parse_number(arg, value(), 1'000'000'000)) * 1024 * 1024;
     } else if (arg == "--token") {
       settings.server.bearer_token = value();
       if (settings.server.bearer_token->empty()) throw UsageError("option --token needs a non-empty value");
@@ -188,7 +194,8 @@ int main(int argc, char** argv) {
 
   std::unique_ptr<conductor::Storage> storage;
   try {
-    storage = conductor::open_sqlite({.path = settings.database, .sync = settings.sync});
+    storage = conductor::open_sqlite(
+        {.path = settings.database, .sync = settings.sync, .max_size_bytes = settings.max_db_bytes});
   } catch (const std::exception& error) {
     std::cerr << "conductor-server: cannot open database '" << settings.database << "': " << error.what() << "\n";
     return 1;
