@@ -4,7 +4,7 @@
 //
 //   conductor-server --port 8080 --db conductor.db [--sync full|normal] [--host 127.0.0.1] [--io-threads N]
 //                    [--worker-threads N] [--max-waiting-polls N] [--max-connections-per-client N]
-//                    [--max-waiting-polls-per-client N] [--token T]
+//                    [--max-waiting-polls-per-client N] [--max-db-mib N] [--token T]
 #include <conductor/engine.hpp>
 #include <conductor/error.hpp>
 #include <conductor/http/server.hpp>
@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -54,6 +55,8 @@ Options:
   --max-waiting-polls-per-client N
                       long polls waiting at once per client address; one more is answered 429
                       (default 512)
+  --max-db-mib N      largest a SQLite database may grow, in MiB (default 0: no limit); past it,
+                      as on a full disk, writes are answered 503 and reads go on
   --payload-dir DIR   directory keeping workflow and task payloads above their size thresholds
                       (default: the database path followed by ".payloads"; none for :memory:
                       and PostgreSQL, whose processes need a directory they all share)
@@ -75,6 +78,7 @@ struct Settings {
   conductor::SqliteSync sync = conductor::SqliteSync::kFull;
   int pool_size = 16;
   std::optional<std::string> payload_dir;  ///< empty: none; absent: beside the database
+  std::int64_t max_db_bytes = 0;
   bool help = false;
 };
 
@@ -147,6 +151,8 @@ Settings parse_arguments(int argc, char** argv) {
       if (settings.payload_dir->empty()) throw UsageError("option --payload-dir needs a directory");
     } else if (arg == "--no-payload-dir") {
       settings.payload_dir = "";
+    } else if (arg == "--max-db-mib") {
+      settings.max_db_bytes = static_cast<std::int64_t>(parse_number(arg, value(), 1'000'000'000)) * 1024 * 1024;
     } else if (arg == "--token") {
       settings.server.bearer_token = value();
       if (settings.server.bearer_token->empty()) throw UsageError("option --token needs a non-empty value");
@@ -231,7 +237,8 @@ int main(int argc, char** argv) {
       throw std::runtime_error("this build has no PostgreSQL support (configure with libpq-dev installed)");
 #endif
     } else {
-      storage = conductor::open_sqlite({.path = settings.database, .sync = settings.sync});
+      storage = conductor::open_sqlite(
+          {.path = settings.database, .sync = settings.sync, .max_size_bytes = settings.max_db_bytes});
     }
   } catch (const std::exception& error) {
     std::cerr << "conductor-server: cannot open database '" << database << "': " << error.what() << "\n";

@@ -206,7 +206,12 @@ class Resolver {
     std::string nested;
     std::string_view path = body;
     if (body.find("${") != std::string_view::npos) {
+      // Text from clients may nest `${` as deep as it is long; past the bound the expression is
+      // left as written rather than recursing until the stack runs out.
+      if (nesting_ == kMaxNesting) return std::nullopt;
+      ++nesting_;
       nested = text(body);
+      --nesting_;
       path = nested;
     }
     if (is_blank(path)) return Json("");
@@ -224,8 +229,11 @@ class Resolver {
     return evaluate_json_path(path, context_);
   }
 
+  static constexpr int kMaxNesting = 32;
+
   const Json& context_;
   const ResolveOptions& options_;
+  mutable int nesting_ = 0;
 };
 
 Json substitute_secret_string(std::string_view s, const EnvironmentLookup& environment) {

@@ -50,7 +50,8 @@ struct Server::Impl {
     io.emplace(static_cast<int>(io_thread_count));
     const tcp::endpoint endpoint = resolve_endpoint();
     workers.emplace(std::max<std::size_t>(options.worker_threads, 1));
-    context = std::make_unique<detail::SessionContext>(options, gateway, *workers);
+    // Braces: Clang 14 has no parenthesised aggregate initialisation (the fuzz and sanitizer builds).
+    context.reset(new detail::SessionContext{options, gateway, *workers});
     try {
       listener = std::make_shared<detail::Listener>(*io, endpoint, *context);
     } catch (const boost::system::system_error& error) {

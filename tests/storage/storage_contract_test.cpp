@@ -991,6 +991,8 @@ STORAGE_CONTRACT("storage: free text matches words of the input, output, reason,
     CHECK(ids("c-1") == Ids{"w1", "w3"});  // the correlation id, as a phrase of its words
     CHECK(ids("billing") == Ids{"w3"});    // the type's words
     CHECK(ids("order_flow") == Ids{"w1", "w2"});
+    CHECK(ids(std::string("ada\0lovelace", 12)) == Ids{"w1", "w2", "w3"});  // NUL separates words
+    CHECK(ids(std::string("\"ada\0love\"*", 11)) == Ids{"w1", "w2", "w3"});
     CHECK(ids("lace").empty());            // words, not substrings
     CHECK(ids("nobody").empty());
     CHECK(ids("input:grace") == Ids{"w4"});

@@ -452,6 +452,16 @@ void migrate(Connection& db) {
   // IMMEDIATE: two processes opening a new file at once must not both apply the same migration.
   db.exec("BEGIN IMMEDIATE");
   try {
+    // A file holding someone else's tables is refused rather than having ours added beside them.
+    {
+      auto row = db.query(
+          "SELECT count(*), count(*) FILTER (WHERE name = 'schema_migrations') FROM sqlite_master WHERE type = 'table'");
+      row->step();
+      if (row->integer(0) > 0 && row->integer(1) == 0) {
+        throw StorageError("sqlite: the database holds tables of another application and no Embedded Conductor "
+                           "schema; refusing to use it");
+      }
+    }
     db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)");
     int current = 0;
     {
