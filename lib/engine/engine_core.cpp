@@ -9,18 +9,23 @@ namespace conductor::detail {
 
 namespace {
 constexpr int kSweepBatch = 32;
+// Counting every queue reads the whole queue table: often enough for a dashboard, rarely enough to
+// cost nothing.
+constexpr std::int64_t kQueueSampleIntervalMs = 5000;
 }  // namespace
 
 EngineCore::EngineCore(EngineOptions options)
-    : storage_(options.storage ? std::move(options.storage) : open_sqlite({})),
+    : storage_(options.storage ? std::move(options.storage) : open_sqlite({.metrics = options.metrics})),
       clock_(options.clock ? std::move(options.clock) : system_clock()),
       logger_(std::move(options.logger)),
+      metrics_(std::move(options.metrics)),
       properties_(options.properties.begin(), options.properties.end()),
       ops_(*this),
       metadata_(*storage_, *clock_, options.metadata),
       executor_(*this),
       queue_(*this),
-      workers_(*this) {
+      workers_(*this),
+      retention_(*this, std::move(options.retention)) {
   if (options.background) sweeper_ = std::thread([this, interval = options.sweep_interval] { sweeper_loop(interval); });
 }
 
@@ -86,6 +91,7 @@ void EngineCore::prepare_search(const SearchQuery& query) {
 
 int EngineCore::run_due() {
   int processed = 0;
+  const Metrics::Duration lag = metrics_ ? sweeper_lag() : Metrics::Duration{0};
   // Pops under the writer, so a message goes to one sweeper even across processes; the work itself
   // runs as changes of their own, outside the writer.
   auto pop = [this](const std::string& queue, std::int64_t unack_ms) {
@@ -124,9 +130,41 @@ int EngineCore::run_due() {
     }
     if (static_cast<int>(ids.size()) < kSweepBatch) break;
   }
+  processed += retention_.sweep();
   // Free text changed by this round's (and the callers') changes is indexed in one batch.
   run_in_writer(*this, [](Transaction& tx, AfterCommit&) { tx.index().flush_free_text(); });
+  if (metrics_) {
+    metrics_->sweeper_round(processed, lag);
+    sample_queues();
+  }
   return processed;
+}
+
+Metrics::Duration EngineCore::sweeper_lag() {
+  auto tx = storage_->begin(TransactionMode::kRead);
+  std::optional<std::int64_t> earliest = tx->queues().next_visible_at(kDeciderQueue);
+  for (const auto* handler : registry_.async_handlers()) {
+    auto next = tx->queues().next_visible_at(handler->type());
+    if (next && (!earliest || *next < *earliest)) earliest = next;
+  }
+  const auto overdue = earliest ? clock_->now_ms() - *earliest : 0;
+  return std::chrono::milliseconds(std::max<std::int64_t>(0, overdue));
+}
+
+void EngineCore::sample_queues() {
+  const EpochMillis now = clock_->now_ms();
+  if (last_queue_sample_ != 0 && now - last_queue_sample_ < kQueueSampleIntervalMs) return;
+  last_queue_sample_ = now;
+  std::vector<Metrics::QueueSample> samples;
+  {
+    auto tx = storage_->begin(TransactionMode::kRead);
+    for (const auto& [queue, counts] : tx->queues().all_sizes()) {
+      const auto next = tx->queues().next_visible_at(queue);
+      const auto overdue = next ? now - *next : 0;
+      samples.push_back({queue, counts.size + counts.unacked, std::chrono::milliseconds(std::max<std::int64_t>(0, overdue))});
+    }
+  }
+  metrics_->queues_sampled(samples);
 }
 
 void EngineCore::wake_sweeper() {

@@ -5,6 +5,7 @@
 #include "decider/parameters.hpp"
 #include "engine/poll_data_throttle.hpp"
 #include "engine/queue_signal.hpp"
+#include "engine/retention.hpp"
 #include "engine/workflow_locks.hpp"
 #include "executor/workflow_cache.hpp"
 #include "tasks/task_handler.hpp"
@@ -54,6 +55,8 @@ class EngineCore {
   WorkflowCache& workflow_cache() { return workflow_cache_; }
   PollDataThrottle& poll_data_throttle() { return poll_data_throttle_; }
   WorkflowOps& ops() { return ops_; }
+  /// The host's metrics hook, or null: callers take timings only when it is set.
+  Metrics* metrics() const { return metrics_.get(); }
 
   MetadataService& metadata() { return metadata_; }
   WorkflowExecutor& executor() { return executor_; }
@@ -79,10 +82,16 @@ class EngineCore {
 
  private:
   void sweeper_loop(std::chrono::milliseconds interval);
+  /// Reports every queue's depth and oldest due message, at most every few seconds.
+  void sample_queues();
+  /// How long the earliest due message of the sweeper's queues has been due.
+  Metrics::Duration sweeper_lag();
 
   std::unique_ptr<Storage> storage_;
   std::unique_ptr<Clock> clock_;
   Logger logger_;
+  std::shared_ptr<Metrics> metrics_;
+  EpochMillis last_queue_sample_ = 0;
   EngineSettings settings_;
   PropertyMap properties_;
   TaskRegistry registry_;
@@ -95,6 +104,7 @@ class EngineCore {
   WorkflowExecutor executor_;
   TaskQueue queue_;
   WorkerRunner workers_;
+  Retention retention_;
 
   std::mutex listeners_mutex_;
   std::vector<std::shared_ptr<StatusListener>> listeners_;

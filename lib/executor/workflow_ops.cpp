@@ -6,6 +6,7 @@
 #include "decider/input_resolver.hpp"
 #include "decider/navigation.hpp"
 #include "engine/engine_core.hpp"
+#include "util/stopwatch.hpp"
 #include "metadata_validation.hpp"
 #include "executor/change.hpp"
 #include "executor/change_effects.hpp"
@@ -194,6 +195,9 @@ std::string WorkflowOps::start(Change& s, const StartWorkflowRequest& request, c
   wf.workflow_definition = std::move(def);
 
   s.insert_workflow(wf);
+  if (auto* metrics = core_.metrics()) s.after_commit([metrics, name = wf.workflow_definition.name] {
+    metrics->workflow_started(name);
+  });
   if (wf.workflow_definition.workflow_status_listener_enabled) {
     s.after_commit([this, snapshot = wf] { core_.fire(WorkflowEvent::kStarted, snapshot); });
   }
@@ -209,6 +213,13 @@ std::string WorkflowOps::start(Change& s, const StartWorkflowRequest& request, c
 }
 
 void WorkflowOps::decide(Change& s, Workflow& wf) {
+  Metrics* metrics = core_.metrics();
+  const Stopwatch stopwatch(metrics);
+  decide_unmetered(s, wf);
+  if (metrics) metrics->workflow_decided(wf.workflow_definition.name, stopwatch.elapsed());
+}
+
+void WorkflowOps::decide_unmetered(Change& s, Workflow& wf) {
   if (is_terminal(wf.status)) {
     if (!is_successful(wf.status)) {
       cancel_non_terminal(s, wf);
@@ -350,6 +361,10 @@ void WorkflowOps::apply_domains(Change& s, const Workflow& wf, std::vector<Task>
 void WorkflowOps::write_task(Change& s, Task& task) {
   task.update_time = s.now();
   if (is_terminal(task.status) && task.end_time == 0) task.end_time = s.now();
+  // A task is counted by the change that ended it, the one that stamps its end time.
+  if (auto* metrics = core_.metrics(); metrics && is_terminal(task.status) && task.end_time == s.now()) {
+    s.after_commit([metrics, type = task.task_type, status = task.status] { metrics->task_finished(type, status); });
+  }
   s.update_task(task);
   s.index_task(task_summary(task));
   if (core_.has_listeners()) s.after_commit([this, snapshot = task] { core_.fire(snapshot); });
@@ -360,7 +375,10 @@ bool WorkflowOps::execute_inline(Change& s, Workflow& wf, Task& task, const Task
   const std::string id = task.task_id;
   ChangeEffects effects(*this, s);
   SystemTaskContext context{wf, s.now(), effects};
-  if (!handler.execute(task, context)) return false;
+  const Stopwatch stopwatch(core_.metrics());
+  const bool ran = handler.execute(task, context);
+  if (auto* metrics = core_.metrics()) metrics->system_task_executed(handler.type(), stopwatch.elapsed());
+  if (!ran) return false;
   s.mark_dirty(id);
   // An async task that ended here no longer needs its queue delivery.
   const Task& executed = *find_by_id(wf, id);
@@ -461,6 +479,12 @@ void WorkflowOps::complete(Change& s, Workflow& wf) {
 
 void WorkflowOps::finish(Change& s, Workflow& wf) {
   persist(s, wf);
+  if (auto* metrics = core_.metrics()) {
+    s.after_commit([metrics, name = wf.workflow_definition.name, status = wf.status,
+                    duration = std::chrono::milliseconds(wf.end_time - wf.create_time)] {
+      metrics->workflow_finished(name, status, duration);
+    });
+  }
   s.remove_message(kDeciderQueue, wf.workflow_id);
 }
 
@@ -819,12 +843,14 @@ void WorkflowOps::execute_system_task(Change& s, const TaskHandler& handler, std
   if (task->status == TaskStatus::kScheduled || !async_complete) task->poll_count += 1;
   ChangeEffects effects(*this, s);
   SystemTaskContext context{wf, s.now(), effects};
+  const Stopwatch stopwatch(core_.metrics());
   if (task->status == TaskStatus::kScheduled) {
     task->start_time = s.now();
     handler.start(*task, context);
   } else {
     handler.execute(*task, context);
   }
+  if (auto* metrics = core_.metrics()) metrics->system_task_executed(handler.type(), stopwatch.elapsed());
   s.mark_dirty(task_id);
   if ((async_complete && task->status != TaskStatus::kScheduled) || is_terminal(task->status)) {
     if (is_terminal(task->status)) task->end_time = s.now();

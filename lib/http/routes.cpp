@@ -9,6 +9,9 @@ Router make_router(Engine& engine) {
   add_bulk_routes(router, engine);
   add_task_routes(router, engine);
   add_version_route(router);
+#ifdef CONDUCTOR_WITH_DIAGRAMS
+  add_diagram_routes(router, engine);
+#endif
   return router;
 }
 

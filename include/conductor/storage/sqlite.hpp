@@ -1,6 +1,7 @@
 #pragma once
 
 #include <conductor/export.hpp>
+#include <conductor/metrics.hpp>
 #include <conductor/storage/storage.hpp>
 
 #include <memory>
@@ -21,6 +22,8 @@ struct SqliteOptions {
   SqliteSync sync = SqliteSync::kFull;
   /// How long a connection waits for a lock held by another process before UnavailableError.
   int busy_timeout_ms = 5000;
+  /// Receives each commit's latency and batch size (Metrics::storage_committed); none when null.
+  std::shared_ptr<Metrics> metrics;
 };
 
 /// Opens (creating if needed) a SQLite database and migrates its schema to the current version.

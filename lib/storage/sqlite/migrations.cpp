@@ -420,6 +420,12 @@ CREATE TRIGGER task_text_deleted AFTER DELETE ON task_index BEGIN
     WHERE NOT EXISTS (SELECT 1 FROM task_text_pending WHERE doc = old.doc);
 END;
 )sql"},
+    // 7 is reserved for a migration of another branch.
+    {8, "ended workflows by end time", R"sql(
+-- Retention removes the workflows that ended longest ago first.
+CREATE INDEX workflows_ended ON workflows (end_time)
+  WHERE status IN ('COMPLETED', 'FAILED', 'TIMED_OUT', 'TERMINATED');
+)sql"},
 };
 
 }  // namespace
