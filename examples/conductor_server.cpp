@@ -6,7 +6,8 @@
 //   conductor-server --port 8080 --db conductor.db [--sync full|normal] [--host 127.0.0.1] [--io-threads N]
 //                    [--worker-threads N] [--max-waiting-polls N] [--max-connections-per-client N]
 //                    [--max-waiting-polls-per-client N] [--token T] [--log-format text|json]
-//                    [--log-level debug|info|warning|error]
+//                    [--log-level debug|info|warning|error] [--retention AGE] [--retention-for NAME=AGE]
+//                    [--retention-archive]
 #include <conductor/engine.hpp>
 #include <conductor/error.hpp>
 #include <conductor/http/server.hpp>
@@ -19,6 +20,7 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <exception>
@@ -56,6 +58,12 @@ Options:
                       but the health checks; POST /api/token exchanges {"keySecret": T} for it
   --log-format F      text (default): human lines; json: one JSON object per line
   --log-level L       debug, info (default), warning or error
+  --retention AGE     remove ended workflows AGE after their end (30d, 12h, 45m, 90s; default:
+                      kept forever)
+  --retention-for NAME=AGE
+                      the same for the workflows of one definition, overriding --retention;
+                      AGE "forever" keeps them (repeatable)
+  --retention-archive keep the search summaries of removed workflows
   --help              print this help and exit
 )";
 
@@ -69,6 +77,7 @@ struct Settings {
   std::string database = "conductor.db";
   conductor::SqliteSync sync = conductor::SqliteSync::kFull;
   bool help = false;
+  conductor::RetentionOptions retention;
   server_log::Format log_format = server_log::Format::kText;
   conductor::LogLevel log_level = conductor::LogLevel::kInfo;
 };
@@ -86,6 +95,18 @@ unsigned long parse_number(std::string_view option, const std::string& text, uns
                      std::to_string(max));
   }
   return value;
+}
+
+/// `30d`, `12h`, `45m`, `90s`: a positive number of days, hours, minutes or seconds.
+std::chrono::seconds parse_age(std::string_view option, const std::string& text) {
+  static constexpr std::pair<char, long> kUnits[] = {{'d', 86400}, {'h', 3600}, {'m', 60}, {'s', 1}};
+  for (const auto& [unit, seconds] : kUnits) {
+    if (text.size() < 2 || text.back() != unit) continue;
+    const unsigned long count = parse_number(option, text.substr(0, text.size() - 1), 100'000'000);
+    if (count > 0) return std::chrono::seconds(static_cast<long>(count) * seconds);
+  }
+  throw UsageError("invalid value '" + text + "' for " + std::string(option) +
+                   ": expected a positive age such as 30d, 12h, 45m or 90s");
 }
 
 Settings parse_arguments(int argc, char** argv) {
@@ -137,6 +158,17 @@ Settings parse_arguments(int argc, char** argv) {
     } else if (arg == "--token") {
       settings.server.bearer_token = value();
       if (settings.server.bearer_token->empty()) throw UsageError("option --token needs a non-empty value");
+    } else if (arg == "--retention") {
+      settings.retention.max_age = parse_age(arg, value());
+    } else if (arg == "--retention-for") {
+      const std::string text = value();
+      const auto eq = text.find('=');
+      if (eq == std::string::npos || eq == 0) throw UsageError("option --retention-for takes NAME=AGE, not '" + text + "'");
+      const std::string age = text.substr(eq + 1);
+      settings.retention.max_age_by_name[text.substr(0, eq)] =
+          age == "forever" ? std::nullopt : std::optional(parse_age(arg, age));
+    } else if (arg == "--retention-archive") {
+      settings.retention.archive = true;
     } else if (arg == "--log-format" || arg == "--log-level") {
       const std::string text = value();
       try {
@@ -194,7 +226,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   try {
-    conductor::Engine engine({.storage = std::move(storage), .logger = server_log::log, .metrics = metrics});
+    conductor::Engine engine({.storage = std::move(storage), .logger = server_log::log, .metrics = metrics,
+                              .retention = settings.retention});
     settings.server.request_log = server_log::log_request;
     settings.server.web_page = true;
     conductor::http::Server server(settings.server, engine);

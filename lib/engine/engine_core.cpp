@@ -91,12 +91,18 @@ void EngineCore::prepare_search(const SearchQuery& query) {
 
 int EngineCore::run_due() {
   int processed = 0;
-  const Metrics::Duration lag = metrics_ ? sweeper_lag() : Metrics::Duration{0};
+  // How long the most overdue message had been due, read in the pops' own transactions: a read
+  // transaction of its own would take the writer from group commit on an in-memory database.
+  std::int64_t lag_ms = 0;
   // Pops under the writer, so a message goes to one sweeper even across processes; the work itself
   // runs as changes of their own, outside the writer.
-  auto pop = [this](const std::string& queue, std::int64_t unack_ms) {
+  auto pop = [this, &lag_ms](const std::string& queue, std::int64_t unack_ms) {
     return run_in_writer(*this, [&](Transaction& tx, AfterCommit&) {
-      return tx.queues().pop(queue, kSweepBatch, clock_->now_ms(), unack_ms);
+      const EpochMillis now = clock_->now_ms();
+      if (metrics_) {
+        if (auto next = tx.queues().next_visible_at(queue)) lag_ms = std::max(lag_ms, now - *next);
+      }
+      return tx.queues().pop(queue, kSweepBatch, now, unack_ms);
     });
   };
   for (const auto* handler : registry_.async_handlers()) {
@@ -134,21 +140,10 @@ int EngineCore::run_due() {
   // Free text changed by this round's (and the callers') changes is indexed in one batch.
   run_in_writer(*this, [](Transaction& tx, AfterCommit&) { tx.index().flush_free_text(); });
   if (metrics_) {
-    metrics_->sweeper_round(processed, lag);
+    metrics_->sweeper_round(processed, std::chrono::milliseconds(lag_ms));
     sample_queues();
   }
   return processed;
-}
-
-Metrics::Duration EngineCore::sweeper_lag() {
-  auto tx = storage_->begin(TransactionMode::kRead);
-  std::optional<std::int64_t> earliest = tx->queues().next_visible_at(kDeciderQueue);
-  for (const auto* handler : registry_.async_handlers()) {
-    auto next = tx->queues().next_visible_at(handler->type());
-    if (next && (!earliest || *next < *earliest)) earliest = next;
-  }
-  const auto overdue = earliest ? clock_->now_ms() - *earliest : 0;
-  return std::chrono::milliseconds(std::max<std::int64_t>(0, overdue));
 }
 
 void EngineCore::sample_queues() {

@@ -84,8 +84,6 @@ class EngineCore {
   void sweeper_loop(std::chrono::milliseconds interval);
   /// Reports every queue's depth and oldest due message, at most every few seconds.
   void sample_queues();
-  /// How long the earliest due message of the sweeper's queues has been due.
-  Metrics::Duration sweeper_lag();
 
   std::unique_ptr<Storage> storage_;
   std::unique_ptr<Clock> clock_;

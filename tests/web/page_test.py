@@ -4,9 +4,11 @@ Usage: page_test.py CONDUCTOR_SERVER CHROMIUM ARTIFACT_DIR (exit status 77, a sk
 empty or missing)
 
 Starts the server on a free port with a fresh database, makes a few workflows through the REST API,
-loads the page's views in Chromium and checks what they show; keeps a screenshot of a workflow's
+loads the page's views in Chromium and checks what they show, clicks its operations through
+Chromium's DevTools protocol, and keeps a screenshot of a workflow's
 view in ARTIFACT_DIR.
 """
+import fcntl
 import json
 import os
 import re
@@ -29,6 +31,85 @@ def chromium(binary, profile, *arguments):
     command = [binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                "--no-first-run", f"--user-data-dir={profile}", "--virtual-time-budget=10000", *arguments]
     return subprocess.run(command, capture_output=True, text=True, timeout=120, check=True).stdout
+
+
+class DevTools:
+    """Chromium's DevTools protocol over --remote-debugging-pipe (JSON messages ended by NUL on file
+    descriptors 3 and 4), attached to one page."""
+
+    def __init__(self, binary, profile, url):
+        to_browser_read, self.to_browser = os.pipe()
+        self.from_browser, from_browser_write = os.pipe()
+        # The child's ends go above 10 first, so that moving them to 3 and 4 cannot overwrite each
+        # other; dup2 leaves 3 and 4 open across exec, the originals close on it.
+        child_read = fcntl.fcntl(to_browser_read, fcntl.F_DUPFD_CLOEXEC, 10)
+        child_write = fcntl.fcntl(from_browser_write, fcntl.F_DUPFD_CLOEXEC, 10)
+        for fd in (to_browser_read, from_browser_write):
+            os.close(fd)
+        self.process = subprocess.Popen(
+            [binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+             f"--user-data-dir={profile}", "--remote-debugging-pipe", "about:blank"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, close_fds=False,
+            preexec_fn=lambda: (os.dup2(child_read, 3), os.dup2(child_write, 4)))
+        os.close(child_read)
+        os.close(child_write)
+        self.buffer = b""
+        self.next_id = 0
+        self.session = None
+        target = self.send("Target.createTarget", {"url": url})["targetId"]
+        self.session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+
+    def send(self, method, params=None):
+        self.next_id += 1
+        message = {"id": self.next_id, "method": method, "params": params or {}}
+        if self.session:
+            message["sessionId"] = self.session
+        os.write(self.to_browser, json.dumps(message).encode() + b"\0")
+        while True:
+            while b"\0" not in self.buffer:
+                chunk = os.read(self.from_browser, 65536)
+                if not chunk:
+                    sys.exit("chromium closed its DevTools pipe")
+                self.buffer += chunk
+            raw, self.buffer = self.buffer.split(b"\0", 1)
+            reply = json.loads(raw)
+            if reply.get("id") == self.next_id:
+                if "error" in reply:
+                    raise RuntimeError(f"DevTools {method}: {reply['error']}")
+                return reply["result"]
+
+    def evaluate(self, expression):
+        """The value of a JavaScript expression in the page, awaiting it when it is a promise."""
+        result = self.send("Runtime.evaluate", {"expression": expression, "awaitPromise": True, "returnByValue": True})
+        if "exceptionDetails" in result:
+            sys.exit(f"page script failed: {result['exceptionDetails']}")
+        return result["result"].get("value")
+
+    def wait_for(self, expression, what):
+        """Polls `expression` in the page until it is true (the page's own time, at most 20 s)."""
+        # A page still loading has no context to evaluate in yet: ask again until it has one.
+        for attempt in range(1000):
+            try:
+                return self.poll(expression, what)
+            except RuntimeError as error:
+                if "context" not in str(error) or attempt == 999:
+                    raise
+
+    def poll(self, expression, what):
+        ok = self.evaluate(f"""new Promise((resolve) => {{
+            const started = Date.now();
+            const test = () => {{
+              let value = false;
+              try {{ value = Boolean({expression}); }} catch (e) {{ value = false; }}
+              if (value || Date.now() - started > 20000) resolve(value); else setTimeout(test, 50);
+            }};
+            test();
+        }})""")
+        check(ok, what, self.evaluate("document.body.outerHTML") or "")
+
+    def close(self):
+        self.process.kill()
+        self.process.wait(timeout=30)
 
 
 def check(condition, what, page=""):
@@ -103,6 +184,22 @@ def run(base, browser, scratch, artifacts):
     check("page_flow" in definitions, "the definitions view lists the definition", definitions)
     definition = chromium(browser, profile, "--dump-dom", f"{base}/#/definition/page_flow/1")
     check("<svg" in definition and "calc" in definition, "a definition's view shows its diagram", definition)
+
+    # The operations, clicked on the page: each shows the workflow's new status once the API has it.
+    page = DevTools(browser, os.path.join(scratch, "devtools-profile"), f"{base}/#/workflow/{waiting}")
+    try:
+        page.wait_for("document.body.dataset.ready === 'true' && document.querySelector('#diagram svg')",
+                      "the page opened a running workflow")
+        for button, status in (("Pause", "PAUSED"), ("Resume", "RUNNING"), ("Terminate", "TERMINATED"),
+                               ("Retry", "RUNNING")):
+            page.evaluate(f"[...document.querySelectorAll('.actions button')].find((b) => b.textContent === "
+                          f"'{button}').click()")
+            page.wait_for(f"document.getElementById('workflow-status')?.textContent === '{status}'",
+                          f"clicking {button} shows {status}")
+            check(call(base, "GET", f"/api/workflow/{waiting}?includeTasks=false")["status"] == status,
+                  f"after {button} the server has {status}")
+    finally:
+        page.close()
 
     screenshot = os.path.join(artifacts, "workflow.png")
     chromium(browser, profile, f"--screenshot={screenshot}", "--window-size=1280,1100", f"{base}/#/workflow/{done}")
