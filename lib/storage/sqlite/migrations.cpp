@@ -423,7 +423,7 @@ END;
     // 7 is reserved for a migration of another branch.
     {8, "ended workflows by end time", R"sql(
 -- Retention removes the workflows that ended longest ago first.
-CREATE INDEX workflows_ended ON workflows (end_time)
+CREATE INDEX IF NOT EXISTS workflows_ended ON workflows (end_time)
   WHERE status IN ('COMPLETED', 'FAILED', 'TIMED_OUT', 'TERMINATED');
 )sql"},
 };
