@@ -5,6 +5,7 @@
 #include <conductor/export.hpp>
 #include <conductor/metadata_service.hpp>
 #include <conductor/payload_storage.hpp>
+#include <conductor/metrics.hpp>
 #include <conductor/storage/storage.hpp>
 #include <conductor/task_queue.hpp>
 #include <conductor/worker.hpp>
@@ -12,11 +13,28 @@
 
 #include <chrono>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
 
 namespace conductor {
+
+/// When ended workflows (COMPLETED, FAILED, TIMED_OUT, TERMINATED) are removed from storage; by
+/// default never, as in Conductor. The sweeper removes them in small batches, oldest end first, each
+/// removal a short transaction of its own, so it never holds up the workflows that are running. A
+/// sub-workflow goes once its parent has.
+struct RetentionOptions {
+  /// How long after its end a workflow is kept; forever when unset.
+  std::optional<std::chrono::seconds> max_age;
+  /// Per workflow definition name, replacing max_age for that definition (unset: kept forever).
+  std::map<std::string, std::optional<std::chrono::seconds>> max_age_by_name;
+  /// Keep the search summaries of removed workflows: they are still found by searches, but their
+  /// executions (tasks, inputs, outputs, logs) are gone.
+  bool archive = false;
+  /// Workflows removed per sweeper round at most, across all definitions.
+  int batch_size = 100;
+};
 
 struct EngineOptions {
   /// Where everything is stored; an in-memory SQLite database when null.
@@ -45,6 +63,11 @@ struct EngineOptions {
   /// Thresholds for payload_storage, and the largest input or output a caller may hand in (enforced
   /// with or without a payload storage).
   PayloadLimits payload_limits;
+  /// Where the engine's counts and timings go; none are taken when null. When `storage` is null the
+  /// engine's own SQLite database reports its commits here too (a host opening its own passes the
+  /// same Metrics in SqliteOptions).
+  std::shared_ptr<Metrics> metrics;
+  RetentionOptions retention;
 };
 
 /// The embedded Conductor: owns the storage, the clock, the services, the worker runner and the

@@ -13,10 +13,13 @@ namespace conductor::detail {
 
 namespace {
 constexpr int kSweepBatch = 32;
+// Counting every queue reads the whole queue table: often enough for a dashboard, rarely enough to
+// cost nothing.
+constexpr std::int64_t kQueueSampleIntervalMs = 5000;
 
 // `remote` is found before any wrapper hides the backend's type.
 std::unique_ptr<Storage> open_storage(EngineOptions& options, RemotePushes*& remote) {
-  auto storage = options.storage ? std::move(options.storage) : open_sqlite({});
+  auto storage = options.storage ? std::move(options.storage) : open_sqlite({.metrics = options.metrics});
   remote = dynamic_cast<RemotePushes*>(storage.get());
   if (!options.payload_storage) return storage;
   return offload_payloads(std::move(storage), options.payload_storage, options.payload_limits);
@@ -29,6 +32,7 @@ EngineCore::EngineCore(EngineOptions options)
       storage_(open_storage(options, remote_pushes_)),
       clock_(options.clock ? std::move(options.clock) : system_clock()),
       logger_(std::move(options.logger)),
+      metrics_(std::move(options.metrics)),
       properties_(options.properties.begin(), options.properties.end()),
       ops_(*this),
       metadata_(*storage_, *clock_, options.metadata),
@@ -36,6 +40,7 @@ EngineCore::EngineCore(EngineOptions options)
       queue_(*this),
       workers_(*this),
       kafka_source_(KafkaEventSource::open(*this, event_queue_)),
+      retention_(*this, std::move(options.retention)),
       calls_(*this, options.max_http_calls_in_flight) {
   // A storage shared with other processes reports their pushes, so local long polls wake at once.
   if (remote_pushes_) {
@@ -107,11 +112,18 @@ void EngineCore::prepare_search(const SearchQuery& query) {
 
 int EngineCore::run_due() {
   int processed = 0;
+  // How long the most overdue message had been due, read in the pops' own transactions: a read
+  // transaction of its own would take the writer from group commit on an in-memory database.
+  std::int64_t lag_ms = 0;
   // Pops under the writer, so a message goes to one sweeper even across processes; the work itself
   // runs as changes of their own, outside the writer.
-  auto pop = [this](const std::string& queue, int count, std::int64_t unack_ms) {
+  auto pop = [this, &lag_ms](const std::string& queue, int count, std::int64_t unack_ms) {
     return run_in_writer(*this, [&](Transaction& tx, AfterCommit&) {
-      return tx.queues().pop(queue, count, clock_->now_ms(), unack_ms);
+      const EpochMillis now = clock_->now_ms();
+      if (metrics_) {
+        if (auto next = tx.queues().next_visible_at(queue)) lag_ms = std::max(lag_ms, now - *next);
+      }
+      return tx.queues().pop(queue, count, now, unack_ms);
     });
   };
   for (const auto* handler : registry_.async_handlers()) {
@@ -161,9 +173,30 @@ int EngineCore::run_due() {
     }
   }
   processed += event_processor_.process_due();
+  processed += retention_.sweep();
   // Free text changed by this round's (and the callers') changes is indexed in one batch.
   run_in_writer(*this, [](Transaction& tx, AfterCommit&) { tx.index().flush_free_text(); });
+  if (metrics_) {
+    metrics_->sweeper_round(processed, std::chrono::milliseconds(lag_ms));
+    sample_queues();
+  }
   return processed;
+}
+
+void EngineCore::sample_queues() {
+  const EpochMillis now = clock_->now_ms();
+  if (last_queue_sample_ != 0 && now - last_queue_sample_ < kQueueSampleIntervalMs) return;
+  last_queue_sample_ = now;
+  std::vector<Metrics::QueueSample> samples;
+  {
+    auto tx = storage_->begin(TransactionMode::kRead);
+    for (const auto& [queue, counts] : tx->queues().all_sizes()) {
+      const auto next = tx->queues().next_visible_at(queue);
+      const auto overdue = next ? now - *next : 0;
+      samples.push_back({queue, counts.size + counts.unacked, std::chrono::milliseconds(std::max<std::int64_t>(0, overdue))});
+    }
+  }
+  metrics_->queues_sampled(samples);
 }
 
 void EngineCore::wake_sweeper() {

@@ -8,6 +8,7 @@
 #include "engine/held_back_tasks.hpp"
 #include "engine/poll_data_throttle.hpp"
 #include "engine/queue_signal.hpp"
+#include "engine/retention.hpp"
 #include "engine/workflow_locks.hpp"
 #include "engine/workflow_watchers.hpp"
 #include "events/conductor_queue.hpp"
@@ -66,6 +67,8 @@ class EngineCore {
   PollDataThrottle& poll_data_throttle() { return poll_data_throttle_; }
   HeldBackTasks& held_back() { return held_back_; }
   WorkflowOps& ops() { return ops_; }
+  /// The host's metrics hook, or null: callers take timings only when it is set.
+  Metrics* metrics() const { return metrics_.get(); }
 
   MetadataService& metadata() { return metadata_; }
   WorkflowExecutor& executor() { return executor_; }
@@ -91,6 +94,8 @@ class EngineCore {
 
  private:
   void sweeper_loop(std::chrono::milliseconds interval);
+  /// Reports every queue's depth and oldest due message, at most every few seconds.
+  void sample_queues();
 
   std::shared_ptr<PayloadStorage> payload_storage_;
   PayloadLimits payload_limits_;
@@ -98,6 +103,8 @@ class EngineCore {
   std::unique_ptr<Storage> storage_;
   std::unique_ptr<Clock> clock_;
   Logger logger_;
+  std::shared_ptr<Metrics> metrics_;
+  EpochMillis last_queue_sample_ = 0;
   EngineSettings settings_;
   PropertyMap properties_;
   TaskRegistry registry_;
@@ -115,6 +122,7 @@ class EngineCore {
   ConductorEventQueue event_queue_{*this};
   EventProcessor event_processor_{*this, event_queue_};
   std::unique_ptr<KafkaEventSource> kafka_source_;
+  Retention retention_;
 
   std::mutex listeners_mutex_;
   std::vector<std::shared_ptr<StatusListener>> listeners_;

@@ -7,6 +7,7 @@
 #include "decider/navigation.hpp"
 #include "engine/engine_core.hpp"
 #include "events/status_events.hpp"
+#include "util/stopwatch.hpp"
 #include "metadata_validation.hpp"
 #include "executor/caller_payloads.hpp"
 #include "executor/change.hpp"
@@ -199,6 +200,9 @@ std::string WorkflowOps::start(Change& s, const StartWorkflowRequest& request, c
   wf.workflow_definition = std::move(def);
 
   s.insert_workflow(wf);
+  if (auto* metrics = core_.metrics()) s.after_commit([metrics, name = wf.workflow_definition.name] {
+    metrics->workflow_started(name);
+  });
   if (wf.workflow_definition.workflow_status_listener_enabled) {
     s.after_commit([this, snapshot = wf] { core_.fire(WorkflowEvent::kStarted, snapshot); });
   }
@@ -214,6 +218,13 @@ std::string WorkflowOps::start(Change& s, const StartWorkflowRequest& request, c
 }
 
 void WorkflowOps::decide(Change& s, Workflow& wf) {
+  Metrics* metrics = core_.metrics();
+  const Stopwatch stopwatch(metrics);
+  decide_unmetered(s, wf);
+  if (metrics) metrics->workflow_decided(wf.workflow_definition.name, stopwatch.elapsed());
+}
+
+void WorkflowOps::decide_unmetered(Change& s, Workflow& wf) {
   if (is_terminal(wf.status)) {
     if (!is_successful(wf.status)) {
       cancel_non_terminal(s, wf);
@@ -355,6 +366,10 @@ void WorkflowOps::apply_domains(Change& s, const Workflow& wf, std::vector<Task>
 void WorkflowOps::write_task(Change& s, Task& task) {
   task.update_time = s.now();
   if (is_terminal(task.status) && task.end_time == 0) task.end_time = s.now();
+  // A task is counted by the change that ended it, the one that stamps its end time.
+  if (auto* metrics = core_.metrics(); metrics && is_terminal(task.status) && task.end_time == s.now()) {
+    s.after_commit([metrics, type = task.task_type, status = task.status] { metrics->task_finished(type, status); });
+  }
   s.update_task(task);
   // A task no longer running may free a slot of its definition's concurrency limit: whatever the
   // limit held back competes for it now rather than after its postponement.
@@ -369,7 +384,10 @@ bool WorkflowOps::execute_inline(Change& s, Workflow& wf, Task& task, const Task
   const std::string id = task.task_id;
   ChangeEffects effects(*this, s);
   SystemTaskContext context{wf, s.now(), effects};
-  if (!handler.execute(task, context)) return false;
+  const Stopwatch stopwatch(core_.metrics());
+  const bool ran = handler.execute(task, context);
+  if (auto* metrics = core_.metrics()) metrics->system_task_executed(handler.type(), stopwatch.elapsed());
+  if (!ran) return false;
   s.mark_dirty(id);
   // An async task that ended here no longer needs its queue delivery.
   const Task& executed = *find_by_id(wf, id);
@@ -471,6 +489,12 @@ void WorkflowOps::complete(Change& s, Workflow& wf) {
 
 void WorkflowOps::finish(Change& s, Workflow& wf) {
   persist(s, wf);
+  if (auto* metrics = core_.metrics()) {
+    s.after_commit([metrics, name = wf.workflow_definition.name, status = wf.status,
+                    duration = std::chrono::milliseconds(wf.end_time - wf.create_time)] {
+      metrics->workflow_finished(name, status, duration);
+    });
+  }
   s.remove_message(kDeciderQueue, wf.workflow_id);
 }
 
@@ -836,6 +860,7 @@ std::optional<Task> WorkflowOps::execute_system_task(Change& s, const TaskHandle
   if (task->status == TaskStatus::kScheduled || !async_complete) task->poll_count += 1;
   ChangeEffects effects(*this, s);
   SystemTaskContext context{wf, s.now(), effects};
+  const Stopwatch stopwatch(core_.metrics());
   const bool starting = task->status == TaskStatus::kScheduled;
   if (starting) {
     task->start_time = s.now();
@@ -843,6 +868,7 @@ std::optional<Task> WorkflowOps::execute_system_task(Change& s, const TaskHandle
   } else {
     handler.execute(*task, context);
   }
+  if (auto* metrics = core_.metrics()) metrics->system_task_executed(handler.type(), stopwatch.elapsed());
   s.mark_dirty(task_id);
   // A call is made when the task starts, and again when its message comes back without a result (the
   // process making it died); an async-complete task that made its call waits for its update instead.

@@ -79,6 +79,8 @@ class WorkflowOps {
 
  private:
   DeciderEnv env(Change& s, InputResolver& inputs);
+  /// decide() without its timing.
+  void decide_unmetered(Change& s, Workflow& wf);
   void persist(Change& s, Workflow& wf);
   void persist_tasks(Change& s, Workflow& wf);
   bool execute_inline(Change& s, Workflow& wf, Task& task, const TaskHandler& handler);

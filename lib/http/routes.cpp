@@ -15,6 +15,9 @@ Router make_router(Engine& engine) {
   add_unsupported_routes(router);
   add_event_routes(router, engine);
   add_version_route(router);
+#ifdef CONDUCTOR_WITH_DIAGRAMS
+  add_diagram_routes(router, engine);
+#endif
   return router;
 }
 

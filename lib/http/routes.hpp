@@ -2,6 +2,7 @@
 
 #include "http/router.hpp"
 
+#include <functional>
 #include <string>
 
 namespace conductor {
@@ -43,12 +44,22 @@ void add_payload_routes(Router& router, Engine& engine);
 /// Conductor routes this server answers 501 on purpose, each with the reason in the error body
 /// (docs/rest.md lists them).
 void add_unsupported_routes(Router& router);
+/// `GET /diagram/run/{workflowId}.svg|.dot` and `GET /diagram/definition/{name}.svg|.dot?version=N`:
+/// diagrams of a run and of a definition (built with CONDUCTOR_WITH_DIAGRAMS).
+void add_diagram_routes(Router& router, Engine& engine);
 
 /// `GET /api/version`: the library version as text (api.md 1.17).
 void add_version_route(Router& router);
 
 /// Health checks: `GET /health` and `GET /api/health`, always healthy (api.md 1.17).
 void add_health_routes(Router& router);
+
+/// `GET /metrics`: the text `metrics` returns, as Prometheus' text format.
+void add_metrics_route(Router& router, std::function<std::string()> metrics);
+
+/// The built-in web page: `GET /` and its files under `/ui/`, open without a token (they hold no data;
+/// the page asks for the token and sends it with its API calls).
+void add_web_page_routes(Router& router);
 
 /// `POST /api/token`: the SDKs' login, {"keyId","keySecret"} -> {"token"}. The secret must equal
 /// `token`. Added only when auth is configured: without it the path is a 404, which SDKs read as

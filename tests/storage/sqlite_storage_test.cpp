@@ -74,7 +74,8 @@ TEST_CASE("sqlite storage: migrations are recorded once and not re-run on reopen
                        {4, "workflow versions"},
                        {5, "free-text search"},
                        {6, "free text indexed after the commit"},
-                       {7, "event messages and executions"}};
+                       {7, "event messages and executions"},
+                       {8, "ended workflows by end time"}};
   CHECK(recorded_migrations(options.path) == all);
   {
     auto storage = open_sqlite(options);

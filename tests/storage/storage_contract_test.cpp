@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -427,6 +428,51 @@ STORAGE_CONTRACT("storage: running workflow ids cover RUNNING and PAUSED, option
   });
   read(storage, [](Transaction& tx) {
     CHECK(tx.execution().running_workflow_ids("flow", 1) == std::vector<std::string>{"paused-1"});
+    return 0;
+  });
+}
+
+STORAGE_CONTRACT("storage: ended workflows come earliest end first, by name, children after their parent") {
+  TestType fixture;
+  Storage& storage = fixture.storage();
+  write(storage, [](Transaction& tx) {
+    auto add = [&](const std::string& id, WorkflowStatus status, std::int64_t end, const std::string& name = "flow",
+                   std::optional<std::string> parent = std::nullopt) {
+      Workflow wf = workflow(id, name);
+      wf.status = status;
+      wf.end_time = end;
+      wf.parent_workflow_id = parent;
+      tx.execution().insert_workflow(wf);
+    };
+    add("done-30", WorkflowStatus::kCompleted, 30);
+    add("failed-10", WorkflowStatus::kFailed, 10);
+    add("timed-out-20", WorkflowStatus::kTimedOut, 20);
+    add("terminated-40", WorkflowStatus::kTerminated, 40, "other");
+    add("running", WorkflowStatus::kRunning, 0);
+    add("paused", WorkflowStatus::kPaused, 0);
+    add("late-90", WorkflowStatus::kCompleted, 90);
+    add("child-5", WorkflowStatus::kCompleted, 5, "child", "done-30");
+    add("orphan-6", WorkflowStatus::kCompleted, 6, "child", "removed-parent");
+  });
+  read(storage, [](Transaction& tx) {
+    auto& execution = tx.execution();
+    CHECK(execution.ended_workflow_ids({.ended_before = 50}) ==
+          std::vector<std::string>{"orphan-6", "failed-10", "timed-out-20", "done-30", "terminated-40"});
+    CHECK(execution.ended_workflow_ids({.ended_before = 50, .limit = 2}) ==
+          std::vector<std::string>{"orphan-6", "failed-10"});
+    CHECK(execution.ended_workflow_ids({.ended_before = 30}) ==
+          std::vector<std::string>{"orphan-6", "failed-10", "timed-out-20"});
+    CHECK(execution.ended_workflow_ids({.ended_before = 100, .name = "other"}) ==
+          std::vector<std::string>{"terminated-40"});
+    CHECK(execution.ended_workflow_ids({.ended_before = 100, .except_names = {"flow", "child"}}) ==
+          std::vector<std::string>{"terminated-40"});
+    return 0;
+  });
+  // Once its parent is gone, a child is an ended workflow like any other.
+  write(storage, [](Transaction& tx) { tx.execution().remove_workflow("done-30"); });
+  read(storage, [](Transaction& tx) {
+    CHECK(tx.execution().ended_workflow_ids({.ended_before = 8, .name = "child"}) ==
+          std::vector<std::string>{"child-5", "orphan-6"});
     return 0;
   });
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <conductor/export.hpp>
+#include <conductor/metrics.hpp>
 #include <conductor/storage/storage.hpp>
 
 #include <cstdint>
@@ -25,6 +26,8 @@ struct SqliteOptions {
   /// When positive, the largest the database file may grow (rounded down to whole pages): a write
   /// past it is refused with UnavailableError, as on a full disk, and nothing else changes.
   std::int64_t max_size_bytes = 0;
+  /// Receives each commit's latency and batch size (Metrics::storage_committed); none when null.
+  std::shared_ptr<Metrics> metrics;
 };
 
 /// Opens (creating if needed) a SQLite database and migrates its schema to the current version.

@@ -46,6 +46,17 @@ class CONDUCTOR_EXPORT MetadataStore {
   virtual bool remove_event_handler(std::string_view name) = 0;
 };
 
+/// Which ended workflows the retention sweep removes next (ExecutionStore::ended_workflow_ids).
+struct EndedWorkflowQuery {
+  /// Only workflows whose end_time is before this (epoch milliseconds).
+  std::int64_t ended_before = 0;
+  /// Only workflows of this definition, when set.
+  std::optional<std::string> name;
+  /// No workflows of these definitions.
+  std::vector<std::string> except_names;
+  int limit = 100;
+};
+
 /// Workflow and task executions, task logs and poll data.
 class CONDUCTOR_EXPORT ExecutionStore {
  public:
@@ -79,6 +90,9 @@ class CONDUCTOR_EXPORT ExecutionStore {
   /// Workflows with this name and correlation id, newest first; without tasks.
   virtual std::vector<Workflow> workflows_by_correlation_id(std::string_view name, std::string_view correlation_id,
                                                             bool include_closed) = 0;
+  /// Ids of ended workflows (COMPLETED, FAILED, TIMED_OUT, TERMINATED) matching `query`, earliest end
+  /// first, leaving out sub-workflows whose parent is still stored (they go once their parent has).
+  virtual std::vector<std::string> ended_workflow_ids(const EndedWorkflowQuery& query) = 0;
   /// The workflow of this name holding this idempotency key, if any; without tasks.
   virtual std::optional<Workflow> find_workflow_by_idempotency_key(std::string_view name, std::string_view key) = 0;
 

@@ -189,7 +189,10 @@ CREATE INDEX task_index_def_name ON task_index (task_def_name);
 CREATE INDEX task_index_status ON task_index (status, start_time);
 CREATE INDEX task_index_start ON task_index (start_time);
 )sql"},
-    {2, "event messages and the records of event handlers' actions", R"sql(
+    {2, "event messages, the records of event handlers' actions, ended workflows by end time", R"sql(
+-- Retention removes the workflows that ended longest ago first.
+CREATE INDEX workflows_ended ON workflows (end_time)
+  WHERE status IN ('COMPLETED', 'FAILED', 'TIMED_OUT', 'TERMINATED');
 CREATE TABLE event_messages (
   key TEXT PRIMARY KEY,
   event TEXT NOT NULL,

@@ -83,6 +83,7 @@ class PgExecutionStore final : public ExecutionStore {
   std::optional<Workflow> find_workflow(std::string_view workflow_id, bool include_tasks) override;
   bool remove_workflow(std::string_view workflow_id) override;
   std::vector<std::string> running_workflow_ids(std::string_view name, std::optional<int> version) override;
+  std::vector<std::string> ended_workflow_ids(const EndedWorkflowQuery& query) override;
   std::vector<Workflow> workflows_by_correlation_id(std::string_view name, std::string_view correlation_id,
                                                     bool include_closed) override;
   std::optional<Workflow> find_workflow_by_idempotency_key(std::string_view name, std::string_view key) override;

@@ -442,6 +442,11 @@ CREATE TABLE event_executions (
   PRIMARY KEY (handler_name, event, id)
 );
 )sql"},
+    {8, "ended workflows by end time", R"sql(
+-- Retention removes the workflows that ended longest ago first.
+CREATE INDEX IF NOT EXISTS workflows_ended ON workflows (end_time)
+  WHERE status IN ('COMPLETED', 'FAILED', 'TIMED_OUT', 'TERMINATED');
+)sql"},
 };
 
 }  // namespace

@@ -51,7 +51,7 @@ class SqliteStorage final : public Storage {
         connection_options_{options.busy_timeout_ms, synchronous_pragma(options.sync), !in_memory_,
                             options.max_size_bytes},
         writer_(std::make_unique<Connection>(path_, connection_options_)),
-        group_(*writer_) {
+        group_(*writer_, options.metrics) {
     migrate(*writer_);
   }
 
