@@ -143,6 +143,9 @@ class OffloadingExecutionStore final : public ExecutionStore {
     return wf;
   }
   bool remove_workflow(std::string_view id) override { return inner_.remove_workflow(id); }
+  std::vector<std::string> ended_workflow_ids(const EndedWorkflowQuery& query) override {
+    return inner_.ended_workflow_ids(query);
+  }
   std::vector<std::string> running_workflow_ids(std::string_view name, std::optional<int> version) override {
     return inner_.running_workflow_ids(name, version);
   }
@@ -242,6 +245,7 @@ class OffloadingTransaction final : public Transaction {
   ExecutionStore& execution() override { return execution_; }
   QueueStore& queues() override { return inner_->queues(); }
   IndexStore& index() override { return index_; }
+  EventStore& events() override { return inner_->events(); }
   void commit() override { inner_->commit(); }
 
  private:
