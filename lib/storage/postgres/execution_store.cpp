@@ -1,6 +1,7 @@
 #include <conductor/codec.hpp>
 #include <conductor/error.hpp>
 
+#include <boost/json/serialize.hpp>
 #include <fmt/format.h>
 
 #include <random>
