@@ -71,14 +71,4 @@ SearchQuery search_query(const Request& request) {
   return query;
 }
 
-TaskResultStatus path_status(const Request& request) {
-  const std::string& name = request.path_param("status");
-  const auto status = parse_task_result_status(name);
-  if (!status) {
-    throw ValidationError("Invalid value '" + name + "' for path variable 'status': must be a task result status",
-                          {FieldViolation{"status", "must be a task result status", name}});
-  }
-  return *status;
-}
-
 }  // namespace conductor::http

@@ -44,7 +44,4 @@ TaskResultStatus path_status(const Request& request);
 /// means `*` too) and `query`.
 SearchQuery search_query(const Request& request);
 
-/// The `{status}` path segment as a task result status: ValidationError when it is not one.
-TaskResultStatus path_status(const Request& request);
-
 }  // namespace conductor::http
