@@ -1,10 +1,13 @@
 // A Conductor-compatible REST server: an Engine on a SQLite file behind conductor::http::Server, so
-// Conductor's SDKs, workers and tools can use it unchanged. One log line per request on stdout;
-// SIGINT or SIGTERM stops it after the requests in flight are answered.
+// Conductor's SDKs, workers and tools can use it unchanged. One log line per request on stdout (text
+// or JSON lines); the engine's metrics at /metrics for Prometheus. SIGINT or SIGTERM stops it after
+// the requests in flight are answered.
 //
 //   conductor-server --port 8080 --db conductor.db [--sync full|normal] [--host 127.0.0.1] [--io-threads N]
 //                    [--worker-threads N] [--max-waiting-polls N] [--max-connections-per-client N]
-//                    [--max-waiting-polls-per-client N] [--token T]
+//                    [--max-waiting-polls-per-client N] [--max-db-mib N] [--token T] [--log-format text|json]
+//                    [--log-level debug|info|warning|error] [--retention AGE] [--retention-for NAME=AGE]
+//                    [--retention-archive]
 #include <conductor/engine.hpp>
 #include <conductor/error.hpp>
 #include <conductor/http/server.hpp>
@@ -12,17 +15,22 @@
 #ifdef CONDUCTOR_WITH_POSTGRES
 #include <conductor/storage/postgres.hpp>
 #endif
+#ifdef CONDUCTOR_WITH_PROMETHEUS
+#include <conductor/prometheus_metrics.hpp>
+#endif
+
+#include "server_log.hpp"
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
 #include <exception>
 #include <iostream>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <pthread.h>
 #include <stdexcept>
@@ -54,8 +62,23 @@ Options:
   --max-waiting-polls-per-client N
                       long polls waiting at once per client address; one more is answered 429
                       (default 512)
+  --max-db-mib N      largest a SQLite database may grow, in MiB (default 0: no limit); past it,
+                      as on a full disk, writes are answered 503 and reads go on
+  --payload-dir DIR   directory keeping workflow and task payloads above their size thresholds
+                      (default: the database path followed by ".payloads"; none for :memory:
+                      and PostgreSQL, whose processes need a directory they all share)
+  --no-payload-dir    keep every payload in the database; payloads above the maximum are still
+                      refused
   --token T           require "Authorization: Bearer T" (or X-Authorization: T) on every route
                       but the health checks; POST /api/token exchanges {"keySecret": T} for it
+  --log-format F      text (default): human lines; json: one JSON object per line
+  --log-level L       debug, info (default), warning or error
+  --retention AGE     remove ended workflows AGE after their end (30d, 12h, 45m, 90s; default:
+                      kept forever)
+  --retention-for NAME=AGE
+                      the same for the workflows of one definition, overriding --retention;
+                      AGE "forever" keeps them (repeatable)
+  --retention-archive keep the search summaries of removed workflows
   --help              print this help and exit
 )";
 
@@ -69,7 +92,12 @@ struct Settings {
   std::string database = "conductor.db";
   conductor::SqliteSync sync = conductor::SqliteSync::kFull;
   int pool_size = 16;
+  std::optional<std::string> payload_dir;  ///< empty: none; absent: beside the database
+  std::int64_t max_db_bytes = 0;
   bool help = false;
+  conductor::RetentionOptions retention;
+  server_log::Format log_format = server_log::Format::kText;
+  conductor::LogLevel log_level = conductor::LogLevel::kInfo;
 };
 
 unsigned long parse_number(std::string_view option, const std::string& text, unsigned long max) {
@@ -85,6 +113,18 @@ unsigned long parse_number(std::string_view option, const std::string& text, uns
                      std::to_string(max));
   }
   return value;
+}
+
+/// `30d`, `12h`, `45m`, `90s`: a positive number of days, hours, minutes or seconds.
+std::chrono::seconds parse_age(std::string_view option, const std::string& text) {
+  static constexpr std::pair<char, long> kUnits[] = {{'d', 86400}, {'h', 3600}, {'m', 60}, {'s', 1}};
+  for (const auto& [unit, seconds] : kUnits) {
+    if (text.size() < 2 || text.back() != unit) continue;
+    const unsigned long count = parse_number(option, text.substr(0, text.size() - 1), 100'000'000);
+    if (count > 0) return std::chrono::seconds(static_cast<long>(count) * seconds);
+  }
+  throw UsageError("invalid value '" + text + "' for " + std::string(option) +
+                   ": expected a positive age such as 30d, 12h, 45m or 90s");
 }
 
 Settings parse_arguments(int argc, char** argv) {
@@ -136,41 +176,43 @@ Settings parse_arguments(int argc, char** argv) {
       settings.server.max_connections_per_client = parse_number(arg, value(), 1'000'000);
     } else if (arg == "--max-waiting-polls-per-client") {
       settings.server.max_waiting_polls_per_client = parse_number(arg, value(), 1'000'000);
+    } else if (arg == "--payload-dir") {
+      settings.payload_dir = value();
+      if (settings.payload_dir->empty()) throw UsageError("option --payload-dir needs a directory");
+    } else if (arg == "--no-payload-dir") {
+      settings.payload_dir = "";
+    } else if (arg == "--max-db-mib") {
+      settings.max_db_bytes = static_cast<std::int64_t>(parse_number(arg, value(), 1'000'000'000)) * 1024 * 1024;
     } else if (arg == "--token") {
       settings.server.bearer_token = value();
       if (settings.server.bearer_token->empty()) throw UsageError("option --token needs a non-empty value");
+    } else if (arg == "--retention") {
+      settings.retention.max_age = parse_age(arg, value());
+    } else if (arg == "--retention-for") {
+      const std::string text = value();
+      const auto eq = text.find('=');
+      if (eq == std::string::npos || eq == 0) throw UsageError("option --retention-for takes NAME=AGE, not '" + text + "'");
+      const std::string age = text.substr(eq + 1);
+      settings.retention.max_age_by_name[text.substr(0, eq)] =
+          age == "forever" ? std::nullopt : std::optional(parse_age(arg, age));
+    } else if (arg == "--retention-archive") {
+      settings.retention.archive = true;
+    } else if (arg == "--log-format" || arg == "--log-level") {
+      const std::string text = value();
+      try {
+        if (arg == "--log-format") {
+          settings.log_format = server_log::parse_format(text);
+        } else {
+          settings.log_level = server_log::parse_level(text);
+        }
+      } catch (const std::invalid_argument& error) {
+        throw UsageError("invalid value '" + text + "' for " + std::string(arg) + ": " + error.what());
+      }
     } else {
       throw UsageError("unknown option '" + std::string(argv[i]) + "'");
     }
   }
   return settings;
-}
-
-/// Writes one log line on stdout, stamped `2024-05-01T12:00:00Z`, whole and flushed, so lines from
-/// several threads never interleave and a piped log is current.
-void log_line(const std::string& text) {
-  static std::mutex mutex;
-  const std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  const std::lock_guard lock(mutex);
-  std::printf("%s %s\n", stamp, text.c_str());
-  std::fflush(stdout);
-}
-
-/// `GET /api/workflow/... 200 1.234ms`
-void log_request(const conductor::http::RequestLogEntry& entry) {
-  log_line(fmt::format("{} {} {} {:.3f}ms", entry.method.empty() ? "-" : entry.method, entry.path, entry.status,
-                       static_cast<double>(entry.duration.count()) / 1000.0));
-}
-
-/// `warning a worker's result could not be stored yet; retrying taskId=...`
-void log_engine(conductor::LogLevel level, std::string_view message, const conductor::LogFields& fields) {
-  std::string text = fmt::format("{} {}", conductor::to_string(level), message);
-  for (const auto& [name, value] : fields) text += fmt::format(" {}={}", name, value);
-  log_line(text);
 }
 
 bool is_postgres_url(std::string_view db) {
@@ -209,6 +251,14 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
+  server_log::configure(settings.log_format, settings.log_level);
+  std::shared_ptr<conductor::Metrics> metrics;
+#ifdef CONDUCTOR_WITH_PROMETHEUS
+  auto prometheus = std::make_shared<conductor::PrometheusMetrics>();
+  settings.server.metrics = [prometheus] { return prometheus->text(); };
+  metrics = prometheus;
+#endif
+
   std::unique_ptr<conductor::Storage> storage;
   const bool postgres = is_postgres_url(settings.database);
   const std::string database = postgres ? without_password(settings.database) : settings.database;
@@ -220,26 +270,39 @@ int main(int argc, char** argv) {
       throw std::runtime_error("this build has no PostgreSQL support (configure with libpq-dev installed)");
 #endif
     } else {
-      storage = conductor::open_sqlite({.path = settings.database, .sync = settings.sync});
+      storage = conductor::open_sqlite(
+          {.path = settings.database, .sync = settings.sync, .max_size_bytes = settings.max_db_bytes,
+           .metrics = metrics});
     }
   } catch (const std::exception& error) {
     std::cerr << "conductor-server: cannot open database '" << database << "': " << error.what() << "\n";
     return 1;
   }
+  // Beside a SQLite file by default; processes sharing a PostgreSQL database need a directory they share.
+  if (!settings.payload_dir && !postgres && settings.database != ":memory:")
+    settings.payload_dir = settings.database + ".payloads";
   try {
-    conductor::Engine engine({.storage = std::move(storage), .logger = log_engine});
-    settings.server.request_log = log_request;
+    std::shared_ptr<conductor::PayloadStorage> payloads;
+    if (settings.payload_dir && !settings.payload_dir->empty())
+      payloads = conductor::directory_payload_storage(*settings.payload_dir);
+    conductor::Engine engine({.storage = std::move(storage),
+                              .logger = server_log::log,
+                              .payload_storage = payloads,
+                              .metrics = metrics,
+                              .retention = settings.retention});
+    settings.server.request_log = server_log::log_request;
+    settings.server.web_page = true;
     conductor::http::Server server(settings.server, engine);
     const std::uint16_t port = server.start();
-    std::printf("conductor-server listening on http://%s:%u/api (database %s)\n", settings.server.host.c_str(),
-                static_cast<unsigned>(port), database.c_str());
-    std::fflush(stdout);
+    server_log::log(conductor::LogLevel::kInfo,
+                    fmt::format("conductor-server listening on http://{}:{}/api (database {})", settings.server.host,
+                                port, database));
 
     int received = 0;
     sigwait(&stop_signals, &received);
-    std::printf("conductor-server: %s received, finishing requests in flight\n",
-                received == SIGINT ? "SIGINT" : "SIGTERM");
-    std::fflush(stdout);
+    server_log::log(conductor::LogLevel::kInfo,
+                    fmt::format("conductor-server: {} received, finishing requests in flight",
+                                received == SIGINT ? "SIGINT" : "SIGTERM"));
     server.stop();
   } catch (const std::exception& error) {
     std::cerr << "conductor-server: " << error.what() << "\n";

@@ -1,6 +1,7 @@
 #include "metadata_validation.hpp"
 
 #include "decider/jsonpath.hpp"
+#include "events/status_events.hpp"
 #include "script/javascript.hpp"
 #include "util/date_time.hpp"
 
@@ -76,6 +77,13 @@ class WorkflowChecker {
           std::to_string(def_.schema_version));
     }
     check_owner_email(def_.owner_email, path_, context_.options, out_);
+    // A sink the engine cannot publish to would silently drop every status event.
+    if (def_.workflow_status_listener_enabled && def_.workflow_status_listener_sink &&
+        !def_.workflow_status_listener_sink->empty() && !is_status_sink(*def_.workflow_status_listener_sink)) {
+      add(out_, path_ + ".workflowStatusListenerSink",
+          "workflowStatusListenerSink must be conductor:<queue>: no other event queue provider is available",
+          *def_.workflow_status_listener_sink);
+    }
 
     collect(def_.tasks, path_ + ".tasks");
     for (const auto& [node, node_path] : nodes_) check_node(*node, node_path);

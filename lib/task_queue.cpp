@@ -4,11 +4,14 @@
 
 #include "decider/navigation.hpp"
 #include "engine/engine_core.hpp"
+#include "util/stopwatch.hpp"
 #include "executor/change.hpp"
 #include "executor/summaries.hpp"
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <iterator>
 #include <utility>
 
 namespace conductor {
@@ -99,9 +102,11 @@ std::vector<Task> TaskQueue::batch_poll(std::string_view task_type, std::string_
     // non-blocking poll of a made-up type should leave nothing behind.
     std::optional<detail::QueueSignal::Ticket> seen;
     if (timeout.count() > 0) seen = core_.signal().ticket(queue);
+    const detail::Stopwatch stopwatch(core_.metrics());
     auto tasks = run_in_writer(core_, [&](Transaction& tx, AfterCommit& after) {
       return core_.ops().poll(tx, after, task_type, worker_id, domain, count);
     });
+    if (auto* metrics = core_.metrics()) metrics->tasks_polled(task_type, static_cast<int>(tasks.size()), stopwatch.elapsed());
     auto now = std::chrono::steady_clock::now();
     if (!tasks.empty() || now >= deadline) return tasks;
     // Sleep until a push wakes us, a delayed message becomes visible, or the poll times out.
@@ -121,15 +126,21 @@ std::optional<Task> TaskQueue::poll(std::string_view task_type, std::string_view
 }
 
 Task TaskQueue::update_task(const TaskResult& result) {
-  return run_change(core_, result.workflow_instance_id,
-                    [&](detail::Change& s) { return core_.ops().update_task(s, result); });
+  const detail::Stopwatch stopwatch(core_.metrics());
+  Task updated = run_change(core_, result.workflow_instance_id,
+                            [&](detail::Change& s) { return core_.ops().update_task(s, result); });
+  if (auto* metrics = core_.metrics()) metrics->task_updated(updated.task_type, stopwatch.elapsed());
+  return updated;
 }
 
 std::optional<Task> TaskQueue::update_task_and_poll(const TaskResult& result) {
+  const detail::Stopwatch stopwatch(core_.metrics());
   std::optional<Task> next;
+  std::string task_type;
   run_change(core_, result.workflow_instance_id, [&](detail::Change& s) {
     next.reset();
     Task updated = core_.ops().update_task(s, result);
+    task_type = updated.task_type;
     if (result.extend_lease || !is_terminal(updated.status)) return;
     // One transaction: the next task may be one this very update scheduled.
     s.then_in_writer([&, updated](Transaction& tx, AfterCommit& after) {
@@ -139,6 +150,7 @@ std::optional<Task> TaskQueue::update_task_and_poll(const TaskResult& result) {
       if (!tasks.empty()) next = std::move(tasks.front());
     });
   });
+  if (auto* metrics = core_.metrics()) metrics->task_updated(task_type, stopwatch.elapsed());
   return next;
 }
 
@@ -215,6 +227,15 @@ std::vector<PollData> TaskQueue::poll_data(std::string_view task_type) {
 }
 
 std::vector<PollData> TaskQueue::all_poll_data() { return poll_data(""); }
+
+std::vector<Task> TaskQueue::pending_tasks(std::string_view task_type, int start, int count) {
+  if (start < 0 || count < 0)
+    throw ValidationError(fmt::format("start ({}) and count ({}) cannot be negative", start, count));
+  auto tasks = core_.storage().begin(TransactionMode::kRead)->execution().pending_tasks_of_type(task_type);
+  const auto first = std::min<std::size_t>(static_cast<std::size_t>(start), tasks.size());
+  const auto last = std::min<std::size_t>(first + static_cast<std::size_t>(count), tasks.size());
+  return {std::make_move_iterator(tasks.begin() + first), std::make_move_iterator(tasks.begin() + last)};
+}
 
 int TaskQueue::requeue_pending(std::string_view task_type) {
   return run_change(core_, {}, [&](detail::Change& s) {

@@ -136,6 +136,11 @@ SearchResult<Task> WorkflowExecutor::workflow_tasks(std::string_view workflow_id
   return page;
 }
 
+std::vector<EventExecution> WorkflowExecutor::event_executions(std::string_view handler_name, std::string_view event,
+                                                               std::optional<std::string_view> message_id, int max) {
+  return core_.storage().begin(TransactionMode::kRead)->events().executions(handler_name, event, message_id, max);
+}
+
 void WorkflowExecutor::decide(std::string_view workflow_id) {
   run_change(core_, workflow_id, [&](detail::Change& s) {
     auto wf = core_.ops().load(s, workflow_id);
@@ -186,6 +191,50 @@ void WorkflowExecutor::skip_task(std::string_view workflow_id, std::string_view 
 
 void WorkflowExecutor::reset_callbacks(std::string_view workflow_id) {
   run_change(core_, workflow_id, [&](detail::Change& s) { core_.ops().reset_callbacks(s, workflow_id); });
+}
+
+WorkflowBulkResponse WorkflowExecutor::bulk_get(const std::vector<std::string>& workflow_ids, bool include_tasks) {
+  check_bulk_ids("searchWorkflow", workflow_ids);
+  WorkflowBulkResponse response;
+  for (const auto& id : workflow_ids) {
+    try {
+      response.bulk_successful_results.push_back(get_workflow(id, include_tasks));
+    } catch (const std::exception& e) {
+      response.bulk_error_results[id] = e.what();
+    }
+  }
+  return response;
+}
+
+bool WorkflowExecutor::requeue_sweep(std::string_view workflow_id) {
+  return run_change(core_, workflow_id, [&](detail::Change& s) {
+    Workflow wf = core_.ops().load(s, workflow_id);
+    if (s.queued(detail::kDeciderQueue, workflow_id)) return false;
+    s.push(detail::kDeciderQueue, workflow_id, wf.priority, core_.settings().workflow_offset_timeout_s * 1000);
+    return true;
+  });
+}
+
+bool WorkflowExecutor::verify_and_repair(std::string_view workflow_id) {
+  return run_change(core_, workflow_id, [&](detail::Change& s) {
+    Workflow wf = core_.ops().load(s, workflow_id);
+    if (is_terminal(wf.status)) return false;
+    bool repaired = false;
+    if (!s.queued(detail::kDeciderQueue, workflow_id)) {
+      s.push(detail::kDeciderQueue, workflow_id, wf.priority, core_.settings().workflow_offset_timeout_s * 1000);
+      repaired = true;
+    }
+    for (const Task& task : wf.tasks) {
+      // Only a SCHEDULED task waits on a queue message: a worker's, or an async system task's.
+      if (task.status != TaskStatus::kScheduled) continue;
+      const auto* handler = core_.registry().find_system(task.task_type);
+      if (handler && !handler->is_async()) continue;
+      if (s.queued(detail::WorkflowOps::queue_name(task), task.task_id)) continue;
+      core_.ops().requeue(s, task);
+      repaired = true;
+    }
+    return repaired;
+  });
 }
 
 BulkResponse WorkflowExecutor::bulk_pause(const std::vector<std::string>& workflow_ids) {

@@ -28,6 +28,7 @@ class CountingStorage final : public Storage {
     ExecutionStore& execution() override { return inner_->execution(); }
     QueueStore& queues() override { return inner_->queues(); }
     IndexStore& index() override { return inner_->index(); }
+    EventStore& events() override { return inner_->events(); }
     void commit() override {
       inner_->commit();
       if (commits_ != nullptr) commits_->fetch_add(1, std::memory_order_relaxed);

@@ -4,6 +4,8 @@
 #include <conductor/logger.hpp>
 #include <conductor/export.hpp>
 #include <conductor/metadata_service.hpp>
+#include <conductor/payload_storage.hpp>
+#include <conductor/metrics.hpp>
 #include <conductor/storage/storage.hpp>
 #include <conductor/task_queue.hpp>
 #include <conductor/worker.hpp>
@@ -11,10 +13,28 @@
 
 #include <chrono>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace conductor {
+
+/// When ended workflows (COMPLETED, FAILED, TIMED_OUT, TERMINATED) are removed from storage; by
+/// default never, as in Conductor. The sweeper removes them in small batches, oldest end first, each
+/// removal a short transaction of its own, so it never holds up the workflows that are running. A
+/// sub-workflow goes once its parent has.
+struct RetentionOptions {
+  /// How long after its end a workflow is kept; forever when unset.
+  std::optional<std::chrono::seconds> max_age;
+  /// Per workflow definition name, replacing max_age for that definition (unset: kept forever).
+  std::map<std::string, std::optional<std::chrono::seconds>> max_age_by_name;
+  /// Keep the search summaries of removed workflows: they are still found by searches, but their
+  /// executions (tasks, inputs, outputs, logs) are gone.
+  bool archive = false;
+  /// Workflows removed per sweeper round at most, across all definitions.
+  int batch_size = 100;
+};
 
 struct EngineOptions {
   /// Where everything is stored; an in-memory SQLite database when null.
@@ -30,9 +50,24 @@ struct EngineOptions {
   MetadataOptions metadata;
   /// Values for `${NAME}` parameter expressions, looked up after the process environment.
   std::map<std::string, std::string> properties;
+  /// How many HTTP task calls may be in flight at once; more wait in their queue until one ends.
+  /// The calls run on a thread of their own, never on a thread that decides or stores.
+  std::size_t max_http_calls_in_flight = 64;
   /// Where the engine's own messages go (failed sweeps, results waiting to be stored); dropped when
   /// null. conductor::stderr_logger() writes them to stderr.
   Logger logger;
+  /// Where payloads above `payload_limits`' thresholds are kept instead of their rows
+  /// (conductor::directory_payload_storage, or your own). Null: every payload stays in its row, and a
+  /// start naming `external_input_payload_storage_path` is refused.
+  std::shared_ptr<PayloadStorage> payload_storage;
+  /// Thresholds for payload_storage, and the largest input or output a caller may hand in (enforced
+  /// with or without a payload storage).
+  PayloadLimits payload_limits;
+  /// Where the engine's counts and timings go; none are taken when null. When `storage` is null the
+  /// engine's own SQLite database reports its commits here too (a host opening its own passes the
+  /// same Metrics in SqliteOptions).
+  std::shared_ptr<Metrics> metrics;
+  RetentionOptions retention;
 };
 
 /// The embedded Conductor: owns the storage, the clock, the services, the worker runner and the
@@ -62,6 +97,16 @@ class CONDUCTOR_EXPORT Engine {
   TaskQueue& queue();
   WorkerRunner& workers();
   const Clock& clock() const;
+  /// The engine's payload storage; null when it has none.
+  PayloadStorage* payload_storage();
+  const PayloadLimits& payload_limits() const;
+
+  /// The values `${workflow.env.NAME}` resolves to, by NAME: `CONDUCTOR_ENV_<NAME>` from the process
+  /// environment, then from EngineOptions::properties.
+  std::map<std::string, std::string> environment_variables() const;
+  /// The names `${workflow.secrets.NAME}` resolves, from `CONDUCTOR_SECRET_<NAME>` likewise, sorted.
+  /// Secret values are never listed.
+  std::vector<std::string> secret_names() const;
 
   /// Does all work that is due now: decides workflows whose decider timer expired (timeouts, retries
   /// becoming due, recovery) and runs due system tasks. Returns how many items were processed.

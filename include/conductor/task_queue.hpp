@@ -125,6 +125,9 @@ class CONDUCTOR_EXPORT TaskQueue {
   std::map<std::string, QueueStore::QueueCounts> all_queue_details();
   std::vector<PollData> poll_data(std::string_view task_type);
   std::vector<PollData> all_poll_data();
+  /// The tasks of this type that have not ended (any domain), from `start`, at most `count`
+  /// (Conductor's admin view of a task type). ValidationError for a negative `start` or `count`.
+  std::vector<Task> pending_tasks(std::string_view task_type, int start, int count);
   /// Pushes every pending task of the type back to its queue; returns how many.
   int requeue_pending(std::string_view task_type);
   /// Deletes a task's queue message. NotFoundError for an unknown task.

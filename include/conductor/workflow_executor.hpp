@@ -54,6 +54,12 @@ class CONDUCTOR_EXPORT WorkflowExecutor {
   SearchResult<Task> workflow_tasks(std::string_view workflow_id, int start, int count,
                                     const std::vector<TaskStatus>& statuses = {});
 
+  /// What an event handler's actions did with the messages of its event (Conductor's
+  /// getEventExecutions): one record per action and message, of one message when `message_id` is
+  /// given, oldest first, at most `max`.
+  std::vector<EventExecution> event_executions(std::string_view handler_name, std::string_view event,
+                                               std::optional<std::string_view> message_id = {}, int max = 100);
+
   /// Re-evaluates the workflow now (Conductor's decide API). Throws NotFoundError.
   void decide(std::string_view workflow_id);
   /// RUNNING → PAUSED: no new tasks are scheduled until resume. ConflictError when it has ended.
@@ -105,6 +111,18 @@ class CONDUCTOR_EXPORT WorkflowExecutor {
   /// listed twice as a success, or both as a success and as an error (as Conductor).
   BulkResponse bulk_terminate_remove(const std::vector<std::string>& workflow_ids, std::string_view reason,
                                      bool archive = false);
+
+  /// Fetches each workflow (Conductor's bulk search): the found ones in request order, and an error
+  /// message per id that is not found. ValidationError as for the other bulk calls.
+  WorkflowBulkResponse bulk_get(const std::vector<std::string>& workflow_ids, bool include_tasks = true);
+
+  /// Makes sure the sweeper will evaluate the workflow: queues it for the decider unless it is queued
+  /// already. True when it was not (Conductor's admin sweep requeue). NotFoundError when absent.
+  bool requeue_sweep(std::string_view workflow_id);
+  /// Puts back what a running workflow must have queued and is missing: its decider message, and the
+  /// queue message of each SCHEDULED task a worker or the sweeper must pick up. True when anything
+  /// was repaired (Conductor's verifyAndRepair). NotFoundError when absent.
+  bool verify_and_repair(std::string_view workflow_id);
 
   SearchResult<WorkflowSummary> search(const SearchQuery& query);
   /// The same search answering full workflows without their tasks; hits whose workflow is gone are

@@ -301,6 +301,7 @@ class FilterParser {
     skip_spaces();
     if (pos_ < s_.size() && s_[pos_] == '!' && s_.substr(pos_, 2) != "!=") {
       ++pos_;
+      const Nesting nesting(*this);
       FilterExpr node;
       node.kind = FilterExpr::Kind::kNot;
       node.children.push_back(parse_unary());
@@ -308,12 +309,29 @@ class FilterParser {
     }
     if (pos_ < s_.size() && s_[pos_] == '(') {
       ++pos_;
+      const Nesting nesting(*this);
       FilterExpr inner = parse_or();
       if (!consume(")")) throw InvalidPath{};
       return inner;
     }
     return parse_relation();
   }
+
+  /// Bounds the recursion of `!` and parentheses: paths come from clients, and a long enough run
+  /// of either would otherwise exhaust the stack.
+  class Nesting {
+   public:
+    explicit Nesting(FilterParser& parser) : parser_(parser) {
+      if (++parser_.depth_ > kMaxDepth) throw InvalidPath{};
+    }
+    ~Nesting() { --parser_.depth_; }
+    Nesting(const Nesting&) = delete;
+    Nesting& operator=(const Nesting&) = delete;
+
+   private:
+    FilterParser& parser_;
+  };
+  static constexpr int kMaxDepth = 64;
 
   FilterExpr parse_relation() {
     FilterExpr node;
@@ -470,6 +488,7 @@ class FilterParser {
 
   std::string_view s_;
   std::size_t pos_ = 0;
+  int depth_ = 0;
 };
 
 /// Parses the steps of a path after its `$`/`@`.
@@ -816,8 +835,11 @@ void CompiledJsonPath::walk(std::size_t step, const Json& node, Run& run) const 
     case PathStep::Kind::kSliceBetween: {
       if (!node.is_array()) return;
       // As in Jayway, only `to` is clamped; a negative `from` counts from the end element by element.
-      const auto to = std::min(static_cast<std::int64_t>(node.get_array().size()), s.to);
-      for (auto i = s.from; i < to; ++i) array_index(step, node.get_array(), i, run);
+      // Steps before -size match nothing, so the walk starts there at the earliest: a huge negative
+      // `from` would otherwise loop for ages.
+      const auto size = static_cast<std::int64_t>(node.get_array().size());
+      const auto to = std::min(size, s.to);
+      for (auto i = std::max(s.from, -size); i < to; ++i) array_index(step, node.get_array(), i, run);
       return;
     }
     case PathStep::Kind::kFilter:

@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <vector>
 
+extern char** environ;  // the process environment (POSIX)
+
 namespace conductor::detail {
 
 namespace {
@@ -204,7 +206,12 @@ class Resolver {
     std::string nested;
     std::string_view path = body;
     if (body.find("${") != std::string_view::npos) {
+      // Text from clients may nest `${` as deep as it is long; past the bound the expression is
+      // left as written rather than recursing until the stack runs out.
+      if (nesting_ == kMaxNesting) return std::nullopt;
+      ++nesting_;
       nested = text(body);
+      --nesting_;
       path = nested;
     }
     if (is_blank(path)) return Json("");
@@ -222,8 +229,11 @@ class Resolver {
     return evaluate_json_path(path, context_);
   }
 
+  static constexpr int kMaxNesting = 32;
+
   const Json& context_;
   const ResolveOptions& options_;
+  mutable int nesting_ = 0;
 };
 
 Json substitute_secret_string(std::string_view s, const EnvironmentLookup& environment) {
@@ -283,11 +293,27 @@ std::optional<std::string> EnvironmentLookup::get(std::string_view name) const {
 }
 
 std::optional<std::string> EnvironmentLookup::env_variable(std::string_view name) const {
-  return get("CONDUCTOR_ENV_" + std::string(name));
+  return get(std::string(kEnvVariablePrefix) + std::string(name));
 }
 
 std::optional<std::string> EnvironmentLookup::secret(std::string_view name) const {
-  return get("CONDUCTOR_SECRET_" + std::string(name));
+  return get(std::string(kSecretPrefix) + std::string(name));
+}
+
+std::map<std::string, std::string> EnvironmentLookup::with_prefix(std::string_view prefix) const {
+  std::map<std::string, std::string> found;
+  if (properties_ != nullptr) {
+    for (const auto& [name, value] : *properties_)
+      if (name.starts_with(prefix)) found[name.substr(prefix.size())] = value;
+  }
+  // The process environment wins over the properties, as in get().
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    std::string_view text(*entry);
+    const auto eq = text.find('=');
+    if (eq == std::string_view::npos || !text.substr(0, eq).starts_with(prefix)) continue;
+    found[std::string(text.substr(prefix.size(), eq - prefix.size()))] = std::string(text.substr(eq + 1));
+  }
+  return found;
 }
 
 std::string_view strip_iteration_suffix(std::string_view reference_name) {

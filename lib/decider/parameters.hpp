@@ -15,6 +15,11 @@
 namespace conductor::detail {
 
 /// Engine properties, Conductor's JVM system properties: consulted after the process environment.
+/// Where `${workflow.env.NAME}` and `${workflow.secrets.NAME}` values are found: the variable or
+/// property with this prefix before NAME.
+inline constexpr std::string_view kEnvVariablePrefix = "CONDUCTOR_ENV_";
+inline constexpr std::string_view kSecretPrefix = "CONDUCTOR_SECRET_";
+
 using PropertyMap = std::map<std::string, std::string, std::less<>>;
 
 /// Where names outside the context document come from: the process environment first, then the
@@ -33,6 +38,8 @@ class EnvironmentLookup {
   std::optional<std::string> env_variable(std::string_view name) const;
   /// `${workflow.secrets.NAME}`: the value of CONDUCTOR_SECRET_<NAME>.
   std::optional<std::string> secret(std::string_view name) const;
+  /// Every name starting with `prefix`, without it, with the value get() would answer.
+  std::map<std::string, std::string> with_prefix(std::string_view prefix) const;
 
  private:
   const PropertyMap* properties_ = nullptr;

@@ -3,34 +3,54 @@
 #include <conductor/storage/remote_pushes.hpp>
 #include <conductor/storage/sqlite.hpp>
 
+#include "decider/parameters.hpp"
 #include "executor/change.hpp"
+#include "storage/payload_offloading.hpp"
 
+#include <algorithm>
 
 namespace conductor::detail {
 
 namespace {
 constexpr int kSweepBatch = 32;
+// Counting every queue reads the whole queue table: often enough for a dashboard, rarely enough to
+// cost nothing.
+constexpr std::int64_t kQueueSampleIntervalMs = 5000;
+
+// `remote` is found before any wrapper hides the backend's type.
+std::unique_ptr<Storage> open_storage(EngineOptions& options, RemotePushes*& remote) {
+  auto storage = options.storage ? std::move(options.storage) : open_sqlite({.metrics = options.metrics});
+  remote = dynamic_cast<RemotePushes*>(storage.get());
+  if (!options.payload_storage) return storage;
+  return offload_payloads(std::move(storage), options.payload_storage, options.payload_limits);
+}
 }  // namespace
 
 EngineCore::EngineCore(EngineOptions options)
-    : storage_(options.storage ? std::move(options.storage) : open_sqlite({})),
+    : payload_storage_(options.payload_storage),
+      payload_limits_(options.payload_limits),
+      storage_(open_storage(options, remote_pushes_)),
       clock_(options.clock ? std::move(options.clock) : system_clock()),
       logger_(std::move(options.logger)),
+      metrics_(std::move(options.metrics)),
       properties_(options.properties.begin(), options.properties.end()),
       ops_(*this),
       metadata_(*storage_, *clock_, options.metadata),
       executor_(*this),
       queue_(*this),
-      workers_(*this) {
+      workers_(*this),
+      kafka_source_(KafkaEventSource::open(*this, event_queue_)),
+      retention_(*this, std::move(options.retention)),
+      calls_(*this, options.max_http_calls_in_flight) {
   // A storage shared with other processes reports their pushes, so local long polls wake at once.
-  if (auto* remote = dynamic_cast<RemotePushes*>(storage_.get())) {
-    remote->set_push_listener([this](const std::string& queue) { signal_.notify({queue}); });
+  if (remote_pushes_) {
+    remote_pushes_->set_push_listener([this](const std::string& queue) { signal_.notify({queue}); });
   }
   if (options.background) sweeper_ = std::thread([this, interval = options.sweep_interval] { sweeper_loop(interval); });
 }
 
 EngineCore::~EngineCore() {
-  if (auto* remote = dynamic_cast<RemotePushes*>(storage_.get())) remote->set_push_listener({});
+  if (remote_pushes_) remote_pushes_->set_push_listener({});
   workers_.stop();
   {
     std::lock_guard lock(sweeper_mutex_);
@@ -92,20 +112,34 @@ void EngineCore::prepare_search(const SearchQuery& query) {
 
 int EngineCore::run_due() {
   int processed = 0;
+  // How long the most overdue message had been due, read in the pops' own transactions: a read
+  // transaction of its own would take the writer from group commit on an in-memory database.
+  std::int64_t lag_ms = 0;
   // Pops under the writer, so a message goes to one sweeper even across processes; the work itself
   // runs as changes of their own, outside the writer.
-  auto pop = [this](const std::string& queue, std::int64_t unack_ms) {
+  auto pop = [this, &lag_ms](const std::string& queue, int count, std::int64_t unack_ms) {
     return run_in_writer(*this, [&](Transaction& tx, AfterCommit&) {
-      return tx.queues().pop(queue, kSweepBatch, clock_->now_ms(), unack_ms);
+      const EpochMillis now = clock_->now_ms();
+      if (metrics_) {
+        if (auto next = tx.queues().next_visible_at(queue)) lag_ms = std::max(lag_ms, now - *next);
+      }
+      return tx.queues().pop(queue, count, now, unack_ms);
     });
   };
   for (const auto* handler : registry_.async_handlers()) {
     const std::string queue{handler->type()};
     for (;;) {
-      auto ids = pop(queue, settings_.default_unack_ms);
+      // A type that calls out takes no more messages than it may start calls: the rest wait in the
+      // queue, and the end of a call wakes the sweeper.
+      const int batch = handler->calls_out()
+                            ? static_cast<int>(std::min<std::size_t>(kSweepBatch, calls_.free_slots()))
+                            : kSweepBatch;
+      if (batch == 0) break;
+      auto ids = pop(queue, batch, settings_.default_unack_ms);
       for (const auto& id : ids) {
+        if (handler->calls_out() && calls_.in_flight(id)) continue;
         try {
-          ops_.run_system_task(*handler, id);
+          if (auto running = ops_.run_system_task(*handler, id)) calls_.start(*handler, *running);
           ++processed;
         } catch (const std::exception& e) {
           // The message stays in flight and is delivered again; one bad task must not stop the sweep.
@@ -113,11 +147,11 @@ int EngineCore::run_due() {
               {{"taskType", queue}, {"taskId", id}, {"error", e.what()}});
         }
       }
-      if (static_cast<int>(ids.size()) < kSweepBatch) break;
+      if (static_cast<int>(ids.size()) < batch) break;
     }
   }
   for (;;) {
-    auto ids = pop(std::string(kDeciderQueue), settings_.workflow_offset_timeout_s * 1000);
+    auto ids = pop(std::string(kDeciderQueue), kSweepBatch, settings_.workflow_offset_timeout_s * 1000);
     if (ids.empty()) break;
     for (const auto& id : ids) {
       try {
@@ -130,9 +164,39 @@ int EngineCore::run_due() {
     }
     if (static_cast<int>(ids.size()) < kSweepBatch) break;
   }
+  if (kafka_source_) {
+    try {
+      kafka_source_->pump();
+    } catch (const std::exception& e) {
+      log(LogLevel::kError, "reading the Kafka topics of event handlers failed; they are read again at the next round",
+          {{"error", e.what()}});
+    }
+  }
+  processed += event_processor_.process_due();
+  processed += retention_.sweep();
   // Free text changed by this round's (and the callers') changes is indexed in one batch.
   run_in_writer(*this, [](Transaction& tx, AfterCommit&) { tx.index().flush_free_text(); });
+  if (metrics_) {
+    metrics_->sweeper_round(processed, std::chrono::milliseconds(lag_ms));
+    sample_queues();
+  }
   return processed;
+}
+
+void EngineCore::sample_queues() {
+  const EpochMillis now = clock_->now_ms();
+  if (last_queue_sample_ != 0 && now - last_queue_sample_ < kQueueSampleIntervalMs) return;
+  last_queue_sample_ = now;
+  std::vector<Metrics::QueueSample> samples;
+  {
+    auto tx = storage_->begin(TransactionMode::kRead);
+    for (const auto& [queue, counts] : tx->queues().all_sizes()) {
+      const auto next = tx->queues().next_visible_at(queue);
+      const auto overdue = next ? now - *next : 0;
+      samples.push_back({queue, counts.size + counts.unacked, std::chrono::milliseconds(std::max<std::int64_t>(0, overdue))});
+    }
+  }
+  metrics_->queues_sampled(samples);
 }
 
 void EngineCore::wake_sweeper() {
@@ -170,5 +234,18 @@ TaskQueue& Engine::queue() { return core_->queue(); }
 WorkerRunner& Engine::workers() { return core_->workers(); }
 const Clock& Engine::clock() const { return core_->clock(); }
 int Engine::run_due() { return core_->run_due(); }
+PayloadStorage* Engine::payload_storage() { return core_->payload_storage(); }
+const PayloadLimits& Engine::payload_limits() const { return core_->payload_limits(); }
+
+std::map<std::string, std::string> Engine::environment_variables() const {
+  return detail::EnvironmentLookup(core_->properties()).with_prefix(detail::kEnvVariablePrefix);
+}
+
+std::vector<std::string> Engine::secret_names() const {
+  std::vector<std::string> names;
+  for (auto& [name, value] : detail::EnvironmentLookup(core_->properties()).with_prefix(detail::kSecretPrefix))
+    names.push_back(name);
+  return names;
+}
 
 }  // namespace conductor

@@ -1,12 +1,19 @@
 #pragma once
 
 #include <conductor/engine.hpp>
+#include <conductor/storage/remote_pushes.hpp>
 
 #include "decider/parameters.hpp"
+#include "engine/call_runner.hpp"
+#include "engine/held_back_tasks.hpp"
 #include "engine/poll_data_throttle.hpp"
 #include "engine/queue_signal.hpp"
+#include "engine/retention.hpp"
 #include "engine/workflow_locks.hpp"
 #include "engine/workflow_watchers.hpp"
+#include "events/conductor_queue.hpp"
+#include "events/event_processor.hpp"
+#include "events/kafka_source.hpp"
 #include "executor/workflow_cache.hpp"
 #include "tasks/task_handler.hpp"
 #include "executor/workflow_ops.hpp"
@@ -50,12 +57,18 @@ class EngineCore {
   const EngineSettings& settings() const { return settings_; }
   const TaskRegistry& registry() const { return registry_; }
   const PropertyMap& properties() const { return properties_; }
+  /// Null when the engine keeps every payload in its row.
+  PayloadStorage* payload_storage() const { return payload_storage_.get(); }
+  const PayloadLimits& payload_limits() const { return payload_limits_; }
   QueueSignal& signal() { return signal_; }
   WorkflowLocks& workflow_locks() { return workflow_locks_; }
   WorkflowWatchers& watchers() { return watchers_; }
   WorkflowCache& workflow_cache() { return workflow_cache_; }
   PollDataThrottle& poll_data_throttle() { return poll_data_throttle_; }
+  HeldBackTasks& held_back() { return held_back_; }
   WorkflowOps& ops() { return ops_; }
+  /// The host's metrics hook, or null: callers take timings only when it is set.
+  Metrics* metrics() const { return metrics_.get(); }
 
   MetadataService& metadata() { return metadata_; }
   WorkflowExecutor& executor() { return executor_; }
@@ -81,10 +94,17 @@ class EngineCore {
 
  private:
   void sweeper_loop(std::chrono::milliseconds interval);
+  /// Reports every queue's depth and oldest due message, at most every few seconds.
+  void sample_queues();
 
+  std::shared_ptr<PayloadStorage> payload_storage_;
+  PayloadLimits payload_limits_;
+  RemotePushes* remote_pushes_ = nullptr;  ///< the storage's, when other processes share it
   std::unique_ptr<Storage> storage_;
   std::unique_ptr<Clock> clock_;
   Logger logger_;
+  std::shared_ptr<Metrics> metrics_;
+  EpochMillis last_queue_sample_ = 0;
   EngineSettings settings_;
   PropertyMap properties_;
   TaskRegistry registry_;
@@ -93,11 +113,16 @@ class EngineCore {
   WorkflowWatchers watchers_;
   WorkflowCache workflow_cache_{kWorkflowCacheCapacity};
   PollDataThrottle poll_data_throttle_;
+  HeldBackTasks held_back_;
   WorkflowOps ops_;
   MetadataService metadata_;
   WorkflowExecutor executor_;
   TaskQueue queue_;
   WorkerRunner workers_;
+  ConductorEventQueue event_queue_{*this};
+  EventProcessor event_processor_{*this, event_queue_};
+  std::unique_ptr<KafkaEventSource> kafka_source_;
+  Retention retention_;
 
   std::mutex listeners_mutex_;
   std::vector<std::shared_ptr<StatusListener>> listeners_;
@@ -108,6 +133,9 @@ class EngineCore {
   bool stopping_ = false;
   bool wake_requested_ = false;
   std::thread sweeper_;
+  /// Last, so that it stops first: its reporting thread, and the results it still stores, use
+  /// everything above.
+  CallRunner calls_;
 };
 
 }  // namespace conductor::detail

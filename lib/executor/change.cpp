@@ -200,6 +200,11 @@ void Change::set_visible_at(std::string_view queue, std::string_view id, std::in
   });
 }
 
+void Change::make_visible(std::string_view queue, std::string_view id) {
+  set_visible_at(queue, id, now_);
+  after_.pushed(queue, id, 0);
+}
+
 void Change::push_if_absent(std::string_view queue, std::string_view id, int priority, std::int64_t visible_at) {
   writes_.push_back([queue = std::string(queue), id = std::string(id), priority, visible_at](Transaction& tx) {
     tx.queues().push_if_absent(queue, id, priority, visible_at);

@@ -100,6 +100,8 @@ class Change {
   void push(std::string_view queue, std::string_view id, int priority, std::int64_t delay_ms);
   void remove_message(std::string_view queue, std::string_view id);
   void set_visible_at(std::string_view queue, std::string_view id, std::int64_t visible_at);
+  /// Makes an existing message visible now, and wakes the queue's pollers on commit.
+  void make_visible(std::string_view queue, std::string_view id);
   void push_if_absent(std::string_view queue, std::string_view id, int priority, std::int64_t visible_at);
   void index_workflow(const WorkflowSummary& summary);
   void index_task(const TaskSummary& summary);

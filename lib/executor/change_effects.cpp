@@ -1,6 +1,7 @@
 #include "executor/change_effects.hpp"
 
 #include "engine/engine_core.hpp"
+#include "events/conductor_queue.hpp"
 #include "executor/change.hpp"
 #include "executor/workflow_ops.hpp"
 
@@ -27,6 +28,8 @@ void ChangeEffects::remove_task(const Task& task) {
   change_.remove_message(WorkflowOps::queue_name(task), task.task_id);
   change_.remove_task(task);
 }
+
+void ChangeEffects::publish_event(const EventMessage& message) { ConductorEventQueue::publish(change_, message); }
 
 const PropertyMap& ChangeEffects::properties() const { return change_.core().properties(); }
 

@@ -18,6 +18,7 @@ class ChangeEffects final : public TaskEffects {
   void terminate_workflow(std::string_view workflow_id, std::string_view reason) override;
   void schedule_iteration(Workflow& workflow, const WorkflowTask& body_head, int retry_count, int iteration) override;
   void remove_task(const Task& task) override;
+  void publish_event(const EventMessage& message) override;
   const PropertyMap& properties() const override;
   std::int64_t max_workflow_variables_kb() const override;
 

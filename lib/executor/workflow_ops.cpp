@@ -6,7 +6,10 @@
 #include "decider/input_resolver.hpp"
 #include "decider/navigation.hpp"
 #include "engine/engine_core.hpp"
+#include "events/status_events.hpp"
+#include "util/stopwatch.hpp"
 #include "metadata_validation.hpp"
+#include "executor/caller_payloads.hpp"
 #include "executor/change.hpp"
 #include "executor/change_effects.hpp"
 #include "executor/summaries.hpp"
@@ -186,14 +189,20 @@ std::string WorkflowOps::start(Change& s, const StartWorkflowRequest& request, c
   wf.priority = request.priority;
   wf.task_to_domain = request.task_to_domain;
   wf.created_by = request.created_by;
+  wf.event = request.event;
   wf.idempotency_key = request.idempotency_key;
-  wf.external_input_payload_storage_path = request.external_input_payload_storage_path;
   wf.variables = def.variables;
-  wf.input = request.input.value_or(JsonObject{});
+  // A payload named by path is read now: the workflow runs with it, and the storage layer decides
+  // where it is kept.
+  wf.input = caller_payload(core_, PayloadType::kWorkflowInput, request.external_input_payload_storage_path,
+                            request.input.value_or(JsonObject{}), "workflow " + wf.workflow_id);
   if (!wf.input.empty()) add_missing_keys(wf.input, def.input_template);
   wf.workflow_definition = std::move(def);
 
   s.insert_workflow(wf);
+  if (auto* metrics = core_.metrics()) s.after_commit([metrics, name = wf.workflow_definition.name] {
+    metrics->workflow_started(name);
+  });
   if (wf.workflow_definition.workflow_status_listener_enabled) {
     s.after_commit([this, snapshot = wf] { core_.fire(WorkflowEvent::kStarted, snapshot); });
   }
@@ -209,6 +218,13 @@ std::string WorkflowOps::start(Change& s, const StartWorkflowRequest& request, c
 }
 
 void WorkflowOps::decide(Change& s, Workflow& wf) {
+  Metrics* metrics = core_.metrics();
+  const Stopwatch stopwatch(metrics);
+  decide_unmetered(s, wf);
+  if (metrics) metrics->workflow_decided(wf.workflow_definition.name, stopwatch.elapsed());
+}
+
+void WorkflowOps::decide_unmetered(Change& s, Workflow& wf) {
   if (is_terminal(wf.status)) {
     if (!is_successful(wf.status)) {
       cancel_non_terminal(s, wf);
@@ -350,7 +366,15 @@ void WorkflowOps::apply_domains(Change& s, const Workflow& wf, std::vector<Task>
 void WorkflowOps::write_task(Change& s, Task& task) {
   task.update_time = s.now();
   if (is_terminal(task.status) && task.end_time == 0) task.end_time = s.now();
+  // A task is counted by the change that ended it, the one that stamps its end time.
+  if (auto* metrics = core_.metrics(); metrics && is_terminal(task.status) && task.end_time == s.now()) {
+    s.after_commit([metrics, type = task.task_type, status = task.status] { metrics->task_finished(type, status); });
+  }
   s.update_task(task);
+  // A task no longer running may free a slot of its definition's concurrency limit: whatever the
+  // limit held back competes for it now rather than after its postponement.
+  if (task.status != TaskStatus::kInProgress)
+    for (const auto& held : core_.held_back().release(task.task_def_name)) s.make_visible(held.queue, held.id);
   s.index_task(task_summary(task));
   if (core_.has_listeners()) s.after_commit([this, snapshot = task] { core_.fire(snapshot); });
 }
@@ -360,7 +384,10 @@ bool WorkflowOps::execute_inline(Change& s, Workflow& wf, Task& task, const Task
   const std::string id = task.task_id;
   ChangeEffects effects(*this, s);
   SystemTaskContext context{wf, s.now(), effects};
-  if (!handler.execute(task, context)) return false;
+  const Stopwatch stopwatch(core_.metrics());
+  const bool ran = handler.execute(task, context);
+  if (auto* metrics = core_.metrics()) metrics->system_task_executed(handler.type(), stopwatch.elapsed());
+  if (!ran) return false;
   s.mark_dirty(id);
   // An async task that ended here no longer needs its queue delivery.
   const Task& executed = *find_by_id(wf, id);
@@ -451,6 +478,7 @@ void WorkflowOps::complete(Change& s, Workflow& wf) {
   cancel_non_terminal(s, wf);
   finish(s, wf);
   update_parent(s, wf);
+  publish_status_event(s, wf);
   if (wf.workflow_definition.workflow_status_listener_enabled) {
     s.after_commit([this, snapshot = wf] {
       core_.fire(WorkflowEvent::kCompleted, snapshot);
@@ -461,6 +489,12 @@ void WorkflowOps::complete(Change& s, Workflow& wf) {
 
 void WorkflowOps::finish(Change& s, Workflow& wf) {
   persist(s, wf);
+  if (auto* metrics = core_.metrics()) {
+    s.after_commit([metrics, name = wf.workflow_definition.name, status = wf.status,
+                    duration = std::chrono::milliseconds(wf.end_time - wf.create_time)] {
+      metrics->workflow_finished(name, status, duration);
+    });
+  }
   s.remove_message(kDeciderQueue, wf.workflow_id);
 }
 
@@ -504,6 +538,7 @@ void WorkflowOps::terminate_workflow(Change& s, Workflow& wf, const std::string&
   for (const auto& t : wf.tasks) s.remove_message(queue_name(t), t.task_id);
   finish(s, wf);
   update_parent(s, wf);
+  publish_status_event(s, wf);
   if (wf.workflow_definition.workflow_status_listener_enabled) {
     s.after_commit([this, snapshot = wf] {
       core_.fire(WorkflowEvent::kTerminated, snapshot);
@@ -597,10 +632,9 @@ Task WorkflowOps::update_task(Change& s, const TaskResult& result) {
   if (result.reason_for_incompletion) task->reason_for_incompletion = result.reason_for_incompletion->substr(0, 500);
   if (result.worker_id) task->worker_id = result.worker_id;
   task->callback_after_seconds = result.callback_after_seconds;
-  task->output_data = result.output_data;
+  task->output_data = caller_payload(core_, PayloadType::kTaskOutput, result.external_output_payload_storage_path,
+                                     result.output_data, "task " + task->task_id);
   if (result.sub_workflow_id) task->sub_workflow_id = result.sub_workflow_id;
-  if (result.external_output_payload_storage_path && !result.external_output_payload_storage_path->empty())
-    task->external_output_payload_storage_path = result.external_output_payload_storage_path;
   if (is_terminal(task->status)) {
     task->end_time = s.now();
     s.remove_message(queue_name(*task), task->task_id);
@@ -665,6 +699,11 @@ bool WorkflowOps::admit(Transaction& tx, const Task& task, EpochMillis now) {
   return tx.execution().try_admit_rate(task.task_def_name, now, seconds * 1000LL, per);
 }
 
+void WorkflowOps::hold_back(Transaction& tx, const std::string& queue, const Task& task, EpochMillis now) {
+  tx.queues().set_visible_at(queue, task.task_id, now + core_.settings().task_execution_postpone_s * 1000);
+  core_.held_back().hold(task.task_def_name, queue, task.task_id);
+}
+
 std::vector<Task> WorkflowOps::poll(Transaction& tx, AfterCommit& after, std::string_view task_type,
                                     std::string_view worker_id, std::optional<std::string_view> domain, int count) {
   const EpochMillis now = core_.clock().now_ms();
@@ -678,7 +717,7 @@ std::vector<Task> WorkflowOps::poll(Transaction& tx, AfterCommit& after, std::st
       continue;
     }
     if (!admit(tx, *task, now)) {
-      tx.queues().set_visible_at(queue, id, now + core_.settings().task_execution_postpone_s * 1000);
+      hold_back(tx, queue, *task, now);
       continue;
     }
     task->status = TaskStatus::kInProgress;
@@ -773,12 +812,12 @@ void WorkflowOps::sweep(Change& s, std::string_view workflow_id) {
   }
 }
 
-void WorkflowOps::run_system_task(const TaskHandler& handler, std::string_view task_id) {
+std::optional<Task> WorkflowOps::run_system_task(const TaskHandler& handler, std::string_view task_id) {
   const std::string queue{handler.type()};
   std::optional<Task> stored = core_.storage().begin(TransactionMode::kRead)->execution().find_task(task_id);
   if (!stored || is_terminal(stored->status)) {
     run_in_writer(core_, [&](Transaction& tx, AfterCommit&) { tx.queues().remove(queue, task_id); });
-    return;
+    return std::nullopt;
   }
   // Limits are counted under the writer, so that two processes cannot both take the last slot.
   const TaskDef* def = stored->workflow_task && stored->workflow_task->task_definition
@@ -790,51 +829,61 @@ void WorkflowOps::run_system_task(const TaskHandler& handler, std::string_view t
     bool admitted = run_in_writer(core_, [&](Transaction& tx, AfterCommit&) {
       const EpochMillis now = core_.clock().now_ms();
       if (admit(tx, *stored, now)) return true;
-      tx.queues().set_visible_at(queue, task_id, now + core_.settings().task_execution_postpone_s * 1000);
+      hold_back(tx, queue, *stored, now);
       return false;
     });
-    if (!admitted) return;
+    if (!admitted) return std::nullopt;
   }
-  run_change(core_, stored->workflow_instance_id, [&](Change& s) { execute_system_task(s, handler, task_id); });
+  return run_change(core_, stored->workflow_instance_id,
+                    [&](Change& s) { return execute_system_task(s, handler, task_id); });
 }
 
-void WorkflowOps::execute_system_task(Change& s, const TaskHandler& handler, std::string_view task_id) {
+std::optional<Task> WorkflowOps::execute_system_task(Change& s, const TaskHandler& handler,
+                                                     std::string_view task_id) {
   const std::string queue{handler.type()};
   auto stored = s.find_task(task_id);
   if (!stored || is_terminal(stored->status)) {
     s.remove_message(queue, task_id);
-    return;
+    return std::nullopt;
   }
   Workflow wf = load(s, stored->workflow_instance_id);
   Task* task = find_by_id(wf, task_id);
-  if (!task) return;
+  if (!task) return std::nullopt;
   if (is_terminal(wf.status)) {
     task->status = TaskStatus::kCanceled;
     task->reason_for_incompletion = fmt::format("Workflow is in {} state", to_string(wf.status));
     s.remove_message(queue, task_id);
     write_task(s, *task);
-    return;
+    return std::nullopt;
   }
   bool async_complete = handler.is_async_complete(*task);
   if (task->status == TaskStatus::kScheduled || !async_complete) task->poll_count += 1;
   ChangeEffects effects(*this, s);
   SystemTaskContext context{wf, s.now(), effects};
-  if (task->status == TaskStatus::kScheduled) {
+  const Stopwatch stopwatch(core_.metrics());
+  const bool starting = task->status == TaskStatus::kScheduled;
+  if (starting) {
     task->start_time = s.now();
     handler.start(*task, context);
   } else {
     handler.execute(*task, context);
   }
+  if (auto* metrics = core_.metrics()) metrics->system_task_executed(handler.type(), stopwatch.elapsed());
   s.mark_dirty(task_id);
+  // A call is made when the task starts, and again when its message comes back without a result (the
+  // process making it died); an async-complete task that made its call waits for its update instead.
+  std::optional<Task> call;
+  if (handler.calls_out() && task->status == TaskStatus::kInProgress && (starting || !async_complete)) call = *task;
   if ((async_complete && task->status != TaskStatus::kScheduled) || is_terminal(task->status)) {
     if (is_terminal(task->status)) task->end_time = s.now();
     s.remove_message(queue, task_id);
     decide(s, wf);
-    return;
+    return call;
   }
   task->callback_after_seconds = handler.evaluation_offset_seconds(*task, s.now());
   s.push(queue, task_id, task->workflow_priority, task->callback_after_seconds * 1000);
   persist(s, wf);
+  return call;
 }
 
 void WorkflowOps::pause(Change& s, std::string_view workflow_id) {

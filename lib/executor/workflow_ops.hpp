@@ -50,8 +50,9 @@ class WorkflowOps {
   /// of its own.
   void sweep(std::string_view workflow_id);
   /// One delivery of an async system task from its queue (semantics.md §5.2), as a change of its own
-  /// (after its rate and concurrency limits admitted it).
-  void run_system_task(const TaskHandler& handler, std::string_view task_id);
+  /// (after its rate and concurrency limits admitted it). Returns the running task when its handler
+  /// must now make its call out (TaskHandler::calls_out), which the caller starts after the commit.
+  std::optional<Task> run_system_task(const TaskHandler& handler, std::string_view task_id);
   void pause(Change& s, std::string_view workflow_id);
   void resume(Change& s, std::string_view workflow_id);
   void terminate(Change& s, std::string_view workflow_id, std::string_view reason);
@@ -72,9 +73,14 @@ class WorkflowOps {
   void remove(Change& s, std::string_view workflow_id, bool archive);
 
   static std::string queue_name(const Task& task);
+  /// Pushes a SCHEDULED task back to the queue its worker or the sweeper takes it from (none for
+  /// a synchronous system task), after its callback delay.
+  void requeue(Change& s, const Task& task);
 
  private:
   DeciderEnv env(Change& s, InputResolver& inputs);
+  /// decide() without its timing.
+  void decide_unmetered(Change& s, Workflow& wf);
   void persist(Change& s, Workflow& wf);
   void persist_tasks(Change& s, Workflow& wf);
   bool execute_inline(Change& s, Workflow& wf, Task& task, const TaskHandler& handler);
@@ -91,15 +97,16 @@ class WorkflowOps {
   void postpone_decider(Change& s, const Workflow& wf);
   /// Whether the task's rate and concurrency limits let it start now; records the admission.
   bool admit(Transaction& tx, const Task& task, EpochMillis now);
+  /// Postpones a task its limits turned away; a concurrency slot that frees releases it early.
+  void hold_back(Transaction& tx, const std::string& queue, const Task& task, EpochMillis now);
   void sweep(Change& s, std::string_view workflow_id);
-  void execute_system_task(Change& s, const TaskHandler& handler, std::string_view task_id);
+  std::optional<Task> execute_system_task(Change& s, const TaskHandler& handler, std::string_view task_id);
   void write_task(Change& s, Task& task);
   /// Snapshots the workflow's task definitions from the registry into its nodes (semantics.md §2.16).
   void attach_task_defs(MetadataStore& metadata, WorkflowDef& def);
 
   // Helpers of the §6 operations.
   void notify(Change& s, WorkflowEvent event, const Workflow& wf);
-  void requeue(Change& s, const Task& task);
   void retry_tasks(Change& s, Workflow& wf);
   bool rerun_in(Change& s, Workflow& wf, const RerunWorkflowRequest& request);
   /// A rerun's common start: the workflow RUNNING again with the request's correlation id and input,

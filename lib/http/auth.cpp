@@ -16,7 +16,8 @@ bool tokens_equal(std::string_view given, std::string_view expected) {
 
 bool authorized(const Request& request, std::string_view token) {
   const std::string& path = request.path();
-  if (path == kTokenPath || std::find(kHealthPaths.begin(), kHealthPaths.end(), path) != kHealthPaths.end()) {
+  if (path == kTokenPath || path == "/" || path.starts_with(kWebPagePrefix) ||
+      std::find(kHealthPaths.begin(), kHealthPaths.end(), path) != kHealthPaths.end()) {
     return true;
   }
   if (const auto raw = request.header("X-Authorization")) return tokens_equal(*raw, token);

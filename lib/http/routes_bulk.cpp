@@ -4,6 +4,9 @@
 #include <conductor/codec.hpp>
 #include <conductor/engine.hpp>
 
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
 /// `/api/workflow/bulk`: one operation over a list of workflow ids (api.md 1.8), over
 /// WorkflowExecutor's bulk calls. Each answers 200 with a BulkResponse whatever happened to each id.
 namespace conductor::http {
@@ -41,6 +44,19 @@ Response terminate_remove(Engine& engine, const Request& request) {
                                                         request.query_bool("archiveWorkflow", true)));
 }
 
+/// Successes are whole workflows here, not ids.
+Response search(Engine& engine, const Request& request) {
+  const auto found = engine.executor().bulk_get(body_strings(request), request.query_bool("includeTasks", true));
+  JsonArray workflows;
+  for (const auto& workflow : found.bulk_successful_results) workflows.push_back(to_json(workflow));
+  JsonObject errors;
+  for (const auto& [id, message] : found.bulk_error_results) errors[id] = message;
+  JsonObject answer;
+  answer["bulkSuccessfulResults"] = std::move(workflows);
+  answer["bulkErrorResults"] = std::move(errors);
+  return Response::json(answer);
+}
+
 }  // namespace
 
 void add_bulk_routes(Router& router, Engine& engine) {
@@ -52,6 +68,7 @@ void add_bulk_routes(Router& router, Engine& engine) {
       {Method::kPost, "/api/workflow/bulk/terminate", terminate},
       {Method::kDelete, "/api/workflow/bulk/remove", remove},
       {Method::kDelete, "/api/workflow/bulk/terminate-remove", terminate_remove},
+      {Method::kPost, "/api/workflow/bulk/search", search},
   });
 }
 

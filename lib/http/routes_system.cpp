@@ -40,6 +40,12 @@ void add_health_routes(Router& router) {
   for (const char* path : kHealthPaths) router.add(Method::kGet, path, health);
 }
 
+void add_metrics_route(Router& router, std::function<std::string()> metrics) {
+  router.add(Method::kGet, "/metrics", [metrics = std::move(metrics)](const Request&) {
+    return Response{200, "text/plain; version=0.0.4; charset=utf-8", metrics(), {}, {}};
+  });
+}
+
 void add_token_route(Router& router, std::string token) {
   router.add(Method::kPost, kTokenPath,
              [token = std::move(token)](const Request& request) { return exchange_token(token, request); });

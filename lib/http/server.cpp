@@ -29,7 +29,13 @@ struct Server::Impl {
   enum class Phase { kCreated, kRunning, kStopped };
 
   Impl(ServerOptions server_options, Router router)
-      : options(std::move(server_options)), gateway(std::move(router), options.bearer_token) {}
+      : options(std::move(server_options)), gateway(with_server_routes(std::move(router), options), options.bearer_token) {}
+
+  static Router with_server_routes(Router router, const ServerOptions& options) {
+    if (options.metrics) add_metrics_route(router, options.metrics);
+    if (options.web_page) add_web_page_routes(router);
+    return router;
+  }
 
   tcp::endpoint resolve_endpoint() {
     boost::system::error_code ec;
@@ -50,7 +56,8 @@ struct Server::Impl {
     io.emplace(static_cast<int>(io_thread_count));
     const tcp::endpoint endpoint = resolve_endpoint();
     workers.emplace(std::max<std::size_t>(options.worker_threads, 1));
-    context = std::make_unique<detail::SessionContext>(options, gateway, *workers);
+    // Braces: Clang 14 has no parenthesised aggregate initialisation (the fuzz and sanitizer builds).
+    context.reset(new detail::SessionContext{options, gateway, *workers});
     try {
       listener = std::make_shared<detail::Listener>(*io, endpoint, *context);
     } catch (const boost::system::system_error& error) {

@@ -104,8 +104,6 @@ class Session : public std::enable_shared_from_this<Session> {
   void read_body();
   void on_body(boost::beast::error_code ec, std::size_t bytes);
   void on_read_failure(boost::beast::error_code ec);
-  /// Framing RFC 9112 forbids but Beast's parser lets through; answered, then the connection closes.
-  std::optional<Response> framing_error() const;
   void handle_request();
   void refuse_connection();
   void start_waiting(std::shared_ptr<Pending> pending, bool keep_alive);

@@ -38,6 +38,7 @@ constexpr std::array<std::string_view, 3> kSchemaTypeNames{"JSON", "AVRO", "PROT
 constexpr std::array<std::string_view, 6> kEventActionTypeNames{"start_workflow",     "complete_task",
                                                                 "fail_task",          "terminate_workflow",
                                                                 "update_workflow_variables", "start_agent"};
+constexpr std::array<std::string_view, 4> kEventExecutionStatusNames{"IN_PROGRESS", "COMPLETED", "FAILED", "SKIPPED"};
 constexpr std::array<std::string_view, 4> kSignalReturnStrategyNames{"TARGET_WORKFLOW", "BLOCKING_WORKFLOW",
                                                                      "BLOCKING_TASK", "BLOCKING_TASK_INPUT"};
 constexpr std::array<std::string_view, 24> kTaskTypeNames{
@@ -120,6 +121,11 @@ std::optional<SchemaType> parse_schema_type(std::string_view s) { return parse_n
 std::string_view to_string(EventActionType v) { return name_of(kEventActionTypeNames, v); }
 std::optional<EventActionType> parse_event_action_type(std::string_view s) {
   return parse_name<EventActionType>(kEventActionTypeNames, s);
+}
+
+std::string_view to_string(EventExecutionStatus v) { return name_of(kEventExecutionStatusNames, v); }
+std::optional<EventExecutionStatus> parse_event_execution_status(std::string_view s) {
+  return parse_name<EventExecutionStatus>(kEventExecutionStatusNames, s);
 }
 
 std::string_view to_string(WorkflowSignalReturnStrategy v) { return name_of(kSignalReturnStrategyNames, v); }

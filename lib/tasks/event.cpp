@@ -1,10 +1,15 @@
 #include "tasks/event.hpp"
 
 #include "decider/input_resolver.hpp"
+#include "events/kafka_client.hpp"
 #include "tasks/task_input.hpp"
+
+#include <conductor/codec.hpp>
 
 #include <fmt/format.h>
 
+#include <chrono>
+#include <exception>
 #include <optional>
 
 namespace conductor::detail {
@@ -12,6 +17,29 @@ namespace conductor::detail {
 namespace {
 
 constexpr std::string_view kProduced = "event_produced";
+constexpr std::string_view kKafkaPrefix = "kafka:";
+
+// The providers a message can go to: the engine's own queue, and Kafka in builds that have it.
+bool has_provider(std::string_view queue) {
+  return queue.starts_with("conductor:") || (queue.starts_with(kKafkaPrefix) && kafka_available());
+}
+
+// Produces the message to the topic a `kafka:<topic>` sink names, on the brokers the engine's
+// properties give. The reason it failed, if it did.
+std::optional<std::string> publish_to_kafka(const std::string& queue, const EventMessage& message,
+                                            const PropertyMap& properties) {
+  auto servers = properties.find(kKafkaServersProperty);
+  if (servers == properties.end())
+    return fmt::format("Error loading queue for name:{}: property {} names no brokers", queue, kKafkaServersProperty);
+  try {
+    kafka_produce(servers->second,
+                  {queue.substr(kKafkaPrefix.size()), message.message_id, message.payload, {}},
+                  std::chrono::seconds(5));
+  } catch (const std::exception& e) {
+    return fmt::format("Error publishing to {}: {}", queue, e.what());
+  }
+  return std::nullopt;
+}
 
 // The queue a sink names; nullopt for a `conductor...` sink that is neither form upstream accepts.
 std::optional<std::string> queue_name(std::string_view sink, const Workflow& workflow, const Task& task) {
@@ -54,18 +82,27 @@ void EventTask::start(Task& task, SystemTaskContext& context) const {
   task.output_data["taskToDomain"] = std::move(domains);
   task.output_data[kProduced] = *queue;
   task.status = TaskStatus::kInProgress;
+  // Published once, here: execute runs again on every decide while an asyncComplete task waits. The
+  // message is the task's output under the task's id, what a handler's `${...}` reads.
+  if (!has_provider(*queue)) return;  // execute fails the task with Conductor's message
+  const EventMessage message{*queue, task.task_id, to_json_text(Json(task.output_data)), context.now};
+  if (queue->starts_with("conductor:")) return context.effects.publish_event(message);
+  // Kafka is outside the change: a change computed again publishes again (at least once).
+  if (auto error = publish_to_kafka(*queue, message, context.effects.properties())) {
+    task.status = TaskStatus::kFailed;
+    task.reason_for_incompletion = std::move(*error);
+  }
 }
 
 bool EventTask::execute(Task& task, SystemTaskContext& /*context*/) const {
   const std::string queue = input_text(task.output_data, kProduced);
-  if (!queue.starts_with("conductor:")) {
+  if (!has_provider(queue)) {
     task.status = TaskStatus::kFailed;
     task.reason_for_incompletion =
         fmt::format("Error loading queue for name:{}, sink:{}, error: no event queue provider for '{}'", queue,
                     input_text(task.input_data, "sink"), queue.substr(0, queue.find(':')));
     return true;
   }
-  // Published to the engine's own queue, which nothing reads (see the class comment).
   if (is_async_complete(task)) return false;
   task.status = TaskStatus::kCompleted;
   return true;

@@ -5,10 +5,12 @@
 namespace conductor::detail {
 
 /// EVENT: publishes the task's input, with the workflow's identity, to the queue its `sink` names
-/// (semantics.md §5.21). Sinks `conductor` and `conductor:<name>` are the engine's own event queue;
-/// the engine has no event-handler processing, so such a message has no reader and the task simply
-/// completes (or, with asyncComplete, waits for its update). Other providers (`sqs:`, `kafka:`, ...)
-/// are not available and fail the task.
+/// (semantics.md §5.21). Sinks `conductor` and `conductor:<name>` are the engine's own durable event
+/// queue: the message is stored by the same transaction that records the task's progress, so it
+/// exists exactly when that change committed. The task then completes, or with asyncComplete waits
+/// for its update. `kafka:<topic>` produces the message to that topic on the brokers of the engine
+/// property `kafka.bootstrap.servers` (builds with Kafka). Other providers (`sqs:`, ...) are not
+/// available and fail the task.
 class EventTask final : public TaskHandler {
  public:
   std::string_view type() const override { return "EVENT"; }

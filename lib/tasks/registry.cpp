@@ -1,3 +1,4 @@
+#include "events/kafka_client.hpp"
 #include "tasks/decision.hpp"
 #include "tasks/do_while.hpp"
 #include "tasks/dynamic.hpp"
@@ -5,9 +6,11 @@
 #include "tasks/exclusive_join.hpp"
 #include "tasks/fork_join.hpp"
 #include "tasks/fork_join_dynamic.hpp"
+#include "tasks/http.hpp"
 #include "tasks/human.hpp"
 #include "tasks/inline.hpp"
 #include "tasks/join.hpp"
+#include "tasks/kafka_publish.hpp"
 #include "tasks/json_jq_transform.hpp"
 #include "tasks/lambda.hpp"
 #include "tasks/noop.hpp"
@@ -49,7 +52,9 @@ TaskRegistry::TaskRegistry() {
   handlers_.push_back(std::make_unique<HumanTask>());
   handlers_.push_back(std::make_unique<JsonJqTransformTask>());
   handlers_.push_back(std::make_unique<EventTask>());
+  handlers_.push_back(std::make_unique<HttpTask>());
   handlers_.push_back(std::make_unique<NoopTask>());
+  if (kafka_available()) handlers_.push_back(std::make_unique<KafkaPublishTask>());
 }
 
 TaskRegistry::~TaskRegistry() = default;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <conductor/clock.hpp>
+#include <conductor/model/event_handler.hpp>
 #include <conductor/model/requests.hpp>
 #include <conductor/model/workflow.hpp>
 
@@ -15,6 +16,7 @@
 
 namespace conductor::detail {
 
+class HttpClient;
 class InputResolver;
 class TaskRegistry;
 
@@ -69,6 +71,9 @@ class TaskEffects {
                                   int iteration) = 0;
   /// Removes a task of the workflow being decided, with its queue message.
   virtual void remove_task(const Task& task) = 0;
+  /// Publishes a message to the engine's own event queue as part of the change: it is stored exactly
+  /// when the change commits.
+  virtual void publish_event(const EventMessage& message) = 0;
   /// The engine's properties, for `${...}` references in scripts' inputs.
   virtual const PropertyMap& properties() const = 0;
   /// The size limit of a workflow's variables.
@@ -104,6 +109,14 @@ class TaskHandler {
   /// Called on every decide (sync) or queue delivery (async) while the task is not terminal.
   /// Returns true when it changed the task.
   virtual bool execute(Task& /*task*/, SystemTaskContext& /*context*/) const { return false; }
+  /// Whether the task's work is a call out of the process over HTTP. Once such an async task is
+  /// IN_PROGRESS the engine makes the call on its own threads, never inside a change or under the
+  /// storage writer, and stores the result through the task-update path; execute() then only sees a
+  /// redelivery (the call was lost with its process and is made again).
+  virtual bool calls_out() const { return false; }
+  /// Starts that call for a running task; `done` receives the task's result exactly once, on the
+  /// client's thread, unless the engine shuts down first.
+  virtual void call(const Task& /*task*/, HttpClient& /*client*/, std::function<void(TaskResult)> /*done*/) const {}
   /// Called when the workflow ends while the task is still running.
   virtual void cancel(Task& task, SystemTaskContext& /*context*/) const { task.status = TaskStatus::kCanceled; }
   /// Seconds before an async task that is still running is evaluated again.

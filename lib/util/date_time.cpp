@@ -129,6 +129,14 @@ std::optional<std::int64_t> zone_offset_seconds(std::string_view zone) {
   return sign * (hours * 3600 + minutes * 60);
 }
 
+/// `seconds` in milliseconds; nullopt when a year far out (up to 2^31) takes it past what epoch
+/// milliseconds can hold.
+std::optional<EpochMillis> to_millis(std::int64_t seconds) {
+  EpochMillis millis = 0;
+  if (__builtin_mul_overflow(seconds, EpochMillis{1000}, &millis)) return std::nullopt;
+  return millis;
+}
+
 }  // namespace
 
 std::optional<std::int64_t> parse_duration_seconds(std::string_view text) {
@@ -175,8 +183,7 @@ std::optional<EpochMillis> parse_date_time_ms(std::string_view text) {
     }
   }
   if (offset) {
-    std::int64_t seconds = days_from_civil(*year, *month, *day) * 86400 + hour * 3600 + minute * 60 - *offset;
-    return seconds * 1000;
+    return to_millis(days_from_civil(*year, *month, *day) * 86400 + hour * 3600 + minute * 60 - *offset);
   }
   // mktime applies the process's zone and its daylight-saving rules, and normalises out-of-range
   // fields the same lenient way.
@@ -189,7 +196,7 @@ std::optional<EpochMillis> parse_date_time_ms(std::string_view text) {
   local.tm_isdst = -1;
   std::time_t seconds = std::mktime(&local);
   if (seconds == static_cast<std::time_t>(-1)) return std::nullopt;
-  return static_cast<EpochMillis>(seconds) * 1000;
+  return to_millis(seconds);
 }
 
 }  // namespace conductor::detail

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -70,7 +71,14 @@ struct InProcessConfig {
   double max_seconds = 15;  ///< no new workflow starts after this long; 0 means no limit
   int worker_threads = 0;   ///< 0 picks one from in_flight
   std::filesystem::path dir;
+  bool metrics = false;  ///< collect the engine's metrics (PrometheusMetrics), to measure what they cost
+  /// Remove completed workflows this long after their end (the engine's retention), to show the
+  /// database staying flat.
+  std::optional<std::chrono::seconds> retain;
 };
+
+/// Whether --metrics can run: conductor::prometheus was built.
+bool metrics_available();
 
 /// W workflows of three sequential SIMPLE tasks, run by in-process workers, `in_flight` at a time.
 Figures run_inprocess(const InProcessConfig& config);

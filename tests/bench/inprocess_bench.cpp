@@ -3,6 +3,9 @@
 #ifdef CONDUCTOR_WITH_POSTGRES
 #include <conductor/storage/postgres.hpp>
 #endif
+#ifdef CONDUCTOR_WITH_PROMETHEUS
+#include <conductor/prometheus_metrics.hpp>
+#endif
 
 #include <sqlite3.h>
 
@@ -16,6 +19,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -32,10 +36,11 @@ using Clock = std::chrono::steady_clock;
 // Each task is scheduled, started by a poll and completed: three task state changes.
 constexpr int kTransitionsPerTask = 3;
 
-/// RSS sampled while the run goes, to tell growth from a one-off peak.
+/// RSS and the database's size sampled while the run goes, to tell growth from a one-off peak.
 class RssSampler {
  public:
-  explicit RssSampler(Tracker& tracker) : tracker_(tracker), thread_([this] { run(); }) {}
+  RssSampler(Tracker& tracker, std::function<double()> database_bytes)
+      : tracker_(tracker), database_bytes_(std::move(database_bytes)), thread_([this] { run(); }) {}
   ~RssSampler() { stop(); }
 
   void stop() {
@@ -55,25 +60,35 @@ class RssSampler {
     return samples_.back().rss - first->rss;
   }
 
+  /// The database's size at the end minus its size once half of the workflows had completed.
+  double database_growth_bytes() const {
+    if (samples_.empty()) return 0;
+    long total = samples_.back().completed;
+    auto half = std::find_if(samples_.begin(), samples_.end(), [&](const Sample& s) { return s.completed * 2 >= total; });
+    return samples_.back().database - half->database;
+  }
+
  private:
   struct Sample {
     long completed;
     double rss;
+    double database;
   };
 
   void run() {
     std::unique_lock lock(mutex_);
     while (!stopping_) {
       lock.unlock();
-      Sample sample{tracker_.completed_count(), rss_mib()};
+      Sample sample{tracker_.completed_count(), rss_mib(), database_bytes_()};
       lock.lock();
       samples_.push_back(sample);
       wake_.wait_for(lock, std::chrono::milliseconds(200), [&] { return stopping_; });
     }
-    samples_.push_back({tracker_.completed_count(), rss_mib()});
+    samples_.push_back({tracker_.completed_count(), rss_mib(), database_bytes_()});
   }
 
   Tracker& tracker_;
+  std::function<double()> database_bytes_;
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
@@ -119,7 +134,12 @@ Figures run_inprocess(const InProcessConfig& config) {
   testing::CountingStorage& storage = *counting;
   Tracker tracker(config.in_flight, config.max_workflows, config.max_seconds);
 
-  auto engine = std::make_unique<Engine>(EngineOptions{.storage = std::move(counting)});
+  EngineOptions options{.storage = std::move(counting)};
+#ifdef CONDUCTOR_WITH_PROMETHEUS
+  if (config.metrics) options.metrics = std::make_shared<PrometheusMetrics>();
+#endif
+  if (config.retain) options.retention = {.max_age = *config.retain};
+  auto engine = std::make_unique<Engine>(std::move(options));
   engine->metadata().register_task_defs({bench_task_def()});
   engine->metadata().register_workflow_def(three_step_workflow());
   engine->executor().add_listener(std::make_shared<CompletionListener>(tracker));
@@ -133,7 +153,7 @@ Figures run_inprocess(const InProcessConfig& config) {
 
   const long commits_before = storage.commits();
   const double cpu_before = cpu_seconds();
-  RssSampler sampler(tracker);
+  RssSampler sampler(tracker, [&] { return database_bytes(config.storage, db); });
   keep_in_flight(*engine, tracker, config.in_flight);
   if (!tracker.wait_done(std::chrono::seconds(120))) throw std::runtime_error("workflows did not complete in time");
   const double cpu = cpu_seconds() - cpu_before;
@@ -151,7 +171,8 @@ Figures run_inprocess(const InProcessConfig& config) {
   const double seconds = tracker.elapsed_seconds();
   const double wf_per_s = static_cast<double>(completed) / seconds;
   const auto latencies = tracker.latencies();
-  const std::string prefix = fmt::format("inprocess_{}_inflight{}", to_string(config.storage), config.in_flight);
+  const std::string prefix = fmt::format("inprocess_{}_inflight{}{}{}", to_string(config.storage), config.in_flight,
+                                         config.metrics ? "_metrics" : "", config.retain ? "_retained" : "");
   return {
       {prefix + "_workflows", static_cast<double>(completed), "wf"},
       {prefix + "_wf_per_s", wf_per_s, "wf/s"},
@@ -163,7 +184,17 @@ Figures run_inprocess(const InProcessConfig& config) {
       {prefix + "_peak_rss", peak_rss, "MiB"},
       {prefix + "_rss_growth", sampler.growth_mib(), "MiB"},
       {prefix + "_db_bytes_per_wf", db_bytes / static_cast<double>(completed), "bytes"},
+      {prefix + "_db_bytes", db_bytes, "bytes"},
+      {prefix + "_db_growth_second_half", sampler.database_growth_bytes(), "bytes"},
   };
+}
+
+bool metrics_available() {
+#ifdef CONDUCTOR_WITH_PROMETHEUS
+  return true;
+#else
+  return false;
+#endif
 }
 
 }  // namespace conductor::bench

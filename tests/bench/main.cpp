@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -57,6 +58,10 @@ constexpr const char* kUsage = R"(usage: conductor-bench [options]
   --http-workers N          external workers of the http scenario (default 8)
   --raw-seconds S           length of each raw storage measurement (default 4)
   --dir PATH                where database files go (default: a fresh directory under the temp dir)
+  --metrics on|off          in-process runs collect the engine's metrics in PrometheusMetrics
+                            (default off); their figures are named ..._metrics
+  --retain-seconds S        in-process runs remove completed workflows S seconds after their end
+                            (default: kept); their figures are named ..._retained
 )";
 
 struct Options {
@@ -75,6 +80,8 @@ struct Options {
   double raw_seconds = 4;
   std::optional<std::filesystem::path> dir;
   std::optional<std::string> pg_url;
+  bool metrics = false;
+  std::optional<std::chrono::seconds> retain;
 };
 
 std::vector<std::string> split(const std::string& list) {
@@ -142,6 +149,13 @@ Options parse(int argc, char** argv) {
       options.pg_url = value;
     } else if (flag == "--dir") {
       options.dir = value;
+    } else if (flag == "--metrics") {
+      if (value != "on" && value != "off") throw std::invalid_argument("--metrics takes on or off");
+      if (value == "on" && !metrics_available())
+        throw std::invalid_argument("--metrics: conductor::prometheus was not built (CONDUCTOR_WITH_PROMETHEUS)");
+      options.metrics = value == "on";
+    } else if (flag == "--retain-seconds") {
+      options.retain = std::chrono::seconds(std::stoi(value));
     } else {
       throw std::invalid_argument("unknown option: " + flag);
     }
@@ -326,9 +340,11 @@ void run_inprocess_set(const Options& options, StorageKind kind, double raw, Res
   for (int n : options.in_flight) {
     ScratchDir dir(options.dir);
     InProcessConfig config{.storage = kind, .in_flight = n, .max_workflows = options.workflows,
-                           .max_seconds = options.seconds, .worker_threads = options.worker_threads, .dir = dir.path()};
+                           .max_seconds = options.seconds, .worker_threads = options.worker_threads, .dir = dir.path(),
+                           .metrics = options.metrics, .retain = options.retain};
     Figures figures = run_isolated([&] { return run_inprocess(config); });
-    const std::string prefix = fmt::format("inprocess_{}_inflight{}", to_string(kind), n);
+    const std::string prefix = fmt::format("inprocess_{}_inflight{}{}{}", to_string(kind), n,
+                                           options.metrics ? "_metrics" : "", options.retain ? "_retained" : "");
     if (raw > 0) {
       figures.push_back({prefix + "_wf_per_raw_commit", value_of(figures, prefix + "_wf_per_s") / raw, "ratio"});
       figures.push_back({prefix + "_p50_in_raw_commits", value_of(figures, prefix + "_p50_ms") * raw / 1000, "ratio"});

@@ -2,7 +2,7 @@
 // values (no sockets): status codes, content types, bodies and errors as api.md section 1 gives them.
 #include "http/router.hpp"
 #include "http/routes.hpp"
-#include "scenario/engine_fixture.hpp"
+#include "http/api_fixture.hpp"
 
 #include <conductor/version.hpp>
 
@@ -18,54 +18,6 @@ using namespace conductor;
 using namespace conductor::http;
 
 namespace {
-
-/// An engine with a manual clock and its full routing table.
-struct Api {
-  EngineFixture f;
-  Router router = make_router(f.engine);
-
-  /// A long poll is answered as if its time were up: this router runs no transport to park it.
-  Response call(Method method, std::string_view target, std::string body = {}) const {
-    Response response = router.dispatch(Request(method, target, std::move(body)));
-    if (response.pending) return *response.pending->attempt([] {}, true);
-    return response;
-  }
-  Response get(std::string_view target) const { return call(Method::kGet, target); }
-  Response post(std::string_view target, std::string body = {}) const {
-    return call(Method::kPost, target, std::move(body));
-  }
-  Response put(std::string_view target, std::string body = {}) const {
-    return call(Method::kPut, target, std::move(body));
-  }
-  Response del(std::string_view target) const { return call(Method::kDelete, target); }
-
-  /// Registers a two-task workflow `name` (tasks `a` then `b`).
-  void two_tasks(const std::string& name, int version = 1) const {
-    const Response r = post("/api/metadata/workflow", R"({"name": ")" + name + R"(", "version": )" +
-                                                          std::to_string(version) +
-                                                          R"(, "tasks": [
-        {"name": "task_a", "taskReferenceName": "a"}, {"name": "task_b", "taskReferenceName": "b"}]})");
-    REQUIRE(r.status == 200);
-  }
-  std::string start(const std::string& name, const std::string& query = "", std::string input = "{}") const {
-    const Response r = post("/api/workflow/" + name + query, std::move(input));
-    REQUIRE(r.status == 200);
-    REQUIRE(r.content_type == kTextContentType);
-    return r.body;
-  }
-  /// Polls one task of `type` without waiting.
-  Json poll(const std::string& type) const {
-    const Json tasks = json(get("/api/tasks/poll/batch/" + type + "?timeout=0&workerid=w1"));
-    REQUIRE(tasks.as_array().size() == 1);
-    return tasks.at(0);
-  }
-
-  static Json json(const Response& response) {
-    INFO(response.body);
-    REQUIRE(response.content_type == kJsonContentType);
-    return boost::json::parse(response.body);
-  }
-};
 
 std::string str(const Json& value) { return std::string(value.as_string()); }
 
@@ -734,5 +686,39 @@ TEST_CASE("routes: a 404 quoting an id of any bytes is valid JSON and quotes it 
     const Json body = Api::json(response);
     CHECK(std::string(body.at("validationErrors").at(0).at("invalidValue").as_string()) ==
           std::string("\xEF\xBF\xBD\0", 4));
+  }
+}
+
+TEST_CASE("routes: event handlers are added as an object or a list of one, listed, updated and removed", "[http]") {
+  Api api;
+  const std::string handler = R"({"name": "h1", "event": "conductor:wf:notify", "active": false,
+    "actions": [{"action": "complete_task", "complete_task": {"workflowId": "${workflowInstanceId}", "taskRefName": "x"}}]})";
+  CHECK(api.post("/api/event", handler).status == 200);
+  CHECK(api.post("/api/event", "[" + std::string(R"({"name": "h2", "event": "conductor:wf:notify", "active": true,
+    "actions": [{"action": "start_workflow", "start_workflow": {"name": "wf"}}]})") + "]").status == 200);
+  check_error(api.post("/api/event", handler), 409);
+
+  CHECK(Api::json(api.get("/api/event")).as_array().size() == 2);
+  const Json active = Api::json(api.get("/api/event/conductor%3Awf%3Anotify"));
+  REQUIRE(active.as_array().size() == 1);
+  CHECK(active.at(0).at("name") == "h2");
+  CHECK(Api::json(api.get("/api/event/conductor:wf:notify?activeOnly=false")).as_array().size() == 2);
+  CHECK(Api::json(api.get("/api/event/conductor:wf:other")).as_array().empty());
+
+  std::string activated = handler;
+  activated.replace(activated.find("false"), 5, "true");
+  CHECK(api.put("/api/event", activated).status == 200);
+  CHECK(Api::json(api.get("/api/event/conductor:wf:notify")).as_array().size() == 2);
+  check_error(api.put("/api/event", R"({"name": "never", "event": "e", "actions": [{"action": "complete_task"}]})"),
+              404);
+
+  CHECK(api.del("/api/event/h1").status == 200);
+  check_error(api.del("/api/event/h1"), 404);
+
+  SECTION("bad handlers are a 400") {
+    check_error(api.post("/api/event", R"({"name": "h3", "event": "e", "actions": []})"), 400, true);
+    check_error(api.post("/api/event", "[]"), 400);
+    check_error(api.post("/api/event", "[" + handler + "," + handler + "]"), 400);
+    check_error(api.post("/api/event", "{"), 400);
   }
 }

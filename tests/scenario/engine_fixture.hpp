@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -18,14 +19,19 @@ struct EngineFixture {
   conductor::Engine engine;
 
   explicit EngineFixture(std::unique_ptr<conductor::Storage> storage = nullptr) : engine(make_options(std::move(storage), clock)) {}
+  /// With `configure` changing the options first (payload storage, properties).
+  explicit EngineFixture(const std::function<void(conductor::EngineOptions&)>& configure)
+      : engine(make_options(nullptr, clock, configure)) {}
 
-  static conductor::EngineOptions make_options(std::unique_ptr<conductor::Storage> storage, conductor::ManualClock*& clock) {
+  static conductor::EngineOptions make_options(std::unique_ptr<conductor::Storage> storage, conductor::ManualClock*& clock,
+                                               const std::function<void(conductor::EngineOptions&)>& configure = {}) {
     auto manual = std::make_unique<conductor::ManualClock>();
     clock = manual.get();
     conductor::EngineOptions options;
     options.storage = storage ? std::move(storage) : conductor::open_sqlite({});
     options.clock = std::move(manual);
     options.background = false;
+    if (configure) configure(options);
     return options;
   }
 

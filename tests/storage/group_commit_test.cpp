@@ -28,7 +28,7 @@ struct DeferredCheckDatabase {
   TempDir dir;
   std::string path = (dir.path() / "group.db").string();
   Connection writer{path, {.synchronous = "FULL"}};
-  GroupCommit group{writer};
+  GroupCommit group{writer, nullptr};
 
   DeferredCheckDatabase() {
     writer.exec(

@@ -7,7 +7,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <fstream>
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,6 +32,9 @@ std::vector<std::pair<int, std::string>> recorded_migrations(const std::string& 
   }
   return result;
 }
+
+/// Removes what migration 7 added, for tests that take a database back to an older schema.
+constexpr const char* kWithoutEventTables = "DROP TABLE event_messages; DROP TABLE event_executions;";
 
 /// Replaces the index tables of the current schema with those of schema 1, empty.
 constexpr const char* kSchema1IndexTables =
@@ -68,7 +73,9 @@ TEST_CASE("sqlite storage: migrations are recorded once and not re-run on reopen
                        {3, "node snapshots"},
                        {4, "workflow versions"},
                        {5, "free-text search"},
-                       {6, "free text indexed after the commit"}};
+                       {6, "free text indexed after the commit"},
+                       {7, "event messages and executions"},
+                       {8, "ended workflows by end time"}};
   CHECK(recorded_migrations(options.path) == all);
   {
     auto storage = open_sqlite(options);
@@ -109,7 +116,7 @@ TEST_CASE("sqlite storage: migrations 2 to 4 move definitions and nodes out of r
     // Back to the schema-1 layout: the definition and the node inside the rows, no snapshot tables,
     // no full-text tables.
     Connection db(options.path, {});
-    db.exec(std::string(kSchema1IndexTables) +
+    db.exec(std::string(kWithoutEventTables) + kSchema1IndexTables +
         "UPDATE workflows SET json = json_set(json, '$.workflowDefinition', "
         "  json((SELECT json FROM definition_snapshots WHERE snapshot_id = workflows.snapshot_id)));"
         "ALTER TABLE workflows DROP COLUMN snapshot_id;"
@@ -172,7 +179,7 @@ TEST_CASE("sqlite storage: migration 5 indexes the free text of summaries writte
     open_sqlite(options).reset();
     Connection db(options.path, {});
     db.exec(
-        std::string(kSchema1IndexTables) + "DELETE FROM schema_migrations WHERE version >= 5;");
+        std::string(kWithoutEventTables) + kSchema1IndexTables + "DELETE FROM schema_migrations WHERE version >= 5;");
     db.execute(
         "INSERT INTO workflow_index VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", workflow.workflow_id,
         workflow.workflow_type, workflow.correlation_id, workflow.start_time, workflow.update_time, workflow.end_time,
@@ -445,4 +452,82 @@ TEST_CASE("sqlite storage: a thread asking for the writer twice is refused inste
     auto inner = storage->begin();
     CHECK(inner->metadata().find_task_def("outer"));
   }
+}
+
+TEST_CASE("sqlite storage: a file of another application or not a database at all is refused at open", "[storage]") {
+  TempDir dir;
+  const std::string foreign = (dir.path() / "foreign.sqlite").string();
+  {
+    Connection db(foreign, {});
+    db.exec("CREATE TABLE accounts (id INTEGER PRIMARY KEY, owner TEXT)");
+  }
+  CHECK_THROWS_WITH(open_sqlite(SqliteOptions{foreign}), Catch::Contains("tables of another application"));
+  {
+    // Nothing of ours was added to it.
+    Connection db(foreign, {});
+    auto tables = db.query("SELECT count(*) FROM sqlite_master WHERE type = 'table'");
+    REQUIRE(tables->step());
+    CHECK(tables->integer(0) == 1);
+  }
+
+  const std::string garbage = (dir.path() / "garbage.sqlite").string();
+  std::ofstream(garbage) << std::string(8192, 'x');
+  CHECK_THROWS_WITH(open_sqlite(SqliteOptions{garbage}), Catch::Contains("not an intact SQLite database"));
+}
+
+TEST_CASE("sqlite storage: a full database refuses writes as unavailable, keeps its data and resumes with space",
+          "[storage]") {
+  TempDir dir;
+  SqliteOptions options{(dir.path() / "db.sqlite").string(), SqliteSync::kOff};
+  const std::string padding(16 * 1024, 'p');
+  std::vector<std::string> stored;
+  {
+    auto storage = open_sqlite(options);
+    auto tx = storage->begin();
+    for (const std::string name : {"first", "second"}) {
+      TaskDef def = task_def(name);
+      def.description = padding;
+      tx->metadata().put_task_def(def);
+      stored.push_back(name);
+    }
+    tx->commit();
+  }
+  // The limit cannot go below the file's size, so this caps it where it is now.
+  options.max_size_bytes = 1;
+  auto storage = open_sqlite(options);
+  std::optional<std::string> refusal;
+  for (int i = 0; i < 1000 && !refusal; ++i) {
+    TaskDef def = task_def("def" + std::to_string(i));
+    def.description = padding;
+    try {
+      auto tx = storage->begin();
+      tx->metadata().put_task_def(def);
+      tx->commit();
+      stored.push_back(def.name);
+    } catch (const UnavailableError& error) {
+      refusal = error.what();
+    }
+  }
+  REQUIRE(refusal);
+  CHECK_THAT(*refusal, Catch::Contains("full") && Catch::Contains("writes are refused until space is freed"));
+  {
+    // Reads go on, and show every committed write and nothing of the refused one.
+    auto reader = storage->begin(TransactionMode::kRead);
+    CHECK(reader->metadata().list_task_defs().size() == stored.size());
+  }
+  // Space returns: removing definitions frees pages, and writes succeed again.
+  {
+    auto tx = storage->begin();
+    tx->metadata().remove_task_def(stored.back());
+    tx->metadata().remove_task_def(stored.front());
+    tx->commit();
+  }
+  TaskDef def = task_def("after");
+  def.description = padding;
+  auto tx = storage->begin();
+  tx->metadata().put_task_def(def);
+  tx->commit();
+  auto reader = storage->begin(TransactionMode::kRead);
+  CHECK(reader->metadata().find_task_def("after"));
+  CHECK(reader->metadata().list_task_defs().size() == stored.size() - 1);
 }

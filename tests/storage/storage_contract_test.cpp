@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -427,6 +428,51 @@ STORAGE_CONTRACT("storage: running workflow ids cover RUNNING and PAUSED, option
   });
   read(storage, [](Transaction& tx) {
     CHECK(tx.execution().running_workflow_ids("flow", 1) == std::vector<std::string>{"paused-1"});
+    return 0;
+  });
+}
+
+STORAGE_CONTRACT("storage: ended workflows come earliest end first, by name, children after their parent") {
+  TestType fixture;
+  Storage& storage = fixture.storage();
+  write(storage, [](Transaction& tx) {
+    auto add = [&](const std::string& id, WorkflowStatus status, std::int64_t end, const std::string& name = "flow",
+                   std::optional<std::string> parent = std::nullopt) {
+      Workflow wf = workflow(id, name);
+      wf.status = status;
+      wf.end_time = end;
+      wf.parent_workflow_id = parent;
+      tx.execution().insert_workflow(wf);
+    };
+    add("done-30", WorkflowStatus::kCompleted, 30);
+    add("failed-10", WorkflowStatus::kFailed, 10);
+    add("timed-out-20", WorkflowStatus::kTimedOut, 20);
+    add("terminated-40", WorkflowStatus::kTerminated, 40, "other");
+    add("running", WorkflowStatus::kRunning, 0);
+    add("paused", WorkflowStatus::kPaused, 0);
+    add("late-90", WorkflowStatus::kCompleted, 90);
+    add("child-5", WorkflowStatus::kCompleted, 5, "child", "done-30");
+    add("orphan-6", WorkflowStatus::kCompleted, 6, "child", "removed-parent");
+  });
+  read(storage, [](Transaction& tx) {
+    auto& execution = tx.execution();
+    CHECK(execution.ended_workflow_ids({.ended_before = 50}) ==
+          std::vector<std::string>{"orphan-6", "failed-10", "timed-out-20", "done-30", "terminated-40"});
+    CHECK(execution.ended_workflow_ids({.ended_before = 50, .limit = 2}) ==
+          std::vector<std::string>{"orphan-6", "failed-10"});
+    CHECK(execution.ended_workflow_ids({.ended_before = 30}) ==
+          std::vector<std::string>{"orphan-6", "failed-10", "timed-out-20"});
+    CHECK(execution.ended_workflow_ids({.ended_before = 100, .name = "other"}) ==
+          std::vector<std::string>{"terminated-40"});
+    CHECK(execution.ended_workflow_ids({.ended_before = 100, .except_names = {"flow", "child"}}) ==
+          std::vector<std::string>{"terminated-40"});
+    return 0;
+  });
+  // Once its parent is gone, a child is an ended workflow like any other.
+  write(storage, [](Transaction& tx) { tx.execution().remove_workflow("done-30"); });
+  read(storage, [](Transaction& tx) {
+    CHECK(tx.execution().ended_workflow_ids({.ended_before = 8, .name = "child"}) ==
+          std::vector<std::string>{"child-5", "orphan-6"});
     return 0;
   });
 }
@@ -991,6 +1037,8 @@ STORAGE_CONTRACT("storage: free text matches words of the input, output, reason,
     CHECK(ids("c-1") == Ids{"w1", "w3"});  // the correlation id, as a phrase of its words
     CHECK(ids("billing") == Ids{"w3"});    // the type's words
     CHECK(ids("order_flow") == Ids{"w1", "w2"});
+    CHECK(ids(std::string("ada\0lovelace", 12)) == Ids{"w1", "w2", "w3"});  // NUL separates words
+    CHECK(ids(std::string("\"ada\0love\"*", 11)) == Ids{"w1", "w2", "w3"});
     CHECK(ids("lace").empty());            // words, not substrings
     CHECK(ids("nobody").empty());
     CHECK(ids("input:grace") == Ids{"w4"});
@@ -1248,6 +1296,73 @@ STORAGE_CONTRACT("storage: a transaction destroyed without commit writes nothing
   write(storage, [](Transaction& tx) { tx.metadata().put_task_def(task_def("kept")); });
   read(storage, [](Transaction& tx) {
     CHECK(tx.metadata().find_task_def("kept"));
+    return 0;
+  });
+}
+
+STORAGE_CONTRACT("storage: event messages are stored once per event and message id, and removed") {
+  TestType fixture;
+  auto& storage = fixture.storage();
+  write(storage, [](Transaction& tx) {
+    CHECK(tx.events().put_message("k1", {"conductor:a:b", "m1", R"({"x":1})", 10}));
+    CHECK_FALSE(tx.events().put_message("k2", {"conductor:a:b", "m1", "{}", 11}));  // the same message again
+    CHECK(tx.events().put_message("k3", {"conductor:a:c", "m1", "{}", 12}));      // another event
+  });
+  read(storage, [](Transaction& tx) {
+    auto m = tx.events().find_message("k1");
+    REQUIRE(m);
+    CHECK(m->event == "conductor:a:b");
+    CHECK(m->message_id == "m1");
+    CHECK(m->payload == R"({"x":1})");
+    CHECK(m->created == 10);
+    CHECK_FALSE(tx.events().find_message("k2"));
+    return 0;
+  });
+  write(storage, [](Transaction& tx) {
+    CHECK(tx.events().remove_message("k1"));
+    CHECK_FALSE(tx.events().remove_message("k1"));
+    CHECK(tx.events().put_message("k4", {"conductor:a:b", "m1", "{}", 13}));  // gone, so stored anew
+  });
+}
+
+STORAGE_CONTRACT("storage: an event execution is recorded once per handler, event and id") {
+  TestType fixture;
+  auto& storage = fixture.storage();
+  auto record = [](std::string id, std::string message_id, std::int64_t created) {
+    EventExecution e;
+    e.id = std::move(id);
+    e.message_id = std::move(message_id);
+    e.name = "h";
+    e.event = "conductor:a:b";
+    e.created = created;
+    e.status = EventExecutionStatus::kCompleted;
+    e.action = EventActionType::kStartWorkflow;
+    e.output = {{"workflowId", "w"}};
+    return e;
+  };
+  write(storage, [&](Transaction& tx) {
+    CHECK(tx.events().add_execution(record("m1_0", "m1", 5)));
+    CHECK(tx.events().add_execution(record("m1_1", "m1", 4)));
+    CHECK(tx.events().add_execution(record("m2_0", "m2", 6)));
+    auto again = record("m1_0", "m1", 9);
+    again.status = EventExecutionStatus::kFailed;
+    CHECK_FALSE(tx.events().add_execution(again));
+    auto other_handler = record("m1_0", "m1", 9);
+    other_handler.name = "h2";
+    CHECK(tx.events().add_execution(other_handler));
+  });
+  read(storage, [](Transaction& tx) {
+    auto all = tx.events().executions("h", "conductor:a:b", std::nullopt, 10);
+    REQUIRE(all.size() == 3);
+    CHECK(all[0].id == "m1_1");  // oldest first
+    CHECK(all[1].id == "m1_0");
+    CHECK(all[1].status == EventExecutionStatus::kCompleted);
+    CHECK(all[1].action == EventActionType::kStartWorkflow);
+    CHECK(all[1].output == JsonObject{{"workflowId", "w"}});
+    CHECK(all[1].name == "h");
+    CHECK(tx.events().executions("h", "conductor:a:b", "m2", 10).size() == 1);
+    CHECK(tx.events().executions("h", "conductor:a:b", std::nullopt, 2).size() == 2);
+    CHECK(tx.events().executions("h", "conductor:x", std::nullopt, 10).empty());
     return 0;
   });
 }

@@ -57,3 +57,10 @@ TEST_CASE("date_time: malformed dates are rejected", "[unit]") {
     CHECK_FALSE(parse_date_time_ms(bad).has_value());
   }
 }
+
+TEST_CASE("date_time: a date too far out for epoch milliseconds is rejected, not wrapped", "[unit]") {
+  // Years up to 2^31 - 1 parse as numbers; in milliseconds they pass what an int64 holds.
+  CHECK_FALSE(parse_date_time_ms("2147483647-12-31 23:59 UTC").has_value());
+  CHECK_FALSE(parse_date_time_ms("2147483647-01-01").has_value());
+  CHECK(parse_date_time_ms("200000-01-01 00:00 UTC").has_value());
+}

@@ -2,6 +2,8 @@
 
 #include "tasks/event.hpp"
 
+#include <conductor/codec.hpp>
+
 using namespace conductor;
 using detail::EventTask;
 
@@ -44,6 +46,21 @@ TEST_CASE("event: start names the queue and prepares the message", "[unit]") {
   CHECK(out.at("taskToDomain") == JsonObject{{"x", "d"}});
   CHECK(f.started("conductor:orders").output_data.at("event_produced") == "conductor:wf:orders");
   CHECK(f.started("sqs:queue1").output_data.at("event_produced") == "sqs:queue1");
+}
+
+TEST_CASE("event: a conductor sink publishes the task's output once, under the task's id", "[unit]") {
+  EventFixture f;
+  auto task = f.started("conductor:orders", true);
+  REQUIRE(f.effects.published.size() == 1);
+  const auto& message = f.effects.published[0];
+  CHECK(message.event == "conductor:wf:orders");
+  CHECK(message.message_id == task.task_id);
+  CHECK(parse_json_text(message.payload) == Json(task.output_data));
+  CHECK_FALSE(f.execute(EventTask(), task));  // waiting for its update publishes nothing more
+  CHECK(f.effects.published.size() == 1);
+  f.started("sqs:queue1");
+  f.started("conductorx");
+  CHECK(f.effects.published.size() == 1);  // other providers and invalid sinks publish nothing
 }
 
 TEST_CASE("event: a conductor sink completes, unless an update is to complete it", "[unit]") {

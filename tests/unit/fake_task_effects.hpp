@@ -19,6 +19,7 @@ struct FakeTaskEffects final : conductor::detail::TaskEffects {
   std::vector<std::pair<std::string, std::string>> terminated;  // (id, reason)
   std::vector<std::string> removed;                               // task ids
   std::vector<std::pair<std::string, int>> iterations;            // (body head ref, iteration)
+  std::vector<conductor::EventMessage> published;
   conductor::detail::PropertyMap property_map;
   std::int64_t variables_kb = 256;
   int next_id = 0;
@@ -53,6 +54,7 @@ struct FakeTaskEffects final : conductor::detail::TaskEffects {
     iterations.emplace_back(body_head.task_reference_name, iteration);
   }
   void remove_task(const conductor::Task& task) override { removed.push_back(task.task_id); }
+  void publish_event(const conductor::EventMessage& message) override { published.push_back(message); }
   const conductor::detail::PropertyMap& properties() const override { return property_map; }
   std::int64_t max_workflow_variables_kb() const override { return variables_kb; }
 };

@@ -4,6 +4,8 @@
 #include <boost/json/serialize.hpp>
 #include <catch2/catch.hpp>
 
+#include <string>
+
 using conductor::Json;
 using conductor::detail::evaluate_json_path;
 using conductor::detail::JsonPath;
@@ -248,4 +250,20 @@ TEST_CASE("jsonpath: a compiled path evaluates against many documents", "[unit]"
   CHECK(path.evaluate(parse(R"({"items": [{"n": 5}]})")) == parse("[5]"));
   CHECK(path.evaluate(parse("[]")) == parse("[]"));
   CHECK(path.evaluate(Json(nullptr)) == parse("[]"));
+}
+
+TEST_CASE("jsonpath: a huge negative slice start ends at once, with what the array holds", "[unit]") {
+  // Counting up from the start one element at a time would take 9.2e18 steps.
+  CHECK(eval("numbers[-9223372036854775808:2]") == parse("[3, 1, 4, 1, 5, 3, 1]"));
+  CHECK(eval("numbers[-1000000000000:1]") == eval("numbers[-5:1]"));
+}
+
+TEST_CASE("jsonpath: filters nested past the bound are invalid instead of exhausting the stack", "[unit]") {
+  const std::string deep_parentheses = "store.book[?(" + std::string(100000, '(') + "@.price < 10" +
+                                       std::string(100000, ')') + ")]";
+  CHECK_FALSE(JsonPath(deep_parentheses).valid());
+  const std::string deep_negation = "store.book[?(" + std::string(100000, '!') + "@.price)]";
+  CHECK_FALSE(JsonPath(deep_negation).valid());
+  const std::string nested = "store.book[?(" + std::string(60, '(') + "@.price < 10" + std::string(60, ')') + ")].title";
+  CHECK(eval(nested) == parse(R"(["Sayings", "Moby Dick"])"));
 }

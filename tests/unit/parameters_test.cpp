@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
+#include <string>
 
 using namespace conductor;
 using namespace conductor::detail;
@@ -210,6 +211,16 @@ TEST_CASE("parameters: nested expressions are resolved first and spliced as text
   CHECK(resolve_one("${t1.output.list[${workflow.input.a}]}") == 20);
   CHECK(resolve_one("x ${workflow.input.${workflow.input.key}} y") == "x text y");
   CHECK(resolve_one("${workflow.input.${workflow.input.missing}}").is_null());  // path workflow.input.null
+}
+
+TEST_CASE("parameters: expressions nested past the bound give null instead of exhausting the stack", "[unit]") {
+  std::string deep;
+  for (int i = 0; i < 200000; ++i) deep += "${";
+  deep += "workflow.input.a";
+  deep += std::string(200000, '}');
+  // The innermost levels stay as written, which is no valid path: null, as for any invalid path.
+  CHECK(resolve_one(deep).is_null());
+  CHECK(resolve_one("x " + deep + " y") == "x null y");
 }
 
 TEST_CASE("parameters: $${ escapes an expression and is unescaped", "[unit]") {

@@ -67,6 +67,12 @@ struct ServerOptions {
   std::optional<std::string> bearer_token;
   /// Called once per answered request, on a network thread: keep it short and thread-safe.
   std::function<void(const RequestLogEntry&)> request_log;
+  /// When set, `GET /metrics` answers what it returns as Prometheus' text exposition format (for
+  /// instance PrometheusMetrics::text). Behind the bearer token like every other route.
+  std::function<std::string()> metrics;
+  /// Serve the built-in web page at `/` (search, diagrams, operations; docs/operations.md). Its
+  /// files are open without the bearer token; the page asks for the token for its API calls.
+  bool web_page = false;
 };
 
 /// An HTTP server for a routing table: accepts connections on io threads, runs handlers on a

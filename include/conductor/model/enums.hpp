@@ -81,6 +81,11 @@ enum class EventActionType {
 CONDUCTOR_EXPORT std::string_view to_string(EventActionType v);
 CONDUCTOR_EXPORT std::optional<EventActionType> parse_event_action_type(std::string_view s);
 
+/// What became of one action of an event handler for one message (Conductor's EventExecution.Status).
+enum class EventExecutionStatus { kInProgress, kCompleted, kFailed, kSkipped };
+CONDUCTOR_EXPORT std::string_view to_string(EventExecutionStatus v);
+CONDUCTOR_EXPORT std::optional<EventExecutionStatus> parse_event_execution_status(std::string_view s);
+
 enum class WorkflowSignalReturnStrategy { kTargetWorkflow, kBlockingWorkflow, kBlockingTask, kBlockingTaskInput };
 CONDUCTOR_EXPORT std::string_view to_string(WorkflowSignalReturnStrategy v);
 CONDUCTOR_EXPORT std::optional<WorkflowSignalReturnStrategy> parse_workflow_signal_return_strategy(std::string_view s);

@@ -3,6 +3,7 @@
 #include <conductor/model/enums.hpp>
 #include <conductor/model/json.hpp>
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -56,6 +57,28 @@ struct EventHandler {
   std::optional<std::string> evaluator_type;
   std::vector<EventAction> actions;
   bool active = false;
+};
+
+/// One message on an event queue, as the event processor receives it.
+struct EventMessage {
+  std::string event;       ///< the queue it was published to, e.g. `conductor:<workflow>:<task>`, `kafka:<topic>`
+  std::string message_id;  ///< the publisher's id: an EVENT task's id, a Kafka `<partition>:<offset>`
+  std::string payload;     ///< JSON text
+  std::int64_t created = 0;  ///< epoch ms
+};
+
+/// What one action of one handler did with one message (Conductor's EventExecution). `id` is
+/// `<messageId>_<action index>`; a handler whose condition rejected the message has one SKIPPED
+/// record `<messageId>_0`.
+struct EventExecution {
+  std::string id;
+  std::string message_id;
+  std::string name;   ///< the handler's name
+  std::string event;  ///< the handler's event
+  std::int64_t created = 0;
+  EventExecutionStatus status = EventExecutionStatus::kInProgress;
+  std::optional<EventActionType> action;
+  JsonObject output;  ///< the action's output (`workflowId`, ...), `error` or `exception` when it failed
 };
 
 }  // namespace conductor

@@ -21,6 +21,7 @@ struct StartWorkflowRequest {
   std::optional<std::string> created_by;
   std::optional<std::string> idempotency_key;
   std::optional<IdempotencyStrategy> idempotency_strategy;
+  std::optional<std::string> event;  ///< the event whose handler starts the workflow, kept on it
 };
 
 struct RerunWorkflowRequest {

@@ -1,8 +1,10 @@
 #pragma once
 
 #include <conductor/export.hpp>
+#include <conductor/metrics.hpp>
 #include <conductor/storage/storage.hpp>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -21,10 +23,18 @@ struct SqliteOptions {
   SqliteSync sync = SqliteSync::kFull;
   /// How long a connection waits for a lock held by another process before UnavailableError.
   int busy_timeout_ms = 5000;
+  /// When positive, the largest the database file may grow (rounded down to whole pages): a write
+  /// past it is refused with UnavailableError, as on a full disk, and nothing else changes.
+  std::int64_t max_size_bytes = 0;
+  /// Receives each commit's latency and batch size (Metrics::storage_committed); none when null.
+  std::shared_ptr<Metrics> metrics;
 };
 
 /// Opens (creating if needed) a SQLite database and migrates its schema to the current version.
-/// Throws StorageError when the file cannot be opened or its schema is newer than this library.
+/// Throws StorageError when the file cannot be opened, is not an intact SQLite database, belongs to
+/// another application (tables but no Embedded Conductor schema) or has a schema newer than this
+/// library. Once open, a full disk or a read-only file makes writes throw UnavailableError (the
+/// change is rolled back; reads go on working) until space returns.
 CONDUCTOR_EXPORT std::unique_ptr<Storage> open_sqlite(const SqliteOptions& options);
 
 }  // namespace conductor

@@ -12,7 +12,7 @@
 #include <vector>
 
 /// Storage interfaces. A backend implements `Storage`; everything the engine persists goes through a
-/// `Transaction`, whose four stores follow Conductor's DAO split. One state change is one
+/// `Transaction`, whose stores follow Conductor's DAO split. One state change is one
 /// transaction: it commits all of its writes or none.
 ///
 /// Times are always passed in by the caller (from the engine's Clock); backends never read a clock.
@@ -44,6 +44,17 @@ class CONDUCTOR_EXPORT MetadataStore {
   /// Ordered by name.
   virtual std::vector<EventHandler> list_event_handlers() = 0;
   virtual bool remove_event_handler(std::string_view name) = 0;
+};
+
+/// Which ended workflows the retention sweep removes next (ExecutionStore::ended_workflow_ids).
+struct EndedWorkflowQuery {
+  /// Only workflows whose end_time is before this (epoch milliseconds).
+  std::int64_t ended_before = 0;
+  /// Only workflows of this definition, when set.
+  std::optional<std::string> name;
+  /// No workflows of these definitions.
+  std::vector<std::string> except_names;
+  int limit = 100;
 };
 
 /// Workflow and task executions, task logs and poll data.
@@ -79,6 +90,9 @@ class CONDUCTOR_EXPORT ExecutionStore {
   /// Workflows with this name and correlation id, newest first; without tasks.
   virtual std::vector<Workflow> workflows_by_correlation_id(std::string_view name, std::string_view correlation_id,
                                                             bool include_closed) = 0;
+  /// Ids of ended workflows (COMPLETED, FAILED, TIMED_OUT, TERMINATED) matching `query`, earliest end
+  /// first, leaving out sub-workflows whose parent is still stored (they go once their parent has).
+  virtual std::vector<std::string> ended_workflow_ids(const EndedWorkflowQuery& query) = 0;
   /// The workflow of this name holding this idempotency key, if any; without tasks.
   virtual std::optional<Workflow> find_workflow_by_idempotency_key(std::string_view name, std::string_view key) = 0;
 
@@ -174,6 +188,27 @@ class CONDUCTOR_EXPORT IndexStore {
   virtual void flush_free_text() = 0;
 };
 
+/// Event messages waiting for the event processor, and what handlers did with them. Messages are
+/// delivered through the QueueStore (queue `_events`, message id = the key given here), so a message
+/// and its delivery are written together.
+class CONDUCTOR_EXPORT EventStore {
+ public:
+  virtual ~EventStore() = default;
+  /// Stores `message` under `key`. False, and nothing stored, when a message with the same event and
+  /// message id is stored already (a publisher that delivers twice).
+  virtual bool put_message(std::string_view key, const EventMessage& message) = 0;
+  virtual std::optional<EventMessage> find_message(std::string_view key) = 0;
+  /// True when the message existed.
+  virtual bool remove_message(std::string_view key) = 0;
+  /// Stores an execution record. False, and nothing stored, when the record with the same handler
+  /// name, event and id exists: each action is recorded, and so applied, once.
+  virtual bool add_execution(const EventExecution& execution) = 0;
+  /// A handler's records for an event, of one message when `message_id` is given, ordered by
+  /// creation then id, at most `max`.
+  virtual std::vector<EventExecution> executions(std::string_view handler_name, std::string_view event,
+                                                 std::optional<std::string_view> message_id, int max) = 0;
+};
+
 enum class TransactionMode { kRead, kWrite };
 
 /// A unit of work. Destroying it without `commit()` rolls everything back.
@@ -185,6 +220,7 @@ class CONDUCTOR_EXPORT Transaction {
   virtual ExecutionStore& execution() = 0;
   virtual QueueStore& queues() = 0;
   virtual IndexStore& index() = 0;
+  virtual EventStore& events() = 0;
   /// Makes every write durable (per the backend's sync setting) before returning. Throws
   /// UnavailableError when a retry may succeed, StorageError otherwise; either way nothing is written.
   virtual void commit() = 0;

@@ -1,6 +1,7 @@
 #include <conductor/codec.hpp>
 #include <conductor/error.hpp>
 
+#include <boost/json/serialize.hpp>
 #include <fmt/format.h>
 
 #include <random>
@@ -237,6 +238,21 @@ std::vector<std::string> PgExecutionStore::running_workflow_ids(std::string_view
   }
   return text_column(db_.get().query(
       "SELECT workflow_id FROM workflows WHERE name = $1 AND status IN ('RUNNING', 'PAUSED')", name));
+}
+
+std::vector<std::string> PgExecutionStore::ended_workflow_ids(const EndedWorkflowQuery& query) {
+  boost::json::array except;
+  for (const auto& name : query.except_names) except.emplace_back(name);
+  return text_column(db_.get().query(
+      "SELECT workflow_id FROM workflows AS w "
+      "WHERE status IN ('COMPLETED', 'FAILED', 'TIMED_OUT', 'TERMINATED') AND end_time < $1 "
+      "AND ($2::text IS NULL OR name = $2::text) "
+      "AND name NOT IN (SELECT json_array_elements_text($3::json)) "
+      "AND (parent_workflow_id IS NULL "
+      "     OR NOT EXISTS (SELECT 1 FROM workflows AS p WHERE p.workflow_id = w.parent_workflow_id)) "
+      "ORDER BY end_time LIMIT $4",
+      query.ended_before, query.name, std::string_view(boost::json::serialize(except)),
+      static_cast<std::int64_t>(query.limit)));
 }
 
 std::vector<Workflow> PgExecutionStore::workflows_by_correlation_id(std::string_view name,

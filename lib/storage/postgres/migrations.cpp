@@ -189,6 +189,30 @@ CREATE INDEX task_index_def_name ON task_index (task_def_name);
 CREATE INDEX task_index_status ON task_index (status, start_time);
 CREATE INDEX task_index_start ON task_index (start_time);
 )sql"},
+    {2, "event messages, the records of event handlers' actions, ended workflows by end time", R"sql(
+-- Retention removes the workflows that ended longest ago first.
+CREATE INDEX workflows_ended ON workflows (end_time)
+  WHERE status IN ('COMPLETED', 'FAILED', 'TIMED_OUT', 'TERMINATED');
+CREATE TABLE event_messages (
+  key TEXT PRIMARY KEY,
+  event TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  created BIGINT NOT NULL,
+  UNIQUE (event, message_id)
+);
+CREATE TABLE event_executions (
+  handler_name TEXT NOT NULL,
+  event TEXT NOT NULL,
+  id TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  created BIGINT NOT NULL,
+  status TEXT NOT NULL,
+  action TEXT,
+  output TEXT NOT NULL,
+  PRIMARY KEY (handler_name, event, id)
+);
+)sql"},
 };
 
 }  // namespace

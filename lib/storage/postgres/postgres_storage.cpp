@@ -98,6 +98,7 @@ class PostgresTransaction final : public Transaction {
   ExecutionStore& execution() override { return execution_; }
   QueueStore& queues() override { return queues_; }
   IndexStore& index() override { return index_; }
+  EventStore& events() override { return events_; }
 
   void commit() override {
     Connection& connection = active_.get();
@@ -137,6 +138,7 @@ class PostgresTransaction final : public Transaction {
   PgExecutionStore execution_{active_, storage_.execution_caches()};
   PgQueueStore queues_{active_};
   PgIndexStore index_{active_};
+  PgEventStore events_{active_};
 };
 
 std::unique_ptr<Transaction> PostgresStorage::begin(TransactionMode mode) {

@@ -83,6 +83,7 @@ class PgExecutionStore final : public ExecutionStore {
   std::optional<Workflow> find_workflow(std::string_view workflow_id, bool include_tasks) override;
   bool remove_workflow(std::string_view workflow_id) override;
   std::vector<std::string> running_workflow_ids(std::string_view name, std::optional<int> version) override;
+  std::vector<std::string> ended_workflow_ids(const EndedWorkflowQuery& query) override;
   std::vector<Workflow> workflows_by_correlation_id(std::string_view name, std::string_view correlation_id,
                                                     bool include_closed) override;
   std::optional<Workflow> find_workflow_by_idempotency_key(std::string_view name, std::string_view key) override;
@@ -154,6 +155,21 @@ class PgIndexStore final : public IndexStore {
   SearchResult<TaskSummary> search_tasks(const SearchQuery& query) override;
   /// Free text reads the summaries' columns directly: nothing to bring up to date.
   void flush_free_text() override {}
+
+ private:
+  const ActiveConnection& db_;
+};
+
+class PgEventStore final : public EventStore {
+ public:
+  explicit PgEventStore(const ActiveConnection& db) : db_(db) {}
+
+  bool put_message(std::string_view key, const EventMessage& message) override;
+  std::optional<EventMessage> find_message(std::string_view key) override;
+  bool remove_message(std::string_view key) override;
+  bool add_execution(const EventExecution& execution) override;
+  std::vector<EventExecution> executions(std::string_view handler_name, std::string_view event,
+                                         std::optional<std::string_view> message_id, int max) override;
 
  private:
   const ActiveConnection& db_;

@@ -4,6 +4,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cstdint>
+
 namespace conductor::detail {
 
 void throw_sqlite_error(sqlite3* db, int rc, std::string_view context) {
@@ -15,6 +18,16 @@ void throw_sqlite_error(sqlite3* db, int rc, std::string_view context) {
       throw UnavailableError(message);
     case SQLITE_CONSTRAINT:
       throw ConflictError(message);
+    // A full disk (or the configured size limit) and a read-only file refuse writes only: the
+    // change is rolled back, reads go on, and writes work again once space returns, so callers
+    // may retry.
+    case SQLITE_FULL:
+      throw UnavailableError(message + " (writes are refused until space is freed; reads still work)");
+    case SQLITE_READONLY:
+      throw UnavailableError(message + " (the database file cannot be written; reads still work)");
+    case SQLITE_NOTADB:
+    case SQLITE_CORRUPT:
+      throw StorageError(message + " (the file is not an intact SQLite database)");
     default:
       throw StorageError(message);
   }
@@ -109,6 +122,13 @@ Connection::Connection(const std::string& path, const ConnectionOptions& options
       }
     }
     exec(fmt::format("PRAGMA synchronous={}", options.synchronous));
+    if (options.max_bytes > 0) {
+      // max_page_count counts pages, and cannot go below the file's current size.
+      ScopedStatement page_size(cached("PRAGMA page_size"));
+      page_size->step();
+      const std::int64_t pages = std::max<std::int64_t>(1, options.max_bytes / page_size->int64(0));
+      exec(fmt::format("PRAGMA max_page_count={}", pages));
+    }
   } catch (...) {
     cache_.clear();
     sqlite3_close_v2(db_);

@@ -13,8 +13,8 @@
 #include <utility>
 
 /// A thin RAII layer over the SQLite C API. Every failure becomes one of the library's typed errors:
-/// SQLITE_BUSY/LOCKED are UnavailableError (a retry may succeed), constraint violations are
-/// ConflictError, anything else is StorageError. Nothing here is thread-safe; a Connection is used
+/// SQLITE_BUSY/LOCKED, a full disk and a read-only file are UnavailableError (a retry may succeed),
+/// constraint violations are ConflictError, anything else is StorageError. Nothing here is thread-safe; a Connection is used
 /// by one thread at a time.
 namespace conductor::detail {
 
@@ -99,6 +99,8 @@ struct ConnectionOptions {
   std::string_view synchronous = "FULL";
   /// WAL journal; off for in-memory databases, which have no file to log to.
   bool wal = true;
+  /// When positive, writes that would grow the database past this size fail as a full disk does.
+  std::int64_t max_bytes = 0;
 };
 
 /// One SQLite connection with a cache of prepared statements keyed by SQL text.

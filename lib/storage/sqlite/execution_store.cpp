@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
+
 #include <random>
 
 #include "json/storage_rows.hpp"
@@ -254,6 +257,20 @@ std::vector<std::string> SqliteExecutionStore::running_workflow_ids(std::string_
   }
   return text_rows(db_.get().query(
       "SELECT workflow_id FROM workflows WHERE name = ? AND status IN ('RUNNING', 'PAUSED')", name));
+}
+
+std::vector<std::string> SqliteExecutionStore::ended_workflow_ids(const EndedWorkflowQuery& query) {
+  boost::json::array except;
+  for (const auto& name : query.except_names) except.emplace_back(name);
+  // The status list repeats the partial index's condition so the planner walks end times in order.
+  return text_rows(db_.get().query(
+      "SELECT workflow_id FROM workflows AS w "
+      "WHERE status IN ('COMPLETED', 'FAILED', 'TIMED_OUT', 'TERMINATED') AND end_time < ? "
+      "AND (?2 IS NULL OR name = ?2) AND name NOT IN (SELECT value FROM json_each(?3)) "
+      "AND (parent_workflow_id IS NULL "
+      "     OR NOT EXISTS (SELECT 1 FROM workflows AS p WHERE p.workflow_id = w.parent_workflow_id)) "
+      "ORDER BY end_time LIMIT ?4",
+      query.ended_before, query.name, std::string_view(boost::json::serialize(except)), query.limit));
 }
 
 std::vector<Workflow> SqliteExecutionStore::workflows_by_correlation_id(std::string_view name,

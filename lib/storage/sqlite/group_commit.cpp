@@ -2,6 +2,8 @@
 
 #include <conductor/error.hpp>
 
+#include "util/stopwatch.hpp"
+
 namespace conductor::detail {
 namespace {
 
@@ -103,7 +105,9 @@ void GroupCommit::commit_batch() noexcept {
     batch_.reset();
     return;
   }
+  const int batch_size = members_;
   members_ = 0;
+  const Stopwatch stopwatch(metrics_.get());
   try {
     writer_.execute("COMMIT");
   } catch (const UnavailableError& e) {
@@ -113,6 +117,7 @@ void GroupCommit::commit_batch() noexcept {
     writer_.rollback();
     return finish_batch(false, e.what());
   }
+  if (metrics_) metrics_->storage_committed(batch_size, stopwatch.elapsed());
   finish_batch(false, {});
 }
 

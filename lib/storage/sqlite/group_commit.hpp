@@ -1,5 +1,7 @@
 #pragma once
 
+#include <conductor/metrics.hpp>
+
 #include <atomic>
 #include <condition_variable>
 #include <memory>
@@ -27,7 +29,8 @@ namespace conductor::detail {
 /// the batch size follows the load: one alone commits at once, many share a sync.
 class GroupCommit {
  public:
-  explicit GroupCommit(Connection& writer) : writer_(writer) {}
+  /// `metrics` (may be null) hears of every real COMMIT.
+  GroupCommit(Connection& writer, std::shared_ptr<Metrics> metrics) : writer_(writer), metrics_(std::move(metrics)) {}
   GroupCommit(const GroupCommit&) = delete;
   GroupCommit& operator=(const GroupCommit&) = delete;
 
@@ -75,6 +78,7 @@ class GroupCommit {
   [[noreturn]] static void throw_outcome(const Outcome& outcome);
 
   Connection& writer_;
+  std::shared_ptr<Metrics> metrics_;
   std::mutex writer_mutex_;
   std::atomic<std::thread::id> owner_;
   std::atomic<int> waiting_{0};  // threads blocked on writer_mutex_

@@ -102,7 +102,9 @@ class WhereBuilder {
 std::string fts_string(std::string_view text, bool prefix) {
   std::string quoted = "\"";
   for (char c : text) {
-    quoted += c;
+    // FTS5 reads its query up to a NUL, which would cut the string open; the tokenizer takes
+    // NUL for a separator anyway, as it does a space.
+    quoted += c == '\0' ? ' ' : c;
     if (c == '"') {
       quoted += '"';
     }

@@ -420,6 +420,33 @@ CREATE TRIGGER task_text_deleted AFTER DELETE ON task_index BEGIN
     WHERE NOT EXISTS (SELECT 1 FROM task_text_pending WHERE doc = old.doc);
 END;
 )sql"},
+    {7, "event messages and executions", R"sql(
+CREATE TABLE event_messages (
+  key TEXT PRIMARY KEY,
+  event TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  created INTEGER NOT NULL,
+  UNIQUE (event, message_id)
+);
+
+CREATE TABLE event_executions (
+  handler_name TEXT NOT NULL,
+  event TEXT NOT NULL,
+  id TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  created INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  action TEXT,
+  output TEXT NOT NULL,
+  PRIMARY KEY (handler_name, event, id)
+);
+)sql"},
+    {8, "ended workflows by end time", R"sql(
+-- Retention removes the workflows that ended longest ago first.
+CREATE INDEX IF NOT EXISTS workflows_ended ON workflows (end_time)
+  WHERE status IN ('COMPLETED', 'FAILED', 'TIMED_OUT', 'TERMINATED');
+)sql"},
 };
 
 }  // namespace
@@ -430,6 +457,16 @@ void migrate(Connection& db) {
   // IMMEDIATE: two processes opening a new file at once must not both apply the same migration.
   db.exec("BEGIN IMMEDIATE");
   try {
+    // A file holding someone else's tables is refused rather than having ours added beside them.
+    {
+      auto row = db.query(
+          "SELECT count(*), count(*) FILTER (WHERE name = 'schema_migrations') FROM sqlite_master WHERE type = 'table'");
+      row->step();
+      if (row->integer(0) > 0 && row->integer(1) == 0) {
+        throw StorageError("sqlite: the database holds tables of another application and no Embedded Conductor "
+                           "schema; refusing to use it");
+      }
+    }
     db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)");
     int current = 0;
     {

@@ -48,9 +48,10 @@ class SqliteStorage final : public Storage {
   explicit SqliteStorage(const SqliteOptions& options)
       : path_(options.path),
         in_memory_(options.path == ":memory:"),
-        connection_options_{options.busy_timeout_ms, synchronous_pragma(options.sync), !in_memory_},
+        connection_options_{options.busy_timeout_ms, synchronous_pragma(options.sync), !in_memory_,
+                            options.max_size_bytes},
         writer_(std::make_unique<Connection>(path_, connection_options_)),
-        group_(*writer_) {
+        group_(*writer_, options.metrics) {
     migrate(*writer_);
   }
 
@@ -127,6 +128,7 @@ class SqliteTransaction final : public Transaction {
   ExecutionStore& execution() override { return execution_; }
   QueueStore& queues() override { return queues_; }
   IndexStore& index() override { return index_; }
+  EventStore& events() override { return events_; }
 
   void commit() override {
     Connection& connection = active_.get();
@@ -177,6 +179,7 @@ class SqliteTransaction final : public Transaction {
   SqliteExecutionStore execution_{active_, storage_.execution_caches()};
   SqliteQueueStore queues_{active_};
   SqliteIndexStore index_{active_};
+  SqliteEventStore events_{active_};
 };
 
 std::unique_ptr<Transaction> SqliteStorage::begin(TransactionMode mode) {

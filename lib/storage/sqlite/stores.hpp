@@ -10,7 +10,7 @@
 #include "storage/sqlite/row_cache.hpp"
 #include "storage/sqlite/snapshot_cache.hpp"
 
-/// The four stores of a SQLite transaction. Each runs its statements on the transaction's connection,
+/// The stores of a SQLite transaction. Each runs its statements on the transaction's connection,
 /// which the transaction opened with BEGIN; none of them commits.
 namespace conductor::detail {
 
@@ -94,6 +94,7 @@ class SqliteExecutionStore final : public ExecutionStore {
   std::optional<Workflow> find_workflow(std::string_view workflow_id, bool include_tasks) override;
   bool remove_workflow(std::string_view workflow_id) override;
   std::vector<std::string> running_workflow_ids(std::string_view name, std::optional<int> version) override;
+  std::vector<std::string> ended_workflow_ids(const EndedWorkflowQuery& query) override;
   std::vector<Workflow> workflows_by_correlation_id(std::string_view name, std::string_view correlation_id,
                                                     bool include_closed) override;
   std::optional<Workflow> find_workflow_by_idempotency_key(std::string_view name, std::string_view key) override;
@@ -171,6 +172,21 @@ class SqliteIndexStore final : public IndexStore {
   SearchResult<WorkflowSummary> search_workflows(const SearchQuery& query) override;
   SearchResult<TaskSummary> search_tasks(const SearchQuery& query) override;
   void flush_free_text() override;
+
+ private:
+  const ActiveConnection& db_;
+};
+
+class SqliteEventStore final : public EventStore {
+ public:
+  explicit SqliteEventStore(const ActiveConnection& db) : db_(db) {}
+
+  bool put_message(std::string_view key, const EventMessage& message) override;
+  std::optional<EventMessage> find_message(std::string_view key) override;
+  bool remove_message(std::string_view key) override;
+  bool add_execution(const EventExecution& execution) override;
+  std::vector<EventExecution> executions(std::string_view handler_name, std::string_view event,
+                                         std::optional<std::string_view> message_id, int max) override;
 
  private:
   const ActiveConnection& db_;

@@ -1,6 +1,6 @@
 // Conductor's official JavaScript SDK against conductor-server: it registers definitions, starts
 // workflows, runs its TaskManager workers (batch poll + update-v2) and checks every workflow COMPLETED
-// with the right outputs.
+// with the right outputs; it manages an event handler that starts a workflow from another's EVENT task.
 //
 //   node sdk_test.mjs /path/to/conductor-server
 import { spawn } from "node:child_process";
@@ -9,6 +9,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  EventClient,
   MetadataClient,
   TaskManager,
   WorkflowExecutor,
@@ -145,6 +146,35 @@ try {
     const found = await executor.search(0, 100, `workflowType IN (${name("pipeline")}) AND status IN (COMPLETED)`, "*");
     assertEqual(found.totalHits, ids.length, "totalHits");
   });
+  await check("the bulk calls act on every id and report unknown ones", async () => {
+    await metadata.registerWorkflowDef(
+      { name: name("idle"), version: 1, schemaVersion: 2, tasks: [{ name: name("nobody"), taskReferenceName: "nobody", type: "SIMPLE" }] },
+      true,
+    );
+    const idle = await Promise.all([1, 2].map(() => executor.startWorkflow({ name: name("idle"), version: 1, input: {} })));
+    const unknown = "00000000-0000-0000-0000-000000000000";
+    const bulk = client.workflowBulkResource;
+    const statuses = async () => Promise.all(idle.map(async (id) => (await executor.getWorkflow(id, false)).status));
+
+    const paused = await bulk.pauseWorkflow1([...idle, unknown]);
+    assertEqual(paused.bulkSuccessfulResults, idle, "paused ids");
+    assertEqual(Object.keys(paused.bulkErrorResults), [unknown], "ids that could not be paused");
+    assertEqual(await statuses(), ["PAUSED", "PAUSED"], "after pause");
+    assertEqual((await bulk.resumeWorkflow(idle)).bulkSuccessfulResults, idle, "resumed ids");
+    assertEqual(await statuses(), ["RUNNING", "RUNNING"], "after resume");
+    assertEqual((await bulk.terminate(idle, "bulk test")).bulkSuccessfulResults, idle, "terminated ids");
+    assertEqual(await statuses(), ["TERMINATED", "TERMINATED"], "after terminate");
+    assertEqual((await bulk.retry(idle)).bulkSuccessfulResults, idle, "retried ids");
+    assertEqual(await statuses(), ["RUNNING", "RUNNING"], "after retry");
+    await bulk.terminate(idle);
+    assertEqual((await bulk.restart(idle, true)).bulkSuccessfulResults, idle, "restarted ids");
+    assertEqual(await statuses(), ["RUNNING", "RUNNING"], "after restart");
+    const refused = await bulk.pauseWorkflow1([]).then(
+      () => null,
+      (e) => e,
+    );
+    if (!refused) throw new Error("an empty id list was accepted");
+  });
   await check("an unknown workflow is an error with the server's message", async () => {
     try {
       await executor.getWorkflow("00000000-0000-0000-0000-000000000000", false);
@@ -197,6 +227,43 @@ try {
     });
     assertEqual(tested.status, "COMPLETED", "status of the tested run");
     assertEqual(tested.output, { shout: "MOCK", length: 99 }, "output of the tested run");
+  });
+  await check("an event handler added through the SDK starts a workflow from an EVENT task", async () => {
+    const events = new EventClient(client);
+    await metadata.registerWorkflowDef(
+      { name: name("greeted"), version: 1, schemaVersion: 2, tasks: [{ name: "hold", taskReferenceName: "hold", type: "WAIT" }] },
+      true,
+    );
+    await metadata.registerWorkflowDef(
+      {
+        name: name("greeter"),
+        version: 1,
+        schemaVersion: 2,
+        tasks: [{ name: "notify", taskReferenceName: "notify", type: "EVENT", sink: "conductor", inputParameters: { who: "${workflow.input.who}" } }],
+      },
+      true,
+    );
+    const event = `conductor:${name("greeter")}:notify`;
+    const handler = {
+      name: name("on_greet"),
+      event,
+      active: false,
+      actions: [{ action: "start_workflow", start_workflow: { name: name("greeted"), version: 1, input: { who: "${who}" } } }],
+    };
+    await events.addEventHandler(handler);
+    assertEqual((await events.getEventHandlersForEvent(event, true)).length, 0, "active handlers before activation");
+    await events.updateEventHandler({ ...handler, active: true });
+    assertEqual((await events.getEventHandlersForEvent(event, true)).map((h) => h.name), [handler.name], "active handlers");
+    assertEqual((await events.getAllEventHandlers()).some((h) => h.name === handler.name), true, "listed handlers");
+    await executor.startWorkflow({ name: name("greeter"), version: 1, input: { who: "ada" } });
+    const started = await waitFor("the handler to start a workflow", async () => {
+      const found = await executor.search(0, 10, `workflowType IN (${name("greeted")})`, "*");
+      return found.totalHits > 0 ? found.results[0] : null;
+    });
+    const greeted = await executor.getWorkflow(started.workflowId, false);
+    assertEqual(greeted.input.who, "ada", "input of the started workflow");
+    await events.removeEventHandler(handler.name);
+    assertEqual((await events.getAllEventHandlers()).some((h) => h.name === handler.name), false, "handler removed");
   });
 } catch (e) {
   results.push(["setup", e]);
