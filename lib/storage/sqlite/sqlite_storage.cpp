@@ -111,10 +111,9 @@ class SqliteTransaction final : public Transaction {
     }
     active_.set(connection);
     try {
-      if (!reader_) {
-        // Read transactions on the writer get the same guarantee as the read-only pool.
-        connection->set_read_only(true);
-      }
+      // A write in a read transaction is the caller's error (StorageError), refused before SQLite
+      // would call it a read-only file (UnavailableError, which invites a retry).
+      connection->set_read_only(true);
       connection->execute("BEGIN");
     } catch (...) {
       end();
