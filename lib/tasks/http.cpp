@@ -105,7 +105,8 @@ JsonObject header_map(const std::vector<std::pair<std::string, std::string>>& he
     return text;
   };
   for (const auto& [name, value] : headers) {
-    auto it = std::find_if(out.begin(), out.end(), [&](const auto& entry) { return lower(entry.key()) == lower(name); });
+    const std::string wanted = lower(name);
+    auto it = std::find_if(out.begin(), out.end(), [&](const auto& entry) { return lower(entry.key()) == wanted; });
     if (it == out.end()) it = out.emplace(name, JsonArray{}).first;
     it->value().as_array().emplace_back(value);
   }
