@@ -55,14 +55,23 @@ void kafka_produce(const std::string& servers, const KafkaRecord& record, std::c
                         static_cast<ssize_t>(value.size()));
   const void* key = record.key ? record.key->data() : nullptr;
   const std::size_t key_size = record.key ? record.key->size() : 0;
-  rd_kafka_resp_err_t err = rd_kafka_producev(
-      producer.get(), RD_KAFKA_V_TOPIC(record.topic.c_str()),
-      RD_KAFKA_V_VALUE(const_cast<char*>(record.value.data()), record.value.size()),
-      RD_KAFKA_V_KEY(key, key_size),
-      RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
-  if (err) {
-    rd_kafka_headers_destroy(headers);  // not handed over when producev fails
-    throw UnavailableError(fmt::format("kafka: {}", rd_kafka_err2str(err)));
+  // The value list rather than producev's macros, whose type checks are GNU statement expressions.
+  rd_kafka_vu_t values[5] = {};
+  values[0].vtype = RD_KAFKA_VTYPE_TOPIC;
+  values[0].u.cstr = record.topic.c_str();
+  values[1].vtype = RD_KAFKA_VTYPE_VALUE;
+  values[1].u.mem = {const_cast<char*>(record.value.data()), record.value.size()};
+  values[2].vtype = RD_KAFKA_VTYPE_KEY;
+  values[2].u.mem = {const_cast<void*>(key), key_size};
+  values[3].vtype = RD_KAFKA_VTYPE_HEADERS;
+  values[3].u.headers = headers;
+  values[4].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+  values[4].u.i32 = RD_KAFKA_MSG_F_COPY;
+  if (rd_kafka_error_t* error = rd_kafka_produceva(producer.get(), values, 5)) {
+    rd_kafka_headers_destroy(headers);  // not handed over when the produce fails
+    const std::string reason = rd_kafka_error_string(error);
+    rd_kafka_error_destroy(error);
+    throw UnavailableError(fmt::format("kafka: {}", reason));
   }
   rd_kafka_flush(producer.get(), static_cast<int>(timeout.count()));
   if (delivered == RD_KAFKA_RESP_ERR__IN_PROGRESS) rd_kafka_poll(producer.get(), 0);
