@@ -394,6 +394,16 @@ void check_event_handler(const EventHandler& handler, const std::string& path, s
   if (handler.name.empty()) add(out, path + ".name", "Missing event handler name");
   if (handler.event.empty()) add(out, path + ".event", "Missing event location");
   if (handler.actions.empty()) add(out, path + ".actions", "No actions specified. Please specify at-least one action");
+  // Refused here rather than stored and then failing at every event.
+  for (std::size_t i = 0; i < handler.actions.size(); ++i) {
+    const auto& action = handler.actions[i].action;
+    const std::string at = fmt::format("{}.actions[{}].action", path, i);
+    if (!action) {
+      add(out, at, "Missing action type");
+    } else if (*action == EventActionType::kStartAgent) {
+      add(out, at, "The start_agent action is not supported");
+    }
+  }
 }
 
 void throw_if_any(std::vector<FieldViolation> violations) {

@@ -372,6 +372,14 @@ TEST_CASE("metadata service: event handlers", "[unit]") {
   v = violations_of([&] { f.metadata.update_event_handler(handler("on_done", "", true)); });
   REQUIRE(v.size() == 1);
   CHECK_VIOLATION(v, "updateEventHandler.eventHandler.event", "Missing event location");
+  EventHandler agent = handler("agent", "conductor:media:encode", true);
+  agent.actions.front().action = EventActionType::kStartAgent;
+  agent.actions.push_back(EventAction{});
+  v = violations_of([&] { f.metadata.add_event_handler(agent); });
+  REQUIRE(v.size() == 2);
+  CHECK_VIOLATION(v, "addEventHandler.eventHandler.actions[0].action", "The start_agent action is not supported");
+  CHECK_VIOLATION(v, "addEventHandler.eventHandler.actions[1].action", "Missing action type");
+  CHECK(f.metadata.event_handlers_for("conductor:media:encode", false).size() == 2);
   v = violations_of([&] { f.metadata.remove_event_handler(""); });
   CHECK_VIOLATION(v, "removeEventHandlerStatus.name", "EventName cannot be null or empty");
   v = violations_of([&] { f.metadata.event_handlers_for(""); });
