@@ -6,8 +6,10 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/json/serializer.hpp>
 #include <fmt/format.h>
 
+#include <array>
 #include <cctype>
 #include <string>
 #include <utility>
@@ -65,8 +67,19 @@ struct Offloader {
     path.reset();
   }
 
+  /// Every row write asks this, so the payload is serialized into a small buffer and counted, never
+  /// kept, and the count stops as soon as it passes the threshold.
   bool over(PayloadType type, const JsonObject& payload) const {
-    return !payload.empty() && over_threshold(type, boost::json::serialize(payload).size());
+    if (payload.empty()) return false;
+    boost::json::serializer serializer;
+    serializer.reset(&payload);
+    std::array<char, 4096> buffer;
+    std::size_t size = 0;
+    while (!serializer.done()) {
+      size += serializer.read(buffer.data(), buffer.size()).size();
+      if (over_threshold(type, size)) return true;
+    }
+    return false;
   }
 
   bool needs_offload(const Workflow& wf) const {
