@@ -129,7 +129,7 @@ TEST_CASE("HTTP task: a 4xx answer fails the task with a reason", "[http_task]")
 
 TEST_CASE("HTTP task: a 5xx answer is retried under the TaskDef's retry count", "[http_task]") {
   HttpFixture f;
-  f.server.route("/flaky", [](int hit) {
+  f.server.route_by_hit("/flaky", [](int hit) {
     return hit == 1 ? LoopbackServer::Answer{.status = 503, .body = R"({"error": "busy"})"}
                     : LoopbackServer::Answer{.body = R"({"ok": true})"};
   });
@@ -225,7 +225,7 @@ TEST_CASE("HTTP task: a call lost with its process is made again after its timeo
   auto path = (std::filesystem::temp_directory_path() / ("http-lost-" + std::to_string(::getpid()) + ".db")).string();
   for (auto suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
   LoopbackServer server;
-  server.route("/once", [](int hit) {
+  server.route_by_hit("/once", [](int hit) {
     return LoopbackServer::Answer{.body = R"({"hit": )" + std::to_string(hit) + "}", .held = hit == 1};
   });
   const std::string def = R"({"name": "lost_call", "workflowStatusListenerEnabled": true, "tasks": [{"name": "lost", "taskReferenceName": "call", "type": "HTTP",

@@ -55,12 +55,15 @@ class LoopbackServer {
   std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
   unsigned short port() const { return port_; }
 
-  void route(const std::string& path, Route route) {
+  /// Answers each hit of `path` with what `route` returns for it.
+  void route_by_hit(const std::string& path, Route route) {
     std::lock_guard lock(mutex_);
     routes_[path] = std::move(route);
   }
+  // Not an overload of route_by_hit: Clang 14 tries std::function's constructor on a designated
+  // initializer list and fails hard instead of discarding the candidate.
   void route(const std::string& path, Answer answer) {
-    route(path, [answer](int) { return answer; });
+    route_by_hit(path, [answer](int) { return answer; });
   }
   /// Lets every held answer (now and later) go out.
   void release() {
