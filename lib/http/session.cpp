@@ -284,10 +284,11 @@ void Session::answer_now(std::shared_ptr<Pending> pending, bool keep_alive) {
 void Session::try_pending(bool last) {
   waiting_->parked = false;
   waiting_->woken = false;
-  // The wake-up holds no work on the io_context: a waiter that never fires must not keep stop()
-  // from returning. Only the try below, while it runs, does.
-  auto wake = [weak = weak_from_this(), strand = stream_.get_executor()] {
-    if (auto self = weak.lock()) net::post(strand, [self] { self->on_pending_wake(); });
+  // The wake-up holds no work on the io_context (a waiter that never fires must not keep stop() from
+  // returning; only the try below, while it runs, does) and not even an executor: the engine may keep
+  // it after the server and its io_context are gone, and an executor must not outlive its context.
+  auto wake = [weak = weak_from_this()] {
+    if (auto self = weak.lock()) net::post(self->stream_.get_executor(), [self] { self->on_pending_wake(); });
   };
   auto strand = net::prefer(stream_.get_executor(), net::execution::outstanding_work.tracked);
   net::post(context_.workers, [self = shared_from_this(), strand, pending = waiting_->pending, wake, last] {

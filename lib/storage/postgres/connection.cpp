@@ -205,7 +205,9 @@ Result Connection::prepared(std::string_view sql, const Params& params) {
   if (added) {
     std::string name = fmt::format("s{}", ++statements_named_);
     try {
-      check(PQprepare(conn_, name.c_str(), it->first.c_str(), 0, nullptr), sql);
+      PGresult* prepared = PQprepare(conn_, name.c_str(), it->first.c_str(), 0, nullptr);
+      check(prepared, sql);  // clears a failed result itself
+      PQclear(prepared);
     } catch (...) {
       statements_.erase(it);
       throw;
