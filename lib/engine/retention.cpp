@@ -5,6 +5,8 @@
 #include "engine/engine_core.hpp"
 #include "executor/change.hpp"
 
+#include <algorithm>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -35,17 +37,33 @@ int Retention::sweep() {
     query.limit = options_.batch_size - removed;
     if (query.limit <= 0) break;
     const auto ids = core_.storage().begin(TransactionMode::kRead)->execution().ended_workflow_ids(query);
-    for (const auto& id : ids) {
-      try {
-        run_change(core_, id, [&](Change& change) { core_.ops().remove(change, id, options_.archive); });
-        ++removed;
-      } catch (const std::exception& e) {
-        // Left for the next round; one workflow that cannot go must not stop the others.
-        core_.log(LogLevel::kWarning, "retention could not remove a workflow; it tries again next round",
-                  {{"workflowId", id}, {"error", e.what()}});
-      }
+    for (std::size_t first = 0; first < ids.size(); first += kRemovalsPerChange) {
+      const std::span<const std::string> group(ids.data() + first, std::min(kRemovalsPerChange, ids.size() - first));
+      removed += remove(group);
     }
   }
+  return removed;
+}
+
+int Retention::remove(std::span<const std::string> ids) {
+  try {
+    // No workflow lock: ended workflows rarely change, and one that a retry or rerun moved meanwhile
+    // fails the change's version check, which computes the group again from fresh state.
+    run_change(core_, "", [&](Change& change) {
+      for (const auto& id : ids) core_.ops().remove(change, id, options_.archive);
+    });
+    return static_cast<int>(ids.size());
+  } catch (const std::exception& e) {
+    if (ids.size() == 1) {
+      // Left for the next round.
+      core_.log(LogLevel::kWarning, "retention could not remove a workflow; it tries again next round",
+                {{"workflowId", ids.front()}, {"error", e.what()}});
+      return 0;
+    }
+  }
+  // One workflow that cannot go must not keep the others: each on its own, to find it.
+  int removed = 0;
+  for (std::size_t i = 0; i < ids.size(); ++i) removed += remove(ids.subspan(i, 1));
   return removed;
 }
 

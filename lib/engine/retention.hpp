@@ -2,6 +2,10 @@
 
 #include <conductor/engine.hpp>
 
+#include <cstddef>
+#include <span>
+#include <string>
+
 namespace conductor::detail {
 
 class EngineCore;
@@ -15,6 +19,13 @@ class Retention {
   int sweep();
 
  private:
+  /// Workflows removed in one change: few enough that its transaction stays short, enough that the
+  /// sweeper keeps up with a saturated engine instead of waiting for a commit per workflow.
+  static constexpr std::size_t kRemovalsPerChange = 16;
+
+  /// Removes `ids` in one change, or one by one when that fails; returns how many went.
+  int remove(std::span<const std::string> ids);
+
   EngineCore& core_;
   RetentionOptions options_;
 };

@@ -1,4 +1,5 @@
 #include "engine_fixture.hpp"
+#include "fault_injecting_storage.hpp"
 
 #include <algorithm>
 #include <memory>
@@ -126,4 +127,52 @@ TEST_CASE("retention: a batch size below one is refused", "[scenario][retention]
   auto options = EngineFixture::make_options(nullptr, clock);
   options.retention.batch_size = 0;
   CHECK_THROWS_AS(Engine(std::move(options)), ValidationError);
+}
+
+TEST_CASE("retention: workflows go sixteen to a change, and a group whose change fails goes one by one",
+          "[scenario][retention]") {
+  auto faulty = std::make_unique<conductor::testing::FaultInjectingStorage>(open_sqlite({}));
+  auto* storage = faulty.get();
+  ManualClock* clock = nullptr;
+  Engine engine(EngineFixture::make_options(std::move(faulty), clock, [](EngineOptions& o) {
+    o.retention = {.max_age = 60s};
+  }));
+  engine.metadata().register_task_defs({decode<TaskDef>(R"({"name": "work"})")});
+  engine.metadata().register_workflow_def(decode<WorkflowDef>(
+      R"({"name": "flow", "tasks": [{"name": "work", "taskReferenceName": "w"}]})"));
+  std::vector<std::string> ids;
+  for (int i = 0; i < 40; ++i) {
+    ids.push_back(engine.executor().start_workflow({.name = "flow"}));
+    engine.executor().terminate(ids.back(), "done");
+  }
+  auto remaining = [&] {
+    return std::count_if(ids.begin(), ids.end(), [&](const std::string& id) {
+      return engine.executor().find_workflow(id, false).has_value();
+    });
+  };
+  clock->advance_seconds(30);
+  engine.run_due();
+  const int idle_round = storage->write_begins();
+  engine.run_due();
+  const int idle_writes = storage->write_begins() - idle_round;
+
+  clock->advance_seconds(31);
+  const int before = storage->write_begins();
+  engine.run_due();
+  CHECK(remaining() == 0);
+  // 40 workflows in three changes (16, 16, 8).
+  CHECK(storage->write_begins() - before - idle_writes == 3);
+
+  for (int i = 0; i < 20; ++i) {
+    ids.push_back(engine.executor().start_workflow({.name = "flow"}));
+    engine.executor().terminate(ids.back(), "done");
+  }
+  clock->advance_seconds(61);
+  // The first group's commit fails (a removal takes the workflow's message off the decider queue):
+  // its sixteen go one by one in the same round, then the last four.
+  storage->fail_commits_removing_from("_deciderQueue", 1);
+  const int again = storage->write_begins();
+  engine.run_due();
+  CHECK(remaining() == 0);
+  CHECK(storage->write_begins() - again - idle_writes == 1 + 16 + 1);
 }
