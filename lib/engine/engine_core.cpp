@@ -217,6 +217,7 @@ void EngineCore::sweeper_loop(std::chrono::milliseconds interval) {
       log(LogLevel::kError, "the sweeper's round failed; it tries again at its next round", {{"error", e.what()}});
     }
     lock.lock();
+    if (retention_.more_due()) continue;
     sweeper_wake_.wait_for(lock, interval, [this] { return stopping_ || wake_requested_; });
     wake_requested_ = false;
   }

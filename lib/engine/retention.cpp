@@ -42,6 +42,7 @@ int Retention::sweep() {
       removed += remove(group);
     }
   }
+  more_due_ = removed >= options_.batch_size;
   return removed;
 }
 

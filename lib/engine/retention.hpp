@@ -17,6 +17,9 @@ class Retention {
 
   /// Removes at most one batch of expired workflows; returns how many were removed.
   int sweep();
+  /// The last sweep filled its batch, so more workflows may be due: the sweeper goes again at once
+  /// rather than after its interval, or it falls behind a steady load.
+  bool more_due() const { return more_due_; }
 
  private:
   /// Workflows removed in one change: few enough that its transaction stays short, enough that the
@@ -28,6 +31,7 @@ class Retention {
 
   EngineCore& core_;
   RetentionOptions options_;
+  bool more_due_ = false;
 };
 
 }  // namespace conductor::detail
