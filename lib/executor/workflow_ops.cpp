@@ -560,6 +560,9 @@ void WorkflowOps::terminate_workflow(Change& s, Workflow& wf, const std::string&
   request.input = std::move(input);
   try {
     wf.output["conductor.failure_workflow"] = start(s, request);
+  } catch (const StorageError&) {
+    // The storage failed, not the failure workflow: the change that ends the workflow fails whole.
+    throw;
   } catch (const Error& e) {
     wf.output["conductor.failure_workflow"] =
         fmt::format("Error workflow {} failed to start.  reason: {}", failure_workflow, e.what());
