@@ -560,6 +560,9 @@ void WorkflowOps::terminate_workflow(Change& s, Workflow& wf, const std::string&
   request.input = std::move(input);
   try {
     wf.output["conductor.failure_workflow"] = start(s, request);
+  } catch (const StorageError&) {
+    // The storage failed, not the failure workflow: the change that ends the workflow fails whole.
+    throw;
   } catch (const Error& e) {
     wf.output["conductor.failure_workflow"] =
         fmt::format("Error workflow {} failed to start.  reason: {}", failure_workflow, e.what());
@@ -748,7 +751,11 @@ std::vector<Task> WorkflowOps::poll(Transaction& tx, AfterCommit& after, std::st
   if (domain && !domain->empty()) data.domain = std::string(*domain);
   data.worker_id = std::string(worker_id);
   data.last_poll_time = now;
-  if (core_.poll_data_throttle().due(data)) {
+  // Poll data is kept for task types in use: ones with a definition, and ones whose queue holds
+  // messages (a worker of an unregistered type shows once there is work for it). Task types come
+  // from clients, so recording every name polled would let made-up names add rows without bound.
+  if (core_.poll_data_throttle().due(data) &&
+      (!ids.empty() || tx.queues().size(queue) > 0 || tx.metadata().find_task_def(task_type))) {
     tx.execution().put_poll_data(data);
     after.run([this, data] { core_.poll_data_throttle().recorded(data); });
   }

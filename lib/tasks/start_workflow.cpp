@@ -56,6 +56,9 @@ void StartWorkflowTask::start(Task& task, SystemTaskContext& context) const {
     task.status = TaskStatus::kCompleted;
   } catch (const UnavailableError&) {
     // Transient: the task stays SCHEDULED and starts again at its next delivery.
+  } catch (const StorageError&) {
+    // The storage failed, not the request: the whole change fails and keeps nothing, the task included.
+    throw;
   } catch (const Error& e) {
     fail(task, e.what());
   }

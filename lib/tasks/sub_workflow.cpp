@@ -168,6 +168,9 @@ void SubWorkflowTask::start(Task& task, SystemTaskContext& context) const {
     // Transient: the task stays SCHEDULED and is started again at its next delivery.
     task.reason_for_incompletion = fmt::format("Transient error starting sub workflow {}: {}", name, e.what());
     task.output_data["subWorkflowLaunchError"] = e.what();
+  } catch (const StorageError&) {
+    // The storage failed, not the request: the whole change fails and keeps nothing, the task included.
+    throw;
   } catch (const Error& e) {
     task.status = TaskStatus::kFailed;
     task.reason_for_incompletion = e.what();

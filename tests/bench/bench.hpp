@@ -105,13 +105,32 @@ struct HttpConfig {
   std::filesystem::path dir;
 };
 
-/// Whether conductor-server was built with this benchmark, which the HTTP scenario runs.
+/// Whether conductor-server was built with this benchmark, which the HTTP scenarios run.
 bool http_available();
+/// The conductor-server program the HTTP scenarios run.
+std::string_view server_program();
+/// conductor-server's storage options for `kind`, with its database under `dir`.
+std::vector<std::string> server_storage(StorageKind kind, const std::filesystem::path& dir);
+class HttpConnection;
+/// Checks that the server answers, and registers the task and workflow definitions of the workload.
+void register_workload(HttpConnection& admin);
 
 /// The same workflows over HTTP: a conductor-server child process on the storage, `workers` external
 /// workers with a kept-alive connection each (batch poll, update-v2), and starters keeping four
 /// workflows per worker in flight.
 Figures run_http(const HttpConfig& config);
+
+struct LongPollConfig {
+  StorageKind storage = StorageKind::kFull;
+  /// Long polls parked on task types with nothing queued while starts and updates are measured.
+  int waiting_polls = 500;
+  std::filesystem::path dir;
+};
+
+/// Start-workflow and task-update latencies over HTTP, first with no poll waiting, then while
+/// `waiting_polls` long polls wait on idle task types; and whether each of those polls came back
+/// within its timeout.
+Figures run_longpoll(const LongPollConfig& config);
 
 /// The storage's own limit at the same sync level: one-row transactions committed one at a time,
 /// and 100 rows per commit.

@@ -46,18 +46,6 @@ constexpr std::size_t kVerifiedSample = 50;
   std::_Exit(2);
 }
 
-void expect_success(const HttpReply& reply, std::string_view what) {
-  if (reply.status < 200 || reply.status > 299)
-    throw std::runtime_error(fmt::format("{}: HTTP {} {}", what, reply.status, reply.body));
-}
-
-/// The server's storage options for `kind`.
-std::vector<std::string> server_storage(StorageKind kind, const std::filesystem::path& dir) {
-  if (kind == StorageKind::kMemory) return {"--db", ":memory:"};
-  if (kind == StorageKind::kPostgres) return {"--db", postgres_database(), "--pool-size", "16"};
-  return {"--db", (dir / "server.db").string(), "--sync", kind == StorageKind::kFull ? "full" : "normal"};
-}
-
 /// A task a worker holds, from a poll or from update-v2's answer, until its result is accepted.
 struct HeldTask {
   std::string task_id;
@@ -161,6 +149,22 @@ void verify_completed(HttpConnection& connection, const std::vector<std::string>
 
 bool http_available() { return !kServerProgram.empty(); }
 
+std::string_view server_program() { return kServerProgram; }
+
+std::vector<std::string> server_storage(StorageKind kind, const std::filesystem::path& dir) {
+  if (kind == StorageKind::kMemory) return {"--db", ":memory:"};
+  if (kind == StorageKind::kPostgres) return {"--db", postgres_database(), "--pool-size", "16"};
+  return {"--db", (dir / "server.db").string(), "--sync", kind == StorageKind::kFull ? "full" : "normal"};
+}
+
+void register_workload(HttpConnection& admin) {
+  expect_success(admin.get("/health"), "health check");
+  expect_success(admin.post("/api/metadata/taskdefs", to_json_text(to_json_array(std::vector{bench_task_def()}))),
+                 "registering the task definition");
+  expect_success(admin.post("/api/metadata/workflow?overwrite=true", encode(three_step_workflow())),
+                 "registering the workflow definition");
+}
+
 Figures run_http(const HttpConfig& config) {
   if (!http_available()) throw std::runtime_error("conductor-server was not built (CONDUCTOR_WITH_HTTP=OFF)");
   const WorkflowDef workflow = three_step_workflow();
@@ -179,11 +183,7 @@ Figures run_http(const HttpConfig& config) {
     return cpu;
   };
   HttpConnection admin(port_of(0));
-  expect_success(admin.get("/health"), "health check");
-  expect_success(admin.post("/api/metadata/taskdefs", to_json_text(to_json_array(std::vector{bench_task_def()}))),
-                 "registering the task definition");
-  expect_success(admin.post("/api/metadata/workflow?overwrite=true", encode(workflow)),
-                 "registering the workflow definition");
+  register_workload(admin);
 
   Tracker tracker(config.workers * kInFlightPerWorker, config.max_workflows, config.max_seconds);
   std::atomic<bool> done{false};

@@ -5,6 +5,10 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 
+#include <fmt/format.h>
+
+#include <stdexcept>
+
 namespace conductor::bench {
 
 namespace asio = boost::asio;
@@ -25,6 +29,11 @@ struct HttpConnection::Impl {
     return {static_cast<int>(response.result_int()), std::move(response.body())};
   }
 };
+
+void expect_success(const HttpReply& reply, std::string_view what) {
+  if (reply.status < 200 || reply.status > 299)
+    throw std::runtime_error(fmt::format("{}: HTTP {} {}", what, reply.status, reply.body));
+}
 
 HttpConnection::HttpConnection(std::uint16_t port) : impl_(std::make_unique<Impl>()) {
   impl_->socket.connect({asio::ip::make_address_v4("127.0.0.1"), port});

@@ -13,6 +13,9 @@ struct HttpReply {
   std::string body;
 };
 
+/// Throws, naming `what`, unless the reply is a 2xx.
+void expect_success(const HttpReply& reply, std::string_view what);
+
 /// One kept-alive HTTP/1.1 connection to 127.0.0.1, used by one thread at a time, as an SDK worker's
 /// connection is. Throws std::system_error (from Boost.Asio) when the connection fails.
 class HttpConnection {

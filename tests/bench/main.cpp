@@ -45,7 +45,9 @@ constexpr const char* kUsage = R"(usage: conductor-bench [options]
   --scenario LIST           inprocess,stall,http (the default: all three) or raw; every run
                             measures raw storage too, for the ratios; search measures free-text
                             search over 100,000 workflows (once, on a file at synchronous=NORMAL);
-                            multiprocess runs the http workload on several servers (postgres only)
+                            multiprocess runs the http workload on several servers (postgres only);
+                            longpoll measures starts and task updates over HTTP beside parked
+                            long polls (about 10 s per storage)
   --storage LIST            full,normal,memory,postgres (default the first three)
   --pg-url URL              the PostgreSQL server for postgres (default: a throwaway cluster started
                             in the scratch directory, synced on every commit like full)
@@ -56,6 +58,7 @@ constexpr const char* kUsage = R"(usage: conductor-bench [options]
   --seconds S               stop starting workflows after S seconds, 0 for no limit (default 10)
   --worker-threads N        in-process worker threads (default: in flight, at most 16)
   --http-workers N          external workers of the http scenario (default 8)
+  --waiting-polls N         long polls the longpoll scenario parks (default 500)
   --raw-seconds S           length of each raw storage measurement (default 4)
   --dir PATH                where database files go (default: a fresh directory under the temp dir)
   --metrics on|off          in-process runs collect the engine's metrics in PrometheusMetrics
@@ -70,6 +73,8 @@ struct Options {
   bool http = http_available();
   bool search = false;
   bool multiprocess = false;
+  bool longpoll = false;
+  int waiting_polls = 500;
   int processes = 3;
   std::vector<StorageKind> storages{StorageKind::kFull, StorageKind::kNormal, StorageKind::kMemory};
   std::vector<int> in_flight{1, 8, 64};
@@ -121,6 +126,9 @@ Options parse(int argc, char** argv) {
         } else if (name == "multiprocess") {
           if (!http_available()) throw std::invalid_argument("multiprocess: conductor-server was not built");
           options.multiprocess = true;
+        } else if (name == "longpoll") {
+          if (!http_available()) throw std::invalid_argument("longpoll: conductor-server was not built");
+          options.longpoll = true;
         } else if (name == "search") {
           options.search = true;
         } else if (name != "raw") {
@@ -141,6 +149,8 @@ Options parse(int argc, char** argv) {
       options.worker_threads = std::stoi(value);
     } else if (flag == "--http-workers") {
       options.http_workers = std::max(1, std::stoi(value));
+    } else if (flag == "--waiting-polls") {
+      options.waiting_polls = std::max(1, std::stoi(value));
     } else if (flag == "--raw-seconds") {
       options.raw_seconds = std::stod(value);
     } else if (flag == "--processes") {
@@ -315,6 +325,21 @@ void print_stall_table(const Options& options, const Results& results) {
     print_row({std::string(to_string(kind))}, fmt::format("stall_{}", to_string(kind)), kColumns, results);
 }
 
+void print_longpoll_table(const Options& options, const Results& results) {
+  static constexpr Column kColumns[] = {{"_start_p50_ms", 2}, {"_start_p99_ms", 2}, {"_update_p50_ms", 2},
+                                        {"_update_p99_ms", 2}, {"_polls_late", 0},   {"_poll_answer_max_ms", 0}};
+  std::printf(
+      "\n| storage | waiting polls | start p50 ms | start p99 ms | update p50 ms | update p99 ms | late polls | "
+      "latest poll answer ms |\n"
+      "|---|---:|---:|---:|---:|---:|---:|---:|\n");
+  for (StorageKind kind : options.storages) {
+    for (int waiting : {0, options.waiting_polls}) {
+      print_row({std::string(to_string(kind)), std::to_string(waiting)},
+                fmt::format("longpoll_{}_waiting{}", to_string(kind), waiting), kColumns, results);
+    }
+  }
+}
+
 void print_search_table(const Results& results) {
   static constexpr Column kColumns[] = {{"index_insert_us", 1}, {"index_update_us", 1},   {"freetext_100k_ms", 2},
                                         {"field_value_100k_ms", 2}, {"combined_100k_ms", 2}};
@@ -333,6 +358,7 @@ void print_table(const Options& options, const Results& results) {
   if (options.inprocess) print_inprocess_table(options, results);
   if (options.stall) print_stall_table(options, results);
   if (options.http) print_http_table(options, results);
+  if (options.longpoll) print_longpoll_table(options, results);
   if (options.search) print_search_table(results);
 }
 
@@ -414,6 +440,11 @@ int run(const Options& options) {
       results.add(run_isolated([&] { return run_stall(config); }));
     }
     if (options.http) run_http_once(options, kind, raw, results);
+    if (options.longpoll) {
+      ScratchDir dir(options.dir);
+      LongPollConfig config{.storage = kind, .waiting_polls = options.waiting_polls, .dir = dir.path()};
+      results.add(run_isolated([&] { return run_longpoll(config); }));
+    }
     if (options.multiprocess && kind == StorageKind::kPostgres) {
       ScratchDir dir(options.dir);
       HttpConfig config{.storage = kind, .processes = options.processes, .workers = options.http_workers,

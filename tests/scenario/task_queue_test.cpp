@@ -108,6 +108,7 @@ TEST_CASE("task queue: update-and-poll hands out the task its own update schedul
 
 TEST_CASE("task queue: a queue's polls are recorded at most once a second", "[scenario]") {
   EngineFixture f;
+  f.task_def(R"({"name": "pd"})");
   auto poll = [&](const char* worker) {
     f.engine.queue().batch_poll("pd", worker, {}, 1, std::chrono::milliseconds(0));
   };
