@@ -7,7 +7,7 @@
 //                    [--worker-threads N] [--max-waiting-polls N] [--max-connections-per-client N]
 //                    [--max-waiting-polls-per-client N] [--max-db-mib N] [--token T] [--log-format text|json]
 //                    [--log-level debug|info|warning|error] [--retention AGE] [--retention-for NAME=AGE]
-//                    [--retention-archive]
+//                    [--retention-archive] [--limit NAME=N]
 #include <conductor/engine.hpp>
 #include <conductor/error.hpp>
 #include <conductor/http/server.hpp>
@@ -36,6 +36,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace {
 
@@ -79,6 +80,16 @@ Options:
                       the same for the workflows of one definition, overriding --retention;
                       AGE "forever" keeps them (repeatable)
   --retention-archive keep the search summaries of removed workflows
+  --limit NAME=N      change one bound (repeatable); past it a request is answered 413 (a size)
+                      or 400 (a count) and a running workflow fails with the reason:
+                        request-body-kb      request body size (default 8192)
+                        definition-kb        workflow definition size (default 4096)
+                        log-message-kb       task log message size (default 64)
+                        tasks-per-workflow   tasks one workflow may hold (default 50000)
+                        fork-branches        branches of one fork (default 10000)
+                        do-while-iterations  iterations of one DO_WHILE (default 100000)
+                        sub-workflow-depth   nesting of sub-workflows (default 32)
+                        search-page-size     results of one search page (default 5000)
   --help              print this help and exit
 )";
 
@@ -96,6 +107,7 @@ struct Settings {
   std::int64_t max_db_bytes = 0;
   bool help = false;
   conductor::RetentionOptions retention;
+  conductor::Limits limits;
   server_log::Format log_format = server_log::Format::kText;
   conductor::LogLevel log_level = conductor::LogLevel::kInfo;
 };
@@ -125,6 +137,38 @@ std::chrono::seconds parse_age(std::string_view option, const std::string& text)
   }
   throw UsageError("invalid value '" + text + "' for " + std::string(option) +
                    ": expected a positive age such as 30d, 12h, 45m or 90s");
+}
+
+/// `--limit NAME=N`: one of the engine's Limits, or the request body size; N is at least 1.
+void set_limit(Settings& settings, const std::string& text) {
+  static constexpr std::pair<std::string_view, std::int64_t conductor::Limits::*> kBounds[] = {
+      {"definition-kb", &conductor::Limits::max_workflow_def_kb},
+      {"log-message-kb", &conductor::Limits::max_task_log_kb},
+      {"tasks-per-workflow", &conductor::Limits::max_tasks_per_workflow},
+      {"fork-branches", &conductor::Limits::max_fork_branches},
+      {"do-while-iterations", &conductor::Limits::max_do_while_iterations},
+      {"sub-workflow-depth", &conductor::Limits::max_sub_workflow_depth},
+      {"search-page-size", &conductor::Limits::max_search_page_size},
+  };
+  const auto eq = text.find('=');
+  if (eq == std::string::npos) throw UsageError("option --limit takes NAME=N, not '" + text + "'");
+  const std::string name = text.substr(0, eq);
+  const auto number = [&] {
+    const unsigned long value = parse_number("--limit " + name, text.substr(eq + 1), 1'000'000'000);
+    if (value == 0) throw UsageError("invalid value 0 for --limit " + name + ": expected at least 1");
+    return static_cast<std::int64_t>(value);
+  };
+  if (name == "request-body-kb") {
+    settings.server.max_body_bytes = static_cast<std::size_t>(number()) * 1024;
+    return;
+  }
+  for (const auto& [bound, field] : kBounds) {
+    if (bound == name) {
+      settings.limits.*field = number();
+      return;
+    }
+  }
+  throw UsageError("unknown limit '" + name + "' for --limit (see --help)");
 }
 
 Settings parse_arguments(int argc, char** argv) {
@@ -197,6 +241,8 @@ Settings parse_arguments(int argc, char** argv) {
           age == "forever" ? std::nullopt : std::optional(parse_age(arg, age));
     } else if (arg == "--retention-archive") {
       settings.retention.archive = true;
+    } else if (arg == "--limit") {
+      set_limit(settings, value());
     } else if (arg == "--log-format" || arg == "--log-level") {
       const std::string text = value();
       try {
@@ -289,7 +335,8 @@ int main(int argc, char** argv) {
                               .logger = server_log::log,
                               .payload_storage = payloads,
                               .metrics = metrics,
-                              .retention = settings.retention});
+                              .retention = settings.retention,
+                              .limits = settings.limits});
     settings.server.request_log = server_log::log_request;
     settings.server.web_page = true;
     conductor::http::Server server(settings.server, engine);

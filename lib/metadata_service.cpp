@@ -17,11 +17,6 @@ void require_name(std::string_view value, std::string path, std::string message)
   if (value.empty()) detail::throw_if_any({{std::move(path), std::move(message), {}}});
 }
 
-/// Validation against the task definitions `store` sees, inside the caller's transaction.
-detail::DefinitionContext context_in(MetadataStore& store, const MetadataOptions& options) {
-  return {options, [&store](std::string_view name) { return store.find_task_def(name); }, {}};
-}
-
 bool equals_ignoring_case(std::string_view a, std::string_view b) {
   return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
     return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
@@ -53,10 +48,14 @@ std::string version_text(std::optional<int> version) { return version ? std::to_
 
 class MetadataService::Impl {
  public:
-  Impl(Storage& storage, const Clock& clock, MetadataOptions options)
-      : storage_(storage), clock_(clock), options_(options) {}
+  Impl(Storage& storage, const Clock& clock, MetadataOptions options, Limits limits)
+      : storage_(storage), clock_(clock), options_(options), limits_(limits) {}
 
   const MetadataOptions& options() const { return options_; }
+  /// Validation against the task definitions `store` sees, inside the caller's transaction.
+  detail::DefinitionContext context(MetadataStore& store) const {
+    return {options_, [&store](std::string_view name) { return store.find_task_def(name); }, {}, limits_};
+  }
   EpochMillis now() const { return clock_.now_ms(); }
 
   /// Runs `body` on the metadata store of one read transaction.
@@ -84,10 +83,11 @@ class MetadataService::Impl {
   Storage& storage_;
   const Clock& clock_;
   MetadataOptions options_;
+  Limits limits_;
 };
 
-MetadataService::MetadataService(Storage& storage, const Clock& clock, MetadataOptions options)
-    : impl_(std::make_unique<Impl>(storage, clock, options)) {}
+MetadataService::MetadataService(Storage& storage, const Clock& clock, MetadataOptions options, Limits limits)
+    : impl_(std::make_unique<Impl>(storage, clock, options, limits)) {}
 
 MetadataService::~MetadataService() = default;
 
@@ -165,7 +165,7 @@ void MetadataService::register_workflow_def(const WorkflowDef& def, bool overwri
     }
     // Overwriting goes through Conductor's updateWorkflowDef(def), whose paths its violations carry.
     detail::validate_workflow_def(def, exists ? "updateWorkflowDef.def" : "registerWorkflowDef.workflowDef",
-                                  context_in(store, impl_->options()));
+                                  impl_->context(store));
     WorkflowDef stored = def;
     (exists ? stored.update_time : stored.create_time) = now;
     store.put_workflow_def(stored);
@@ -178,7 +178,7 @@ BulkResponse MetadataService::update_workflow_defs(const std::vector<WorkflowDef
   return impl_->write([&](MetadataStore& store) {
     std::vector<FieldViolation> violations;
     if (defs.empty()) violations.push_back({path, "WorkflowDefList is empty", {}});
-    auto context = context_in(store, impl_->options());
+    auto context = impl_->context(store);
     for (std::size_t i = 0; i < defs.size(); ++i) {
       detail::check_workflow_def(defs[i], fmt::format("{}[{}]", path, i), context, violations);
     }
@@ -265,7 +265,7 @@ void MetadataService::remove_workflow_def(std::string_view name, int version) {
 
 void MetadataService::validate_workflow_def(const WorkflowDef& def) {
   impl_->read([&](MetadataStore& store) {
-    detail::validate_workflow_def(def, "validateWorkflowDef.workflowDef", context_in(store, impl_->options()));
+    detail::validate_workflow_def(def, "validateWorkflowDef.workflowDef", impl_->context(store));
   });
 }
 

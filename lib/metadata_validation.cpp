@@ -1,5 +1,7 @@
 #include "metadata_validation.hpp"
 
+#include <conductor/codec.hpp>
+
 #include "decider/jsonpath.hpp"
 #include "events/status_events.hpp"
 #include "script/javascript.hpp"
@@ -86,6 +88,13 @@ class WorkflowChecker {
     }
 
     collect(def_.tasks, path_ + ".tasks");
+    const std::int64_t max_tasks = context_.limits.max_tasks_per_workflow;
+    if (nodes_.size() > static_cast<std::size_t>(max_tasks)) {
+      add(out_, path_ + ".tasks",
+          fmt::format("The definition has {} task nodes, more than the limit of {} tasks per workflow", nodes_.size(),
+                      max_tasks),
+          std::to_string(nodes_.size()));
+    }
     for (const auto& [node, node_path] : nodes_) check_node(*node, node_path);
     check_unique_references();
     for (const WorkflowTask& task : def_.tasks) check_input_references(task, task.input_parameters);
@@ -195,6 +204,12 @@ class WorkflowChecker {
         break;
       case TaskType::kForkJoin:
         if (task.fork_tasks.empty()) require_at_least_one(task, path, "forkTasks", type);
+        if (task.fork_tasks.size() > static_cast<std::size_t>(context_.limits.max_fork_branches)) {
+          add(out_, path + ".forkTasks",
+              fmt::format("FORK_JOIN task {} has {} branches, more than the limit of {} fork branches",
+                          task.task_reference_name, task.fork_tasks.size(), context_.limits.max_fork_branches),
+              std::to_string(task.fork_tasks.size()));
+        }
         break;
       case TaskType::kTerminate:
         check_terminate(task, path);
@@ -387,6 +402,15 @@ void check_task_def(const TaskDef& def, const std::string& path, const MetadataO
 
 void check_workflow_def(const WorkflowDef& def, const std::string& path, const DefinitionContext& context,
                         std::vector<FieldViolation>& out) {
+  // Measured first: checking a definition costs in proportion to its size.
+  std::string text;
+  append_json(text, def);
+  const auto bytes = static_cast<std::int64_t>(text.size());
+  const std::int64_t max_bytes = context.limits.max_workflow_def_kb * 1024;
+  if (bytes > max_bytes) {
+    throw TooLargeError(fmt::format("The workflow definition {} is {} bytes, more than the limit of {} bytes",
+                                    def.name, bytes, max_bytes));
+  }
   WorkflowChecker(def, path, context, out).run();
 }
 

@@ -3,6 +3,7 @@
 #include "decider/parameters.hpp"
 
 #include <conductor/error.hpp>
+#include <conductor/limits.hpp>
 #include <conductor/metadata_service.hpp>
 #include <conductor/model.hpp>
 
@@ -34,6 +35,9 @@ struct DefinitionContext {
   /// Names a top-level `${NAME}` input may use besides `workflow`, task references and Conductor's
   /// system parameters; the process environment unless the engine adds its properties.
   EnvironmentLookup environment;
+  /// Bounds the definition's size (TooLargeError, thrown before any other check), its task nodes and
+  /// its static fork branches (violations).
+  Limits limits;
 };
 
 void check_task_def(const TaskDef& def, const std::string& path, const MetadataOptions& options,

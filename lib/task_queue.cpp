@@ -7,6 +7,7 @@
 #include "util/stopwatch.hpp"
 #include "executor/change.hpp"
 #include "executor/summaries.hpp"
+#include "executor/task_logs.hpp"
 
 #include <fmt/format.h>
 
@@ -190,6 +191,7 @@ Task TaskQueue::get_task(std::string_view task_id) {
 }
 
 void TaskQueue::add_log(std::string_view task_id, std::string_view message) {
+  detail::check_log_message(core_.limits(), message);
   run_in_writer(core_, [&](Transaction& tx, AfterCommit&) {
     if (!tx.execution().find_task(task_id)) throw NotFoundError(fmt::format("No such task found by id: {}", task_id));
     tx.execution().add_task_logs({TaskExecLog{std::string(message), std::string(task_id), core_.clock().now_ms()}});
@@ -263,12 +265,12 @@ void TaskQueue::remove_from_queue(std::string_view task_id) {
 }
 
 SearchResult<TaskSummary> TaskQueue::search(const SearchQuery& query) {
-  core_.prepare_search(query);
+  core_.prepare_search(query, "tasks");
   return core_.storage().begin(TransactionMode::kRead)->index().search_tasks(query);
 }
 
 SearchResult<Task> TaskQueue::search_v2(const SearchQuery& query) {
-  core_.prepare_search(query);
+  core_.prepare_search(query, "tasks");
   auto tx = core_.storage().begin(TransactionMode::kRead);
   return detail::expand_hits<Task>(tx->index().search_tasks(query),
                                    [&](const TaskSummary& hit) { return tx->execution().find_task(hit.task_id); });

@@ -53,18 +53,6 @@ BulkResponse bulk(std::string_view method, const std::vector<std::string>& ids, 
   return response;
 }
 
-constexpr int kMaxSearchSize = 5000;
-
-/// Conductor bounds every workflow search page.
-const SearchQuery& checked(const SearchQuery& query) {
-  if (query.size > kMaxSearchSize) {
-    throw ValidationError(
-        fmt::format("Cannot return more than {} workflows. Please use pagination.", kMaxSearchSize),
-        {{"size", fmt::format("must be at most {}", kMaxSearchSize), std::to_string(query.size)}});
-  }
-  return query;
-}
-
 }  // namespace
 
 std::string WorkflowExecutor::start_workflow(const StartWorkflowRequest& request) {
@@ -274,24 +262,24 @@ BulkResponse WorkflowExecutor::bulk_terminate_remove(const std::vector<std::stri
 }
 
 SearchResult<WorkflowSummary> WorkflowExecutor::search(const SearchQuery& query) {
-  core_.prepare_search(query);
-  return core_.storage().begin(TransactionMode::kRead)->index().search_workflows(checked(query));
+  core_.prepare_search(query, "workflows");
+  return core_.storage().begin(TransactionMode::kRead)->index().search_workflows(query);
 }
 
 SearchResult<Workflow> WorkflowExecutor::search_v2(const SearchQuery& query) {
-  core_.prepare_search(query);
+  core_.prepare_search(query, "workflows");
   auto tx = core_.storage().begin(TransactionMode::kRead);
-  return detail::expand_hits<Workflow>(tx->index().search_workflows(checked(query)), [&](const WorkflowSummary& hit) {
+  return detail::expand_hits<Workflow>(tx->index().search_workflows(query), [&](const WorkflowSummary& hit) {
     return tx->execution().find_workflow(hit.workflow_id, false);
   });
 }
 
 SearchResult<Workflow> WorkflowExecutor::search_by_tasks_v2(const SearchQuery& query) {
-  core_.prepare_search(query);
+  core_.prepare_search(query, "workflows");
   auto tx = core_.storage().begin(TransactionMode::kRead);
   std::set<std::string> seen;
   return detail::expand_hits<Workflow>(
-      tx->index().search_tasks(checked(query)), [&](const TaskSummary& hit) -> std::optional<Workflow> {
+      tx->index().search_tasks(query), [&](const TaskSummary& hit) -> std::optional<Workflow> {
         if (!seen.insert(hit.workflow_id).second) return std::nullopt;
         return tx->execution().find_workflow(hit.workflow_id, false);
       });

@@ -3,6 +3,7 @@
 #include <conductor/clock.hpp>
 #include <conductor/logger.hpp>
 #include <conductor/export.hpp>
+#include <conductor/limits.hpp>
 #include <conductor/metadata_service.hpp>
 #include <conductor/payload_storage.hpp>
 #include <conductor/metrics.hpp>
@@ -68,6 +69,8 @@ struct EngineOptions {
   /// same Metrics in SqliteOptions).
   std::shared_ptr<Metrics> metrics;
   RetentionOptions retention;
+  /// Bounds on requests and on what a workflow may grow to; see Limits.
+  Limits limits;
 };
 
 /// The embedded Conductor: owns the storage, the clock, the services, the worker runner and the

@@ -2,6 +2,7 @@
 
 #include <conductor/clock.hpp>
 #include <conductor/export.hpp>
+#include <conductor/limits.hpp>
 #include <conductor/model.hpp>
 #include <conductor/storage/storage.hpp>
 
@@ -47,7 +48,8 @@ struct MetadataOptions {
 /// ```
 class CONDUCTOR_EXPORT MetadataService {
  public:
-  MetadataService(Storage& storage, const Clock& clock, MetadataOptions options = {});
+  /// `limits` bound the size of workflow definitions, their task nodes and their fork branches.
+  MetadataService(Storage& storage, const Clock& clock, MetadataOptions options = {}, Limits limits = {});
   ~MetadataService();
   MetadataService(const MetadataService&) = delete;
   MetadataService& operator=(const MetadataService&) = delete;

@@ -111,6 +111,7 @@ class CONDUCTOR_EXPORT TaskQueue {
   /// Throws NotFoundError.
   Task get_task(std::string_view task_id);
   std::optional<Task> find_task(std::string_view task_id);
+  /// Throws NotFoundError, or TooLargeError for a message longer than Limits::max_task_log_kb.
   void add_log(std::string_view task_id, std::string_view message);
   std::vector<TaskExecLog> logs(std::string_view task_id);
 

@@ -2,6 +2,7 @@
 
 #include <conductor/clock.hpp>
 #include <conductor/error.hpp>
+#include <conductor/limits.hpp>
 #include <conductor/model/workflow.hpp>
 
 #include <functional>
@@ -52,6 +53,8 @@ struct DeciderEnv {
   std::function<int(int max)> jitter;
   /// The registered task definition of a name, for nodes made at run time.
   std::function<std::optional<TaskDef>(std::string_view name)> find_task_def;
+  /// The engine's bounds (a dynamic fork's branches).
+  Limits limits;
 };
 
 /// Conductor's DeciderService.decide: a pure function of the workflow (with its tasks, ordered by

@@ -7,6 +7,8 @@
 #include "executor/change.hpp"
 #include "storage/payload_offloading.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 namespace conductor::detail {
@@ -33,9 +35,10 @@ EngineCore::EngineCore(EngineOptions options)
       clock_(options.clock ? std::move(options.clock) : system_clock()),
       logger_(std::move(options.logger)),
       metrics_(std::move(options.metrics)),
+      limits_(options.limits),
       properties_(options.properties.begin(), options.properties.end()),
       ops_(*this),
-      metadata_(*storage_, *clock_, options.metadata),
+      metadata_(*storage_, *clock_, options.metadata, options.limits),
       executor_(*this),
       queue_(*this),
       workers_(*this),
@@ -105,7 +108,12 @@ void EngineCore::log(LogLevel level, std::string_view message, const LogFields& 
   }
 }
 
-void EngineCore::prepare_search(const SearchQuery& query) {
+void EngineCore::prepare_search(const SearchQuery& query, std::string_view what) {
+  const std::int64_t max_size = limits_.max_search_page_size;
+  if (query.size > max_size) {
+    throw ValidationError(fmt::format("Cannot return more than {} {}. Please use pagination.", max_size, what),
+                          {{"size", fmt::format("must be at most {}", max_size), std::to_string(query.size)}});
+  }
   if (query.free_text.find_first_not_of(" *") == std::string::npos) return;
   run_in_writer(*this, [](Transaction& tx, AfterCommit&) { tx.index().flush_free_text(); });
 }

@@ -60,6 +60,7 @@ class EngineCore {
   /// Null when the engine keeps every payload in its row.
   PayloadStorage* payload_storage() const { return payload_storage_.get(); }
   const PayloadLimits& payload_limits() const { return payload_limits_; }
+  const Limits& limits() const { return limits_; }
   QueueSignal& signal() { return signal_; }
   WorkflowLocks& workflow_locks() { return workflow_locks_; }
   WorkflowWatchers& watchers() { return watchers_; }
@@ -83,9 +84,11 @@ class EngineCore {
   /// Hands a message to the host's logger, if it has one. Never throws.
   void log(LogLevel level, std::string_view message, const LogFields& fields = {}) noexcept;
 
-  /// Brings the free-text index up to date when `query` has free text, so that the search sees every
-  /// change committed before it (the index is otherwise brought up to date by the sweeper).
-  void prepare_search(const SearchQuery& query);
+  /// Refuses a page larger than Limits::max_search_page_size (ValidationError naming `what` is
+  /// searched), then brings the free-text index up to date when `query` has free text, so that the
+  /// search sees every change committed before it (the index is otherwise brought up to date by the
+  /// sweeper).
+  void prepare_search(const SearchQuery& query, std::string_view what);
 
   /// One sweep over everything due now; see Engine::run_due.
   int run_due();
@@ -106,6 +109,7 @@ class EngineCore {
   std::shared_ptr<Metrics> metrics_;
   EpochMillis last_queue_sample_ = 0;
   EngineSettings settings_;
+  Limits limits_;
   PropertyMap properties_;
   TaskRegistry registry_;
   QueueSignal signal_;

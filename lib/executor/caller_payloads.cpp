@@ -1,6 +1,7 @@
 #include "executor/caller_payloads.hpp"
 
 #include <conductor/error.hpp>
+#include <conductor/limits.hpp>
 
 #include "engine/engine_core.hpp"
 
@@ -38,8 +39,8 @@ void check_payload_size(const EngineCore& core, PayloadType type, const JsonObje
   if (payload.empty()) return;
   const auto size = static_cast<std::int64_t>(boost::json::serialize(payload).size());
   if (size > max_bytes)
-    throw ValidationError(fmt::format("The {} payload size: {} of {} is greater than the permissible limit: {} bytes",
-                                      to_string(type), size, owner, max_bytes));
+    throw TooLargeError(fmt::format("The {} payload size: {} of {} is greater than the permissible limit: {} bytes",
+                                    to_string(type), size, owner, max_bytes));
 }
 
 }  // namespace conductor::detail

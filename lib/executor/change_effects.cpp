@@ -33,6 +33,8 @@ void ChangeEffects::publish_event(const EventMessage& message) { ConductorEventQ
 
 const PropertyMap& ChangeEffects::properties() const { return change_.core().properties(); }
 
+const Limits& ChangeEffects::limits() const { return change_.core().limits(); }
+
 std::int64_t ChangeEffects::max_workflow_variables_kb() const {
   return change_.core().settings().max_workflow_variables_kb;
 }

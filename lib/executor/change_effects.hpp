@@ -21,6 +21,7 @@ class ChangeEffects final : public TaskEffects {
   void publish_event(const EventMessage& message) override;
   const PropertyMap& properties() const override;
   std::int64_t max_workflow_variables_kb() const override;
+  const Limits& limits() const override;
 
  private:
   WorkflowOps& ops_;

@@ -13,6 +13,7 @@
 #include "executor/change.hpp"
 #include "executor/change_effects.hpp"
 #include "executor/summaries.hpp"
+#include "executor/task_logs.hpp"
 #include "tasks/task_handler.hpp"
 #include "util/uuid.hpp"
 
@@ -82,7 +83,7 @@ DeciderEnv WorkflowOps::env(Change& s, InputResolver& inputs) {
                       thread_local std::mt19937 rng{std::random_device{}()};
                       return std::uniform_int_distribution<int>(0, max)(rng);
                     },
-                    [&s](std::string_view name) { return s.find_task_def(name); }};
+                    [&s](std::string_view name) { return s.find_task_def(name); }, core_.limits()};
 }
 
 Workflow WorkflowOps::load(Change& s, std::string_view workflow_id) { return s.load(workflow_id); }
@@ -114,6 +115,21 @@ void WorkflowOps::attach_task_defs(MetadataStore& metadata, WorkflowDef& def) {
   });
 }
 
+void WorkflowOps::check_depth(Change& s, const ChildLink& child, std::string_view name) {
+  const std::int64_t max_depth = core_.limits().max_sub_workflow_depth;
+  int depth = 1;
+  std::optional<std::string> parent_id = child.parent_workflow_id;
+  while (parent_id && depth <= max_depth) {
+    auto parent = s.find_workflow(*parent_id, false);
+    if (!parent || !parent->parent_workflow_id) break;
+    parent_id = parent->parent_workflow_id;
+    ++depth;
+  }
+  if (depth > max_depth)
+    throw ValidationError(fmt::format("Sub workflow {} would be nested deeper than the limit of {} sub-workflow levels",
+                                      name, max_depth));
+}
+
 std::string WorkflowOps::start(Change& s, const StartWorkflowRequest& request, const ChildLink* child) {
   if (child) {
     if (auto existing = s.find_workflow(child->workflow_id, false)) {
@@ -123,6 +139,7 @@ std::string WorkflowOps::start(Change& s, const StartWorkflowRequest& request, c
                                         child->workflow_id));
       return existing->workflow_id;
     }
+    check_depth(s, *child, request.name);
   }
   if (request.name.empty() && !request.workflow_def)
     throw ValidationError("Workflow name cannot be null or empty",
@@ -145,7 +162,7 @@ std::string WorkflowOps::start(Change& s, const StartWorkflowRequest& request, c
       validate_workflow_def(found, "startWorkflow.startWorkflowRequest.workflowDef",
                             {core_.metadata().options(),
                              [&](std::string_view n) { return tx.metadata().find_task_def(n); },
-                             EnvironmentLookup(core_.properties())});
+                             EnvironmentLookup(core_.properties()), core_.limits()});
     } else {
       auto registered = tx.metadata().find_workflow_def(request.name, request.version);
       if (!registered)
@@ -254,9 +271,9 @@ void WorkflowOps::decide_unmetered(Change& s, Workflow& wf) {
       if (!exists) fresh.push_back(t);
     }
     apply_domains(s, wf, fresh);
-    bool changed = schedule(s, wf, fresh);
-
+    bool changed = false;
     try {
+      changed = schedule(s, wf, fresh);
       for (const auto& candidate : outcome.to_schedule) {
         const auto* handler = core_.registry().find_system(candidate.task_type);
         if (!handler || !handler->executes_in_decide()) continue;
@@ -294,6 +311,23 @@ void WorkflowOps::schedule_iteration(Change& s, Workflow& wf, const WorkflowTask
 }
 
 bool WorkflowOps::schedule(Change& s, Workflow& wf, std::vector<Task>& tasks) {
+  // The workflow's task list is its stored one (the commit checks its version), so a task already
+  // there under this reference name and retry count exists in storage too.
+  auto exists = [&wf](const Task& t) {
+    return std::any_of(wf.tasks.begin(), wf.tasks.end(), [&](const Task& e) {
+      return e.reference_task_name == t.reference_task_name && e.retry_count == t.retry_count;
+    });
+  };
+  // Checked before anything is staged: the workflow fails with every task it has, none of these.
+  const auto added = std::count_if(tasks.begin(), tasks.end(), [&](const Task& t) { return !exists(t); });
+  const std::int64_t max_tasks = core_.limits().max_tasks_per_workflow;
+  if (added > 0 && wf.tasks.size() + static_cast<std::size_t>(added) > static_cast<std::size_t>(max_tasks)) {
+    throw TerminateWorkflow{{WorkflowStatus::kFailed,
+                             fmt::format("Scheduling {} more tasks would take the workflow to {} tasks, more than the "
+                                         "limit of {} tasks per workflow",
+                                         added, wf.tasks.size() + static_cast<std::size_t>(added), max_tasks),
+                             {}, {}}};
+  }
   int seq = 0;
   for (const auto& t : wf.tasks) seq = std::max(seq, t.seq);
   std::vector<std::string> created;
@@ -301,12 +335,7 @@ bool WorkflowOps::schedule(Change& s, Workflow& wf, std::vector<Task>& tasks) {
     if (t.seq == 0) t.seq = ++seq;
     if (t.first_scheduled_time == 0) t.first_scheduled_time = s.now();
     t.scheduled_time = s.now();
-    // The workflow's task list is its stored one (the commit checks its version), so a task already
-    // there under this reference name and retry count exists in storage too.
-    bool exists = std::any_of(wf.tasks.begin(), wf.tasks.end(), [&](const Task& e) {
-      return e.reference_task_name == t.reference_task_name && e.retry_count == t.retry_count;
-    });
-    if (exists) continue;
+    if (exists(t)) continue;
     s.insert_task(t);
     created.push_back(t.task_id);
     wf.tasks.push_back(std::move(t));
@@ -647,6 +676,7 @@ Task WorkflowOps::update_task(Change& s, const TaskResult& result) {
   s.mark_dirty(task->task_id);
   if (!result.logs.empty()) {
     auto logs = result.logs;
+    fit_log_messages(core_.limits(), logs);
     for (auto& log : logs) {
       log.task_id = task->task_id;
       if (log.created_time == 0) log.created_time = s.now();

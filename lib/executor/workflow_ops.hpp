@@ -58,7 +58,7 @@ class WorkflowOps {
   void terminate(Change& s, std::string_view workflow_id, std::string_view reason);
   /// Maps a DO_WHILE's first body node for `iteration`, names the tasks `ref__<iteration>`, and
   /// schedules them (Conductor's scheduleNextIteration). Appends to wf.tasks, so references into it
-  /// do not survive the call; a mapping error throws TerminateWorkflow.
+  /// do not survive the call; a mapping error or the tasks bound throws TerminateWorkflow.
   void schedule_iteration(Change& s, Workflow& wf, const WorkflowTask& body_head, int retry_count, int iteration);
   /// A child workflow ended: brings its parent's SUB_WORKFLOW task up to date and queues the parent
   /// for a decide now (semantics.md §2.10 step 4).
@@ -85,7 +85,13 @@ class WorkflowOps {
   void persist_tasks(Change& s, Workflow& wf);
   bool execute_inline(Change& s, Workflow& wf, Task& task, const TaskHandler& handler);
   bool update_lazily(Change& s, Workflow& wf, const Task& task);
+  /// Stages the tasks not in wf.tasks yet and starts the sync system ones; true when one started.
+  /// Throws TerminateWorkflow, staging nothing, when they would take the workflow past
+  /// Limits::max_tasks_per_workflow.
   bool schedule(Change& s, Workflow& wf, std::vector<Task>& tasks);
+  /// Throws ValidationError when a child linked by `child` would nest deeper than
+  /// Limits::max_sub_workflow_depth below its root workflow.
+  void check_depth(Change& s, const ChildLink& child, std::string_view name);
   void apply_domains(Change& s, const Workflow& wf, std::vector<Task>& tasks);
   void end_execution(Change& s, Workflow& wf, const std::optional<std::string>& terminate_task_id);
   void complete(Change& s, Workflow& wf);

@@ -243,7 +243,11 @@ void WorkflowOps::retry_tasks(Change& s, Workflow& wf) {
     s.mark_dirty(old->task_id);
     attempts.push_back(std::move(attempt));
   }
-  schedule(s, wf, attempts);
+  try {
+    schedule(s, wf, attempts);
+  } catch (const TerminateWorkflow& failure) {  // past the tasks bound: it fails again, as a decide would
+    return terminate_path(s, wf, failure.termination);
+  }
   persist(s, wf);
 }
 
@@ -326,11 +330,11 @@ void WorkflowOps::finish_rerun(Change& s, Workflow& wf, const std::string& targe
     std::vector<Task> mapped;
     try {
       mapped = map_node(wf, fork_node, 0, env(s, inputs));
+      apply_domains(s, wf, mapped);
+      schedule(s, wf, mapped);
     } catch (TerminateWorkflow& failure) {  // the new input cannot be forked: it fails as a decide would
       return terminate_path(s, wf, failure.termination);
     }
-    apply_domains(s, wf, mapped);
-    schedule(s, wf, mapped);
     return decide(s, wf);
   }
 

@@ -1,5 +1,7 @@
 #include "http/error_mapping.hpp"
 
+#include <conductor/limits.hpp>
+
 #include <boost/asio/ip/host_name.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -125,6 +127,8 @@ Response error_response(int status, std::string_view message) {
 }
 
 Response error_response(const Error& error) {
+  // Before the ValidationError shape: a request past a size bound is refused as too large.
+  if (dynamic_cast<const TooLargeError*>(&error) != nullptr) return error_response(413, error.message());
   if (const auto* validation = dynamic_cast<const ValidationError*>(&error);
       validation != nullptr && !validation->violations().empty()) {
     return validation_response(*validation);

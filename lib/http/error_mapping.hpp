@@ -18,8 +18,9 @@ int status_for(ErrorCode code);
 /// detects (unknown path 404, wrong method 405, body too large 413, missing token 401, ...).
 Response error_response(int status, std::string_view message);
 
-/// The answer for a library exception. A ValidationError with violations gets Conductor's 400
-/// shape: "validationErrors" [{"path","message","invalidValue"}] and no "instance".
+/// The answer for a library exception. A TooLargeError is a 413; another ValidationError with
+/// violations gets Conductor's 400 shape: "validationErrors" [{"path","message","invalidValue"}] and
+/// no "instance".
 Response error_response(const Error& error);
 
 /// The answer for the exception being handled: call only inside a catch block. Typed library

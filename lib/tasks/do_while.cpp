@@ -204,6 +204,12 @@ bool DoWhileTask::execute(Task& loop, SystemTaskContext& context) const {
     loop.status = TaskStatus::kCompleted;
     return true;
   }
+  if (const std::int64_t max = context.effects.limits().max_do_while_iterations; loop.iteration >= max) {
+    loop.status = TaskStatus::kFailedWithTerminalError;
+    loop.reason_for_incompletion =
+        fmt::format("DO_WHILE {} reached the limit of {} iterations", loop.reference_task_name, max);
+    return true;
+  }
   return start_iteration(loop, node, loop.iteration + 1, items, context);
 }
 

@@ -38,7 +38,8 @@ std::vector<Task> DynamicTask::map(const MapperContext& context) const {
                        context.inputs,
                        context.map_node,
                        context.registry,
-                       context.find_task_def};
+                       context.find_task_def,
+                       context.limits};
   return WorkerTask(false).map(worker);
 }
 

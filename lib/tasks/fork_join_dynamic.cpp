@@ -177,6 +177,10 @@ std::vector<Task> ForkJoinDynamicTask::map(const MapperContext& context) const {
   } else {
     forks = legacy_forks(context, input);
   }
+  const std::int64_t max_branches = context.limits.max_fork_branches;
+  if (forks.nodes.size() > static_cast<std::size_t>(max_branches))
+    fail(fmt::format("Dynamic fork {} has {} branches, more than the limit of {} fork branches",
+                     fork_node.task_reference_name, forks.nodes.size(), max_branches));
 
   Task fork = fork_marker(context);
   fork.executed = true;

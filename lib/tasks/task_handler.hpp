@@ -1,6 +1,7 @@
 #pragma once
 
 #include <conductor/clock.hpp>
+#include <conductor/limits.hpp>
 #include <conductor/model/event_handler.hpp>
 #include <conductor/model/requests.hpp>
 #include <conductor/model/workflow.hpp>
@@ -37,6 +38,8 @@ struct MapperContext {
   /// The registered definition of a task name: nodes made at run time (dynamic forks, DYNAMIC)
   /// carry none from the start.
   std::function<std::optional<TaskDef>(std::string_view)> find_task_def;
+  /// The engine's bounds (a dynamic fork's branches).
+  Limits limits;
 
   /// A task with the fields every mapped task gets (semantics.md §2.7).
   Task new_task(std::string_view task_type) const;
@@ -78,6 +81,8 @@ class TaskEffects {
   virtual const PropertyMap& properties() const = 0;
   /// The size limit of a workflow's variables.
   virtual std::int64_t max_workflow_variables_kb() const = 0;
+  /// The engine's bounds (DO_WHILE iterations).
+  virtual const Limits& limits() const = 0;
 };
 
 /// What a system task's start/execute/cancel may touch: the workflow being decided (its variables,

@@ -234,7 +234,7 @@ TEST_CASE("external payloads over HTTP", "[http][payload]") {
     CHECK(api.get("/api/external/payload/nothing.json").status == 404);
     const std::string huge = R"({"blob": ")" + std::string(3000, 'z') + R"("})";
     CHECK(api.put("/api/external/payload/" + path, huge).status == 413);
-    CHECK(api.post("/api/workflow/flow", huge).status == 400);
+    CHECK(api.post("/api/workflow/flow", huge).status == 413);
     CHECK(api.post("/api/workflow", R"({"name": "flow", "externalInputPayloadStoragePath": "nope.json"})").status ==
           400);
   }

@@ -22,6 +22,7 @@ struct FakeTaskEffects final : conductor::detail::TaskEffects {
   std::vector<conductor::EventMessage> published;
   conductor::detail::PropertyMap property_map;
   std::int64_t variables_kb = 256;
+  conductor::Limits engine_limits;
   int next_id = 0;
 
   std::string start_workflow(const conductor::StartWorkflowRequest& request,
@@ -57,4 +58,5 @@ struct FakeTaskEffects final : conductor::detail::TaskEffects {
   void publish_event(const conductor::EventMessage& message) override { published.push_back(message); }
   const conductor::detail::PropertyMap& properties() const override { return property_map; }
   std::int64_t max_workflow_variables_kb() const override { return variables_kb; }
+  const conductor::Limits& limits() const override { return engine_limits; }
 };
