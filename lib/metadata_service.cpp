@@ -1,5 +1,7 @@
 #include <conductor/metadata_service.hpp>
 
+#include <conductor/storage/storage.hpp>
+
 #include "metadata_validation.hpp"
 
 #include <fmt/format.h>

@@ -6,7 +6,6 @@
 #include "engine/engine_core.hpp"
 #include "util/stopwatch.hpp"
 #include "executor/change.hpp"
-#include "executor/summaries.hpp"
 #include "executor/task_logs.hpp"
 
 #include <fmt/format.h>
@@ -220,7 +219,7 @@ std::int64_t TaskQueue::queue_size(std::string_view task_type, std::optional<std
   return core_.storage().begin(TransactionMode::kRead)->queues().size(queue);
 }
 
-std::map<std::string, QueueStore::QueueCounts> TaskQueue::all_queue_details() {
+std::map<std::string, QueueCounts> TaskQueue::all_queue_details() {
   return core_.storage().begin(TransactionMode::kRead)->queues().all_sizes();
 }
 
@@ -267,13 +266,6 @@ void TaskQueue::remove_from_queue(std::string_view task_id) {
 SearchResult<TaskSummary> TaskQueue::search(const SearchQuery& query) {
   core_.prepare_search(query, "tasks");
   return core_.storage().begin(TransactionMode::kRead)->index().search_tasks(query);
-}
-
-SearchResult<Task> TaskQueue::search_v2(const SearchQuery& query) {
-  core_.prepare_search(query, "tasks");
-  auto tx = core_.storage().begin(TransactionMode::kRead);
-  return detail::expand_hits<Task>(tx->index().search_tasks(query),
-                                   [&](const TaskSummary& hit) { return tx->execution().find_task(hit.task_id); });
 }
 
 }  // namespace conductor

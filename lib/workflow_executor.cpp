@@ -10,50 +10,12 @@
 
 #include <algorithm>
 #include <iterator>
+#include <optional>
 #include <set>
 
 namespace conductor {
 
 using detail::run_change;
-
-namespace {
-
-constexpr std::size_t kMaxBulkIds = 1000;
-
-// Conductor's WorkflowBulkService constraints; `method` names the service method in the violation path.
-void check_bulk_ids(std::string_view method, const std::vector<std::string>& ids) {
-  std::string message;
-  if (ids.empty()) {
-    message = "WorkflowIds list cannot be null.";
-  } else if (ids.size() > kMaxBulkIds) {
-    message = fmt::format("Cannot process more than {} workflows. Please use multiple requests.", kMaxBulkIds);
-  } else {
-    return;
-  }
-  throw ValidationError({{fmt::format("{}.workflowIds", method), message, ""}});
-}
-
-// Runs one step for `id`, recording the id as a success or its error message (a later message for
-// the same id replaces an earlier one, as in Conductor's map).
-template <class Step>
-void record(BulkResponse& response, const std::string& id, Step step) {
-  try {
-    step();
-    response.bulk_successful_results.push_back(id);
-  } catch (const std::exception& e) {
-    response.bulk_error_results[id] = e.what();
-  }
-}
-
-template <class Operation>
-BulkResponse bulk(std::string_view method, const std::vector<std::string>& ids, Operation operation) {
-  check_bulk_ids(method, ids);
-  BulkResponse response;
-  for (const auto& id : ids) record(response, id, [&] { operation(id); });
-  return response;
-}
-
-}  // namespace
 
 std::string WorkflowExecutor::start_workflow(const StartWorkflowRequest& request) {
   // A new workflow: nobody else can be changing it, so no lock.
@@ -167,9 +129,8 @@ void WorkflowExecutor::retry(std::string_view workflow_id, bool resume_subworkfl
   run_change(core_, workflow_id, [&](detail::Change& s) { core_.ops().retry(s, workflow_id, resume_subworkflow_tasks); });
 }
 
-std::string WorkflowExecutor::rerun(std::string_view workflow_id, const RerunWorkflowRequest& request) {
+void WorkflowExecutor::rerun(std::string_view workflow_id, const RerunWorkflowRequest& request) {
   run_change(core_, workflow_id, [&](detail::Change& s) { core_.ops().rerun(s, workflow_id, request); });
-  return std::string(workflow_id);
 }
 
 void WorkflowExecutor::skip_task(std::string_view workflow_id, std::string_view task_reference_name,
@@ -179,19 +140,6 @@ void WorkflowExecutor::skip_task(std::string_view workflow_id, std::string_view 
 
 void WorkflowExecutor::reset_callbacks(std::string_view workflow_id) {
   run_change(core_, workflow_id, [&](detail::Change& s) { core_.ops().reset_callbacks(s, workflow_id); });
-}
-
-WorkflowBulkResponse WorkflowExecutor::bulk_get(const std::vector<std::string>& workflow_ids, bool include_tasks) {
-  check_bulk_ids("searchWorkflow", workflow_ids);
-  WorkflowBulkResponse response;
-  for (const auto& id : workflow_ids) {
-    try {
-      response.bulk_successful_results.push_back(get_workflow(id, include_tasks));
-    } catch (const std::exception& e) {
-      response.bulk_error_results[id] = e.what();
-    }
-  }
-  return response;
 }
 
 bool WorkflowExecutor::requeue_sweep(std::string_view workflow_id) {
@@ -225,71 +173,29 @@ bool WorkflowExecutor::verify_and_repair(std::string_view workflow_id) {
   });
 }
 
-BulkResponse WorkflowExecutor::bulk_pause(const std::vector<std::string>& workflow_ids) {
-  return bulk("pauseWorkflow", workflow_ids, [&](const std::string& id) { pause(id); });
-}
-
-BulkResponse WorkflowExecutor::bulk_resume(const std::vector<std::string>& workflow_ids) {
-  return bulk("resumeWorkflow", workflow_ids, [&](const std::string& id) { resume(id); });
-}
-
-BulkResponse WorkflowExecutor::bulk_restart(const std::vector<std::string>& workflow_ids,
-                                            bool use_latest_definitions) {
-  return bulk("restart", workflow_ids, [&](const std::string& id) { restart(id, use_latest_definitions); });
-}
-
-BulkResponse WorkflowExecutor::bulk_retry(const std::vector<std::string>& workflow_ids) {
-  return bulk("retry", workflow_ids, [&](const std::string& id) { retry(id, false); });
-}
-
-BulkResponse WorkflowExecutor::bulk_terminate(const std::vector<std::string>& workflow_ids, std::string_view reason) {
-  return bulk("terminate", workflow_ids, [&](const std::string& id) { terminate(id, reason); });
-}
-
-BulkResponse WorkflowExecutor::bulk_remove(const std::vector<std::string>& workflow_ids, bool archive) {
-  return bulk("deleteWorkflow", workflow_ids, [&](const std::string& id) { remove(id, archive); });
-}
-
-BulkResponse WorkflowExecutor::bulk_terminate_remove(const std::vector<std::string>& workflow_ids,
-                                                     std::string_view reason, bool archive) {
-  check_bulk_ids("terminateRemove", workflow_ids);
-  BulkResponse response;
-  for (const auto& id : workflow_ids) {
-    record(response, id, [&] { terminate(id, reason); });
-    record(response, id, [&] { remove(id, archive); });
-  }
-  return response;
-}
-
 SearchResult<WorkflowSummary> WorkflowExecutor::search(const SearchQuery& query) {
   core_.prepare_search(query, "workflows");
   return core_.storage().begin(TransactionMode::kRead)->index().search_workflows(query);
 }
 
-SearchResult<Workflow> WorkflowExecutor::search_v2(const SearchQuery& query) {
-  core_.prepare_search(query, "workflows");
-  auto tx = core_.storage().begin(TransactionMode::kRead);
-  return detail::expand_hits<Workflow>(tx->index().search_workflows(query), [&](const WorkflowSummary& hit) {
-    return tx->execution().find_workflow(hit.workflow_id, false);
-  });
-}
-
-SearchResult<Workflow> WorkflowExecutor::search_by_tasks_v2(const SearchQuery& query) {
-  core_.prepare_search(query, "workflows");
-  auto tx = core_.storage().begin(TransactionMode::kRead);
-  std::set<std::string> seen;
-  return detail::expand_hits<Workflow>(
-      tx->index().search_tasks(query), [&](const TaskSummary& hit) -> std::optional<Workflow> {
-        if (!seen.insert(hit.workflow_id).second) return std::nullopt;
-        return tx->execution().find_workflow(hit.workflow_id, false);
-      });
-}
-
 SearchResult<WorkflowSummary> WorkflowExecutor::search_by_tasks(const SearchQuery& query) {
-  auto workflows = search_by_tasks_v2(query);
-  SearchResult<WorkflowSummary> result{workflows.total_hits, {}};
-  for (const auto& wf : workflows.results) result.results.push_back(detail::workflow_summary(wf));
-  return result;
+  core_.prepare_search(query, "workflows");
+  auto tx = core_.storage().begin(TransactionMode::kRead);
+  const auto hits = tx->index().search_tasks(query);
+  SearchResult<WorkflowSummary> page{hits.total_hits, {}};
+  std::set<std::string> seen;
+  for (const auto& hit : hits.results) {
+    // A workflow is answered once; a repeat, or a workflow removed since it was indexed, leaves the
+    // page and the count.
+    std::optional<Workflow> workflow;
+    if (seen.insert(hit.workflow_id).second) workflow = tx->execution().find_workflow(hit.workflow_id, false);
+    if (workflow) {
+      page.results.push_back(detail::workflow_summary(*workflow));
+    } else {
+      --page.total_hits;
+    }
+  }
+  return page;
 }
 
 void WorkflowExecutor::add_listener(std::shared_ptr<StatusListener> listener) {

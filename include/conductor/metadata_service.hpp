@@ -4,7 +4,6 @@
 #include <conductor/export.hpp>
 #include <conductor/limits.hpp>
 #include <conductor/model.hpp>
-#include <conductor/storage/storage.hpp>
 
 #include <map>
 #include <memory>
@@ -14,6 +13,12 @@
 #include <vector>
 
 namespace conductor {
+
+class Storage;
+
+namespace detail {
+class EngineCore;
+}
 
 /// How definitions are validated.
 struct MetadataOptions {
@@ -34,13 +39,12 @@ struct MetadataOptions {
 /// Each mutating call is one storage transaction: a list with one bad element stores nothing.
 /// Times are stamped from the Clock.
 ///
-/// Thread-safety: safe to call from any thread without external locking. The service borrows the
-/// Storage and the Clock, which must outlive it. Calls block on storage I/O.
+/// Thread-safety: safe to call from any thread without external locking. Calls block on storage
+/// I/O. Obtained from an Engine (EngineOptions::metadata sets its options) and valid while it lives.
 ///
 /// ```
-/// auto storage = conductor::open_sqlite({});
-/// conductor::ManualClock clock;
-/// conductor::MetadataService metadata(*storage, clock);
+/// conductor::Engine engine;
+/// auto& metadata = engine.metadata();
 /// metadata.register_task_defs({conductor::decode<conductor::TaskDef>(R"({"name":"encode"})")});
 /// metadata.register_workflow_def(conductor::decode<conductor::WorkflowDef>(R"({"name":"media",
 ///     "tasks":[{"name":"encode","taskReferenceName":"encode_ref"}]})"));
@@ -48,8 +52,6 @@ struct MetadataOptions {
 /// ```
 class CONDUCTOR_EXPORT MetadataService {
  public:
-  /// `limits` bound the size of workflow definitions, their task nodes and their fork branches.
-  MetadataService(Storage& storage, const Clock& clock, MetadataOptions options = {}, Limits limits = {});
   ~MetadataService();
   MetadataService(const MetadataService&) = delete;
   MetadataService& operator=(const MetadataService&) = delete;
@@ -117,6 +119,10 @@ class CONDUCTOR_EXPORT MetadataService {
   std::vector<EventHandler> event_handlers_for(std::string_view event, bool active_only = true);
 
  private:
+  friend class detail::EngineCore;
+  /// `limits` bound the size of workflow definitions, their task nodes and their fork branches.
+  MetadataService(Storage& storage, const Clock& clock, MetadataOptions options, Limits limits);
+
   class Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -2,7 +2,6 @@
 
 #include <conductor/export.hpp>
 #include <conductor/model.hpp>
-#include <conductor/storage/storage.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -62,7 +61,6 @@ class CONDUCTOR_EXPORT QueueWaiter {
 ///         .task_id = t.task_id, .status = conductor::TaskResultStatus::kCompleted});
 class CONDUCTOR_EXPORT TaskQueue {
  public:
-  explicit TaskQueue(detail::EngineCore& core) : core_(core) {}
   TaskQueue(const TaskQueue&) = delete;
   TaskQueue& operator=(const TaskQueue&) = delete;
 
@@ -123,7 +121,7 @@ class CONDUCTOR_EXPORT TaskQueue {
                           std::optional<std::string_view> isolation_group = {},
                           std::optional<std::string_view> execution_namespace = {});
   /// Per queue name: messages waiting and messages in flight.
-  std::map<std::string, QueueStore::QueueCounts> all_queue_details();
+  std::map<std::string, QueueCounts> all_queue_details();
   std::vector<PollData> poll_data(std::string_view task_type);
   std::vector<PollData> all_poll_data();
   /// The tasks of this type that have not ended (any domain), from `start`, at most `count`
@@ -134,12 +132,14 @@ class CONDUCTOR_EXPORT TaskQueue {
   /// Deletes a task's queue message. NotFoundError for an unknown task.
   void remove_from_queue(std::string_view task_id);
 
+  /// Summaries of the tasks `query` matches; for the full tasks, find_task() each hit (one that is
+  /// gone meanwhile was removed with its workflow).
   SearchResult<TaskSummary> search(const SearchQuery& query);
-  /// The same search answering full tasks; hits whose task is gone are dropped from the page and
-  /// from `total_hits`.
-  SearchResult<Task> search_v2(const SearchQuery& query);
 
  private:
+  friend class detail::EngineCore;
+  explicit TaskQueue(detail::EngineCore& core) : core_(core) {}
+
   detail::EngineCore& core_;
 };
 

@@ -34,7 +34,8 @@ struct WorkerOptions {
   std::chrono::milliseconds poll_timeout{1000};  ///< long-poll wait; a queued task wakes it at once
 };
 
-/// Runs C++ callbacks as Conductor workers inside the host process.
+/// Runs C++ callbacks as Conductor workers inside the host process. Created by the Engine; hosts
+/// reach it through Engine::workers().
 ///
 /// Each registered worker gets its own threads, which long-poll the task queue (they are woken the
 /// moment a task is queued, not on an interval), run the callback and report the result; reporting
@@ -51,8 +52,6 @@ class CONDUCTOR_EXPORT WorkerRunner {
  public:
   using Callback = std::function<TaskResult(const Task&)>;
 
-  /// Created by the Engine; hosts reach it through Engine::workers().
-  explicit WorkerRunner(detail::EngineCore& core);
   ~WorkerRunner();
   WorkerRunner(const WorkerRunner&) = delete;
   WorkerRunner& operator=(const WorkerRunner&) = delete;
@@ -77,6 +76,9 @@ class CONDUCTOR_EXPORT WorkerRunner {
   void stop();
 
  private:
+  friend class detail::EngineCore;
+  explicit WorkerRunner(detail::EngineCore& core);
+
   void add_callback(WorkerOptions options, Callback callback);
 
   struct Impl;

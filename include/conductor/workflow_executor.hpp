@@ -1,9 +1,9 @@
 #pragma once
 
+#include <conductor/clock.hpp>
 #include <conductor/export.hpp>
 #include <conductor/listener.hpp>
 #include <conductor/model.hpp>
-#include <conductor/storage/storage.hpp>
 #include <conductor/workflow_run.hpp>
 
 #include <cstdint>
@@ -31,7 +31,6 @@ class EngineCore;
 ///     auto wf = engine.executor().get_workflow(id);
 class CONDUCTOR_EXPORT WorkflowExecutor {
  public:
-  explicit WorkflowExecutor(detail::EngineCore& core) : core_(core) {}
   WorkflowExecutor(const WorkflowExecutor&) = delete;
   WorkflowExecutor& operator=(const WorkflowExecutor&) = delete;
 
@@ -44,9 +43,9 @@ class CONDUCTOR_EXPORT WorkflowExecutor {
   std::optional<Workflow> find_workflow(std::string_view workflow_id, bool include_tasks = true);
   std::vector<std::string> running_workflow_ids(std::string_view name, std::optional<int> version = {});
   /// Ids of the workflows of this name and version, in any status, created within [start_time,
-  /// end_time] (epoch ms, inclusive), as the search index records them.
-  std::vector<std::string> workflow_ids_created_between(std::string_view name, int version, std::int64_t start_time,
-                                                        std::int64_t end_time);
+  /// end_time] (inclusive), as the search index records them.
+  std::vector<std::string> workflow_ids_created_between(std::string_view name, int version, EpochMillis start_time,
+                                                        EpochMillis end_time);
   std::vector<Workflow> workflows_by_correlation_id(std::string_view name, std::string_view correlation_id,
                                                     bool include_closed, bool include_tasks);
   /// A page of the workflow's tasks in seq order, keeping only `statuses` when not empty; `total_hits`
@@ -86,9 +85,9 @@ class CONDUCTOR_EXPORT WorkflowExecutor {
   /// nothing to retry (unless it TIMED_OUT).
   void retry(std::string_view workflow_id, bool resume_subworkflow_tasks = false);
   /// Runs an ended workflow again in place: from the start, or from `request.re_run_from_task_id` (also
-  /// searched inside sub-workflows). Returns `workflow_id`; `request.re_run_from_workflow_id` is
-  /// ignored. ConflictError while it runs; ValidationError when the task is not found.
-  std::string rerun(std::string_view workflow_id, const RerunWorkflowRequest& request);
+  /// searched inside sub-workflows); `request.re_run_from_workflow_id` is ignored. ConflictError
+  /// while it runs; ValidationError when the task is not found.
+  void rerun(std::string_view workflow_id, const RerunWorkflowRequest& request);
   /// Records the node `task_reference_name` as SKIPPED before it runs, so the workflow passes over it.
   /// ConflictError when the workflow is not RUNNING, the node does not exist, or a task for it exists
   /// already.
@@ -96,25 +95,6 @@ class CONDUCTOR_EXPORT WorkflowExecutor {
                  const SkipTaskRequest& request = {});
   /// Makes worker tasks waiting on callbackAfterSeconds pollable now. ConflictError when ended.
   void reset_callbacks(std::string_view workflow_id);
-
-  /// Bulk forms of the operations above (Conductor's WorkflowBulkService). Each id is handled in its
-  /// own transaction, in order; failures are reported per id with their message and never undo the
-  /// others. ValidationError when `workflow_ids` is empty or longer than 1000.
-  BulkResponse bulk_pause(const std::vector<std::string>& workflow_ids);
-  BulkResponse bulk_resume(const std::vector<std::string>& workflow_ids);
-  BulkResponse bulk_restart(const std::vector<std::string>& workflow_ids, bool use_latest_definitions = false);
-  /// Never resumes sub-workflow tasks.
-  BulkResponse bulk_retry(const std::vector<std::string>& workflow_ids);
-  BulkResponse bulk_terminate(const std::vector<std::string>& workflow_ids, std::string_view reason);
-  BulkResponse bulk_remove(const std::vector<std::string>& workflow_ids, bool archive = false);
-  /// Terminate then remove each id as two steps, removing even when terminate failed: an id can be
-  /// listed twice as a success, or both as a success and as an error (as Conductor).
-  BulkResponse bulk_terminate_remove(const std::vector<std::string>& workflow_ids, std::string_view reason,
-                                     bool archive = false);
-
-  /// Fetches each workflow (Conductor's bulk search): the found ones in request order, and an error
-  /// message per id that is not found. ValidationError as for the other bulk calls.
-  WorkflowBulkResponse bulk_get(const std::vector<std::string>& workflow_ids, bool include_tasks = true);
 
   /// Makes sure the sweeper will evaluate the workflow: queues it for the decider unless it is queued
   /// already. True when it was not (Conductor's admin sweep requeue). NotFoundError when absent.
@@ -124,14 +104,12 @@ class CONDUCTOR_EXPORT WorkflowExecutor {
   /// was repaired (Conductor's verifyAndRepair). NotFoundError when absent.
   bool verify_and_repair(std::string_view workflow_id);
 
+  /// Summaries of the workflows `query` matches; for the full workflows, find_workflow() each hit
+  /// (one that is gone meanwhile was removed). ValidationError for a page above 5000.
   SearchResult<WorkflowSummary> search(const SearchQuery& query);
-  /// The same search answering full workflows without their tasks; hits whose workflow is gone are
-  /// dropped from the page and from `total_hits`.
-  SearchResult<Workflow> search_v2(const SearchQuery& query);
   /// Searches tasks with `query` and answers the workflows they belong to, each once, in hit order;
   /// `total_hits` is the task hit count less the hits dropped from the page (repeats, missing).
   SearchResult<WorkflowSummary> search_by_tasks(const SearchQuery& query);
-  SearchResult<Workflow> search_by_tasks_v2(const SearchQuery& query);
 
   /// Starts a workflow and waits until it ends, blocks (RunState::blocking_tasks) or `options.timeout`
   /// passes, then answers where it stands (Conductor's synchronous execute). Blocks the calling
@@ -173,6 +151,9 @@ class CONDUCTOR_EXPORT WorkflowExecutor {
   void add_listener(std::shared_ptr<StatusListener> listener);
 
  private:
+  friend class detail::EngineCore;
+  explicit WorkflowExecutor(detail::EngineCore& core) : core_(core) {}
+
   detail::EngineCore& core_;
 };
 

@@ -12,6 +12,8 @@
 
 namespace conductor {
 
+class WorkflowExecutor;
+
 namespace detail {
 class WorkflowWatchers;
 }
@@ -55,7 +57,6 @@ struct RunState {
 class CONDUCTOR_EXPORT WorkflowWaiter {
  public:
   WorkflowWaiter() = default;
-  WorkflowWaiter(detail::WorkflowWatchers& watchers, std::uint64_t id) : watchers_(&watchers), id_(id) {}
   WorkflowWaiter(WorkflowWaiter&& other) noexcept;
   WorkflowWaiter& operator=(WorkflowWaiter&& other) noexcept;
   ~WorkflowWaiter();
@@ -66,6 +67,9 @@ class CONDUCTOR_EXPORT WorkflowWaiter {
   bool cancel() noexcept;
 
  private:
+  friend class WorkflowExecutor;
+  WorkflowWaiter(detail::WorkflowWatchers& watchers, std::uint64_t id) : watchers_(&watchers), id_(id) {}
+
   detail::WorkflowWatchers* watchers_ = nullptr;
   std::uint64_t id_ = 0;
 };

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -148,9 +149,11 @@ Response retry(Engine& engine, const Request& request) {
   return Response::empty(204);
 }
 
+/// Answers the workflow's id, as Conductor does.
 Response rerun(Engine& engine, const Request& request) {
-  return Response::text(
-      engine.executor().rerun(request.path_param("workflowId"), optional_body_as<RerunWorkflowRequest>(request)));
+  const std::string id = request.path_param("workflowId");
+  engine.executor().rerun(id, optional_body_as<RerunWorkflowRequest>(request));
+  return Response::text(id);
 }
 
 /// Conductor's server ignores the body; clients send one, so it is read when present.
@@ -184,8 +187,15 @@ Response search(Engine& engine, const Request& request) {
   return Response::json(to_json(engine.executor().search(workflow_search_query(request))));
 }
 
+/// Conductor's search V2 answers full workflows, without their tasks, in place of summaries.
+std::optional<Workflow> find_workflow(Engine& engine, const std::string& workflow_id) {
+  return engine.executor().find_workflow(workflow_id, false);
+}
+
 Response search_v2(Engine& engine, const Request& request) {
-  return Response::json(to_json(engine.executor().search_v2(workflow_search_query(request))));
+  return Response::json(to_json(expand_hits<Workflow>(
+      engine.executor().search(workflow_search_query(request)),
+      [&](const WorkflowSummary& hit) { return find_workflow(engine, hit.workflow_id); })));
 }
 
 Response search_by_tasks(Engine& engine, const Request& request) {
@@ -193,7 +203,9 @@ Response search_by_tasks(Engine& engine, const Request& request) {
 }
 
 Response search_by_tasks_v2(Engine& engine, const Request& request) {
-  return Response::json(to_json(engine.executor().search_by_tasks_v2(search_query(request))));
+  return Response::json(to_json(expand_hits<Workflow>(
+      engine.executor().search_by_tasks(search_query(request)),
+      [&](const WorkflowSummary& hit) { return find_workflow(engine, hit.workflow_id); })));
 }
 
 }  // namespace

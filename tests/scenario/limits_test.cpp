@@ -214,10 +214,8 @@ TEST_CASE("limits: a search page larger than the bound is refused", "[scenario][
   } catch (const ValidationError& error) {
     CHECK(error.message() == "Cannot return more than 10 workflows. Please use pagination.");
   }
-  CHECK_THROWS_AS(f.engine.executor().search_v2(query), ValidationError);
   CHECK_THROWS_AS(f.engine.executor().search_by_tasks(query), ValidationError);
   CHECK_THROWS_AS(f.engine.queue().search(query), ValidationError);
-  CHECK_THROWS_AS(f.engine.queue().search_v2(query), ValidationError);
 }
 
 TEST_CASE("limits: a long log message is refused on its own and cut when it comes with a result", "[scenario][limits]") {

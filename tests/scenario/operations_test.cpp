@@ -1,5 +1,5 @@
 // Workflow operations (semantics.md §6): restart, retry, rerun, skip task, reset callbacks, remove,
-// terminate-remove and their bulk forms, with Conductor's task lists and rejections.
+// terminate-remove, with Conductor's task lists and rejections.
 #include "engine_fixture.hpp"
 
 using namespace conductor;
@@ -41,10 +41,6 @@ void complete_all(EngineFixture& f) {
   f.complete(f.poll("a"));
   f.complete(f.poll("b"), {{"v", 2}});
   f.complete(f.poll("c"));
-}
-
-std::string label(const Workflow& wf) {
-  return fmt::format("{}.{}/{}", wf.workflow_name(), wf.workflow_version(), wf.workflow_id);
 }
 
 }  // namespace
@@ -420,7 +416,7 @@ TEST_CASE("rerun: from a task id, in place, with new task input", "[scenario]") 
   request.re_run_from_workflow_id = "ignored";
   request.re_run_from_task_id = done.tasks[1].task_id;
   request.task_input = JsonObject{{"again", true}};
-  CHECK(f.engine.executor().rerun(id, request) == id);
+  f.engine.executor().rerun(id, request);
   auto wf = f.workflow(id);
   CHECK(wf.status == WorkflowStatus::kRunning);
   CHECK(EngineFixture::statuses(wf) == Statuses{"t1:COMPLETED", "t2:SCHEDULED"});
@@ -474,7 +470,7 @@ TEST_CASE("rerun: the whole workflow with new input and correlation id", "[scena
   RerunWorkflowRequest request;
   request.workflow_input = JsonObject{{"x", 2}};
   request.correlation_id = "again";
-  CHECK(f.engine.executor().rerun(id, request) == id);
+  f.engine.executor().rerun(id, request);
   auto wf = f.workflow(id);
   CHECK(wf.status == WorkflowStatus::kRunning);
   CHECK(EngineFixture::statuses(wf) == Statuses{"t1:SCHEDULED"});
@@ -632,87 +628,3 @@ TEST_CASE("terminate-remove: terminates then removes, nothing when terminate is 
   CHECK(f.workflow(done).status == WorkflowStatus::kCompleted);
 }
 
-TEST_CASE("bulk operations: each id on its own, errors reported per id", "[scenario]") {
-  EngineFixture f;
-  three_tasks(f);
-  auto& executor = f.engine.executor();
-  auto done = f.start("three");
-  complete_all(f);
-  auto running = f.start("three");
-  REQUIRE(f.workflow(done).status == WorkflowStatus::kCompleted);
-  const std::vector<std::string> ids{running, done, "nope"};
-  const std::string not_found = "No such workflow found by id: nope";
-  auto done_label = label(f.workflow(done));
-
-  auto paused = executor.bulk_pause(ids);
-  CHECK(paused.bulk_successful_results == std::vector<std::string>{running});
-  CHECK(paused.bulk_error_results == std::map<std::string, std::string>{
-                                         {done, "Workflow " + done_label + " has ended, status cannot be updated."},
-                                         {"nope", not_found}});
-  CHECK(f.workflow(running).status == WorkflowStatus::kPaused);
-
-  auto resumed = executor.bulk_resume(ids);
-  CHECK(resumed.bulk_successful_results == std::vector<std::string>{running});
-  CHECK(resumed.bulk_error_results.at(done) ==
-        "The workflow " + done + " is not PAUSED so cannot resume. Current status is COMPLETED");
-
-  auto retried = executor.bulk_retry(ids);
-  CHECK(retried.bulk_successful_results.empty());
-  CHECK(retried.bulk_error_results.at(running) == "Workflow is still running.  status=RUNNING");
-  CHECK(retried.bulk_error_results.at(done) ==
-        "There are no retryable tasks! Use restart if you want to attempt entire workflow execution again.");
-
-  auto restarted = executor.bulk_restart(ids);
-  CHECK(restarted.bulk_successful_results == std::vector<std::string>{done});
-  CHECK(restarted.bulk_error_results.at(running) ==
-        "Workflow: three.1/" + running + ".RUNNING is not in terminal state, unable to restart.");
-  CHECK(restarted.bulk_error_results.at("nope") == not_found);
-  CHECK(f.workflow(done).status == WorkflowStatus::kRunning);
-
-  auto terminated = executor.bulk_terminate({running, "nope"}, "bulk");
-  CHECK(terminated.bulk_successful_results == std::vector<std::string>{running});
-  CHECK(f.workflow(running).reason_for_incompletion == "bulk");
-
-  auto removed = executor.bulk_remove({running, "nope"}, true);
-  CHECK(removed.bulk_successful_results == std::vector<std::string>{running});
-  CHECK(removed.bulk_error_results == std::map<std::string, std::string>{{"nope", not_found}});
-  CHECK(!executor.find_workflow(running));
-}
-
-TEST_CASE("bulk operations: terminate-remove reports both steps of each id", "[scenario]") {
-  EngineFixture f;
-  three_tasks(f);
-  auto done = f.start("three");
-  complete_all(f);
-  auto running = f.start("three");
-  REQUIRE(f.workflow(done).status == WorkflowStatus::kCompleted);
-
-  auto response = f.engine.executor().bulk_terminate_remove({running, done, "nope"}, "bulk", false);
-  // A running id succeeds twice; a COMPLETED one fails to terminate and is removed anyway.
-  CHECK(response.bulk_successful_results == std::vector<std::string>{running, running, done});
-  CHECK(response.bulk_error_results == std::map<std::string, std::string>{
-                                           {done, "Cannot terminate a COMPLETED workflow."},
-                                           {"nope", "No such workflow found by id: nope"}});
-  CHECK(!f.engine.executor().find_workflow(running));
-  CHECK(!f.engine.executor().find_workflow(done));
-}
-
-TEST_CASE("bulk operations: 1 to 1000 ids", "[scenario]") {
-  EngineFixture f;
-  auto violation_of = [](const std::function<void()>& call) {
-    try {
-      call();
-    } catch (const ValidationError& e) {
-      REQUIRE(e.violations().size() == 1);
-      return e.violations()[0].path + ": " + e.violations()[0].message;
-    }
-    return std::string("no error");
-  };
-  auto& executor = f.engine.executor();
-  CHECK(violation_of([&] { executor.bulk_pause({}); }) == "pauseWorkflow.workflowIds: WorkflowIds list cannot be null.");
-  std::vector<std::string> many(1001, "id");
-  CHECK(violation_of([&] { executor.bulk_terminate_remove(many, ""); }) ==
-        "terminateRemove.workflowIds: Cannot process more than 1000 workflows. Please use multiple requests.");
-  CHECK(violation_of([&] { executor.bulk_remove(many); }) ==
-        "deleteWorkflow.workflowIds: Cannot process more than 1000 workflows. Please use multiple requests.");
-}

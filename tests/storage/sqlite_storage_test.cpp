@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <fstream>
 #include <functional>
 #include <optional>
@@ -421,7 +422,7 @@ TEST_CASE("sqlite storage: readers do not wait for the writer and see only commi
 
 TEST_CASE("sqlite storage: a write lock held by another process is a retryable error", "[storage]") {
   TempDir dir;
-  SqliteOptions options{(dir.path() / "db.sqlite").string(), SqliteSync::kOff, 0};
+  SqliteOptions options{(dir.path() / "db.sqlite").string(), SqliteSync::kOff, std::chrono::milliseconds(0)};
   auto first = open_sqlite(options);
   auto second = open_sqlite(options);  // another process, as far as SQLite can tell
   auto holding = first->begin();

@@ -1,8 +1,7 @@
 #include "unit/violations.hpp"
 
 #include <conductor/codec.hpp>
-#include <conductor/metadata_service.hpp>
-#include <conductor/storage/sqlite.hpp>
+#include <conductor/engine.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -16,10 +15,24 @@ namespace {
 
 constexpr EpochMillis kStart = 1'700'000'000'000;
 
+/// The service as an Engine on an in-memory database hands it out, with a clock the test moves.
 struct Fixture {
-  std::unique_ptr<Storage> storage = open_sqlite({});
-  ManualClock clock{kStart};
-  MetadataService metadata{*storage, clock};
+  explicit Fixture(MetadataOptions options = {}) : engine(engine_options(options, manual)) {}
+
+  static EngineOptions engine_options(MetadataOptions metadata, ManualClock*& manual) {
+    auto clock = std::make_unique<ManualClock>(kStart);
+    manual = clock.get();
+    EngineOptions options;
+    options.clock = std::move(clock);
+    options.background = false;
+    options.metadata = metadata;
+    return options;
+  }
+
+  ManualClock* manual = nullptr;
+  Engine engine;
+  ManualClock& clock = *manual;
+  MetadataService& metadata = engine.metadata();
 };
 
 TaskDef task_def(std::string_view name) { return decode<TaskDef>(R"({"name":")" + std::string(name) + R"("})"); }
@@ -211,10 +224,10 @@ TEST_CASE("metadata service: validation sees the registered task definitions", "
 }
 
 TEST_CASE("metadata service: task definitions can be made mandatory for SIMPLE tasks", "[unit]") {
-  Fixture f;
   MetadataOptions options;
   options.task_def_mandatory = true;
-  MetadataService strict(*f.storage, f.clock, options);
+  Fixture f(options);
+  MetadataService& strict = f.metadata;
   CHECK(strict.options().task_def_mandatory);
 
   auto v = violations_of([&] { strict.register_workflow_def(workflow_def("media")); });

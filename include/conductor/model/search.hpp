@@ -74,4 +74,14 @@ struct BulkResponse {
   std::map<std::string, std::string> bulk_error_results;
 };
 
+/// A parsed search request over workflows or tasks.
+struct SearchQuery {
+  int start = 0;
+  int size = 100;
+  std::vector<std::string> sort;  ///< `field:ASC|DESC` or `ASC|DESC:field`
+  /// Lucene-style query text (docs/search.md): `status:COMPLETED AND "ada lovelace"`; `*` for all.
+  std::string free_text = "*";
+  std::string query;  ///< Conductor's query grammar, e.g. `workflowType = 'x' AND status IN (RUNNING, PAUSED)`
+};
+
 }  // namespace conductor

@@ -95,4 +95,11 @@ struct PollData {
   std::int64_t last_poll_time = 0;
 };
 
+/// What one queue holds: messages waiting (delayed ones included), and messages handed out and not
+/// yet acknowledged.
+struct QueueCounts {
+  std::int64_t size = 0;
+  std::int64_t unacked = 0;
+};
+
 }  // namespace conductor

@@ -50,10 +50,4 @@ struct Workflow : Auditable {
   bool operator==(const Workflow&) const = default;
 };
 
-/// Outcome of a bulk fetch: the workflows found, and an error message per id that was not.
-struct WorkflowBulkResponse {
-  std::vector<Workflow> bulk_successful_results;
-  std::map<std::string, std::string> bulk_error_results;
-};
-
 }  // namespace conductor

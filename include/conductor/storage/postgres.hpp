@@ -3,6 +3,7 @@
 #include <conductor/export.hpp>
 #include <conductor/storage/storage.hpp>
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -15,7 +16,7 @@ struct PostgresOptions {
   /// Connections kept by this process; a transaction holds one from begin to end.
   int pool_size = 8;
   /// How long begin() waits for a free connection before UnavailableError.
-  int acquire_timeout_ms = 5000;
+  std::chrono::milliseconds acquire_timeout{5000};
 };
 
 /// Opens a PostgreSQL database shared by any number of engine processes and migrates its schema to

@@ -4,6 +4,7 @@
 #include <conductor/metrics.hpp>
 #include <conductor/storage/storage.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -22,7 +23,7 @@ struct SqliteOptions {
   std::string path = ":memory:";
   SqliteSync sync = SqliteSync::kFull;
   /// How long a connection waits for a lock held by another process before UnavailableError.
-  int busy_timeout_ms = 5000;
+  std::chrono::milliseconds busy_timeout{5000};
   /// When positive, the largest the database file may grow (rounded down to whole pages): a write
   /// past it is refused with UnavailableError, as on a full disk, and nothing else changes.
   std::int64_t max_size_bytes = 0;

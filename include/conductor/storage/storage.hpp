@@ -150,25 +150,11 @@ class CONDUCTOR_EXPORT QueueStore {
   /// Number of messages, including delayed and in-flight ones.
   virtual std::int64_t size(std::string_view queue) = 0;
   /// Per queue: messages not in flight, and messages in flight.
-  struct QueueCounts {
-    std::int64_t size = 0;
-    std::int64_t unacked = 0;
-  };
   virtual std::map<std::string, QueueCounts> all_sizes() = 0;
   /// Deletes every message of the queue.
   virtual void flush(std::string_view queue) = 0;
   /// The earliest `visible_at` in the queue, if any message exists (for timers).
   virtual std::optional<std::int64_t> next_visible_at(std::string_view queue) = 0;
-};
-
-/// A parsed search request over workflows or tasks.
-struct SearchQuery {
-  int start = 0;
-  int size = 100;
-  std::vector<std::string> sort;  ///< `field:ASC|DESC` or `ASC|DESC:field`
-  /// Lucene-style query text (docs/search.md): `status:COMPLETED AND "ada lovelace"`; `*` for all.
-  std::string free_text = "*";
-  std::string query;  ///< Conductor's query grammar, e.g. `workflowType = 'x' AND status IN (RUNNING, PAUSED)`
 };
 
 /// The search index: summaries written on every persist, queried with Conductor's grammar.

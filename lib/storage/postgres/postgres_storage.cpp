@@ -31,7 +31,7 @@ constexpr auto kQuietConnection = std::chrono::seconds(1);
 class PostgresStorage final : public Storage, public RemotePushes {
  public:
   explicit PostgresStorage(const PostgresOptions& options)
-      : pool_(options.url, options.pool_size, std::chrono::milliseconds(options.acquire_timeout_ms)),
+      : pool_(options.url, options.pool_size, options.acquire_timeout),
         token_(fmt::format("{:016x}", std::mt19937_64{std::random_device{}()}())) {
     std::unique_ptr<Connection> connection = pool_.take();
     migrate(*connection);

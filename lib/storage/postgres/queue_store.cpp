@@ -73,7 +73,7 @@ std::int64_t PgQueueStore::size(std::string_view queue) {
   return db_.get().query("SELECT count(*) FROM queue_messages WHERE queue = $1", queue).int64(0, 0);
 }
 
-std::map<std::string, QueueStore::QueueCounts> PgQueueStore::all_sizes() {
+std::map<std::string, QueueCounts> PgQueueStore::all_sizes() {
   Result rows = db_.get().query(
       "SELECT queue, count(*) FILTER (WHERE NOT popped), count(*) FILTER (WHERE popped) FROM queue_messages "
       "GROUP BY queue");

@@ -92,7 +92,7 @@ std::int64_t SqliteQueueStore::size(std::string_view queue) {
   return row->int64(0);
 }
 
-std::map<std::string, QueueStore::QueueCounts> SqliteQueueStore::all_sizes() {
+std::map<std::string, QueueCounts> SqliteQueueStore::all_sizes() {
   ScopedStatement rows =
       db_.get().query("SELECT queue, sum(popped = 0), sum(popped) FROM queue_messages GROUP BY queue");
   std::map<std::string, QueueCounts> result;

@@ -48,7 +48,7 @@ class SqliteStorage final : public Storage {
   explicit SqliteStorage(const SqliteOptions& options)
       : path_(options.path),
         in_memory_(options.path == ":memory:"),
-        connection_options_{options.busy_timeout_ms, synchronous_pragma(options.sync), !in_memory_,
+        connection_options_{static_cast<int>(options.busy_timeout.count()), synchronous_pragma(options.sync), !in_memory_,
                             options.max_size_bytes},
         writer_(std::make_unique<Connection>(path_, connection_options_)),
         group_(*writer_, options.metrics) {
