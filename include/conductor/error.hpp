@@ -56,6 +56,13 @@ class CONDUCTOR_EXPORT ValidationError : public Error {
   std::vector<FieldViolation> violations_;
 };
 
+/// A request larger than a size bound (Limits, PayloadLimits): nothing was stored. A ValidationError,
+/// so that callers catching those see it too; over HTTP it is answered 413.
+class CONDUCTOR_EXPORT TooLargeError : public ValidationError {
+ public:
+  explicit TooLargeError(const std::string& message) : ValidationError(message) {}
+};
+
 class CONDUCTOR_EXPORT NotFoundError : public Error {
  public:
   explicit NotFoundError(const std::string& message) : Error(ErrorCode::kNotFound, message) {}

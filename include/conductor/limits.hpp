@@ -1,10 +1,6 @@
 #pragma once
 
-#include <conductor/error.hpp>
-#include <conductor/export.hpp>
-
 #include <cstdint>
-#include <string>
 
 namespace conductor {
 
@@ -43,13 +39,6 @@ struct Limits {
   /// Size of one task log message. A log added on its own (TaskQueue::add_log) is refused; a log that
   /// comes with a task result is cut to this size, so the result is never lost for a log line.
   std::int64_t max_task_log_kb = 64;
-};
-
-/// A request larger than a size bound (Limits, PayloadLimits): nothing was stored. A ValidationError,
-/// so that callers catching those see it too; over HTTP it is answered 413.
-class CONDUCTOR_EXPORT TooLargeError : public ValidationError {
- public:
-  explicit TooLargeError(const std::string& message) : ValidationError(message) {}
 };
 
 }  // namespace conductor

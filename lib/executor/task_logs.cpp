@@ -1,5 +1,7 @@
 #include "executor/task_logs.hpp"
 
+#include <conductor/error.hpp>
+
 #include <fmt/format.h>
 
 #include <cstddef>

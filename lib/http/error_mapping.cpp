@@ -1,6 +1,6 @@
 #include "http/error_mapping.hpp"
 
-#include <conductor/limits.hpp>
+#include <conductor/error.hpp>
 
 #include <boost/asio/ip/host_name.hpp>
 #include <boost/json/array.hpp>
