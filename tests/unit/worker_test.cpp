@@ -79,6 +79,9 @@ TEST_CASE("worker: reporting a result takes the next task of the type in the sam
   engine.workers().add({.task_type = "step"}, [](const Task& t) { return JsonObject{{"ref", t.reference_task_name}}; });
   engine.workers().start();
   auto wf = wait_done(engine, id);
+  // The completion is visible before its commit call has returned to the worker thread and been
+  // counted: stopping the workers waits for that.
+  engine.workers().stop();
   const long used = storage.commits() - before;
   REQUIRE(wf.status == WorkflowStatus::kCompleted);
   for (const auto& task : wf.tasks) CHECK(task.output_data.at("ref") == Json(task.reference_task_name));
