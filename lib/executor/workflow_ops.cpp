@@ -319,9 +319,12 @@ bool WorkflowOps::schedule(Change& s, Workflow& wf, std::vector<Task>& tasks) {
     });
   };
   // Checked before anything is staged: the workflow fails with every task it has, none of these.
-  const auto added = std::count_if(tasks.begin(), tasks.end(), [&](const Task& t) { return !exists(t); });
-  const std::int64_t max_tasks = core_.limits().max_tasks_per_workflow;
-  if (added > 0 && wf.tasks.size() + static_cast<std::size_t>(added) > static_cast<std::size_t>(max_tasks)) {
+  // Only counted when the batch could cross the bound, so a normal decide scans the tasks once.
+  const auto max_tasks = static_cast<std::size_t>(core_.limits().max_tasks_per_workflow);
+  const auto added = wf.tasks.size() + tasks.size() <= max_tasks
+                         ? 0
+                         : std::count_if(tasks.begin(), tasks.end(), [&](const Task& t) { return !exists(t); });
+  if (added > 0 && wf.tasks.size() + static_cast<std::size_t>(added) > max_tasks) {
     throw TerminateWorkflow{{WorkflowStatus::kFailed,
                              fmt::format("Scheduling {} more tasks would take the workflow to {} tasks, more than the "
                                          "limit of {} tasks per workflow",
