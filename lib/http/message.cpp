@@ -1,5 +1,7 @@
 #include "http/message.hpp"
 
+#include "util/utf8.hpp"
+
 #include <conductor/codec.hpp>
 #include <conductor/error.hpp>
 
@@ -31,10 +33,12 @@ int hex_digit(char c) {
 }
 
 /// Percent-decodes `text`; in a query `+` stands for a space (form encoding, as servlet
-/// containers read it), in a path it is literal.
+/// containers read it), in a path it is literal. Bytes that are not UTF-8 become U+FFFD, as a Java
+/// server decodes them: ids and names taken from the target end up in stored JSON rows.
 std::string percent_decode(std::string_view text, bool plus_is_space) {
   std::string out;
   out.reserve(text.size());
+  bool ascii = true;
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (c == '%') {
@@ -44,14 +48,16 @@ std::string percent_decode(std::string_view text, bool plus_is_space) {
         throw ValidationError("Malformed percent-encoding in request target: " + std::string(text));
       }
       out.push_back(static_cast<char>(hi * 16 + lo));
+      ascii = ascii && hi < 8;
       i += 2;
     } else if (c == '+' && plus_is_space) {
       out.push_back(' ');
     } else {
       out.push_back(c);
+      ascii = ascii && static_cast<unsigned char>(c) < 0x80;
     }
   }
-  return out;
+  return ascii ? out : detail::valid_utf8(out);
 }
 
 bool iequals(std::string_view a, std::string_view b) {

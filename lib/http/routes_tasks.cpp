@@ -1,5 +1,6 @@
 #include "http/route_support.hpp"
 #include "http/routes.hpp"
+#include "util/utf8.hpp"
 
 #include <conductor/codec.hpp>
 #include <conductor/engine.hpp>
@@ -119,9 +120,10 @@ Response get_task(Engine& engine, const Request& request) {
   return Response::json(to_json(engine.queue().get_task(request.path_param("taskId"))));
 }
 
-/// The body is stored verbatim, whatever its content type.
+/// The body is stored as sent, whatever its content type, except that bytes that are not UTF-8
+/// become U+FFFD: logs are answered inside JSON.
 Response add_log(Engine& engine, const Request& request) {
-  engine.queue().add_log(request.path_param("taskId"), request.body());
+  engine.queue().add_log(request.path_param("taskId"), detail::valid_utf8(request.body()));
   return Response::empty();
 }
 

@@ -661,6 +661,22 @@ TEST_CASE("routes: a long poll that finds nothing waits parked until a push wake
   }
 }
 
+TEST_CASE("routes: bytes from a request that are not UTF-8 are stored as U+FFFD", "[http]") {
+  Api api;
+  api.two_tasks("flow");
+  const std::string id = api.start("flow");
+  // Query values and log bodies end up in stored JSON rows: raw, they would make the task and its
+  // workflow unreadable.
+  const Response polled = api.get("/api/tasks/poll/task_a?workerid=w%FF%FFone");
+  REQUIRE(polled.status == 200);
+  CHECK(Api::json(polled).at("workerId") == "w\xEF\xBF\xBD\xEF\xBF\xBDone");
+  const std::string task_id = str(Api::json(polled).at("taskId"));
+  CHECK(api.post("/api/tasks/" + task_id + "/log", "half \xC3 a letter").status == 200);
+  CHECK(Api::json(api.get("/api/tasks/" + task_id + "/log")).at(0).at("log") == "half \xEF\xBF\xBD a letter");
+  const Json workflow = Api::json(api.get("/api/workflow/" + id));
+  CHECK(workflow.at("tasks").at(0).at("workerId") == "w\xEF\xBF\xBD\xEF\xBF\xBDone");
+}
+
 TEST_CASE("routes: a 404 quoting an id of any bytes is valid JSON and quotes it whole", "[http]") {
   Api api;
   SECTION("invalid UTF-8 is replaced") {
