@@ -4,11 +4,56 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 #include <utility>
 
 namespace conductor::detail {
 namespace {
+
+// Bounds on what one request may ask for. The parsers recurse per level of parentheses and NOT
+// (kMaxDepth). The SQL built from a parsed expression nests one level per level of AND, OR and NOT
+// in its tree (kMaxLevels), and SQLite's parser gives up on SQL nested about thirty deep ("parser
+// stack overflow"). SQLite and FTS5 refuse chains longer than 1000 and 256 terms (kMaxClauses).
+constexpr int kMaxDepth = 32;
+constexpr int kMaxLevels = 16;
+constexpr int kMaxClauses = 256;
+
+/// The number of levels of AND, OR and NOT in an expression tree: 0 for a single condition or term.
+template <class Expression>
+int tree_depth(const Expression& expression) {
+  if (expression.operands.empty()) return 0;
+  int below = 0;
+  for (const Expression& operand : expression.operands) below = std::max(below, tree_depth(operand));
+  return below + 1;
+}
+
+/// Throws through `fail` when a parsed expression nests more than kMaxLevels of operators: `a NOT b
+/// c NOT d` alternates OR and AND without a single parenthesis.
+template <class Expression, class Fail>
+void check_tree_depth(const Expression& expression, Fail fail) {
+  if (tree_depth(expression) > kMaxLevels) {
+    fail(fmt::format("AND, OR and NOT nested more than {} levels deep", kMaxLevels));
+  }
+}
+
+/// Counts one level of parentheses or NOT while the parser is inside it, failing past kMaxDepth
+/// before the recursion can grow with the input.
+template <class Parser>
+class Nesting {
+ public:
+  explicit Nesting(Parser& parser) : parser_(parser) {
+    if (++parser_.depth_ > kMaxDepth) {
+      parser_.fail(fmt::format("more than {} nested levels", kMaxDepth));
+    }
+  }
+  ~Nesting() { --parser_.depth_; }
+  Nesting(const Nesting&) = delete;
+  Nesting& operator=(const Nesting&) = delete;
+
+ private:
+  Parser& parser_;
+};
 
 bool is_alpha(char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; }
 bool is_space(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
@@ -105,6 +150,7 @@ class Parser {
     if (current_.kind != Token::Kind::kEnd) {
       fail("expected AND, OR or the end of the query");
     }
+    check_tree_depth(expression, [this](std::string_view what) { lexer_.throw_error(0, what); });
     return expression;
   }
 
@@ -136,6 +182,7 @@ class Parser {
 
   SearchExpression parse_primary() {
     if (current_.kind == Token::Kind::kOpen) {
+      Nesting<Parser> nesting(*this);
       advance();
       SearchExpression inner = parse_or();
       if (current_.kind != Token::Kind::kClose) {
@@ -152,6 +199,9 @@ class Parser {
   SearchCondition parse_condition() {
     if (current_.kind != Token::Kind::kWord || !is_field_name(current_.text)) {
       fail("expected a field name");
+    }
+    if (++clauses_ > kMaxClauses) {
+      fail(fmt::format("more than {} conditions", kMaxClauses));
     }
     SearchCondition condition;
     condition.field = camel_to_snake(current_.text);
@@ -226,8 +276,12 @@ class Parser {
     return true;
   }
 
+  friend class Nesting<Parser>;
+
   Lexer lexer_;
   Token current_;
+  int depth_ = 0;
+  int clauses_ = 0;
 };
 
 struct TextToken {
@@ -459,6 +513,7 @@ class TextParser {
     if (current_.kind != TextToken::Kind::kEnd) {
       fail("expected a term, AND, OR, NOT or the end of the text");
     }
+    check_tree_depth(expression, [this](std::string_view what) { lexer_.throw_error(0, what); });
     if (expression.kind == FreeTextExpression::Kind::kAll) {
       return std::nullopt;
     }
@@ -516,7 +571,7 @@ class TextParser {
     if (!at(TextToken::Kind::kNot)) {
       return parse_primary();
     }
-    Nesting nesting(*this);
+    Nesting<TextParser> nesting(*this);
     advance();
     FreeTextExpression negation;
     negation.kind = Kind::kNot;
@@ -526,7 +581,7 @@ class TextParser {
 
   FreeTextExpression parse_primary() {
     if (at(TextToken::Kind::kOpen)) {
-      Nesting nesting(*this);
+      Nesting<TextParser> nesting(*this);
       advance();
       FreeTextExpression inner = parse_or();
       if (!at(TextToken::Kind::kClose)) {
@@ -568,26 +623,7 @@ class TextParser {
     return match;
   }
 
-  // Bounds on what one request may ask for: the parser recurses per level, and SQLite and FTS5 refuse
-  // expressions nested or chained beyond their own limits (1000 and 256 levels).
-  static constexpr int kMaxDepth = 32;
-  static constexpr int kMaxClauses = 256;
-
-  /// One level of parentheses or NOT while it is being parsed.
-  class Nesting {
-   public:
-    explicit Nesting(TextParser& parser) : parser_(parser) {
-      if (++parser_.depth_ > kMaxDepth) {
-        parser_.fail(fmt::format("more than {} levels of parentheses and NOT", kMaxDepth));
-      }
-    }
-    ~Nesting() { --parser_.depth_; }
-    Nesting(const Nesting&) = delete;
-    Nesting& operator=(const Nesting&) = delete;
-
-   private:
-    TextParser& parser_;
-  };
+  friend class Nesting<TextParser>;
 
   TextLexer lexer_;
   TextToken current_;

@@ -1050,6 +1050,43 @@ STORAGE_CONTRACT("storage: free text matches words of the input, output, reason,
   });
 }
 
+STORAGE_CONTRACT("storage: the deepest and longest searches the grammars accept run") {
+  TestType fixture;
+  Storage& storage = fixture.storage();
+  index_free_text_workflows(storage);
+  // 16 levels of AND, OR and NOT, 32 levels of parentheses, 256 conditions or terms: the bounds of
+  // the grammars (search_query_test), which the SQL built from them must stay inside.
+  std::string deep_query = "status = RUNNING";
+  for (int i = 0; i < 8; ++i) deep_query = "workflowId = w9 OR status != FAILED AND (" + deep_query + ")";
+  const std::string nested_query = std::string(32, '(') + "status = RUNNING" + std::string(32, ')');
+  std::string long_query = "status = RUNNING";
+  for (int i = 1; i < 256; ++i) long_query += " AND startTime > " + std::to_string(i);
+  std::string deep_text = "ada";
+  for (int i = 0; i < 7; ++i) deep_text += " NOT nobody" + std::to_string(i) + " grace" + std::to_string(i);
+  deep_text += " NOT nobody";
+  std::string nested_text = std::string(16, '(');
+  for (int i = 0; i < 15; ++i) nested_text += "NOT ";
+  nested_text += "nobody" + std::string(16, ')');
+  std::string long_text;
+  for (int i = 0; i < 256; ++i) long_text += "lovelace" + std::to_string(i % 3 ? i : 0) + " ";
+  read(storage, [&](Transaction& tx) {
+    IndexStore& index = tx.index();
+    using Ids = std::vector<std::string>;
+    auto workflows = [&](const std::string& query, const std::string& text) {
+      return sorted(hit_ids(index.search_workflows(make_search(query, {}, text))));
+    };
+    CHECK(workflows(deep_query, "*") == Ids{"w1"});
+    CHECK(workflows(nested_query, "*") == Ids{"w1"});
+    CHECK(workflows(long_query, "*") == Ids{"w1"});
+    CHECK(workflows("", deep_text) == Ids{"w1", "w2", "w3"});
+    CHECK(workflows("", nested_text) == Ids{"w1", "w2", "w3", "w4"});
+    CHECK(workflows("", long_text).empty());
+    CHECK(index.search_tasks(make_search(deep_query, {}, deep_text)).results.empty());
+    CHECK(index.search_tasks(make_search(long_query, {}, long_text)).results.empty());
+    return 0;
+  });
+}
+
 STORAGE_CONTRACT("storage: free text field:value matches summary fields exactly, by prefix or by range") {
   TestType fixture;
   Storage& storage = fixture.storage();

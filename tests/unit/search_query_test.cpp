@@ -87,6 +87,25 @@ TEST_CASE("search query: malformed queries name the problem and its position", "
   }
 }
 
+TEST_CASE("search query: nesting and length are bounded", "[unit]") {
+  CHECK(parse_search_query(std::string(32, '(') + "a = 1" + std::string(32, ')')));
+  CHECK_THROWS_AS(parse_search_query(std::string(33, '(') + "a = 1" + std::string(33, ')')), ValidationError);
+  // Far past the bound: refused before the recursion could exhaust a thread's stack.
+  CHECK_THROWS_AS(parse_search_query(std::string(100000, '(') + "a = 1" + std::string(100000, ')')), ValidationError);
+  // AND inside OR nests two levels per group of parentheses: 16 levels of operators pass, 18 do not.
+  const auto alternating = [](int groups) {
+    std::string query = "a = 0";
+    for (int i = 0; i < groups; ++i) query = "a = 1 OR a = 2 AND (" + query + ")";
+    return query;
+  };
+  CHECK(parse_search_query(alternating(8)));
+  CHECK_THROWS_AS(parse_search_query(alternating(9)), ValidationError);
+  std::string conditions = "a = 0";
+  for (int i = 1; i < 256; ++i) conditions += " AND a = " + std::to_string(i);
+  CHECK(parse_search_query(conditions));
+  CHECK_THROWS_AS(parse_search_query(conditions + " OR b = 1"), ValidationError);
+}
+
 TEST_CASE("search query: sort entries are field:ASC|DESC, others ignored", "[unit]") {
   std::vector<SearchSort> sort =
       parse_search_sort({"startTime:DESC", "workflowId:asc", "bare", "a:UP", ":ASC", "a:b:ASC"});
@@ -237,10 +256,18 @@ TEST_CASE("free text: nesting and length are bounded", "[unit]") {
   CHECK(parse_free_text(std::string(32, '(') + "a" + std::string(32, ')')));
   CHECK_THROWS_AS(parse_free_text(std::string(33, '(') + "a" + std::string(33, ')')), ValidationError);
   std::string negations;
-  for (int i = 0; i < 33; ++i) negations += "NOT ";
+  for (int i = 0; i < 16; ++i) negations += "NOT ";
+  CHECK(parse_free_text(negations + "a"));
+  CHECK_THROWS_AS(parse_free_text(negations + "NOT a"), ValidationError);
+  for (int i = 16; i < 100; ++i) negations += "NOT ";
   CHECK_THROWS_AS(parse_free_text(negations + "a"), ValidationError);
   std::string terms;
   for (int i = 0; i < 256; ++i) terms += "t" + std::to_string(i) + " ";
   CHECK(parse_free_text(terms));
   CHECK_THROWS_AS(parse_free_text(terms + "one_more"), ValidationError);
+  // Side by side with NOT alternates AND and OR without any parenthesis: two levels per pair.
+  std::string alternating = "a";
+  for (int i = 0; i < 7; ++i) alternating += " NOT b" + std::to_string(i) + " c" + std::to_string(i);
+  CHECK(parse_free_text(alternating + " NOT d"));
+  CHECK_THROWS_AS(parse_free_text(alternating + " NOT d e"), ValidationError);
 }
