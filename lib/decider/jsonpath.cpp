@@ -2,6 +2,11 @@
 
 #include "decider/java_text.hpp"
 
+// Boost.Regex, not std::regex: libstdc++ matches by recursion, one stack frame per character, so
+// `.*` over a 100 KB value overflows a thread's stack, and it reads numbers in patterns without
+// overflow checks. Boost matches without recursion and bounds the work of one match.
+#include <boost/regex.hpp>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -9,7 +14,6 @@
 #include <limits>
 #include <map>
 #include <optional>
-#include <regex>
 #include <string>
 #include <vector>
 
@@ -148,7 +152,7 @@ struct FilterExpr {
   struct Operand {
     std::shared_ptr<const CompiledJsonPath> path;  // `@...` or `$...`; else a literal
     Json literal;
-    std::shared_ptr<const std::regex> regex;
+    std::shared_ptr<const boost::regex> regex;
   };
 
   Kind kind = Kind::kRelation;
@@ -207,7 +211,7 @@ bool FilterExpr::accept(const Json& current, const Json& root) const {
     const auto& pattern = left.regex ? left.regex : right.regex;
     if (!pattern || (left.regex && right.regex)) return false;
     const auto input = regex_input(left.regex ? operand_value(right, current, root) : l);
-    return input && std::regex_match(*input, *pattern);
+    return input && boost::regex_match(*input, *pattern);
   }
   const auto r = operand_value(right, current, root);
   if (relation == Relation::kNe) return !(l && r && json_equal(*l, *r));
@@ -417,7 +421,7 @@ class FilterParser {
     return out;
   }
 
-  std::shared_ptr<const std::regex> read_regex() {
+  std::shared_ptr<const boost::regex> read_regex() {
     ++pos_;
     std::string pattern;
     while (pos_ < s_.size() && s_[pos_] != '/') {
@@ -426,14 +430,14 @@ class FilterParser {
     }
     if (pos_ >= s_.size()) throw InvalidPath{};
     ++pos_;
-    auto flags = std::regex::ECMAScript;
+    boost::regex::flag_type flags = boost::regex::perl;
     while (pos_ < s_.size() && std::isalpha(static_cast<unsigned char>(s_[pos_]))) {
-      if (s_[pos_] == 'i') flags |= std::regex::icase;
+      if (s_[pos_] == 'i') flags |= boost::regex::icase;
       ++pos_;
     }
     try {
-      return std::make_shared<const std::regex>(pattern, flags);
-    } catch (const std::regex_error&) {
+      return std::make_shared<const boost::regex>(pattern, flags);
+    } catch (const boost::regex_error&) {
       throw InvalidPath{};
     }
   }

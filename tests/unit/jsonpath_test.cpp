@@ -183,6 +183,7 @@ TEST_CASE("jsonpath: filter operators in, nin, contains, size, empty, regex", "[
   CHECK(eval("store.book[?(@.author =~ /.*REES/i)].title") == parse(R"(["Sayings"])"));
   CHECK(eval("store.book[?(@.author =~ /Rees/)].title") == parse("[]"));  // the whole text must match
   CHECK(eval("numbers[?(@ =~ /[45]/)]") == parse("[4, 5]"));
+  CHECK(eval("numbers[?(@ =~ /4{1,99}|\\\\5555555/)]") == parse("[4]"));  // bounds, an escaped backslash
 }
 
 TEST_CASE("jsonpath: trailing functions", "[unit]") {
@@ -223,7 +224,8 @@ TEST_CASE("jsonpath: failing functions give null", "[unit]") {
 TEST_CASE("jsonpath: invalid paths give null", "[unit]") {
   for (const char* path : {"store.", "store[", "store[?(@.a == )]", "store['a", "numbers[x]", "numbers[1:2:3]",
                            "numbers.unknown()", "numbers.length().x", "store.book[?(@.a =~ /[/)]", "$.a b",
-                           "numbers[]", "store.book[?('literal')]", "store.book[?(@.price < 10]"}) {
+                           "numbers[]", "store.book[?('literal')]", "store.book[?(@.price < 10]",
+                           "numbers[?(@ =~ /(4)\\5555555555555555555/)]"}) {
     INFO(path);
     CHECK_FALSE(JsonPath(path).valid());
     CHECK(eval(path).is_null());
@@ -256,6 +258,21 @@ TEST_CASE("jsonpath: a huge negative slice start ends at once, with what the arr
   // Counting up from the start one element at a time would take 9.2e18 steps.
   CHECK(eval("numbers[-9223372036854775808:2]") == parse("[3, 1, 4, 1, 5, 3, 1]"));
   CHECK(eval("numbers[-1000000000000:1]") == eval("numbers[-5:1]"));
+}
+
+TEST_CASE("jsonpath: a regex filter over a long value or a pathological pattern ends", "[unit]") {
+  // A matcher that recursed per character would overflow the stack on the 1 MB value.
+  const Json long_values = parse(R"({"items": [{"text": "short"}, {"text": ")" + std::string(1 << 20, 'a') +
+                                 R"("}]})");
+  const Json matched = evaluate_json_path("items[?(@.text =~ /a.*/)].text", long_values);
+  REQUIRE(matched.is_array());
+  REQUIRE(matched.as_array().size() == 1);
+  CHECK(matched.at(0).as_string().size() == 1u << 20);
+  CHECK(evaluate_json_path("items[?(@.text =~ /a.*b/)]", long_values) == parse("[]"));
+  // Catastrophic backtracking hits the matcher's bound; the evaluation gives null, as a failing
+  // evaluation does.
+  const Json many_a = parse(R"({"items": [{"text": ")" + std::string(40, 'a') + R"("}]})");
+  CHECK(evaluate_json_path("items[?(@.text =~ /(a+)+b/)]", many_a).is_null());
 }
 
 TEST_CASE("jsonpath: filters nested past the bound are invalid instead of exhausting the stack", "[unit]") {
