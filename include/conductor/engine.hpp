@@ -103,6 +103,8 @@ class CONDUCTOR_EXPORT Engine {
   /// The engine's payload storage; null when it has none.
   PayloadStorage* payload_storage();
   const PayloadLimits& payload_limits() const;
+  /// The bounds the engine enforces (EngineOptions::limits).
+  const Limits& limits() const;
 
   /// The values `${workflow.env.NAME}` resolves to, by NAME: `CONDUCTOR_ENV_<NAME>` from the process
   /// environment, then from EngineOptions::properties.

@@ -245,6 +245,7 @@ const Clock& Engine::clock() const { return core_->clock(); }
 int Engine::run_due() { return core_->run_due(); }
 PayloadStorage* Engine::payload_storage() { return core_->payload_storage(); }
 const PayloadLimits& Engine::payload_limits() const { return core_->payload_limits(); }
+const Limits& Engine::limits() const { return core_->limits(); }
 
 std::map<std::string, std::string> Engine::environment_variables() const {
   return detail::EnvironmentLookup(core_->properties()).with_prefix(detail::kEnvVariablePrefix);

@@ -28,6 +28,15 @@ Response config(Engine& engine, const Request&) {
   config["maxTaskInputPayloadSizeThreshold"] = limits.task_input_max_kb;
   config["taskOutputPayloadSizeThreshold"] = limits.task_output_threshold_kb;
   config["maxTaskOutputPayloadSizeThreshold"] = limits.task_output_max_kb;
+  // Bounds Conductor does not have, under names of the same style (docs/security.md).
+  const Limits& bounds = engine.limits();
+  config["maxTasksPerWorkflow"] = bounds.max_tasks_per_workflow;
+  config["maxForkBranches"] = bounds.max_fork_branches;
+  config["maxDoWhileIterations"] = bounds.max_do_while_iterations;
+  config["maxSubWorkflowDepth"] = bounds.max_sub_workflow_depth;
+  config["maxWorkflowDefSizeKB"] = bounds.max_workflow_def_kb;
+  config["maxSearchPageSize"] = bounds.max_search_page_size;
+  config["maxTaskLogSizeKB"] = bounds.max_task_log_kb;
   return Response::json(config);
 }
 

@@ -105,15 +105,24 @@ TEST_CASE("every route of Conductor's controllers is served or answered 501 on p
   CHECK_FALSE(routed(api.get("/api/nothing/here")));
 }
 
+TEST_CASE("admin routes: config reports the bounds the engine was given", "[http][admin]") {
+  Api api([](conductor::EngineOptions& options) { options.limits.max_fork_branches = 12; });
+  const Json config = Api::json(api.get("/api/admin/config"));
+  CHECK(config.at("maxForkBranches") == 12);
+  CHECK(config.at("maxTaskLogSizeKB") == 64);
+}
+
 TEST_CASE("admin routes", "[http][admin]") {
   Api api;
   api.two_tasks("flow");
   const std::string id = api.start("flow");
 
-  SECTION("config names the payload limits") {
+  SECTION("config names the payload limits and the engine's bounds") {
     const Json config = Api::json(api.get("/api/admin/config"));
     CHECK(config.at("taskOutputPayloadSizeThreshold") == 3072);
     CHECK(config.at("externalPayloadStorageEnabled") == false);
+    CHECK(config.at("maxTasksPerWorkflow") == conductor::Limits{}.max_tasks_per_workflow);
+    CHECK(config.at("maxSearchPageSize") == 5000);
   }
   SECTION("pending tasks of a type, sliced") {
     api.start("flow");
