@@ -1,6 +1,11 @@
 // Codecs of the execution models: workflows, tasks and what workers send about them.
 #include "json/fields.hpp"
 #include "json/storage_rows.hpp"
+#include "util/utf8.hpp"
+
+#include <conductor/error.hpp>
+
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <chrono>
@@ -213,9 +218,24 @@ std::string row_json(const T& value, std::initializer_list<std::string_view> ski
 
 }  // namespace
 
-std::string workflow_row_json(const Workflow& workflow) { return row_json(workflow, {"workflowDefinition", "tasks"}); }
+namespace {
 
-std::string task_row_json(const Task& task) { return row_json(task, {"workflowTask"}); }
+/// A row is JSON text, which must be UTF-8: a string that is not (a host's bytes, a remote
+/// server's) would make the stored workflow unreadable, so the change that carries it fails instead.
+std::string checked_utf8(std::string row, std::string_view kind, std::string_view id) {
+  if (!is_utf8(row)) throw ValidationError(fmt::format("{} {} holds text that is not UTF-8", kind, id));
+  return row;
+}
+
+}  // namespace
+
+std::string workflow_row_json(const Workflow& workflow) {
+  return checked_utf8(row_json(workflow, {"workflowDefinition", "tasks"}), "Workflow", workflow.workflow_id);
+}
+
+std::string task_row_json(const Task& task) {
+  return checked_utf8(row_json(task, {"workflowTask"}), "Task", task.task_id);
+}
 
 }  // namespace detail
 

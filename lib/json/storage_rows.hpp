@@ -8,7 +8,8 @@ namespace conductor::detail {
 
 /// A workflow's kStorage JSON text without its definition snapshot and its tasks, which storage keeps in
 /// rows of their own; decode<Workflow>(…, kStorage) reads it back with those two left empty.
-/// Cheaper than encoding the whole workflow and erasing them.
+/// Cheaper than encoding the whole workflow and erasing them. Throws ValidationError when any of its
+/// text is not UTF-8, as JSON requires (so does task_row_json).
 std::string workflow_row_json(const Workflow& workflow);
 
 /// A task's kStorage JSON text without its node (workflowTask), which storage keeps as a snapshot of its

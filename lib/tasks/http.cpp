@@ -3,6 +3,7 @@
 #include "decider/java_text.hpp"
 #include "net/http_client.hpp"
 #include "tasks/task_input.hpp"
+#include "util/utf8.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -86,11 +87,13 @@ std::variant<HttpCallRequest, std::string> read_request(const JsonObject& input)
 }
 
 // A JSON body as its value (numbers as doubles, other scalars as their text), anything else as text.
+// Text from the remote end goes through valid_utf8 (here, in headers and in the reason): stored rows
+// are JSON, which must be UTF-8, and a server may send Latin-1 or cut a character in two.
 Json parse_body(const std::string& text) {
   if (text.empty()) return nullptr;
   boost::system::error_code ec;
   Json parsed = boost::json::parse(text, ec);
-  if (ec) return Json(text);
+  if (ec) return Json(valid_utf8(text));
   if (parsed.is_object() || parsed.is_array()) return parsed;
   if (parsed.is_number()) return parsed.to_number<double>();
   if (parsed.is_string()) return parsed;
@@ -107,8 +110,8 @@ JsonObject header_map(const std::vector<std::pair<std::string, std::string>>& he
   for (const auto& [name, value] : headers) {
     const std::string wanted = lower(name);
     auto it = std::find_if(out.begin(), out.end(), [&](const auto& entry) { return lower(entry.key()) == wanted; });
-    if (it == out.end()) it = out.emplace(name, JsonArray{}).first;
-    it->value().as_array().emplace_back(value);
+    if (it == out.end()) it = out.emplace(valid_utf8(name), JsonArray{}).first;
+    it->value().as_array().emplace_back(valid_utf8(value));
   }
   return out;
 }
@@ -126,7 +129,7 @@ TaskResult result_for(const Task& task, bool async_complete, const HttpCallOutco
   const HttpCallResponse& response = *outcome.response;
   JsonObject out;
   out["statusCode"] = response.status;
-  out["reasonPhrase"] = response.reason;
+  out["reasonPhrase"] = valid_utf8(response.reason);
   out["headers"] = header_map(response.headers);
   out["body"] = parse_body(response.body);
   result.output_data["response"] = std::move(out);
@@ -140,7 +143,7 @@ TaskResult result_for(const Task& task, bool async_complete, const HttpCallOutco
     reason += ": " + response.body.substr(0, kReasonBodyChars);
     if (response.body.size() > kReasonBodyChars) reason += "...";
   }
-  result.reason_for_incompletion = std::move(reason);
+  result.reason_for_incompletion = valid_utf8(reason);
   return result;
 }
 

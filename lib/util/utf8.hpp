@@ -12,4 +12,7 @@ namespace conductor::detail {
 /// the JSON serializer escapes them.
 std::string valid_utf8(std::string_view text);
 
+/// Whether `text` is well-formed UTF-8 throughout.
+bool is_utf8(std::string_view text);
+
 }  // namespace conductor::detail

@@ -127,6 +127,22 @@ TEST_CASE("HTTP task: a 4xx answer fails the task with a reason", "[http_task]")
   CHECK(wf.tasks.size() == 1);  // no TaskDef: no retry
 }
 
+TEST_CASE("HTTP task: bytes from the server that are not UTF-8 are stored as U+FFFD", "[http_task]") {
+  HttpFixture f;
+  // Latin-1 text and header, and a reason cut at 200 bytes in the middle of a two-byte character.
+  f.server.route("/latin1", {.content_type = "text/plain; charset=iso-8859-1", .body = "caf\xE9",
+                             .headers = {{"X-Name", "Jos\xE9"}}});
+  f.server.route("/cut", {.status = 400, .content_type = "text/plain", .body = std::string(199, 'x') + "\xC3\xA9!"});
+  f.workflow("latin1", R"({"http_request": {"uri": "${workflow.input.url}", "method": "GET"}})");
+  auto wf = f.wait_ended(f.start("latin1", {{"url", f.server.url("/latin1")}}));
+  REQUIRE(wf.status == WorkflowStatus::kCompleted);
+  CHECK(response_of(call_task(wf)).at("body") == "caf\xEF\xBF\xBD");
+  CHECK(response_of(call_task(wf)).at("headers").at("X-Name").at(0) == "Jos\xEF\xBF\xBD");
+  auto cut = f.wait_ended(f.start("latin1", {{"url", f.server.url("/cut")}}));
+  CHECK(cut.status == WorkflowStatus::kFailed);
+  CHECK(call_task(cut).reason_for_incompletion == "400 Bad Request: " + std::string(199, 'x') + "\xEF\xBF\xBD...");
+}
+
 TEST_CASE("HTTP task: a 5xx answer is retried under the TaskDef's retry count", "[http_task]") {
   HttpFixture f;
   f.server.route_by_hit("/flaky", [](int hit) {

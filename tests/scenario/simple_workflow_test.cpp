@@ -183,3 +183,23 @@ TEST_CASE("simple workflow: listeners see committed transitions", "[scenario]") 
         std::vector<WorkflowEvent>{WorkflowEvent::kStarted, WorkflowEvent::kCompleted, WorkflowEvent::kFinalized});
   CHECK(recorder->tasks >= 2);
 }
+
+TEST_CASE("simple workflow: text that is not UTF-8 is refused and leaves the workflow as it was", "[scenario]") {
+  EngineFixture f;
+  for (auto t : {"t1", "t2", "t3"}) f.task_def(fmt::format(R"({{"name": "{}"}})", t));
+  f.workflow_def(kThreeTasks);
+  // Stored rows are JSON text: a host's bytes that are not UTF-8 would make them unreadable.
+  StartWorkflowRequest bad_start;
+  bad_start.name = "three";
+  bad_start.correlation_id = "order-\xFF";
+  CHECK_THROWS_AS(f.engine.executor().start_workflow(bad_start), ValidationError);
+  CHECK(f.engine.executor().search({.query = "workflowType = three"}).total_hits == 0);
+
+  const std::string id = f.start("three", {{"x", 1}});
+  const Task a = f.poll("t1");
+  CHECK_THROWS_AS(f.complete(a, {{"y", "caf\xE9"}}), ValidationError);
+  const Workflow wf = f.workflow(id);
+  CHECK(EngineFixture::statuses(wf) == Statuses{"a:IN_PROGRESS"});
+  f.complete(a, {{"y", "caf\xC3\xA9"}});
+  CHECK(EngineFixture::statuses(f.workflow(id)) == Statuses{"a:COMPLETED", "b:SCHEDULED"});
+}

@@ -1,4 +1,5 @@
 #include "events/kafka_client.hpp"
+#include "util/utf8.hpp"
 
 #include <conductor/error.hpp>
 
@@ -124,7 +125,8 @@ int KafkaConsumer::poll(const std::set<std::string>& topics, std::chrono::millis
     EventMessage event;
     event.event = "kafka:" + topic;
     event.message_id = fmt::format("{}:{}:{}", topic, message->partition, message->offset);
-    event.payload.assign(static_cast<const char*>(message->payload), message->len);
+    // A record holds any bytes; the payload is stored as text and handed on inside JSON.
+    event.payload = valid_utf8({static_cast<const char*>(message->payload), message->len});
     deliver(event);
     rd_kafka_commit_message(rk, message.get(), 0);
     ++delivered;
