@@ -225,6 +225,10 @@ class FaultInjectingStorage final : public Storage {
       std::vector<std::string> pop(std::string_view q, int count, std::int64_t now, std::int64_t unack) override {
         return inner().pop(q, count, now, unack);
       }
+      std::vector<std::string> take(std::string_view q, int count, std::int64_t now) override {
+        tx_.removed_from_.emplace_back(q);
+        return inner().take(q, count, now);
+      }
       bool remove(std::string_view q, std::string_view id) override {
         tx_.removed_from_.emplace_back(q);
         return inner().remove(q, id);

@@ -736,7 +736,7 @@ bool WorkflowOps::admit(Transaction& tx, const Task& task, EpochMillis now) {
 }
 
 void WorkflowOps::hold_back(Transaction& tx, const std::string& queue, const Task& task, EpochMillis now) {
-  tx.queues().set_visible_at(queue, task.task_id, now + core_.settings().task_execution_postpone_s * 1000);
+  tx.queues().push(queue, task.task_id, task.workflow_priority, now + core_.settings().task_execution_postpone_s * 1000);
   core_.held_back().hold(task.task_def_name, queue, task.task_id);
 }
 
@@ -745,13 +745,12 @@ std::vector<Task> WorkflowOps::poll(Transaction& tx, AfterCommit& after, std::st
   const EpochMillis now = core_.clock().now_ms();
   std::string queue = domain && !domain->empty() ? fmt::format("{}:{}", *domain, task_type) : std::string(task_type);
   std::vector<Task> handed_out;
-  auto ids = tx.queues().pop(queue, count, now, core_.settings().default_unack_ms);
+  // Taken, not popped: a task handed out comes back through its response timeout, not through an
+  // unacknowledged message, and a stale message (its task gone or ended) is done with.
+  auto ids = tx.queues().take(queue, count, now);
   for (const auto& id : ids) {
     auto task = tx.execution().find_task(id);
-    if (!task || is_terminal(task->status)) {
-      tx.queues().remove(queue, id);
-      continue;
-    }
+    if (!task || is_terminal(task->status)) continue;
     if (!admit(tx, *task, now)) {
       hold_back(tx, queue, *task, now);
       continue;
@@ -775,7 +774,6 @@ std::vector<Task> WorkflowOps::poll(Transaction& tx, AfterCommit& after, std::st
     if (task->response_timeout_seconds > 0)
       tx.queues().set_visible_at_if_earlier(kDeciderQueue, task->workflow_instance_id,
                                             now + task->response_timeout_seconds * 1000);
-    tx.queues().remove(queue, id);
     after.taken(queue, id);
     handed_out.push_back(std::move(*task));
   }

@@ -38,6 +38,8 @@ std::string unreachable_url() { return "postgresql://conductor@127.0.0.1:1/postg
 }  // namespace
 
 TEST_CASE("postgres: two pools on one database never hand out a message twice") {
+  const bool take = GENERATE(false, true);  // by pop (in flight) and by take (deleted)
+  INFO((take ? "take" : "pop"));
   PostgresSchema schema;
   auto first = open_postgres({.url = schema.url(), .pool_size = 4});
   auto second = open_postgres({.url = schema.url(), .pool_size = 4});
@@ -52,7 +54,7 @@ TEST_CASE("postgres: two pools on one database never hand out a message twice") 
   auto poller = [&](Storage& storage) {
     for (;;) {
       auto tx = storage.begin();
-      auto ids = tx->queues().pop("work", 7, 10, 60'000);
+      auto ids = take ? tx->queues().take("work", 7, 10) : tx->queues().pop("work", 7, 10, 60'000);
       tx->commit();
       if (ids.empty()) return;
       std::lock_guard lock(mutex);

@@ -748,6 +748,37 @@ STORAGE_CONTRACT("storage: pop serves priority first, then earliest visibility, 
   });
 }
 
+STORAGE_CONTRACT("storage: take serves in pop's order and deletes what it gives") {
+  TestType fixture;
+  Storage& storage = fixture.storage();
+  write(storage, [](Transaction& tx) {
+    QueueStore& q = tx.queues();
+    q.push("work", "low-early", 0, 100);
+    q.push("work", "high-late", 5, 300);
+    q.push("work", "low-first", 0, 200);
+    q.push("work", "high-early", 5, 100);
+    q.push("work", "delayed", 9, 10'000);
+    q.push("other", "elsewhere", 9, 0);
+  });
+  write(storage, [](Transaction& tx) {
+    QueueStore& q = tx.queues();
+    CHECK(q.take("work", 3, 1000) == std::vector<std::string>{"high-early", "high-late", "low-early"});
+    CHECK_FALSE(q.contains("work", "high-early"));
+    CHECK(q.take("work", 0, 1000).empty());
+    CHECK(q.take("work", 10, 1000) == std::vector<std::string>{"low-first"});
+    CHECK(q.take("work", 10, 1000).empty());
+    CHECK(q.size("work") == 1);  // the delayed one stays
+    CHECK(q.size("other") == 1);
+    CHECK(q.take("work", 10, 10'000) == std::vector<std::string>{"delayed"});
+  });
+  // A rolled-back take gives nothing up.
+  {
+    auto tx = storage.begin();
+    CHECK(tx->queues().take("other", 1, 0) == std::vector<std::string>{"elsewhere"});
+  }
+  CHECK(read(storage, [](Transaction& tx) { return tx.queues().contains("other", "elsewhere"); }));
+}
+
 STORAGE_CONTRACT("storage: delayed messages are not popped before their visibility time") {
   TestType fixture;
   Storage& storage = fixture.storage();

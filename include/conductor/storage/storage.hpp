@@ -140,6 +140,9 @@ class CONDUCTOR_EXPORT QueueStore {
   /// Up to `count` visible messages, highest priority first, then earliest visibility, then insertion
   /// order. They become in flight until `now_ms + unack_ms`.
   virtual std::vector<std::string> pop(std::string_view queue, int count, std::int64_t now_ms, std::int64_t unack_ms) = 0;
+  /// The messages pop would give, deleted instead of put in flight: for a hand-out whose redelivery
+  /// is tracked elsewhere (a polled task comes back through its response timeout).
+  virtual std::vector<std::string> take(std::string_view queue, int count, std::int64_t now_ms) = 0;
   /// Deletes the message. True when it existed.
   virtual bool remove(std::string_view queue, std::string_view id) = 0;
   /// Sets the message's next visibility. True when the message exists.

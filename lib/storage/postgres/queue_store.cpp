@@ -46,6 +46,23 @@ std::vector<std::string> PgQueueStore::pop(std::string_view queue, int count, st
   return ids;
 }
 
+std::vector<std::string> PgQueueStore::take(std::string_view queue, int count, std::int64_t now_ms) {
+  if (count <= 0) return {};
+  // One statement instead of a pop and a delete per message; DELETE ... RETURNING keeps no order,
+  // so the rows come back sorted here.
+  Result rows = db_.get().query(
+      "WITH picked AS (SELECT seq FROM queue_messages WHERE queue = $1 AND visible_at <= $2 "
+      "  ORDER BY priority DESC, visible_at, seq LIMIT $3 FOR UPDATE SKIP LOCKED), "
+      "taken AS (DELETE FROM queue_messages m USING picked WHERE m.seq = picked.seq "
+      "  RETURNING m.message_id, m.priority, m.visible_at, m.seq) "
+      "SELECT message_id FROM taken ORDER BY priority DESC, visible_at, seq",
+      queue, now_ms, count);
+  std::vector<std::string> ids;
+  ids.reserve(rows.rows());
+  for (int row = 0; row < rows.rows(); ++row) ids.emplace_back(rows.text(row, 0));
+  return ids;
+}
+
 bool PgQueueStore::remove(std::string_view queue, std::string_view id) {
   return db_.get().query("DELETE FROM queue_messages WHERE queue = $1 AND message_id = $2", queue, id).affected() > 0;
 }

@@ -38,8 +38,7 @@ bool SqliteQueueStore::push_if_absent(std::string_view queue, std::string_view i
              queue, id, priority, visible_at) > 0;
 }
 
-std::vector<std::string> SqliteQueueStore::pop(std::string_view queue, int count, std::int64_t now_ms,
-                                               std::int64_t unack_ms) {
+std::vector<std::string> SqliteQueueStore::visible(std::string_view queue, int count, std::int64_t now_ms) {
   Connection& db = db_.get();
   std::vector<std::string> ids;
   std::int64_t below = kAbovePriorities;
@@ -57,10 +56,22 @@ std::vector<std::string> SqliteQueueStore::pop(std::string_view queue, int count
     }
     below = *priority;
   }
+  return ids;
+}
+
+std::vector<std::string> SqliteQueueStore::pop(std::string_view queue, int count, std::int64_t now_ms,
+                                               std::int64_t unack_ms) {
+  std::vector<std::string> ids = visible(queue, count, now_ms);
   for (const std::string& id : ids) {
-    db.execute("UPDATE queue_messages SET popped = 1, visible_at = ? WHERE queue = ? AND message_id = ?",
-               now_ms + unack_ms, queue, id);
+    db_.get().execute("UPDATE queue_messages SET popped = 1, visible_at = ? WHERE queue = ? AND message_id = ?",
+                      now_ms + unack_ms, queue, id);
   }
+  return ids;
+}
+
+std::vector<std::string> SqliteQueueStore::take(std::string_view queue, int count, std::int64_t now_ms) {
+  std::vector<std::string> ids = visible(queue, count, now_ms);
+  for (const std::string& id : ids) remove(queue, id);
   return ids;
 }
 

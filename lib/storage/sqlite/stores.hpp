@@ -146,6 +146,7 @@ class SqliteQueueStore final : public QueueStore {
   void push(std::string_view queue, std::string_view id, int priority, std::int64_t visible_at) override;
   bool push_if_absent(std::string_view queue, std::string_view id, int priority, std::int64_t visible_at) override;
   std::vector<std::string> pop(std::string_view queue, int count, std::int64_t now_ms, std::int64_t unack_ms) override;
+  std::vector<std::string> take(std::string_view queue, int count, std::int64_t now_ms) override;
   bool remove(std::string_view queue, std::string_view id) override;
   bool set_visible_at(std::string_view queue, std::string_view id, std::int64_t visible_at) override;
   bool set_visible_at_if_earlier(std::string_view queue, std::string_view id, std::int64_t visible_at) override;
@@ -158,6 +159,8 @@ class SqliteQueueStore final : public QueueStore {
  private:
   /// The highest priority in the queue below `below`, if any.
   std::optional<int> next_priority(std::string_view queue, std::int64_t below);
+  /// Up to `count` visible messages in delivery order, left as they are.
+  std::vector<std::string> visible(std::string_view queue, int count, std::int64_t now_ms);
 
   const ActiveConnection& db_;
 };
