@@ -785,10 +785,13 @@ std::vector<Task> WorkflowOps::poll(Transaction& tx, AfterCommit& after, std::st
   // Poll data is kept for task types in use: ones with a definition, and ones whose queue holds
   // messages (a worker of an unregistered type shows once there is work for it). Task types come
   // from clients, so recording every name polled would let made-up names add rows without bound.
-  if (core_.poll_data_throttle().due(data) &&
-      (!ids.empty() || tx.queues().size(queue) > 0 || tx.metadata().find_task_def(task_type))) {
-    tx.execution().put_poll_data(data);
-    after.run([this, data] { core_.poll_data_throttle().recorded(data); });
+  if (core_.poll_data_throttle().due(data, !ids.empty())) {
+    if (!ids.empty() || tx.queues().size(queue) > 0 || tx.metadata().find_task_def(task_type)) {
+      tx.execution().put_poll_data(data);
+      after.run([this, data] { core_.poll_data_throttle().recorded(data); });
+    } else {
+      after.run([this, data] { core_.poll_data_throttle().not_in_use(data); });
+    }
   }
   return handed_out;
 }

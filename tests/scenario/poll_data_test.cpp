@@ -1,6 +1,7 @@
 // Poll data is recorded for task types in use, the same on every backend: made-up task types leave
 // no rows, registered ones and ones with work queued do, in every domain.
 #include "engine_fixture.hpp"
+#include "fault_injecting_storage.hpp"
 
 namespace {
 
@@ -32,6 +33,22 @@ TEST_CASE("poll data: made-up task types leave no rows behind", "[scenario]") {
                           std::chrono::milliseconds(0))
               .empty());
   }
+  CHECK(f.engine.queue().all_poll_data().empty());
+}
+
+TEST_CASE("poll data: a made-up task type is looked up once a second, not at every poll", "[scenario]") {
+  POLL_DATA_BACKEND backend;
+  auto owned = std::make_unique<conductor::testing::FaultInjectingStorage>(backend.open());
+  auto& storage = *owned;
+  EngineFixture f(std::move(owned));
+  CHECK(f.nothing_to_poll("made-up"));
+  // Within the second the poll only takes from the queue: a second statement would fail it.
+  storage.fail_statement(2);
+  CHECK(f.nothing_to_poll("made-up"));
+  CHECK(storage.statement_failure_pending());
+  // A second later the type is looked at again.
+  f.clock->advance_seconds(1);
+  CHECK_THROWS_AS(f.nothing_to_poll("made-up"), conductor::StorageError);
   CHECK(f.engine.queue().all_poll_data().empty());
 }
 
