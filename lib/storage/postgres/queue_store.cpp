@@ -9,6 +9,13 @@ namespace {
 /// sweeper finds their due messages on its own, so pushes to them notify nobody.
 bool notifies(std::string_view queue) { return !queue.starts_with('_'); }
 
+std::vector<std::string> message_ids(const Result& rows) {
+  std::vector<std::string> ids;
+  ids.reserve(rows.rows());
+  for (int row = 0; row < rows.rows(); ++row) ids.emplace_back(rows.text(row, 0));
+  return ids;
+}
+
 }  // namespace
 
 void PgQueueStore::push(std::string_view queue, std::string_view id, int priority, std::int64_t visible_at) {
@@ -40,16 +47,13 @@ std::vector<std::string> PgQueueStore::pop(std::string_view queue, int count, st
       "taken AS (UPDATE queue_messages m SET popped = true, visible_at = $4 FROM picked WHERE m.seq = picked.seq) "
       "SELECT message_id FROM picked ORDER BY priority DESC, visible_at, seq",
       queue, now_ms, count, now_ms + unack_ms);
-  std::vector<std::string> ids;
-  ids.reserve(rows.rows());
-  for (int row = 0; row < rows.rows(); ++row) ids.emplace_back(rows.text(row, 0));
-  return ids;
+  return message_ids(rows);
 }
 
 std::vector<std::string> PgQueueStore::take(std::string_view queue, int count, std::int64_t now_ms) {
   if (count <= 0) return {};
   // One statement instead of a pop and a delete per message; DELETE ... RETURNING keeps no order,
-  // so the rows come back sorted here.
+  // so the outer SELECT restores pop's.
   Result rows = db_.get().query(
       "WITH picked AS (SELECT seq FROM queue_messages WHERE queue = $1 AND visible_at <= $2 "
       "  ORDER BY priority DESC, visible_at, seq LIMIT $3 FOR UPDATE SKIP LOCKED), "
@@ -57,10 +61,7 @@ std::vector<std::string> PgQueueStore::take(std::string_view queue, int count, s
       "  RETURNING m.message_id, m.priority, m.visible_at, m.seq) "
       "SELECT message_id FROM taken ORDER BY priority DESC, visible_at, seq",
       queue, now_ms, count);
-  std::vector<std::string> ids;
-  ids.reserve(rows.rows());
-  for (int row = 0; row < rows.rows(); ++row) ids.emplace_back(rows.text(row, 0));
-  return ids;
+  return message_ids(rows);
 }
 
 bool PgQueueStore::remove(std::string_view queue, std::string_view id) {
