@@ -181,21 +181,14 @@ SearchResult<WorkflowSummary> WorkflowExecutor::search(const SearchQuery& query)
 SearchResult<WorkflowSummary> WorkflowExecutor::search_by_tasks(const SearchQuery& query) {
   core_.prepare_search(query, "workflows");
   auto tx = core_.storage().begin(TransactionMode::kRead);
-  const auto hits = tx->index().search_tasks(query);
-  SearchResult<WorkflowSummary> page{hits.total_hits, {}};
   std::set<std::string> seen;
-  for (const auto& hit : hits.results) {
-    // A workflow is answered once; a repeat, or a workflow removed since it was indexed, leaves the
-    // page and the count.
-    std::optional<Workflow> workflow;
-    if (seen.insert(hit.workflow_id).second) workflow = tx->execution().find_workflow(hit.workflow_id, false);
-    if (workflow) {
-      page.results.push_back(detail::workflow_summary(*workflow));
-    } else {
-      --page.total_hits;
-    }
-  }
-  return page;
+  return detail::expand_hits<WorkflowSummary>(
+      tx->index().search_tasks(query), [&](const TaskSummary& hit) -> std::optional<WorkflowSummary> {
+        if (!seen.insert(hit.workflow_id).second) return std::nullopt;  // each workflow once
+        auto workflow = tx->execution().find_workflow(hit.workflow_id, false);
+        if (!workflow) return std::nullopt;
+        return detail::workflow_summary(*workflow);
+      });
 }
 
 void WorkflowExecutor::add_listener(std::shared_ptr<StatusListener> listener) {

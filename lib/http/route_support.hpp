@@ -1,14 +1,13 @@
 #pragma once
 
+#include "executor/summaries.hpp"
 #include "http/message.hpp"
 
 #include <conductor/codec.hpp>
 #include <conductor/model.hpp>
 
-#include <optional>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 /// Request parsing shared by the resource route families (routes_<resource>.cpp).
@@ -45,21 +44,5 @@ TaskResultStatus path_status(const Request& request);
 /// entries separated by `|`, also accepted repeated; empty means none), `freeText` (`*`; empty
 /// means `*` too) and `query`.
 SearchQuery search_query(const Request& request);
-
-/// A page of search hits turned into the values they describe (Conductor's search V2): `find` maps a
-/// hit to its value, nullopt when it is gone since it was indexed; such hits leave the page and the
-/// count.
-template <class Full, class Summary, class Find>
-SearchResult<Full> expand_hits(const SearchResult<Summary>& hits, Find&& find) {
-  SearchResult<Full> result{hits.total_hits, {}};
-  for (const auto& hit : hits.results) {
-    if (std::optional<Full> found = find(hit)) {
-      result.results.push_back(std::move(*found));
-    } else {
-      --result.total_hits;
-    }
-  }
-  return result;
-}
 
 }  // namespace conductor::http

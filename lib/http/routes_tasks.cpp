@@ -185,7 +185,7 @@ Response search(Engine& engine, const Request& request) {
 
 /// Conductor's search V2 answers full tasks in place of summaries.
 Response search_v2(Engine& engine, const Request& request) {
-  return Response::json(to_json(expand_hits<Task>(engine.queue().search(search_query(request)),
+  return Response::json(to_json(detail::expand_hits<Task>(engine.queue().search(search_query(request)),
                                                   [&](const TaskSummary& hit) { return engine.queue().find_task(hit.task_id); })));
 }
 

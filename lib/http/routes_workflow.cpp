@@ -193,7 +193,7 @@ std::optional<Workflow> find_workflow(Engine& engine, const std::string& workflo
 }
 
 Response search_v2(Engine& engine, const Request& request) {
-  return Response::json(to_json(expand_hits<Workflow>(
+  return Response::json(to_json(detail::expand_hits<Workflow>(
       engine.executor().search(workflow_search_query(request)),
       [&](const WorkflowSummary& hit) { return find_workflow(engine, hit.workflow_id); })));
 }
@@ -203,7 +203,7 @@ Response search_by_tasks(Engine& engine, const Request& request) {
 }
 
 Response search_by_tasks_v2(Engine& engine, const Request& request) {
-  return Response::json(to_json(expand_hits<Workflow>(
+  return Response::json(to_json(detail::expand_hits<Workflow>(
       engine.executor().search_by_tasks(search_query(request)),
       [&](const WorkflowSummary& hit) { return find_workflow(engine, hit.workflow_id); })));
 }
