@@ -156,11 +156,11 @@ class FaultInjectingStorage final : public Storage {
       }
       std::int64_t insert_workflow(const Workflow& w) override { return inner().insert_workflow(w); }
       void update_workflow(const Workflow& w) override { inner().update_workflow(w); }
-      bool update_workflow_if(const Workflow& w, std::int64_t expected) override {
-        return inner().update_workflow_if(w, expected);
+      void update_workflow_if(const Workflow& w, std::int64_t expected) override {
+        inner().update_workflow_if(w, expected);
       }
-      bool advance_version_if(std::string_view id, std::int64_t expected) override {
-        return inner().advance_version_if(id, expected);
+      void advance_version_if(std::string_view id, std::int64_t expected) override {
+        inner().advance_version_if(id, expected);
       }
       std::optional<std::int64_t> advance_version(std::string_view id) override { return inner().advance_version(id); }
       std::optional<std::int64_t> workflow_version(std::string_view id) override { return inner().workflow_version(id); }
@@ -181,7 +181,7 @@ class FaultInjectingStorage final : public Storage {
       std::optional<Workflow> find_workflow_by_idempotency_key(std::string_view name, std::string_view key) override {
         return inner().find_workflow_by_idempotency_key(name, key);
       }
-      bool insert_task(const Task& t) override { return inner().insert_task(t); }
+      void insert_task(const Task& t) override { inner().insert_task(t); }
       void update_task(const Task& t) override { inner().update_task(t); }
       std::optional<Task> find_task(std::string_view id) override { return inner().find_task(id); }
       bool remove_task(std::string_view id) override { return inner().remove_task(id); }
@@ -233,11 +233,11 @@ class FaultInjectingStorage final : public Storage {
         tx_.removed_from_.emplace_back(q);
         return inner().remove(q, id);
       }
-      bool set_visible_at(std::string_view q, std::string_view id, std::int64_t at) override {
-        return inner().set_visible_at(q, id, at);
+      void set_visible_at(std::string_view q, std::string_view id, std::int64_t at) override {
+        inner().set_visible_at(q, id, at);
       }
-      bool set_visible_at_if_earlier(std::string_view q, std::string_view id, std::int64_t at) override {
-        return inner().set_visible_at_if_earlier(q, id, at);
+      void set_visible_at_if_earlier(std::string_view q, std::string_view id, std::int64_t at) override {
+        inner().set_visible_at_if_earlier(q, id, at);
       }
       bool contains(std::string_view q, std::string_view id) override { return inner().contains(q, id); }
       std::int64_t size(std::string_view q) override { return inner().size(q); }

@@ -229,7 +229,7 @@ bool Change::queued(std::string_view queue, std::string_view id) {
 
 void Change::commit() {
   std::unordered_map<std::string, std::int64_t> versions;  // after the commit
-  {
+  try {
     auto tx = storage().begin(TransactionMode::kWrite);
     ExecutionStore& execution = tx->execution();
     // Existing workflows first: a conflict is found before anything is written, and a workflow
@@ -237,7 +237,7 @@ void Change::commit() {
     for (const auto& id : workflow_order_) {
       Staged& entry = workflows_.at(id);
       if (entry.removed) {
-        if (entry.version && !execution.advance_version_if(id, *entry.version)) throw conflict(id);
+        if (entry.version) execution.advance_version_if(id, *entry.version);
         execution.remove_workflow(id);
       } else if (entry.inserted) {
         continue;
@@ -245,17 +245,15 @@ void Change::commit() {
         if (!entry.version) {
           execution.update_workflow(*entry.row);
           versions[id] = execution.workflow_version(id).value_or(0);
-        } else if (!execution.update_workflow_if(*entry.row, *entry.version)) {
-          throw conflict(id);
         } else {
+          execution.update_workflow_if(*entry.row, *entry.version);
           versions[id] = *entry.version + 1;
         }
       } else if (entry.tasks_written) {
         if (!entry.version) {
           if (auto advanced = execution.advance_version(id)) versions[id] = *advanced;
-        } else if (!execution.advance_version_if(id, *entry.version)) {
-          throw conflict(id);
         } else {
+          execution.advance_version_if(id, *entry.version);
           versions[id] = *entry.version + 1;
         }
       } else if (entry.cached && execution.workflow_version(id) != entry.version) {
@@ -273,14 +271,20 @@ void Change::commit() {
         execution.remove_task(id);
       } else if (!write.inserted) {
         execution.update_task(*write.task);
-      } else if (!execution.insert_task(*write.task)) {
-        // Its reference name and retry count are taken: the workflow moved past what this change read.
-        throw conflict(write.workflow_id);
+      } else {
+        // Throws StaleVersionError when its reference name and retry count are taken: the workflow
+        // moved past what this change read.
+        execution.insert_task(*write.task);
       }
     }
     for (const auto& write : writes_) write(*tx);
     if (then_) then_(*tx, after_);
     tx->commit();
+  } catch (const StaleVersionError& stale) {
+    // Reported by a write or, from a backend that sends writes ahead, by a later call: which of the
+    // workflows moved is not known, so none of them is trusted from the cache.
+    for (const auto& id : workflow_order_) core_.workflow_cache().erase(id);
+    throw VersionConflict(stale.message());
   }
   refresh_cache(versions);
   after_.done();

@@ -142,11 +142,11 @@ class OffloadingExecutionStore final : public ExecutionStore {
   void update_workflow(const Workflow& wf) override {
     with_offloaded(offloader_, wf, [&](const Workflow& row) { inner_.update_workflow(row); });
   }
-  bool update_workflow_if(const Workflow& wf, std::int64_t expected) override {
-    return with_offloaded(offloader_, wf, [&](const Workflow& row) { return inner_.update_workflow_if(row, expected); });
+  void update_workflow_if(const Workflow& wf, std::int64_t expected) override {
+    with_offloaded(offloader_, wf, [&](const Workflow& row) { inner_.update_workflow_if(row, expected); });
   }
-  bool advance_version_if(std::string_view id, std::int64_t expected) override {
-    return inner_.advance_version_if(id, expected);
+  void advance_version_if(std::string_view id, std::int64_t expected) override {
+    inner_.advance_version_if(id, expected);
   }
   std::optional<std::int64_t> advance_version(std::string_view id) override { return inner_.advance_version(id); }
   std::optional<std::int64_t> workflow_version(std::string_view id) override { return inner_.workflow_version(id); }
@@ -173,8 +173,8 @@ class OffloadingExecutionStore final : public ExecutionStore {
     offloader_.restore_row(wf);
     return wf;
   }
-  bool insert_task(const Task& task) override {
-    return with_offloaded(offloader_, task, [&](const Task& row) { return inner_.insert_task(row); });
+  void insert_task(const Task& task) override {
+    with_offloaded(offloader_, task, [&](const Task& row) { inner_.insert_task(row); });
   }
   void update_task(const Task& task) override {
     with_offloaded(offloader_, task, [&](const Task& row) { inner_.update_task(row); });

@@ -88,10 +88,13 @@ TEST_CASE("postgres: concurrent versioned writers lose no update") {
       std::int64_t version = *read->execution().workflow_version("wf");
       read.reset();
       ++wf.priority;
-      auto tx = storage.begin();
-      if (tx->execution().update_workflow_if(wf, version)) {
+      try {
+        auto tx = storage.begin();
+        tx->execution().update_workflow_if(wf, version);
         tx->commit();
         ++done;
+      } catch (const StaleVersionError&) {
+        // Another writer got there first: read again.
       }
     }
   };

@@ -41,6 +41,14 @@ void write(Storage& storage, Body&& body) {
   tx->commit();
 }
 
+/// Runs `body` and commits, expecting E from one of its writes or from the commit (a backend may
+/// report a write's error later); the transaction is then dropped, committing nothing.
+template <class E, class Body>
+void write_fails(Storage& storage, Body&& body) {
+  auto tx = storage.begin(TransactionMode::kWrite);
+  CHECK_THROWS_AS((body(*tx), tx->commit()), E);
+}
+
 template <class Body>
 auto read(Storage& storage, Body&& body) {
   auto tx = storage.begin(TransactionMode::kRead);
@@ -245,9 +253,9 @@ STORAGE_CONTRACT("storage: a workflow row is stored without its tasks, which are
   wf.tasks = {task("t-1", "wf-1", "a", 1)};  // ignored by insert_workflow
   write(storage, [&](Transaction& tx) {
     tx.execution().insert_workflow(wf);
-    CHECK(tx.execution().insert_task(task("t-3", "wf-1", "c", 3)));
-    CHECK(tx.execution().insert_task(task("t-1", "wf-1", "a", 1)));
-    CHECK(tx.execution().insert_task(task("t-2", "wf-1", "b", 2)));
+    tx.execution().insert_task(task("t-3", "wf-1", "c", 3));
+    tx.execution().insert_task(task("t-1", "wf-1", "a", 1));
+    tx.execution().insert_task(task("t-2", "wf-1", "b", 2));
   });
   read(storage, [&](Transaction& tx) {
     auto bare = tx.execution().find_workflow("wf-1", false);
@@ -274,10 +282,8 @@ STORAGE_CONTRACT("storage: update_workflow replaces the row and rejects unknown 
   updated.status = WorkflowStatus::kCompleted;
   updated.end_time = 5000;
   updated.output["result"] = "done";
-  write(storage, [&](Transaction& tx) {
-    tx.execution().update_workflow(updated);
-    CHECK_THROWS_AS(tx.execution().update_workflow(workflow("missing")), NotFoundError);
-  });
+  write(storage, [&](Transaction& tx) { tx.execution().update_workflow(updated); });
+  write_fails<NotFoundError>(storage, [](Transaction& tx) { tx.execution().update_workflow(workflow("missing")); });
   read(storage, [&](Transaction& tx) {
     CHECK(stored(*tx.execution().find_workflow("wf-1", false)) == stored(updated));
     return 0;
@@ -297,24 +303,25 @@ STORAGE_CONTRACT("storage: every write to a workflow advances its version; condi
 
   Workflow updated = workflow("wf-1");
   updated.status = WorkflowStatus::kPaused;
-  write(storage, [&](Transaction& tx) {
-    CHECK_FALSE(tx.execution().update_workflow_if(updated, inserted + 7));
-    CHECK(tx.execution().update_workflow_if(updated, inserted));
-  });
+  write_fails<StaleVersionError>(storage,
+                                 [&](Transaction& tx) { tx.execution().update_workflow_if(updated, inserted + 7); });
+  CHECK(version() == inserted);
+  write(storage, [&](Transaction& tx) { tx.execution().update_workflow_if(updated, inserted); });
   CHECK(version() == inserted + 1);
   read(storage, [&](Transaction& tx) {
     CHECK(tx.execution().find_workflow("wf-1", false)->status == WorkflowStatus::kPaused);
     return 0;
   });
+  write_fails<StaleVersionError>(storage, [&](Transaction& tx) { tx.execution().advance_version_if("wf-1", inserted); });
   write(storage, [&](Transaction& tx) {
-    CHECK_FALSE(tx.execution().advance_version_if("wf-1", inserted));
-    CHECK(tx.execution().advance_version_if("wf-1", inserted + 1));
+    tx.execution().advance_version_if("wf-1", inserted + 1);
     CHECK(tx.execution().advance_version("wf-1") == inserted + 3);
     tx.execution().update_workflow(updated);
     CHECK_FALSE(tx.execution().advance_version("missing"));
-    CHECK_FALSE(tx.execution().advance_version_if("missing", 0));
-    CHECK_FALSE(tx.execution().update_workflow_if(workflow("missing"), 0));
   });
+  write_fails<StaleVersionError>(storage, [](Transaction& tx) { tx.execution().advance_version_if("missing", 0); });
+  write_fails<StaleVersionError>(storage,
+                                 [](Transaction& tx) { tx.execution().update_workflow_if(workflow("missing"), 0); });
   CHECK(version() == inserted + 4);
   // A rolled-back advance leaves the version as it was.
   {
@@ -360,8 +367,11 @@ STORAGE_CONTRACT("storage: inserting an existing workflow id is a conflict") {
   TestType fixture;
   Storage& storage = fixture.storage();
   write(storage, [](Transaction& tx) { tx.execution().insert_workflow(workflow("wf-1")); });
-  auto tx = storage.begin();
-  CHECK_THROWS_AS(tx->execution().insert_workflow(workflow("wf-1", "other")), ConflictError);
+  write_fails<ConflictError>(storage, [](Transaction& tx) { tx.execution().insert_workflow(workflow("wf-1", "other")); });
+  read(storage, [](Transaction& tx) {
+    CHECK(tx.execution().find_workflow("wf-1", false)->workflow_name() == "flow");
+    return 0;
+  });
 }
 
 STORAGE_CONTRACT("storage: an idempotency key is unique per workflow name") {
@@ -380,10 +390,7 @@ STORAGE_CONTRACT("storage: an idempotency key is unique per workflow name") {
   });
   Workflow clash = workflow("wf-5");
   clash.idempotency_key = "key";
-  {
-    auto tx = storage.begin();
-    CHECK_THROWS_AS(tx->execution().insert_workflow(clash), ConflictError);
-  }
+  write_fails<ConflictError>(storage, [&](Transaction& tx) { tx.execution().insert_workflow(clash); });
   read(storage, [](Transaction& tx) {
     auto found = tx.execution().find_workflow_by_idempotency_key("flow", "key");
     REQUIRE(found);
@@ -496,7 +503,7 @@ STORAGE_CONTRACT("storage: workflows by correlation id come newest first; withou
     add("other-cid", 400, WorkflowStatus::kRunning, "c2");
     add("other-name", 500, WorkflowStatus::kRunning, "c1", "other");
     tx.execution().insert_workflow(workflow("no-cid"));
-    CHECK(tx.execution().insert_task(task("t-1", "old", "a", 1)));
+    tx.execution().insert_task(task("t-1", "old", "a", 1));
   });
   read(storage, [](Transaction& tx) {
     auto open = tx.execution().workflows_by_correlation_id("flow", "c1", false);
@@ -539,14 +546,14 @@ STORAGE_CONTRACT("storage: a task is deduplicated on workflow, reference name an
   Storage& storage = fixture.storage();
   write(storage, [](Transaction& tx) {
     tx.execution().insert_workflow(workflow("wf-1"));
-    CHECK(tx.execution().insert_task(task("t-1", "wf-1", "a", 1)));
-    Task duplicate = task("t-dup", "wf-1", "a", 2);
-    duplicate.input_data["changed"] = true;
-    CHECK_FALSE(tx.execution().insert_task(duplicate));
-    CHECK(tx.execution().insert_task(task("t-retry", "wf-1", "a", 3, 1)));
-    CHECK(tx.execution().insert_task(task("t-other-wf", "wf-2", "a", 1)));
-    CHECK_THROWS_AS(tx.execution().insert_task(task("t-1", "wf-1", "z", 9)), ConflictError);
+    tx.execution().insert_task(task("t-1", "wf-1", "a", 1));
+    tx.execution().insert_task(task("t-retry", "wf-1", "a", 3, 1));
+    tx.execution().insert_task(task("t-other-wf", "wf-2", "a", 1));
   });
+  Task duplicate = task("t-dup", "wf-1", "a", 2);
+  duplicate.input_data["changed"] = true;
+  write_fails<StaleVersionError>(storage, [&](Transaction& tx) { tx.execution().insert_task(duplicate); });
+  write_fails<ConflictError>(storage, [](Transaction& tx) { tx.execution().insert_task(task("t-1", "wf-1", "z", 9)); });
   read(storage, [](Transaction& tx) {
     CHECK_FALSE(tx.execution().find_task("t-dup"));
     CHECK(stored(*tx.execution().find_task("t-1")) == stored(task("t-1", "wf-1", "a", 1)));
@@ -566,10 +573,8 @@ STORAGE_CONTRACT("storage: tasks are updated, found and removed by id") {
   updated.status = TaskStatus::kCompleted;
   updated.output_data["answer"] = 42;
   updated.worker_id = "worker-9";
-  write(storage, [&](Transaction& tx) {
-    tx.execution().update_task(updated);
-    CHECK_THROWS_AS(tx.execution().update_task(task("missing", "wf-1", "b", 2)), NotFoundError);
-  });
+  write(storage, [&](Transaction& tx) { tx.execution().update_task(updated); });
+  write_fails<NotFoundError>(storage, [](Transaction& tx) { tx.execution().update_task(task("missing", "wf-1", "b", 2)); });
   read(storage, [&](Transaction& tx) {
     CHECK(stored(*tx.execution().find_task("t-1")) == stored(updated));
     CHECK_FALSE(tx.execution().find_task("missing"));
@@ -846,20 +851,23 @@ STORAGE_CONTRACT("storage: set_visible_at re-times a message; the if-earlier for
   write(storage, [](Transaction& tx) {
     QueueStore& q = tx.queues();
     q.push("work", "m", 0, 1000);
-    CHECK(q.set_visible_at("work", "m", 5000));
+    q.set_visible_at("work", "m", 5000);
     CHECK(q.next_visible_at("work") == 5000);
-    CHECK(q.set_visible_at_if_earlier("work", "m", 8000));  // exists, but later: unchanged
+    q.set_visible_at_if_earlier("work", "m", 8000);  // later: unchanged
     CHECK(q.next_visible_at("work") == 5000);
-    CHECK(q.set_visible_at_if_earlier("work", "m", 3000));
+    q.set_visible_at_if_earlier("work", "m", 3000);
     CHECK(q.next_visible_at("work") == 3000);
     CHECK(q.pop("work", 1, 2999, 60'000).empty());
     CHECK(q.pop("work", 1, 3000, 60'000) == std::vector<std::string>{"m"});
     // An in-flight message can be held longer, or released early.
-    CHECK(q.set_visible_at("work", "m", 4000));
+    q.set_visible_at("work", "m", 4000);
     CHECK(q.pop("work", 1, 4000, 60'000) == std::vector<std::string>{"m"});
-    CHECK_FALSE(q.set_visible_at("work", "missing", 1));
-    CHECK_FALSE(q.set_visible_at_if_earlier("work", "missing", 1));
-    CHECK_FALSE(q.set_visible_at("other", "m", 1));
+    // No such message: nothing appears.
+    q.set_visible_at("work", "missing", 1);
+    q.set_visible_at_if_earlier("work", "missing", 1);
+    q.set_visible_at("other", "m", 1);
+    CHECK_FALSE(q.contains("work", "missing"));
+    CHECK(q.size("other") == 0);
   });
 }
 
@@ -1435,17 +1443,21 @@ STORAGE_CONTRACT("storage: an event execution is recorded once per handler, even
   });
 }
 
-STORAGE_CONTRACT("storage: a failed statement does not poison the transaction's other writes") {
+STORAGE_CONTRACT("storage: a transaction whose write failed commits nothing, also writes sent before it") {
   TestType fixture;
   Storage& storage = fixture.storage();
-  write(storage, [](Transaction& tx) {
-    tx.execution().insert_workflow(workflow("wf-1"));
-    CHECK_THROWS_AS(tx.execution().insert_workflow(workflow("wf-1")), ConflictError);
+  write(storage, [](Transaction& tx) { tx.execution().insert_workflow(workflow("wf-1")); });
+  write_fails<ConflictError>(storage, [](Transaction& tx) {
     tx.execution().insert_workflow(workflow("wf-2"));
+    tx.queues().push("work", "m", 0, 0);
+    tx.execution().insert_workflow(workflow("wf-1", "other"));
+    tx.execution().insert_workflow(workflow("wf-3"));
   });
   read(storage, [](Transaction& tx) {
-    CHECK(tx.execution().find_workflow("wf-1", false));
-    CHECK(tx.execution().find_workflow("wf-2", false));
+    CHECK(tx.execution().find_workflow("wf-1", false)->workflow_name() == "flow");
+    CHECK_FALSE(tx.execution().find_workflow("wf-2", false));
+    CHECK_FALSE(tx.execution().find_workflow("wf-3", false));
+    CHECK(tx.queues().size("work") == 0);
     return 0;
   });
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <conductor/error.hpp>
 #include <conductor/export.hpp>
 #include <conductor/model.hpp>
 
@@ -17,6 +18,15 @@
 ///
 /// Times are always passed in by the caller (from the engine's Clock); backends never read a clock.
 namespace conductor {
+
+/// A conditional write found the stored state moved on from what the caller read: a workflow's
+/// version is not the expected one, the workflow is gone, or it holds a task with the same
+/// reference name and retry count already. The transaction must not commit; the engine computes
+/// its change again from fresh state.
+class CONDUCTOR_EXPORT StaleVersionError : public UnavailableError {
+ public:
+  explicit StaleVersionError(const std::string& message) : UnavailableError(message) {}
+};
 
 /// Task and workflow definitions, and event handlers.
 class CONDUCTOR_EXPORT MetadataStore {
@@ -58,6 +68,10 @@ struct EndedWorkflowQuery {
 };
 
 /// Workflow and task executions, task logs and poll data.
+///
+/// The errors a write reports (ConflictError, NotFoundError, StaleVersionError) may come from the
+/// write itself or from any later call of the same transaction, commit() included: a backend may
+/// send writes ahead without waiting for their answers. A transaction that threw commits nothing.
 class CONDUCTOR_EXPORT ExecutionStore {
  public:
   virtual ~ExecutionStore() = default;
@@ -70,11 +84,11 @@ class CONDUCTOR_EXPORT ExecutionStore {
   /// Replaces the workflow row (not its tasks) and advances its version. Throws NotFoundError when it
   /// does not exist.
   virtual void update_workflow(const Workflow& workflow) = 0;
-  /// Replaces the workflow row and advances its version only if the stored version is `expected`.
-  /// False (and nothing written) when it is not, or when the workflow does not exist.
-  virtual bool update_workflow_if(const Workflow& workflow, std::int64_t expected) = 0;
-  /// Advances the version of a workflow whose tasks changed, only if it is `expected`; false as above.
-  virtual bool advance_version_if(std::string_view workflow_id, std::int64_t expected) = 0;
+  /// Replaces the workflow row and advances its version. Throws StaleVersionError when the stored
+  /// version is not `expected`, or when the workflow does not exist.
+  virtual void update_workflow_if(const Workflow& workflow, std::int64_t expected) = 0;
+  /// Advances the version of a workflow whose tasks changed; throws StaleVersionError as above.
+  virtual void advance_version_if(std::string_view workflow_id, std::int64_t expected) = 0;
   /// Advances the version unconditionally; the new version, or nothing when the workflow does not exist.
   virtual std::optional<std::int64_t> advance_version(std::string_view workflow_id) = 0;
   /// The version of the stored state. Every committed change to the workflow row or to any of its
@@ -96,9 +110,9 @@ class CONDUCTOR_EXPORT ExecutionStore {
   /// The workflow of this name holding this idempotency key, if any; without tasks.
   virtual std::optional<Workflow> find_workflow_by_idempotency_key(std::string_view name, std::string_view key) = 0;
 
-  /// Stores a new task. Returns false and stores nothing when the workflow already has a task with the
-  /// same reference name and retry count (Conductor's dedup key).
-  virtual bool insert_task(const Task& task) = 0;
+  /// Stores a new task. Throws StaleVersionError when the workflow already has a task with the same
+  /// reference name and retry count (Conductor's dedup key), ConflictError when the task id exists.
+  virtual void insert_task(const Task& task) = 0;
   /// Replaces a stored task. Throws NotFoundError when it does not exist.
   virtual void update_task(const Task& task) = 0;
   virtual std::optional<Task> find_task(std::string_view task_id) = 0;
@@ -145,10 +159,10 @@ class CONDUCTOR_EXPORT QueueStore {
   virtual std::vector<std::string> take(std::string_view queue, int count, std::int64_t now_ms) = 0;
   /// Deletes the message. True when it existed.
   virtual bool remove(std::string_view queue, std::string_view id) = 0;
-  /// Sets the message's next visibility. True when the message exists.
-  virtual bool set_visible_at(std::string_view queue, std::string_view id, std::int64_t visible_at) = 0;
+  /// Sets the message's next visibility; nothing happens when there is no such message.
+  virtual void set_visible_at(std::string_view queue, std::string_view id, std::int64_t visible_at) = 0;
   /// Same, only if that makes delivery earlier.
-  virtual bool set_visible_at_if_earlier(std::string_view queue, std::string_view id, std::int64_t visible_at) = 0;
+  virtual void set_visible_at_if_earlier(std::string_view queue, std::string_view id, std::int64_t visible_at) = 0;
   virtual bool contains(std::string_view queue, std::string_view id) = 0;
   /// Number of messages, including delayed and in-flight ones.
   virtual std::int64_t size(std::string_view queue) = 0;

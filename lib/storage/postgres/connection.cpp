@@ -1,6 +1,7 @@
 #include "storage/postgres/connection.hpp"
 
 #include <conductor/error.hpp>
+#include <conductor/storage/storage.hpp>
 
 #include <fmt/format.h>
 
@@ -108,16 +109,23 @@ void Connection::check(PGresult* result, std::string_view sql) const {
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return;
   std::string sqlstate;
   std::string message;
+  std::string primary;  // the message alone, without severity and details
   if (result != nullptr) {
     const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
     sqlstate = state == nullptr ? "" : state;
     message = first_line(PQresultErrorMessage(result));
+    const char* text = PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY);
+    primary = text == nullptr ? message : text;
     PQclear(result);
   }
   if (message.empty()) message = first_line(PQerrorMessage(conn_));
   if (sqlstate == "40001" || sqlstate == "40P01") {
     throw TransientConflict(fmt::format("postgres: {}", message));
   }
+  // Raised on purpose by conductor_fail: the message is the library's own.
+  if (sqlstate == "CSTAL") throw StaleVersionError(primary);
+  if (sqlstate == "CNOTF") throw NotFoundError(primary);
+  if (sqlstate == "CCONF") throw ConflictError(primary);
   // No SQLSTATE: libpq itself failed, which means the connection is gone.
   if (sqlstate.empty() || retryable_state(sqlstate) || !healthy()) {
     throw UnavailableError(fmt::format("postgres: {}", message));

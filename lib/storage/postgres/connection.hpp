@@ -76,6 +76,8 @@ class Params {
 /// answer it waits for rather than per statement. Errors are thrown as UnavailableError when
 /// retrying may succeed (lost connection, serialization failure, deadlock, server shutting down) and
 /// StorageError otherwise; the error of a sent statement is thrown by the next call that waits.
+/// The SQLSTATEs conductor_fail raises become the library's errors: CSTAL StaleVersionError,
+/// CNOTF NotFoundError, CCONF ConflictError.
 class Connection {
  public:
   /// Connects; UnavailableError when the server cannot be reached, StorageError for a bad URL or

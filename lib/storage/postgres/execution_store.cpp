@@ -13,28 +13,54 @@
 namespace conductor::detail::pg {
 namespace {
 
+// Writes are sent ahead of their answers (see Connection). One whose outcome matters ends in a
+// SELECT that calls conductor_fail when it wrote nothing: the error aborts the transaction on the
+// server, so a COMMIT sent behind it cannot commit, and arrives as the library's error.
+
 // Workflow rows: the INSERT and the UPDATEs take the row's columns as $1..$12 in the same order.
 // `version` is the definition's version; `state_version` the version of the stored state.
 constexpr std::string_view kInsertWorkflow =
-    "INSERT INTO workflows (workflow_id, name, version, status, correlation_id, idempotency_key, "
+    "WITH written AS (INSERT INTO workflows (workflow_id, name, version, status, correlation_id, idempotency_key, "
     "parent_workflow_id, create_time, update_time, end_time, snapshot_id, json, state_version) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING";
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING RETURNING 1) "
+    "SELECT CASE WHEN EXISTS (SELECT FROM workflows WHERE workflow_id = $1) "
+    "  THEN conductor_fail('CCONF', 'Workflow ' || $1 || ' already exists') "
+    "  ELSE conductor_fail('CCONF', 'A workflow ' || $2 || ' with idempotency key ' || coalesce($6, '') || "
+    "    ' already exists') END "
+    "WHERE NOT EXISTS (SELECT FROM written)";
 constexpr std::string_view kUpdateWorkflow =
-    "UPDATE workflows SET name = $2, version = $3, status = $4, correlation_id = $5, idempotency_key = $6, "
-    "parent_workflow_id = $7, create_time = $8, update_time = $9, end_time = $10, snapshot_id = $11, json = $12, "
-    "state_version = state_version + 1 WHERE workflow_id = $1";
+    "WITH written AS (UPDATE workflows SET name = $2, version = $3, status = $4, correlation_id = $5, "
+    "idempotency_key = $6, parent_workflow_id = $7, create_time = $8, update_time = $9, end_time = $10, "
+    "snapshot_id = $11, json = $12, state_version = state_version + 1 WHERE workflow_id = $1 RETURNING 1) "
+    "SELECT conductor_fail('CNOTF', 'No such workflow: ' || $1) WHERE NOT EXISTS (SELECT FROM written)";
 constexpr std::string_view kUpdateWorkflowIf =
-    "UPDATE workflows SET name = $2, version = $3, status = $4, correlation_id = $5, idempotency_key = $6, "
-    "parent_workflow_id = $7, create_time = $8, update_time = $9, end_time = $10, snapshot_id = $11, json = $12, "
-    "state_version = state_version + 1 WHERE workflow_id = $1 AND state_version = $13";
+    "WITH written AS (UPDATE workflows SET name = $2, version = $3, status = $4, correlation_id = $5, "
+    "idempotency_key = $6, parent_workflow_id = $7, create_time = $8, update_time = $9, end_time = $10, "
+    "snapshot_id = $11, json = $12, state_version = state_version + 1 WHERE workflow_id = $1 AND state_version = $13 "
+    "RETURNING 1) "
+    "SELECT conductor_fail('CSTAL', 'workflow ' || $1 || ' is not at the version read, or is gone') "
+    "WHERE NOT EXISTS (SELECT FROM written)";
+constexpr std::string_view kAdvanceVersionIf =
+    "WITH written AS (UPDATE workflows SET state_version = state_version + 1 WHERE workflow_id = $1 "
+    "AND state_version = $2 RETURNING 1) "
+    "SELECT conductor_fail('CSTAL', 'workflow ' || $1 || ' is not at the version read, or is gone') "
+    "WHERE NOT EXISTS (SELECT FROM written)";
 
 // Task rows, likewise: $1..$11.
 constexpr std::string_view kInsertTask =
-    "INSERT INTO tasks (task_id, workflow_id, reference_name, retry_count, seq, status, task_type, task_def_name, "
-    "start_time, node_id, json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING";
+    "WITH written AS (INSERT INTO tasks (task_id, workflow_id, reference_name, retry_count, seq, status, task_type, "
+    "task_def_name, start_time, node_id, json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
+    "ON CONFLICT DO NOTHING RETURNING 1) "
+    "SELECT CASE WHEN EXISTS (SELECT FROM tasks WHERE task_id = $1) "
+    "  THEN conductor_fail('CCONF', 'Task ' || $1 || ' already exists') "
+    "  ELSE conductor_fail('CSTAL', 'workflow ' || $2 || ' has a task ' || $3 || ' with retry count ' || $4 || "
+    "    ' already') END "
+    "WHERE NOT EXISTS (SELECT FROM written)";
 constexpr std::string_view kUpdateTask =
-    "UPDATE tasks SET workflow_id = $2, reference_name = $3, retry_count = $4, seq = $5, status = $6, "
-    "task_type = $7, task_def_name = $8, start_time = $9, node_id = $10, json = $11 WHERE task_id = $1";
+    "WITH written AS (UPDATE tasks SET workflow_id = $2, reference_name = $3, retry_count = $4, seq = $5, "
+    "status = $6, task_type = $7, task_def_name = $8, start_time = $9, node_id = $10, json = $11 "
+    "WHERE task_id = $1 RETURNING 1) "
+    "SELECT conductor_fail('CNOTF', 'No such task: ' || $1) WHERE NOT EXISTS (SELECT FROM written)";
 
 /// A table of snapshots: rows of (id, json) written once and never changed.
 struct SnapshotTable {
@@ -122,21 +148,21 @@ void PgExecutionStore::committed() {
 }
 
 template <class... Extra>
-Result PgExecutionStore::write_workflow(std::string_view sql, const Workflow& workflow, const Extra&... extra) {
+void PgExecutionStore::write_workflow(std::string_view sql, const Workflow& workflow, const Extra&... extra) {
   Connection& db = db_.get();
   const std::int64_t snapshot_id =
       store_snapshot(db, caches_.definitions, kDefinitionSnapshots, workflow.workflow_definition, used_definitions_);
-  return db.query(sql, workflow.workflow_id, workflow.workflow_name(), workflow.workflow_version(),
+  db.send(sql, workflow.workflow_id, workflow.workflow_name(), workflow.workflow_version(),
                   to_string(workflow.status), workflow.correlation_id, workflow.idempotency_key,
                   workflow.parent_workflow_id, workflow.create_time, workflow.update_time, workflow.end_time, snapshot_id,
                   workflow_row_json(workflow), extra...);
 }
 
-Result PgExecutionStore::write_task(std::string_view sql, const Task& task) {
+void PgExecutionStore::write_task(std::string_view sql, const Task& task) {
   Connection& db = db_.get();
   std::optional<std::int64_t> node_id;
   if (task.workflow_task) node_id = store_snapshot(db, caches_.nodes, kNodeSnapshots, *task.workflow_task, used_nodes_);
-  return db.query(sql, task.task_id, task.workflow_instance_id, task.reference_task_name, task.retry_count, task.seq,
+  db.send(sql, task.task_id, task.workflow_instance_id, task.reference_task_name, task.retry_count, task.seq,
                   to_string(task.status), task.task_type, task.task_def_name, task.start_time, node_id,
                   task_row_json(task));
 }
@@ -169,31 +195,18 @@ std::vector<Workflow> PgExecutionStore::workflow_rows(const Result& rows) {
 std::int64_t PgExecutionStore::insert_workflow(const Workflow& workflow) {
   thread_local std::mt19937_64 random{std::random_device{}()};
   const auto version = static_cast<std::int64_t>(random() >> 1);
-  // ON CONFLICT DO NOTHING keeps the transaction usable; which key clashed is looked up after.
-  if (write_workflow(kInsertWorkflow, workflow, version).affected() > 0) return version;
-  if (!db_.get().query("SELECT 1 FROM workflows WHERE workflow_id = $1", workflow.workflow_id).empty()) {
-    throw ConflictError(fmt::format("Workflow {} already exists", workflow.workflow_id));
-  }
-  throw ConflictError(fmt::format("A workflow {} with idempotency key {} already exists", workflow.workflow_name(),
-                                  workflow.idempotency_key.value_or("")));
+  write_workflow(kInsertWorkflow, workflow, version);
+  return version;
 }
 
-void PgExecutionStore::update_workflow(const Workflow& workflow) {
-  if (write_workflow(kUpdateWorkflow, workflow).affected() == 0) {
-    throw NotFoundError(fmt::format("No such workflow: {}", workflow.workflow_id));
-  }
+void PgExecutionStore::update_workflow(const Workflow& workflow) { write_workflow(kUpdateWorkflow, workflow); }
+
+void PgExecutionStore::update_workflow_if(const Workflow& workflow, std::int64_t expected) {
+  write_workflow(kUpdateWorkflowIf, workflow, expected);
 }
 
-bool PgExecutionStore::update_workflow_if(const Workflow& workflow, std::int64_t expected) {
-  return write_workflow(kUpdateWorkflowIf, workflow, expected).affected() > 0;
-}
-
-bool PgExecutionStore::advance_version_if(std::string_view workflow_id, std::int64_t expected) {
-  return db_.get()
-             .query("UPDATE workflows SET state_version = state_version + 1 WHERE workflow_id = $1 "
-                    "AND state_version = $2",
-                    workflow_id, expected)
-             .affected() > 0;
+void PgExecutionStore::advance_version_if(std::string_view workflow_id, std::int64_t expected) {
+  db_.get().send(kAdvanceVersionIf, workflow_id, expected);
 }
 
 std::optional<std::int64_t> PgExecutionStore::advance_version(std::string_view workflow_id) {
@@ -273,19 +286,9 @@ std::optional<Workflow> PgExecutionStore::find_workflow_by_idempotency_key(std::
   return std::move(found.front());
 }
 
-bool PgExecutionStore::insert_task(const Task& task) {
-  if (write_task(kInsertTask, task).affected() > 0) return true;
-  if (!db_.get().query("SELECT 1 FROM tasks WHERE task_id = $1", task.task_id).empty()) {
-    throw ConflictError(fmt::format("Task {} already exists", task.task_id));
-  }
-  return false;
-}
+void PgExecutionStore::insert_task(const Task& task) { write_task(kInsertTask, task); }
 
-void PgExecutionStore::update_task(const Task& task) {
-  if (write_task(kUpdateTask, task).affected() == 0) {
-    throw NotFoundError(fmt::format("No such task: {}", task.task_id));
-  }
-}
+void PgExecutionStore::update_task(const Task& task) { write_task(kUpdateTask, task); }
 
 std::optional<Task> PgExecutionStore::find_task(std::string_view task_id) {
   std::vector<Task> found = task_rows(db_.get().query("SELECT json, node_id FROM tasks WHERE task_id = $1", task_id));

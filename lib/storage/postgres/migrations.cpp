@@ -213,6 +213,15 @@ CREATE TABLE event_executions (
   PRIMARY KEY (handler_name, event, id)
 );
 )sql"},
+    {3, "failing a transaction from inside a statement", R"sql(
+-- Raises `message` with the SQLSTATE `code`. A statement sent ahead of its answer calls it when what
+-- it wrote is not what the transaction expected, so the error aborts the transaction on the server,
+-- before a COMMIT sent behind it can run.
+CREATE FUNCTION conductor_fail(code TEXT, message TEXT) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION USING ERRCODE = code, MESSAGE = message;
+END $$;
+)sql"},
 };
 
 }  // namespace

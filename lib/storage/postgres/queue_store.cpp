@@ -68,19 +68,14 @@ bool PgQueueStore::remove(std::string_view queue, std::string_view id) {
   return db_.get().query("DELETE FROM queue_messages WHERE queue = $1 AND message_id = $2", queue, id).affected() > 0;
 }
 
-bool PgQueueStore::set_visible_at(std::string_view queue, std::string_view id, std::int64_t visible_at) {
-  return db_.get()
-             .query("UPDATE queue_messages SET visible_at = $3 WHERE queue = $1 AND message_id = $2", queue, id,
-                    visible_at)
-             .affected() > 0;
+void PgQueueStore::set_visible_at(std::string_view queue, std::string_view id, std::int64_t visible_at) {
+  db_.get().send("UPDATE queue_messages SET visible_at = $3 WHERE queue = $1 AND message_id = $2", queue, id,
+                 visible_at);
 }
 
-bool PgQueueStore::set_visible_at_if_earlier(std::string_view queue, std::string_view id,
-                                             std::int64_t visible_at) {
-  return db_.get()
-             .query("UPDATE queue_messages SET visible_at = least(visible_at, $3) WHERE queue = $1 AND message_id = $2",
-                    queue, id, visible_at)
-             .affected() > 0;
+void PgQueueStore::set_visible_at_if_earlier(std::string_view queue, std::string_view id, std::int64_t visible_at) {
+  db_.get().send("UPDATE queue_messages SET visible_at = least(visible_at, $3) WHERE queue = $1 AND message_id = $2",
+                 queue, id, visible_at);
 }
 
 bool PgQueueStore::contains(std::string_view queue, std::string_view id) {

@@ -14,6 +14,10 @@
 namespace conductor::detail {
 namespace {
 
+StaleVersionError stale_version(std::string_view workflow_id) {
+  return StaleVersionError(fmt::format("workflow {} is not at the version read, or is gone", workflow_id));
+}
+
 // Workflow rows: the INSERT and the UPDATE take the same parameters in the same order. The json column
 // holds the workflow without its definition snapshot (in definition_snapshots) and tasks.
 // `version` is the definition's version; `state_version` the version of the stored state.
@@ -199,18 +203,20 @@ void SqliteExecutionStore::update_workflow(const Workflow& workflow) {
   }
 }
 
-bool SqliteExecutionStore::update_workflow_if(const Workflow& workflow, std::int64_t expected) {
+void SqliteExecutionStore::update_workflow_if(const Workflow& workflow, std::int64_t expected) {
   {
     ScopedStatement statement = bind_workflow(kUpdateWorkflowIf, workflow, expected);
     statement->step();
   }
-  return db_.get().changes() > 0;
+  if (db_.get().changes() == 0) throw stale_version(workflow.workflow_id);
 }
 
-bool SqliteExecutionStore::advance_version_if(std::string_view workflow_id, std::int64_t expected) {
-  return db_.get().execute(
-             "UPDATE workflows SET state_version = state_version + 1 WHERE workflow_id = ? AND state_version = ?",
-             workflow_id, expected) > 0;
+void SqliteExecutionStore::advance_version_if(std::string_view workflow_id, std::int64_t expected) {
+  if (db_.get().execute(
+          "UPDATE workflows SET state_version = state_version + 1 WHERE workflow_id = ? AND state_version = ?",
+          workflow_id, expected) == 0) {
+    throw stale_version(workflow_id);
+  }
 }
 
 std::optional<std::int64_t> SqliteExecutionStore::advance_version(std::string_view workflow_id) {
@@ -289,7 +295,7 @@ std::optional<Workflow> SqliteExecutionStore::find_workflow_by_idempotency_key(s
       db_.get().query("SELECT json, snapshot_id FROM workflows WHERE name = ? AND idempotency_key = ?", name, key));
 }
 
-bool SqliteExecutionStore::insert_task(const Task& task) {
+void SqliteExecutionStore::insert_task(const Task& task) {
   Connection& db = db_.get();
   {
     ScopedStatement statement = bind_task(kInsertTask, task);
@@ -297,7 +303,10 @@ bool SqliteExecutionStore::insert_task(const Task& task) {
       throw ConflictError(fmt::format("Task {} already exists", task.task_id));
     }
   }
-  return db.changes() > 0;
+  if (db.changes() == 0) {
+    throw StaleVersionError(fmt::format("workflow {} has a task {} with retry count {} already",
+                                        task.workflow_instance_id, task.reference_task_name, task.retry_count));
+  }
 }
 
 void SqliteExecutionStore::update_task(const Task& task) {

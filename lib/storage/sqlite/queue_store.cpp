@@ -79,17 +79,15 @@ bool SqliteQueueStore::remove(std::string_view queue, std::string_view id) {
   return db_.get().execute("DELETE FROM queue_messages WHERE queue = ? AND message_id = ?", queue, id) > 0;
 }
 
-bool SqliteQueueStore::set_visible_at(std::string_view queue, std::string_view id, std::int64_t visible_at) {
-  return db_.get().execute("UPDATE queue_messages SET visible_at = ? WHERE queue = ? AND message_id = ?", visible_at,
-                           queue, id) > 0;
+void SqliteQueueStore::set_visible_at(std::string_view queue, std::string_view id, std::int64_t visible_at) {
+  db_.get().execute("UPDATE queue_messages SET visible_at = ? WHERE queue = ? AND message_id = ?", visible_at, queue,
+                    id);
 }
 
-bool SqliteQueueStore::set_visible_at_if_earlier(std::string_view queue, std::string_view id,
+void SqliteQueueStore::set_visible_at_if_earlier(std::string_view queue, std::string_view id,
                                                  std::int64_t visible_at) {
-  // changes() counts the matched row even when min() leaves the value as it was.
-  return db_.get().execute(
-             "UPDATE queue_messages SET visible_at = min(visible_at, ?) WHERE queue = ? AND message_id = ?",
-             visible_at, queue, id) > 0;
+  db_.get().execute("UPDATE queue_messages SET visible_at = min(visible_at, ?) WHERE queue = ? AND message_id = ?",
+                    visible_at, queue, id);
 }
 
 bool SqliteQueueStore::contains(std::string_view queue, std::string_view id) {

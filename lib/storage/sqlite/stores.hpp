@@ -87,8 +87,8 @@ class SqliteExecutionStore final : public ExecutionStore {
 
   std::int64_t insert_workflow(const Workflow& workflow) override;
   void update_workflow(const Workflow& workflow) override;
-  bool update_workflow_if(const Workflow& workflow, std::int64_t expected) override;
-  bool advance_version_if(std::string_view workflow_id, std::int64_t expected) override;
+  void update_workflow_if(const Workflow& workflow, std::int64_t expected) override;
+  void advance_version_if(std::string_view workflow_id, std::int64_t expected) override;
   std::optional<std::int64_t> advance_version(std::string_view workflow_id) override;
   std::optional<std::int64_t> workflow_version(std::string_view workflow_id) override;
   std::optional<Workflow> find_workflow(std::string_view workflow_id, bool include_tasks) override;
@@ -99,7 +99,7 @@ class SqliteExecutionStore final : public ExecutionStore {
                                                     bool include_closed) override;
   std::optional<Workflow> find_workflow_by_idempotency_key(std::string_view name, std::string_view key) override;
 
-  bool insert_task(const Task& task) override;
+  void insert_task(const Task& task) override;
   void update_task(const Task& task) override;
   std::optional<Task> find_task(std::string_view task_id) override;
   bool remove_task(std::string_view task_id) override;
@@ -148,8 +148,8 @@ class SqliteQueueStore final : public QueueStore {
   std::vector<std::string> pop(std::string_view queue, int count, std::int64_t now_ms, std::int64_t unack_ms) override;
   std::vector<std::string> take(std::string_view queue, int count, std::int64_t now_ms) override;
   bool remove(std::string_view queue, std::string_view id) override;
-  bool set_visible_at(std::string_view queue, std::string_view id, std::int64_t visible_at) override;
-  bool set_visible_at_if_earlier(std::string_view queue, std::string_view id, std::int64_t visible_at) override;
+  void set_visible_at(std::string_view queue, std::string_view id, std::int64_t visible_at) override;
+  void set_visible_at_if_earlier(std::string_view queue, std::string_view id, std::int64_t visible_at) override;
   bool contains(std::string_view queue, std::string_view id) override;
   std::int64_t size(std::string_view queue) override;
   std::map<std::string, QueueCounts> all_sizes() override;
