@@ -390,12 +390,13 @@ void run_http_once(const Options& options, StorageKind kind, double raw, Results
   results.add(figures);
 }
 
-/// A PostgreSQL cluster for the run, started like the tests' one but synced on every commit.
+/// A PostgreSQL cluster for the run, started like the tests' one but synced on every commit, and
+/// reached over its Unix socket, as a server on the same host would be.
 class Cluster {
  public:
   explicit Cluster(const std::optional<std::filesystem::path>& parent) : dir_(parent) {
     if (command("start") != 0) throw std::runtime_error("could not start a PostgreSQL cluster");
-    std::ifstream in(dir_.path() / "cluster" / "url");
+    std::ifstream in(dir_.path() / "cluster" / "socket_url");
     std::getline(in, url_);
   }
   ~Cluster() { command("stop"); }

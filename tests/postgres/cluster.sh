@@ -1,7 +1,8 @@
 #!/bin/bash
 # A throwaway PostgreSQL cluster for the tests and benchmarks.
 #   cluster.sh start BINDIR DIR [durable]   initdb into DIR/data, start on 127.0.0.1 at a free port,
-#                                           write the connection URL to DIR/url
+#                                           write the connection URL to DIR/url, and one over the
+#                                           Unix socket (in DIR) to DIR/socket_url
 #   cluster.sh stop BINDIR DIR              stop it and delete DIR
 # initdb refuses to run as root, so under root the cluster belongs to the `postgres` OS user.
 # Without `durable` the server skips fsync: the data is thrown away after the run anyway.
@@ -36,6 +37,7 @@ start)
     if as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 -o "$settings -p $port" start \
         >/dev/null; then
       echo "postgresql://conductor@127.0.0.1:$port/postgres" >"$dir/url"
+      echo "postgresql://conductor@/postgres?host=$dir&port=$port" >"$dir/socket_url"
       echo "PostgreSQL started: $(cat "$dir/url")"
       exit 0
     fi

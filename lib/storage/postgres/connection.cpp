@@ -104,6 +104,15 @@ bool Connection::try_exec(const char* sql) noexcept {
 
 bool Connection::healthy() const { return PQstatus(conn_) == CONNECTION_OK; }
 
+void Connection::rollback_later() {
+  send("ROLLBACK");
+  rolling_back_ = true;
+}
+
+bool Connection::between_transactions() const {
+  return rolling_back_ || PQtransactionStatus(conn_) == PQTRANS_IDLE;
+}
+
 void Connection::check(PGresult* result, std::string_view sql) const {
   ExecStatusType status = result == nullptr ? PGRES_FATAL_ERROR : PQresultStatus(result);
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return;
@@ -139,6 +148,7 @@ void Connection::check_sent(int ok, std::string_view sql) {
 }
 
 void Connection::send_prepared(std::string_view sql, const Params& params) {
+  rolling_back_ = false;
   if (PQpipelineStatus(conn_) == PQ_PIPELINE_OFF) check_sent(PQenterPipelineMode(conn_), sql);
   auto [it, added] = statements_.try_emplace(std::string(sql));
   if (added) {
@@ -156,6 +166,7 @@ void Connection::send_prepared(std::string_view sql, const Params& params) {
 
 Result Connection::sync() {
   std::vector<Pending> pending = std::exchange(pending_, {});
+  rolling_back_ = false;
   check_sent(PQpipelineSync(conn_), "sync");
   PGresult* last = nullptr;
   PGresult* failure = nullptr;

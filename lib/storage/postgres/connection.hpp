@@ -104,6 +104,12 @@ class Connection {
   /// Runs SQL ignoring any error (ROLLBACK on a path that is already failing). False on error.
   bool try_exec(const char* sql) noexcept;
 
+  /// Ends the open transaction without waiting: the ROLLBACK's answer is read with the next
+  /// statement. For a transaction that wrote nothing, whose ending cannot fail.
+  void rollback_later();
+  /// No transaction is open, or only a ROLLBACK sent by rollback_later is unanswered.
+  bool between_transactions() const;
+
   /// False once the connection broke; a broken connection is closed, never reused.
   bool healthy() const;
   PGconn* raw() { return conn_; }
@@ -131,6 +137,7 @@ class Connection {
   std::unordered_map<std::string, std::string> statements_;  // SQL -> prepared statement name
   int statements_named_ = 0;  // never reused: a name whose preparation failed may still be queued
   std::vector<Pending> pending_;
+  bool rolling_back_ = false;  // the last statement sent is an unanswered ROLLBACK
   std::chrono::steady_clock::time_point last_answer_ = std::chrono::steady_clock::now();
 };
 

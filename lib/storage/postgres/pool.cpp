@@ -40,7 +40,7 @@ std::unique_ptr<Connection> Pool::take() {
 }
 
 void Pool::give(std::unique_ptr<Connection> connection) noexcept {
-  const bool reusable = connection->healthy() && PQtransactionStatus(connection->raw()) == PQTRANS_IDLE;
+  const bool reusable = connection->healthy() && connection->between_transactions();
   if (!reusable) connection.reset();
   {
     std::lock_guard lock(mutex_);

@@ -124,7 +124,17 @@ class PostgresTransaction final : public Transaction {
   /// Rolls back whatever is uncommitted and hands the connection back; the stores are unusable after.
   void end() noexcept {
     if (active_.release() == nullptr) return;
-    if (connection_->healthy() && PQtransactionStatus(connection_->raw()) != PQTRANS_IDLE) {
+    const PGTransactionStatusType status = PQtransactionStatus(connection_->raw());
+    if (!connection_->healthy() || status == PQTRANS_IDLE) {
+      // Nothing to end.
+    } else if (!write_ && status == PQTRANS_INTRANS) {
+      // A read ends without waiting: its ROLLBACK travels with the connection's next statement.
+      try {
+        connection_->rollback_later();
+      } catch (const Error&) {
+        // The connection broke: the pool drops it.
+      }
+    } else {
       connection_->try_exec("ROLLBACK");
     }
     storage_.pool().give(std::move(connection_));
