@@ -232,8 +232,9 @@ void Change::commit() {
   try {
     auto tx = storage().begin(TransactionMode::kWrite);
     ExecutionStore& execution = tx->execution();
-    // Existing workflows first: a conflict is found before anything is written, and a workflow
-    // this change inserts (a child) cannot already exist unless a workflow it came from moved.
+    // Existing workflows first: a conflict is found (or, by a backend that sends writes ahead,
+    // raised on the server) before anything else is written, and a workflow this change inserts
+    // (a child) cannot already exist unless a workflow it came from moved.
     for (const auto& id : workflow_order_) {
       Staged& entry = workflows_.at(id);
       if (entry.removed) {

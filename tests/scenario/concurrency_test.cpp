@@ -7,6 +7,7 @@
 #include "engine_fixture.hpp"
 #include "fault_injecting_storage.hpp"
 #include "storage/storage_fixtures.hpp"
+#include "two_engines.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -23,32 +24,8 @@ using conductor::testing::TempDir;
 
 namespace {
 
-constexpr const char* kFork = R"({"name": "fan", "version": 1, "tasks": [
-  {"name": "fork", "taskReferenceName": "fork", "type": "FORK_JOIN", "forkTasks": [
-    [{"name": "work", "taskReferenceName": "b1"}], [{"name": "work", "taskReferenceName": "b2"}],
-    [{"name": "work", "taskReferenceName": "b3"}], [{"name": "work", "taskReferenceName": "b4"}],
-    [{"name": "work", "taskReferenceName": "b5"}], [{"name": "work", "taskReferenceName": "b6"}]]},
-  {"name": "join", "taskReferenceName": "join", "type": "JOIN",
-   "joinOn": ["b1", "b2", "b3", "b4", "b5", "b6"]},
-  {"name": "work", "taskReferenceName": "last"}]})";
-
 std::unique_ptr<Storage> file_storage(const TempDir& dir) {
   return open_sqlite({.path = (dir.path() / "engine.db").string(), .sync = SqliteSync::kOff});
-}
-
-// Every task of every workflow, by reference name: each must appear once, COMPLETED.
-void check_completed_once(Engine& engine, const std::vector<std::string>& ids) {
-  for (const auto& id : ids) {
-    auto wf = engine.executor().get_workflow(id);
-    INFO(id);
-    CHECK(wf.status == WorkflowStatus::kCompleted);
-    std::multiset<std::string> refs;
-    for (const auto& t : wf.tasks) {
-      refs.insert(t.reference_task_name);
-      CHECK(t.status == TaskStatus::kCompleted);
-    }
-    CHECK(refs == std::multiset<std::string>{"b1", "b2", "b3", "b4", "b5", "b6", "fork", "join", "last"});
-  }
 }
 
 }  // namespace
@@ -89,77 +66,7 @@ SCENARIO("concurrency: a change that finds its workflow moved is computed again 
 SCENARIO("concurrency: threads of two engines completing the branches of the same workflows lose and repeat nothing",
          "[scenario]") {
   TempDir dir;
-  EngineFixture first(file_storage(dir));
-  EngineFixture second(file_storage(dir));
-  first.task_def(R"({"name": "work", "retryCount": 0})");
-  first.workflow_def(kFork);
-  std::vector<std::string> ids;
-  for (int i = 0; i < 6; ++i) ids.push_back(first.start("fan"));
-
-  std::mutex mutex;
-  std::map<std::string, int> handed_out;  // task id -> times
-  std::atomic<int> failures{0};
-  auto worker = [&](Engine& engine) {
-    for (int idle = 0; idle < 50;) {
-      std::vector<Task> tasks;
-      try {
-        tasks = engine.queue().batch_poll("work", "w", std::nullopt, 2, std::chrono::milliseconds(0));
-      } catch (const UnavailableError&) {
-        continue;  // the other engine held the database: poll again
-      }
-      if (tasks.empty()) {
-        ++idle;
-        std::this_thread::yield();
-        continue;
-      }
-      idle = 0;
-      for (const auto& task : tasks) {
-        {
-          std::lock_guard lock(mutex);
-          ++handed_out[task.task_id];
-        }
-        TaskResult result;
-        result.workflow_instance_id = task.workflow_instance_id;
-        result.task_id = task.task_id;
-        result.status = TaskResultStatus::kCompleted;
-        try {
-          engine.queue().update_task(result);
-        } catch (const std::exception&) {
-          ++failures;
-        }
-      }
-    }
-  };
-  // Deciding the same workflows over and over from both engines, beside the workers.
-  std::atomic<bool> done{false};
-  auto decider = [&](Engine& engine) {
-    while (!done.load()) {
-      for (const auto& id : ids) {
-        try {
-          engine.executor().decide(id);
-        } catch (const UnavailableError&) {
-        }
-      }
-    }
-  };
-  std::vector<std::thread> threads;
-  for (int i = 0; i < 2; ++i) threads.emplace_back(worker, std::ref(first.engine));
-  for (int i = 0; i < 2; ++i) threads.emplace_back(worker, std::ref(second.engine));
-  std::thread d1(decider, std::ref(first.engine));
-  std::thread d2(decider, std::ref(second.engine));
-  for (auto& t : threads) t.join();
-  done = true;
-  d1.join();
-  d2.join();
-
-  CHECK(failures == 0);
-  CHECK(handed_out.size() == ids.size() * 7);
-  for (const auto& [task, times] : handed_out) {
-    INFO(task);
-    CHECK(times == 1);
-  }
-  check_completed_once(first.engine, ids);
-  check_completed_once(second.engine, ids);
+  conductor::testing::two_engines_complete_forks([&] { return file_storage(dir); });
 }
 
 SCENARIO("concurrency: a change held up while it computes does not hold up another workflow", "[scenario]") {
