@@ -29,6 +29,9 @@ class CountingStorage final : public Storage {
     QueueStore& queues() override { return inner_->queues(); }
     IndexStore& index() override { return inner_->index(); }
     EventStore& events() override { return inner_->events(); }
+    std::vector<Task> take_tasks(std::string_view queue, int count, std::int64_t now_ms) override {
+      return inner_->take_tasks(queue, count, now_ms);
+    }
     void commit() override {
       inner_->commit();
       if (commits_ != nullptr) commits_->fetch_add(1, std::memory_order_relaxed);

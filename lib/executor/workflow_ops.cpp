@@ -747,35 +747,34 @@ std::vector<Task> WorkflowOps::poll(Transaction& tx, AfterCommit& after, std::st
   std::vector<Task> handed_out;
   // Taken, not popped: a task handed out comes back through its response timeout, not through an
   // unacknowledged message, and a stale message (its task gone or ended) is done with.
-  auto ids = tx.queues().take(queue, count, now);
-  for (const auto& id : ids) {
-    auto task = tx.execution().find_task(id);
-    if (!task || is_terminal(task->status)) continue;
-    if (!admit(tx, *task, now)) {
-      hold_back(tx, queue, *task, now);
+  auto tasks = tx.take_tasks(queue, count, now);
+  for (Task& task : tasks) {
+    if (is_terminal(task.status)) continue;
+    if (!admit(tx, task, now)) {
+      hold_back(tx, queue, task, now);
       continue;
     }
-    task->status = TaskStatus::kInProgress;
-    if (task->start_time == 0) task->start_time = now;
-    task->callback_after_seconds = 0;
-    task->worker_id = std::string(worker_id);
-    task->poll_count += 1;
-    task->update_time = now;
-    tx.execution().update_task(*task);
-    tx.index().index_task(task_summary(*task));
+    task.status = TaskStatus::kInProgress;
+    if (task.start_time == 0) task.start_time = now;
+    task.callback_after_seconds = 0;
+    task.worker_id = std::string(worker_id);
+    task.poll_count += 1;
+    task.update_time = now;
+    tx.execution().update_task(task);
+    tx.index().index_task(task_summary(task));
     // The hand-out runs under the writer, not as a versioned change: it moves the version on, so a
     // change computed meanwhile from the task as it was is computed again.
-    if (auto version = tx.execution().advance_version(task->workflow_instance_id)) {
-      after.run([this, version = *version, snapshot = *task] {
+    if (auto version = tx.execution().advance_version(task.workflow_instance_id)) {
+      after.run([this, version = *version, snapshot = task] {
         core_.workflow_cache().advance(snapshot.workflow_instance_id, version - 1, version, snapshot);
       });
     }
-    if (core_.has_listeners()) after.run([this, snapshot = *task] { core_.fire(snapshot); });
-    if (task->response_timeout_seconds > 0)
-      tx.queues().set_visible_at_if_earlier(kDeciderQueue, task->workflow_instance_id,
-                                            now + task->response_timeout_seconds * 1000);
-    after.taken(queue, id);
-    handed_out.push_back(std::move(*task));
+    if (core_.has_listeners()) after.run([this, snapshot = task] { core_.fire(snapshot); });
+    if (task.response_timeout_seconds > 0)
+      tx.queues().set_visible_at_if_earlier(kDeciderQueue, task.workflow_instance_id,
+                                            now + task.response_timeout_seconds * 1000);
+    after.taken(queue, task.task_id);
+    handed_out.push_back(std::move(task));
   }
   PollData data;
   data.queue_name = std::string(task_type);
@@ -785,8 +784,8 @@ std::vector<Task> WorkflowOps::poll(Transaction& tx, AfterCommit& after, std::st
   // Poll data is kept for task types in use: ones with a definition, and ones whose queue holds
   // messages (a worker of an unregistered type shows once there is work for it). Task types come
   // from clients, so recording every name polled would let made-up names add rows without bound.
-  if (core_.poll_data_throttle().due(data, !ids.empty())) {
-    if (!ids.empty() || tx.queues().size(queue) > 0 || tx.metadata().find_task_def(task_type)) {
+  if (core_.poll_data_throttle().due(data, !tasks.empty())) {
+    if (!tasks.empty() || tx.queues().size(queue) > 0 || tx.metadata().find_task_def(task_type)) {
       tx.execution().put_poll_data(data);
       after.run([this, data] { core_.poll_data_throttle().recorded(data); });
     } else {

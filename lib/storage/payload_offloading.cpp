@@ -252,17 +252,26 @@ class OffloadingIndexStore final : public IndexStore {
 class OffloadingTransaction final : public Transaction {
  public:
   OffloadingTransaction(std::unique_ptr<Transaction> inner, const Offloader& offloader)
-      : inner_(std::move(inner)), execution_(inner_->execution(), offloader), index_(inner_->index(), offloader) {}
+      : inner_(std::move(inner)),
+        offloader_(offloader),
+        execution_(inner_->execution(), offloader),
+        index_(inner_->index(), offloader) {}
 
   MetadataStore& metadata() override { return inner_->metadata(); }
   ExecutionStore& execution() override { return execution_; }
   QueueStore& queues() override { return inner_->queues(); }
   IndexStore& index() override { return index_; }
   EventStore& events() override { return inner_->events(); }
+  std::vector<Task> take_tasks(std::string_view queue, int count, std::int64_t now_ms) override {
+    auto tasks = inner_->take_tasks(queue, count, now_ms);
+    offloader_.restore_rows(tasks);
+    return tasks;
+  }
   void commit() override { inner_->commit(); }
 
  private:
   std::unique_ptr<Transaction> inner_;
+  const Offloader& offloader_;
   OffloadingExecutionStore execution_;
   OffloadingIndexStore index_;
 };

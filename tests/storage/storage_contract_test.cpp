@@ -784,6 +784,41 @@ STORAGE_CONTRACT("storage: take serves in pop's order and deletes what it gives"
   CHECK(read(storage, [](Transaction& tx) { return tx.queues().contains("other", "elsewhere"); }));
 }
 
+STORAGE_CONTRACT("storage: take_tasks takes in pop's order and returns the tasks; a version it reads advances") {
+  TestType fixture;
+  Storage& storage = fixture.storage();
+  std::int64_t inserted = 0;
+  write(storage, [&](Transaction& tx) {
+    inserted = tx.execution().insert_workflow(workflow("wf-1"));
+    tx.execution().insert_task(task("t-1", "wf-1", "a", 1));
+    tx.execution().insert_task(task("t-2", "wf-1", "b", 2));
+    QueueStore& q = tx.queues();
+    q.push("work", "t-2", 5, 100);
+    q.push("work", "gone", 9, 100);  // its task does not exist: taken, not returned
+    q.push("work", "t-1", 0, 100);
+    q.push("work", "later", 9, 5000);
+  });
+  write(storage, [&](Transaction& tx) {
+    CHECK(task_ids(tx.take_tasks("work", 2, 1000)) == std::vector<std::string>{"t-2"});
+    CHECK(tx.take_tasks("work", 0, 1000).empty());
+    std::vector<Task> rest = tx.take_tasks("work", 10, 1000);
+    REQUIRE(task_ids(rest) == std::vector<std::string>{"t-1"});
+    CHECK(stored(rest.front()) == stored(task("t-1", "wf-1", "a", 1)));
+    CHECK(tx.queues().size("work") == 1);  // the later one stays
+    // The hand-out moves the workflow on, twice within this transaction.
+    CHECK(tx.execution().advance_version("wf-1") == inserted + 1);
+    CHECK(tx.execution().advance_version("wf-1") == inserted + 2);
+  });
+  CHECK(read(storage, [](Transaction& tx) { return tx.execution().workflow_version("wf-1"); }) == inserted + 2);
+  // Taken in a transaction whose conditional write then failed: nothing is taken.
+  write(storage, [](Transaction& tx) { tx.queues().push("work", "t-1", 0, 0); });
+  write_fails<StaleVersionError>(storage, [&](Transaction& tx) {
+    CHECK(task_ids(tx.take_tasks("work", 1, 1000)) == std::vector<std::string>{"t-1"});
+    tx.execution().advance_version_if("wf-1", inserted);
+  });
+  CHECK(read(storage, [](Transaction& tx) { return tx.queues().contains("work", "t-1"); }));
+}
+
 STORAGE_CONTRACT("storage: delayed messages are not popped before their visibility time") {
   TestType fixture;
   Storage& storage = fixture.storage();

@@ -224,6 +224,10 @@ class CONDUCTOR_EXPORT Transaction {
   virtual QueueStore& queues() = 0;
   virtual IndexStore& index() = 0;
   virtual EventStore& events() = 0;
+  /// Takes (QueueStore::take) up to `count` messages of a task queue and returns the tasks they name,
+  /// in the order taken; a message whose task is gone is taken all the same. The default takes, then
+  /// reads each task; a backend may do both at once.
+  virtual std::vector<Task> take_tasks(std::string_view queue, int count, std::int64_t now_ms);
   /// Makes every write durable (per the backend's sync setting) before returning. Throws
   /// UnavailableError when a retry may succeed, StorageError otherwise; either way nothing is written.
   virtual void commit() = 0;

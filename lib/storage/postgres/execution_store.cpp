@@ -199,17 +199,51 @@ std::int64_t PgExecutionStore::insert_workflow(const Workflow& workflow) {
   return version;
 }
 
-void PgExecutionStore::update_workflow(const Workflow& workflow) { write_workflow(kUpdateWorkflow, workflow); }
+void PgExecutionStore::update_workflow(const Workflow& workflow) {
+  forget_version(workflow.workflow_id);
+  write_workflow(kUpdateWorkflow, workflow);
+}
 
 void PgExecutionStore::update_workflow_if(const Workflow& workflow, std::int64_t expected) {
+  forget_version(workflow.workflow_id);
   write_workflow(kUpdateWorkflowIf, workflow, expected);
 }
 
 void PgExecutionStore::advance_version_if(std::string_view workflow_id, std::int64_t expected) {
+  forget_version(workflow_id);
   db_.get().send(kAdvanceVersionIf, workflow_id, expected);
 }
 
+void PgExecutionStore::forget_version(std::string_view workflow_id) {
+  if (!db_.locked_versions().empty()) db_.locked_versions().erase(std::string(workflow_id));
+}
+
+std::vector<Task> PgExecutionStore::take_tasks(std::string_view queue, int count, std::int64_t now_ms) {
+  if (count <= 0) return {};
+  // The take's order is restored as in PgQueueStore::take. Locking the task rows as well makes a
+  // change committed while this waited for a workflow's lock show in the task read.
+  Result rows = db_.get().query(
+      "WITH picked AS (SELECT seq FROM queue_messages WHERE queue = $1 AND visible_at <= $2 "
+      "  ORDER BY priority DESC, visible_at, seq LIMIT $3 FOR UPDATE SKIP LOCKED), "
+      "taken AS (DELETE FROM queue_messages m USING picked WHERE m.seq = picked.seq "
+      "  RETURNING m.message_id, m.priority, m.visible_at, m.seq) "
+      "SELECT t.json, t.node_id, w.workflow_id, w.state_version FROM taken "
+      "JOIN tasks t ON t.task_id = taken.message_id JOIN workflows w ON w.workflow_id = t.workflow_id "
+      "ORDER BY taken.priority DESC, taken.visible_at, taken.seq FOR NO KEY UPDATE OF t, w",
+      queue, now_ms, count);
+  for (int row = 0; row < rows.rows(); ++row) {
+    db_.locked_versions()[std::string(rows.text(row, 2))] = rows.int64(row, 3);
+  }
+  return task_rows(rows);
+}
+
 std::optional<std::int64_t> PgExecutionStore::advance_version(std::string_view workflow_id) {
+  auto locked = db_.locked_versions().find(std::string(workflow_id));
+  if (locked != db_.locked_versions().end()) {
+    // The row is locked by this transaction: nobody else can move its version before the commit.
+    db_.get().send("UPDATE workflows SET state_version = state_version + 1 WHERE workflow_id = $1", workflow_id);
+    return ++locked->second;
+  }
   Result row = db_.get().query(
       "UPDATE workflows SET state_version = state_version + 1 WHERE workflow_id = $1 RETURNING state_version",
       workflow_id);
@@ -237,6 +271,7 @@ std::optional<Workflow> PgExecutionStore::find_workflow(std::string_view workflo
 }
 
 bool PgExecutionStore::remove_workflow(std::string_view workflow_id) {
+  forget_version(workflow_id);
   Connection& db = db_.get();
   db.send("DELETE FROM task_logs WHERE task_id IN (SELECT task_id FROM tasks WHERE workflow_id = $1)", workflow_id);
   db.send("DELETE FROM tasks WHERE workflow_id = $1", workflow_id);

@@ -99,6 +99,9 @@ class PostgresTransaction final : public Transaction {
   QueueStore& queues() override { return queues_; }
   IndexStore& index() override { return index_; }
   EventStore& events() override { return events_; }
+  std::vector<Task> take_tasks(std::string_view queue, int count, std::int64_t now_ms) override {
+    return execution_.take_tasks(queue, count, now_ms);
+  }
 
   void commit() override {
     Connection& connection = active_.get();

@@ -4,6 +4,7 @@
 
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <utility>
 
 #include "storage/postgres/connection.hpp"
@@ -29,11 +30,14 @@ class ActiveConnection {
 
   /// Queues this transaction pushed to; their pollers in every process are notified at commit.
   std::set<std::string>& pushed() { return pushed_; }
+  /// Versions of the workflow rows this transaction locked, as they stand in it (see take_tasks).
+  std::unordered_map<std::string, std::int64_t>& locked_versions() { return locked_versions_; }
 
  private:
   Connection* connection_ = nullptr;
   bool write_ = false;
   std::set<std::string> pushed_;
+  std::unordered_map<std::string, std::int64_t> locked_versions_;
 };
 
 class PgMetadataStore final : public MetadataStore {
@@ -72,7 +76,11 @@ struct ExecutionCaches {
 
 class PgExecutionStore final : public ExecutionStore {
  public:
-  PgExecutionStore(const ActiveConnection& db, ExecutionCaches& caches) : db_(db), caches_(caches) {}
+  PgExecutionStore(ActiveConnection& db, ExecutionCaches& caches) : db_(db), caches_(caches) {}
+
+  /// Transaction::take_tasks in one statement, which also locks the tasks' workflow rows: until the
+  /// commit their versions are known here, so advancing one needs no answer from the server.
+  std::vector<Task> take_tasks(std::string_view queue, int count, std::int64_t now_ms);
 
   std::int64_t insert_workflow(const Workflow& workflow) override;
   void update_workflow(const Workflow& workflow) override;
@@ -118,7 +126,10 @@ class PgExecutionStore final : public ExecutionStore {
   /// Workflows from rows whose columns are (json, snapshot_id).
   std::vector<Workflow> workflow_rows(const Result& rows);
 
-  const ActiveConnection& db_;
+  /// A write of the workflow row that moves its version by other means than advance_version.
+  void forget_version(std::string_view workflow_id);
+
+  ActiveConnection& db_;
   ExecutionCaches& caches_;
   std::vector<std::int64_t> used_nodes_;
   std::vector<std::int64_t> used_definitions_;
