@@ -92,11 +92,13 @@ class Ledger:
             self.completed += 1
 
 
-def worker(name, servers, home, ledger, stop):
-    """Polls its home server; when that server dies, the tasks in hand are lost with it (as for a
-    worker inside that process) and the worker moves on to a live server."""
+def worker(name, servers, home, ledger, stop, polling):
+    """Polls its home server while `polling` is set; when that server dies, the tasks in hand are
+    lost with it (as for a worker inside that process) and the worker moves on to a live server."""
     index = home
     while not stop.is_set():
+        if not polling.wait(0.05):
+            continue
         server = servers[index]
         if not server.alive:
             index = next(i for i, s in enumerate(servers) if s.alive)
@@ -185,7 +187,10 @@ def main():
 
         ledger = Ledger()
         stop = threading.Event()
-        workers = [threading.Thread(target=worker, args=("w%d" % i, servers, i % 3, ledger, stop)) for i in range(6)]
+        polling = threading.Event()
+        polling.set()
+        workers = [threading.Thread(target=worker, args=("w%d" % i, servers, i % 3, ledger, stop, polling))
+                   for i in range(6)]
         for w in workers:
             w.start()
         try:
@@ -194,8 +199,12 @@ def main():
             assert not pending, "not completed on three processes: %s" % sorted(pending)[:5]
             print("phase 1: 30 workflows on 3 processes completed")
 
+            # The workers pause while the next workflows start: on a loaded machine they would
+            # otherwise finish them during the starts, leaving nothing to kill a server in the middle of.
+            polling.clear()
             more = start_workflows(servers, 90)
             target = ledger.completed + 10
+            polling.set()
             deadline = time.time() + DEADLINE_S
             while ledger.completed < target and time.time() < deadline:
                 time.sleep(0.01)  # polling for progress before the kill

@@ -220,17 +220,14 @@ void PgExecutionStore::forget_version(std::string_view workflow_id) {
 
 std::vector<Task> PgExecutionStore::take_tasks(std::string_view queue, int count, std::int64_t now_ms) {
   if (count <= 0) return {};
-  // The take's order is restored as in PgQueueStore::take. Locking the task rows as well makes a
-  // change committed while this waited for a workflow's lock show in the task read.
-  Result rows = db_.get().query(
-      "WITH picked AS (SELECT seq FROM queue_messages WHERE queue = $1 AND visible_at <= $2 "
-      "  ORDER BY priority DESC, visible_at, seq LIMIT $3 FOR UPDATE SKIP LOCKED), "
-      "taken AS (DELETE FROM queue_messages m USING picked WHERE m.seq = picked.seq "
-      "  RETURNING m.message_id, m.priority, m.visible_at, m.seq) "
+  // Locking the task rows as well makes a change committed while this waited for a workflow's lock
+  // show in the task read.
+  static const std::string sql =
+      std::string(kTakeMessages) +
       "SELECT t.json, t.node_id, w.workflow_id, w.state_version FROM taken "
       "JOIN tasks t ON t.task_id = taken.message_id JOIN workflows w ON w.workflow_id = t.workflow_id "
-      "ORDER BY taken.priority DESC, taken.visible_at, taken.seq FOR NO KEY UPDATE OF t, w",
-      queue, now_ms, count);
+      "ORDER BY taken.priority DESC, taken.visible_at, taken.seq FOR NO KEY UPDATE OF t, w";
+  Result rows = db_.get().query(sql, queue, now_ms, count);
   for (int row = 0; row < rows.rows(); ++row) {
     db_.locked_versions()[std::string(rows.text(row, 2))] = rows.int64(row, 3);
   }

@@ -54,13 +54,9 @@ std::vector<std::string> PgQueueStore::take(std::string_view queue, int count, s
   if (count <= 0) return {};
   // One statement instead of a pop and a delete per message; DELETE ... RETURNING keeps no order,
   // so the outer SELECT restores pop's.
-  Result rows = db_.get().query(
-      "WITH picked AS (SELECT seq FROM queue_messages WHERE queue = $1 AND visible_at <= $2 "
-      "  ORDER BY priority DESC, visible_at, seq LIMIT $3 FOR UPDATE SKIP LOCKED), "
-      "taken AS (DELETE FROM queue_messages m USING picked WHERE m.seq = picked.seq "
-      "  RETURNING m.message_id, m.priority, m.visible_at, m.seq) "
-      "SELECT message_id FROM taken ORDER BY priority DESC, visible_at, seq",
-      queue, now_ms, count);
+  static const std::string sql =
+      std::string(kTakeMessages) + "SELECT message_id FROM taken ORDER BY priority DESC, visible_at, seq";
+  Result rows = db_.get().query(sql, queue, now_ms, count);
   return message_ids(rows);
 }
 

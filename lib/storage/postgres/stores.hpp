@@ -135,6 +135,15 @@ class PgExecutionStore final : public ExecutionStore {
   std::vector<std::int64_t> used_definitions_;
 };
 
+/// The start of a statement that takes up to $3 messages of queue $1 visible at $2 (epoch ms): a
+/// CTE `taken` of their (message_id, priority, visible_at, seq), which the rest of the statement
+/// orders as pop does. Rows locked by another transaction are skipped, never waited for.
+inline constexpr std::string_view kTakeMessages =
+    "WITH picked AS (SELECT seq FROM queue_messages WHERE queue = $1 AND visible_at <= $2 "
+    "  ORDER BY priority DESC, visible_at, seq LIMIT $3 FOR UPDATE SKIP LOCKED), "
+    "taken AS (DELETE FROM queue_messages m USING picked WHERE m.seq = picked.seq "
+    "  RETURNING m.message_id, m.priority, m.visible_at, m.seq) ";
+
 class PgQueueStore final : public QueueStore {
  public:
   explicit PgQueueStore(ActiveConnection& db) : db_(db) {}
