@@ -28,10 +28,12 @@ inline std::string postgres_server_url() {
   throw std::runtime_error("set CONDUCTOR_TEST_POSTGRES_URL to a PostgreSQL server the tests may use");
 }
 
-/// Runs one statement on the server; throws with the server's message when it fails.
-inline void postgres_admin(const std::string& url, const std::string& sql) {
+/// Runs one statement on the server and returns the first value it answers (empty when none);
+/// throws with the server's message when it fails.
+inline std::string postgres_admin(const std::string& url, const std::string& sql) {
   PGconn* conn = PQconnectdb(url.c_str());
   std::string error;
+  std::string value;
   if (PQstatus(conn) != CONNECTION_OK) {
     error = PQerrorMessage(conn);
   } else {
@@ -39,11 +41,14 @@ inline void postgres_admin(const std::string& url, const std::string& sql) {
     PGresult* result = PQexec(conn, sql.c_str());
     if (PQresultStatus(result) != PGRES_COMMAND_OK && PQresultStatus(result) != PGRES_TUPLES_OK) {
       error = PQresultErrorMessage(result);
+    } else if (PQntuples(result) > 0 && PQnfields(result) > 0) {
+      value = PQgetvalue(result, 0, 0);
     }
     PQclear(result);
   }
   PQfinish(conn);
   if (!error.empty()) throw std::runtime_error("postgres: " + error);
+  return value;
 }
 
 /// A schema created for one fixture and dropped with it.

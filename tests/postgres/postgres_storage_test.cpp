@@ -148,6 +148,33 @@ TEST_CASE("postgres: a statement sent without waiting that fails rolls back its 
   CHECK(storage->begin(TransactionMode::kRead)->queues().size("work") == 1);
 }
 
+TEST_CASE("postgres: a finished read leaves no transaction open on the server, and its connection works on") {
+  PostgresSchema schema;
+  const std::string name = "read_ends_" + std::to_string(std::random_device{}());
+  auto storage = open_postgres({.url = schema.url() + "&application_name=" + name, .pool_size = 1});
+  {
+    auto tx = storage->begin(TransactionMode::kRead);
+    CHECK(tx->queues().size("work") == 0);
+  }
+  // The ROLLBACK's answer is still unread, but the server ends the transaction: nothing of this
+  // storage stays idle in a transaction, holding a snapshot. (Asked again while the server may not
+  // have read the ROLLBACK yet; each question is a new connection, some milliseconds.)
+  const std::string sessions = "SELECT count(*) FROM pg_stat_activity WHERE application_name = '" + name + "'";
+  const std::string server = conductor::testing::postgres_server_url();
+  std::string open = "1";
+  for (int asked = 0; asked < 100 && open != "0"; ++asked) {
+    open = conductor::testing::postgres_admin(server, sessions + " AND state = 'idle in transaction'");
+  }
+  CHECK(open == "0");
+  CHECK(conductor::testing::postgres_admin(server, sessions) == "1");
+  // The one connection goes on, for a read and for a write.
+  CHECK_FALSE(storage->begin(TransactionMode::kRead)->queues().contains("work", "m"));
+  auto tx = storage->begin();
+  tx->queues().push("work", "m", 0, 0);
+  tx->commit();
+  CHECK(storage->begin(TransactionMode::kRead)->queues().contains("work", "m"));
+}
+
 TEST_CASE("postgres: a push committed by one pool wakes the listener of another") {
   PostgresSchema schema;
   auto waiting = open_postgres({.url = schema.url(), .pool_size = 2});

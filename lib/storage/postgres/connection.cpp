@@ -106,6 +106,9 @@ bool Connection::healthy() const { return PQstatus(conn_) == CONNECTION_OK; }
 
 void Connection::rollback_later() {
   send("ROLLBACK");
+  // Sent now, not left in libpq's buffer: the server ends the transaction at once, so a connection
+  // that then sits in the pool holds no snapshot, and only the answer waits to be read.
+  if (PQflush(conn_) != 0) check_sent(0, "ROLLBACK");
   rolling_back_ = true;
 }
 
