@@ -60,7 +60,8 @@ ServerProcess::ServerProcess(const std::filesystem::path& program, const std::ve
   try {
     port_ = wait_for_port(log);
   } catch (...) {
-    terminate_and_wait(pid_);
+    // pid_ is -1 when the server exited already; kill(-1) would signal every process there is.
+    if (pid_ > 0) terminate_and_wait(pid_);
     throw;
   }
 }
