@@ -87,8 +87,8 @@ std::optional<Workflow> Change::find_workflow(std::string_view workflow_id, bool
   } else {
     std::optional<std::int64_t> version;
     read([&](Transaction& tx) {
-      version = tx.execution().workflow_version(workflow_id);
-      if (version) workflow = tx.execution().find_workflow(workflow_id, true);
+      workflow = tx.execution().find_workflow(workflow_id, true);
+      if (workflow) version = tx.execution().workflow_version(workflow_id);
     });
     if (!workflow) return std::nullopt;
     core_.workflow_cache().put(workflow->workflow_id, *version, *workflow);

@@ -167,28 +167,32 @@ void PgExecutionStore::write_task(std::string_view sql, const Task& task) {
                   task_row_json(task));
 }
 
+Task PgExecutionStore::task_row(const Result& rows, int row, int column) {
+  Task task = decode<Task>(rows.text(row, column), JsonMode::kStorage);
+  if (!rows.is_null(row, column + 1)) {
+    task.workflow_task = *load_snapshot(db_.get(), caches_.nodes, kNodeSnapshots, rows.int64(row, column + 1));
+  }
+  return task;
+}
+
 std::vector<Task> PgExecutionStore::task_rows(const Result& rows) {
   std::vector<Task> result;
   result.reserve(rows.rows());
-  for (int row = 0; row < rows.rows(); ++row) {
-    Task task = decode<Task>(rows.text(row, 0), JsonMode::kStorage);
-    if (!rows.is_null(row, 1)) {
-      task.workflow_task = *load_snapshot(db_.get(), caches_.nodes, kNodeSnapshots, rows.int64(row, 1));
-    }
-    result.push_back(std::move(task));
-  }
+  for (int row = 0; row < rows.rows(); ++row) result.push_back(task_row(rows, row, 0));
   return result;
+}
+
+Workflow PgExecutionStore::workflow_row(const Result& rows, int row, int column) {
+  Workflow workflow = decode<Workflow>(rows.text(row, column), JsonMode::kStorage);
+  workflow.workflow_definition =
+      *load_snapshot(db_.get(), caches_.definitions, kDefinitionSnapshots, rows.int64(row, column + 1));
+  return workflow;
 }
 
 std::vector<Workflow> PgExecutionStore::workflow_rows(const Result& rows) {
   std::vector<Workflow> result;
   result.reserve(rows.rows());
-  for (int row = 0; row < rows.rows(); ++row) {
-    Workflow workflow = decode<Workflow>(rows.text(row, 0), JsonMode::kStorage);
-    workflow.workflow_definition =
-        *load_snapshot(db_.get(), caches_.definitions, kDefinitionSnapshots, rows.int64(row, 1));
-    result.push_back(std::move(workflow));
-  }
+  for (int row = 0; row < rows.rows(); ++row) result.push_back(workflow_row(rows, row, 0));
   return result;
 }
 
@@ -215,7 +219,7 @@ void PgExecutionStore::advance_version_if(std::string_view workflow_id, std::int
 }
 
 void PgExecutionStore::forget_version(std::string_view workflow_id) {
-  if (!db_.locked_versions().empty()) db_.locked_versions().erase(std::string(workflow_id));
+  if (!db_.known_versions().empty()) db_.known_versions().erase(std::string(workflow_id));
 }
 
 std::vector<Task> PgExecutionStore::take_tasks(std::string_view queue, int count, std::int64_t now_ms) {
@@ -229,14 +233,14 @@ std::vector<Task> PgExecutionStore::take_tasks(std::string_view queue, int count
       "ORDER BY taken.priority DESC, taken.visible_at, taken.seq FOR NO KEY UPDATE OF t, w";
   Result rows = db_.get().query(sql, queue, now_ms, count);
   for (int row = 0; row < rows.rows(); ++row) {
-    db_.locked_versions()[std::string(rows.text(row, 2))] = rows.int64(row, 3);
+    db_.known_versions()[std::string(rows.text(row, 2))] = rows.int64(row, 3);
   }
   return task_rows(rows);
 }
 
 std::optional<std::int64_t> PgExecutionStore::advance_version(std::string_view workflow_id) {
-  auto locked = db_.locked_versions().find(std::string(workflow_id));
-  if (locked != db_.locked_versions().end()) {
+  auto locked = db_.known_versions().find(std::string(workflow_id));
+  if (locked != db_.known_versions().end()) {
     // The row is locked by this transaction: nobody else can move its version before the commit.
     db_.get().send("UPDATE workflows SET state_version = state_version + 1 WHERE workflow_id = $1", workflow_id);
     return ++locked->second;
@@ -249,6 +253,9 @@ std::optional<std::int64_t> PgExecutionStore::advance_version(std::string_view w
 }
 
 std::optional<std::int64_t> PgExecutionStore::workflow_version(std::string_view workflow_id) {
+  if (auto known = db_.known_versions().find(std::string(workflow_id)); known != db_.known_versions().end()) {
+    return known->second;
+  }
   // In a write transaction the version read must hold until the commit, as it does under SQLite's
   // single writer: the row is share-locked, so another process's change waits instead of slipping in.
   Result row = db_.write()
@@ -260,11 +267,19 @@ std::optional<std::int64_t> PgExecutionStore::workflow_version(std::string_view 
 }
 
 std::optional<Workflow> PgExecutionStore::find_workflow(std::string_view workflow_id, bool include_tasks) {
-  std::vector<Workflow> found =
-      workflow_rows(db_.get().query("SELECT json, snapshot_id FROM workflows WHERE workflow_id = $1", workflow_id));
-  if (found.empty()) return std::nullopt;
-  if (include_tasks) found.front().tasks = tasks_of(workflow_id);
-  return std::move(found.front());
+  // The row, its version and its tasks in one statement: the row first, then the tasks by seq.
+  Result rows = db_.get().query(
+      include_tasks
+          ? "SELECT 0 AS part, 0 AS seq, json, snapshot_id, state_version FROM workflows WHERE workflow_id = $1 "
+            "UNION ALL SELECT 1, seq, json, node_id, NULL FROM tasks WHERE workflow_id = $1 ORDER BY part, seq"
+          : "SELECT 0, 0, json, snapshot_id, state_version FROM workflows WHERE workflow_id = $1",
+      workflow_id);
+  if (rows.empty() || rows.int64(0, 0) != 0) return std::nullopt;
+  Workflow workflow = workflow_row(rows, 0, 2);
+  for (int row = 1; row < rows.rows(); ++row) workflow.tasks.push_back(task_row(rows, row, 2));
+  // A read sees one snapshot: the version read here is the one workflow_version answers after.
+  if (!db_.write()) db_.known_versions()[workflow.workflow_id] = rows.int64(0, 4);
+  return workflow;
 }
 
 bool PgExecutionStore::remove_workflow(std::string_view workflow_id) {

@@ -30,14 +30,16 @@ class ActiveConnection {
 
   /// Queues this transaction pushed to; their pollers in every process are notified at commit.
   std::set<std::string>& pushed() { return pushed_; }
-  /// Versions of the workflow rows this transaction locked, as they stand in it (see take_tasks).
-  std::unordered_map<std::string, std::int64_t>& locked_versions() { return locked_versions_; }
+  /// Versions of workflow rows that cannot change for the rest of this transaction, as they stand
+  /// in it: rows a write transaction locked (see take_tasks), rows a read transaction read in its
+  /// snapshot.
+  std::unordered_map<std::string, std::int64_t>& known_versions() { return known_versions_; }
 
  private:
   Connection* connection_ = nullptr;
   bool write_ = false;
   std::set<std::string> pushed_;
-  std::unordered_map<std::string, std::int64_t> locked_versions_;
+  std::unordered_map<std::string, std::int64_t> known_versions_;
 };
 
 class PgMetadataStore final : public MetadataStore {
@@ -121,9 +123,11 @@ class PgExecutionStore final : public ExecutionStore {
   template <class... Extra>
   void write_workflow(std::string_view sql, const Workflow& workflow, const Extra&... extra);
   void write_task(std::string_view sql, const Task& task);
-  /// Tasks from rows whose columns are (json, node_id).
+  /// The task of `row`, whose columns from `column` on are (json, node_id).
+  Task task_row(const Result& rows, int row, int column);
   std::vector<Task> task_rows(const Result& rows);
-  /// Workflows from rows whose columns are (json, snapshot_id).
+  /// The workflow of `row`, whose columns from `column` on are (json, snapshot_id).
+  Workflow workflow_row(const Result& rows, int row, int column);
   std::vector<Workflow> workflow_rows(const Result& rows);
 
   /// A write of the workflow row that moves its version by other means than advance_version.
