@@ -1497,6 +1497,16 @@ STORAGE_CONTRACT("storage: a transaction whose write failed commits nothing, als
   });
 }
 
+STORAGE_CONTRACT("storage: a read transaction that read a workflow's version still refuses to advance it") {
+  TestType fixture;
+  Storage& storage = fixture.storage();
+  write(storage, [](Transaction& tx) { tx.execution().insert_workflow(workflow("wf-1")); });
+  auto tx = storage.begin(TransactionMode::kRead);
+  REQUIRE(tx->execution().find_workflow("wf-1", true));
+  REQUIRE(tx->execution().workflow_version("wf-1"));
+  CHECK_THROWS_AS(tx->execution().advance_version("wf-1"), StorageError);
+}
+
 STORAGE_CONTRACT("storage: a read transaction refuses writes, and an ended transaction refuses use") {
   TestType fixture;
   Storage& storage = fixture.storage();

@@ -239,9 +239,11 @@ std::vector<Task> PgExecutionStore::take_tasks(std::string_view queue, int count
 }
 
 std::optional<std::int64_t> PgExecutionStore::advance_version(std::string_view workflow_id) {
-  auto locked = db_.known_versions().find(std::string(workflow_id));
+  auto locked = db_.write() ? db_.known_versions().find(std::string(workflow_id)) : db_.known_versions().end();
   if (locked != db_.known_versions().end()) {
     // The row is locked by this transaction: nobody else can move its version before the commit.
+    // (A read transaction knows versions too, from its snapshot; a write there must reach the
+    // server, which refuses it.)
     db_.get().send("UPDATE workflows SET state_version = state_version + 1 WHERE workflow_id = $1", workflow_id);
     return ++locked->second;
   }
