@@ -175,7 +175,11 @@ Task TaskQueue::update_task_by_ref(std::string_view workflow_id, std::string_vie
 bool TaskQueue::ack(std::string_view task_id) {
   return run_in_writer(core_, [&](Transaction& tx, AfterCommit&) {
     auto task = tx.execution().find_task(task_id);
-    return task && tx.queues().remove(detail::WorkflowOps::queue_name(*task), task_id);
+    if (!task) return false;
+    const std::string queue = detail::WorkflowOps::queue_name(*task);
+    if (!tx.queues().contains(queue, task_id)) return false;
+    tx.queues().remove(queue, task_id);
+    return true;
   });
 }
 

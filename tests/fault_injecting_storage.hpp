@@ -229,9 +229,9 @@ class FaultInjectingStorage final : public Storage {
         tx_.removed_from_.emplace_back(q);
         return inner().take(q, count, now);
       }
-      bool remove(std::string_view q, std::string_view id) override {
+      void remove(std::string_view q, std::string_view id) override {
         tx_.removed_from_.emplace_back(q);
-        return inner().remove(q, id);
+        inner().remove(q, id);
       }
       void set_visible_at(std::string_view q, std::string_view id, std::int64_t at) override {
         inner().set_visible_at(q, id, at);

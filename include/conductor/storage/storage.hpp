@@ -157,8 +157,8 @@ class CONDUCTOR_EXPORT QueueStore {
   /// The messages pop would give, deleted instead of put in flight: for a hand-out whose redelivery
   /// is tracked elsewhere (a polled task comes back through its response timeout).
   virtual std::vector<std::string> take(std::string_view queue, int count, std::int64_t now_ms) = 0;
-  /// Deletes the message. True when it existed.
-  virtual bool remove(std::string_view queue, std::string_view id) = 0;
+  /// Deletes the message, if there is one.
+  virtual void remove(std::string_view queue, std::string_view id) = 0;
   /// Sets the message's next visibility; nothing happens when there is no such message.
   virtual void set_visible_at(std::string_view queue, std::string_view id, std::int64_t visible_at) = 0;
   /// Same, only if that makes delivery earlier.

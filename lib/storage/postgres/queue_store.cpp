@@ -60,8 +60,8 @@ std::vector<std::string> PgQueueStore::take(std::string_view queue, int count, s
   return message_ids(rows);
 }
 
-bool PgQueueStore::remove(std::string_view queue, std::string_view id) {
-  return db_.get().query("DELETE FROM queue_messages WHERE queue = $1 AND message_id = $2", queue, id).affected() > 0;
+void PgQueueStore::remove(std::string_view queue, std::string_view id) {
+  db_.get().send("DELETE FROM queue_messages WHERE queue = $1 AND message_id = $2", queue, id);
 }
 
 void PgQueueStore::set_visible_at(std::string_view queue, std::string_view id, std::int64_t visible_at) {

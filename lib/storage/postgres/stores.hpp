@@ -156,7 +156,7 @@ class PgQueueStore final : public QueueStore {
   bool push_if_absent(std::string_view queue, std::string_view id, int priority, std::int64_t visible_at) override;
   std::vector<std::string> pop(std::string_view queue, int count, std::int64_t now_ms, std::int64_t unack_ms) override;
   std::vector<std::string> take(std::string_view queue, int count, std::int64_t now_ms) override;
-  bool remove(std::string_view queue, std::string_view id) override;
+  void remove(std::string_view queue, std::string_view id) override;
   void set_visible_at(std::string_view queue, std::string_view id, std::int64_t visible_at) override;
   void set_visible_at_if_earlier(std::string_view queue, std::string_view id, std::int64_t visible_at) override;
   bool contains(std::string_view queue, std::string_view id) override;

@@ -75,8 +75,8 @@ std::vector<std::string> SqliteQueueStore::take(std::string_view queue, int coun
   return ids;
 }
 
-bool SqliteQueueStore::remove(std::string_view queue, std::string_view id) {
-  return db_.get().execute("DELETE FROM queue_messages WHERE queue = ? AND message_id = ?", queue, id) > 0;
+void SqliteQueueStore::remove(std::string_view queue, std::string_view id) {
+  db_.get().execute("DELETE FROM queue_messages WHERE queue = ? AND message_id = ?", queue, id);
 }
 
 void SqliteQueueStore::set_visible_at(std::string_view queue, std::string_view id, std::int64_t visible_at) {
