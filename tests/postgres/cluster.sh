@@ -3,6 +3,8 @@
 #   cluster.sh start BINDIR DIR [durable]   initdb into DIR/data, start on 127.0.0.1 at a free port,
 #                                           write the connection URL to DIR/url, and one over the
 #                                           Unix socket (in DIR) to DIR/socket_url
+#   cluster.sh halt BINDIR DIR              stop the server, keeping its data (an outage)
+#   cluster.sh resume BINDIR DIR            start it again, on the same port
 #   cluster.sh stop BINDIR DIR              stop it and delete DIR
 # initdb refuses to run as root, so under root the cluster belongs to the `postgres` OS user.
 # Without `durable` the server skips fsync: the data is thrown away after the run anyway.
@@ -36,6 +38,7 @@ start)
     port=$((20000 + RANDOM % 40000))
     if as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 -o "$settings -p $port" start \
         >/dev/null; then
+      echo "$settings -p $port" >"$dir/options"
       echo "postgresql://conductor@127.0.0.1:$port/postgres" >"$dir/url"
       echo "postgresql://conductor@/postgres?host=$dir&port=$port" >"$dir/socket_url"
       echo "PostgreSQL started: $(cat "$dir/url")"
@@ -45,6 +48,12 @@ start)
   echo "could not start PostgreSQL; see $dir/server.log" >&2
   exit 1
   ;;
+halt)
+  as_owner "$bindir/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
+  ;;
+resume)
+  as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 -o "$(cat "$dir/options")" start >/dev/null
+  ;;
 stop)
   if [ -f "$dir/data/postmaster.pid" ]; then
     as_owner "$bindir/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
@@ -52,7 +61,7 @@ stop)
   rm -rf "$dir"
   ;;
 *)
-  echo "usage: cluster.sh start|stop BINDIR DIR [durable]" >&2
+  echo "usage: cluster.sh start|halt|resume|stop BINDIR DIR [durable]" >&2
   exit 2
   ;;
 esac
