@@ -1337,6 +1337,40 @@ STORAGE_CONTRACT("storage: summaries are upserted, round-trip exactly and are re
   });
 }
 
+STORAGE_CONTRACT("storage: a transaction's searches see its own summaries, and one rolled back leaves none") {
+  TestType fixture;
+  Storage& storage = fixture.storage();
+  constexpr int kTasks = 20;  // more than a backend may write with one statement
+  {
+    auto tx = storage.begin();
+    tx->index().index_workflow(workflow_summary("gone", "flow", WorkflowStatus::kRunning, 1));
+    tx->index().index_task(task_summary("gone-t", "gone", "work", TaskStatus::kScheduled, 1));
+    // Never committed.
+  }
+  write(storage, [&](Transaction& tx) {
+    tx.index().index_workflow(workflow_summary("w1", "flow", WorkflowStatus::kRunning, 1000));
+    for (int i = 0; i < kTasks; ++i) {
+      tx.index().index_task(task_summary("t" + std::to_string(i), "w1", "work", TaskStatus::kScheduled, i));
+    }
+    tx.index().index_task(task_summary("t0", "w1", "work", TaskStatus::kCompleted, 0));
+    CHECK(tx.index().search_tasks(make_search("workflowId = w1")).total_hits == kTasks);
+    CHECK(tx.index().search_tasks(make_search("status = COMPLETED")).total_hits == 1);
+    // Written, then removed with its workflow, in one transaction.
+    tx.index().index_workflow(workflow_summary("w2", "flow", WorkflowStatus::kRunning, 2000));
+    tx.index().index_task(task_summary("u1", "w2", "work", TaskStatus::kScheduled, 5));
+    tx.index().remove_workflow("w2");
+    CHECK(hit_ids(tx.index().search_workflows(make_search(""))) == std::vector<std::string>{"w1"});
+  });
+  read(storage, [&](Transaction& tx) {
+    CHECK(hit_ids(tx.index().search_workflows(make_search(""))) == std::vector<std::string>{"w1"});
+    auto tasks = tx.index().search_tasks(make_search("", {"startTime:ASC"}));
+    CHECK(tasks.total_hits == kTasks);
+    REQUIRE_FALSE(tasks.results.empty());
+    CHECK(tasks.results[0].status == TaskStatus::kCompleted);
+    return 0;
+  });
+}
+
 STORAGE_CONTRACT("storage: task search filters on task fields and free text") {
   TestType fixture;
   Storage& storage = fixture.storage();
