@@ -6,16 +6,15 @@ is stored. Then one server is killed with SIGKILL mid-run and the other two fini
 usage: multiprocess_test.py CONDUCTOR_SERVER PSQL   (the URL comes from the environment, as for the
 other PostgreSQL tests)"""
 import faulthandler
-import http.client
 import json
 import os
 import random
-import re
-import signal
 import subprocess
 import sys
 import threading
 import time
+
+from server_process import Server
 
 SERVER, PSQL = sys.argv[1], sys.argv[2]
 TASK = "mp_work"
@@ -36,40 +35,6 @@ def fresh_database_url():
     schema = "mp%d" % random.randrange(1 << 40)
     subprocess.run([PSQL, "-q", base, "-c", "CREATE SCHEMA " + schema], check=True)
     return base + ("&" if "?" in base else "?") + "options=-csearch_path%3D" + schema
-
-
-class Server:
-    def __init__(self, db):
-        self.process = subprocess.Popen([SERVER, "--port", "0", "--db", db, "--pool-size", "8"],
-                                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        line = self.process.stdout.readline()
-        match = re.search(r":(\d+)/api", line)
-        if not match:
-            raise RuntimeError("server did not start: " + line)
-        self.port = int(match.group(1))
-        self.alive = True
-
-    def call(self, method, path, body=None, timeout=10):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        try:
-            payload = None if body is None else json.dumps(body)
-            headers = {"Content-Type": "application/json"} if body is not None else {}
-            conn.request(method, "/api" + path, payload, headers)
-            response = conn.getresponse()
-            data = response.read().decode()
-            return response.status, data
-        finally:
-            conn.close()
-
-    def kill(self):
-        self.alive = False
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait()
-
-    def stop(self):
-        if self.alive:
-            self.process.terminate()
-            self.process.wait()
 
 
 class Ledger:
@@ -173,8 +138,8 @@ def check_ledger(servers, ledger, ids):
 def main():
     faulthandler.dump_traceback_later(100, exit=True)  # a hang shows where it is
     db = fresh_database_url()
-    servers = [Server(db)]  # the first one migrates the schema; the others find it done
-    servers += [Server(db), Server(db)]
+    servers = [Server(SERVER, db)]  # the first one migrates the schema; the others find it done
+    servers += [Server(SERVER, db), Server(SERVER, db)]
     try:
         first = servers[0]
         task_def = [{"name": TASK, "retryCount": 5, "retryLogic": "FIXED", "retryDelaySeconds": 0,

@@ -8,12 +8,12 @@ The test stops and starts a cluster of its own (the shared one serves the other 
 
 usage: outage_test.py CONDUCTOR_SERVER CLUSTER_SH PG_BINDIR SCRATCH_DIR"""
 import faulthandler
-import http.client
 import json
-import re
 import subprocess
 import sys
 import time
+
+from server_process import Server
 
 SERVER, CLUSTER_SH, PG_BINDIR, SCRATCH = sys.argv[1:5]
 TASK = "outage_work"
@@ -25,38 +25,9 @@ def cluster(action):
     subprocess.run(["bash", CLUSTER_SH, action, PG_BINDIR, SCRATCH], check=True, stdout=subprocess.DEVNULL)
 
 
-class Server:
-    def __init__(self, db):
-        self.process = subprocess.Popen([SERVER, "--port", "0", "--db", db, "--pool-size", "4"],
-                                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        line = self.process.stdout.readline()
-        match = re.search(r":(\d+)/api", line)
-        if not match:
-            raise RuntimeError("server did not start: " + line)
-        self.port = int(match.group(1))
-
-    def call(self, method, path, body=None):
-        # A short timeout: an answer that takes longer than this during the outage is a hang.
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=15)
-        try:
-            payload = None if body is None else json.dumps(body)
-            headers = {"Content-Type": "application/json"} if body is not None else {}
-            conn.request(method, "/api" + path, payload, headers)
-            response = conn.getresponse()
-            return response.status, response.read().decode()
-        finally:
-            conn.close()
-
-    def running(self):
-        return self.process.poll() is None
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait()
-
-
 def expect_unavailable(server, method, path, body=None):
-    status, text = server.call(method, path, body)
+    # A short timeout: an answer that takes longer during the outage is a hang.
+    status, text = server.call(method, path, body, timeout=15)
     assert status == 503, "%s %s during the outage answered %d: %s" % (method, path, status, text)
     assert "message" in json.loads(text), "503 without a JSON message: " + text
 
@@ -78,7 +49,7 @@ def main():
     try:
         with open(SCRATCH + "/url") as f:
             db = f.read().strip()
-        server = Server(db)
+        server = Server(SERVER, db, pool_size=4)
         task_def = [{"name": TASK, "responseTimeoutSeconds": 60, "timeoutSeconds": 0, "ownerEmail": "t@example.com"}]
         assert server.call("POST", "/metadata/taskdefs", task_def)[0] == 200
         flow = {"name": FLOW, "version": 1, "schemaVersion": 2, "ownerEmail": "t@example.com",
