@@ -1340,7 +1340,7 @@ STORAGE_CONTRACT("storage: summaries are upserted, round-trip exactly and are re
 STORAGE_CONTRACT("storage: a transaction's searches see its own summaries, and one rolled back leaves none") {
   TestType fixture;
   Storage& storage = fixture.storage();
-  constexpr int kTasks = 20;  // more than a backend may write with one statement
+  constexpr int kTasks = 20;  // many at once, one of them written twice
   {
     auto tx = storage.begin();
     tx->index().index_workflow(workflow_summary("gone", "flow", WorkflowStatus::kRunning, 1));
