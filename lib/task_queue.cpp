@@ -139,10 +139,15 @@ std::optional<Task> TaskQueue::update_task_and_poll(const TaskResult& result) {
   std::string task_type;
   run_change(core_, result.workflow_instance_id, [&](detail::Change& s) {
     next.reset();
-    Task updated = core_.ops().update_task(s, result);
+    Task updated = core_.ops().update_task(s, result, true);
     task_type = updated.task_type;
     if (result.extend_lease || !is_terminal(updated.status)) return;
-    // One transaction: the next task may be one this very update scheduled.
+    // The next task of the workflow, when it is one of this type, came straight to this worker.
+    if (const auto& offer = s.offer(); offer && offer->taken) {
+      next = s.find_task(*offer->taken);
+      return;
+    }
+    // Otherwise the queue's next, in the same transaction.
     s.then_in_writer([&, updated](Transaction& tx, AfterCommit& after) {
       std::optional<std::string_view> domain;
       if (updated.domain) domain = *updated.domain;

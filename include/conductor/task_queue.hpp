@@ -95,8 +95,11 @@ class CONDUCTOR_EXPORT TaskQueue {
   /// Throws ValidationError (missing ids or status), NotFoundError (unknown task).
   Task update_task(const TaskResult& result);
   /// Applies a worker's result like update_task(); once the task has ended, hands out the next task of
-  /// the same type and domain to `result.worker_id` (Conductor's update-v2). nullopt when the task is
-  /// still running, for a lease extension, and when nothing is queued.
+  /// the same type and domain to `result.worker_id` (Conductor's update-v2). A task of that queue which
+  /// this very update schedules (the workflow's next step) goes to the worker first, ahead of the
+  /// queue and without passing through it, unless it has a rate or concurrency limit or a callback
+  /// delay; otherwise the queue's next. nullopt when the task is still running, for a lease
+  /// extension, and when nothing is queued.
   std::optional<Task> update_task_and_poll(const TaskResult& result);
   /// Updates the workflow's pending task with this reference name (the first that has not ended; else
   /// one whose name without a loop suffix `__N` matches), merging `output` into its output (Conductor's

@@ -105,6 +105,14 @@ class Change {
   void push_if_absent(std::string_view queue, std::string_view id, int priority, std::int64_t visible_at);
   void index_workflow(const WorkflowSummary& summary);
   void index_task(const TaskSummary& summary);
+  /// A worker reporting a result through update-and-poll, waiting for the next task of `queue`.
+  /// Scheduling hands it the first task this change schedules there, due now, instead of queueing it.
+  struct Offer {
+    std::string queue;
+    std::string worker_id;
+    std::optional<std::string> taken;  ///< the id of the task handed out
+  };
+  std::optional<Offer>& offer() { return offer_; }
   /// Runs under the writer after this change's writes, in the same transaction (a poll that may hand
   /// out a task this change scheduled).
   void then_in_writer(std::function<void(Transaction&, AfterCommit&)> step) { then_ = std::move(step); }
@@ -156,6 +164,7 @@ class Change {
   std::unordered_map<std::string, TaskWrite> tasks_;
   std::vector<std::function<void(Transaction&)>> writes_;
   std::function<void(Transaction&, AfterCommit&)> then_;
+  std::optional<Offer> offer_;
   std::unordered_set<std::string> dirty_;
   AfterCommit after_;
 };

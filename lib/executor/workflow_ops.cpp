@@ -55,6 +55,26 @@ void add_failed_names(Workflow& wf) {
   wf.failed_task_names.assign(names.begin(), names.end());
 }
 
+/// What handing a task to a worker makes of it, whether by a poll or by an update-and-poll.
+void mark_polled(Task& task, std::string_view worker_id, EpochMillis now) {
+  task.status = TaskStatus::kInProgress;
+  if (task.start_time == 0) task.start_time = now;
+  task.callback_after_seconds = 0;
+  task.worker_id = std::string(worker_id);
+  task.poll_count += 1;
+  task.update_time = now;
+}
+
+PollData poll_of(std::string_view task_type, std::optional<std::string_view> domain, std::string_view worker_id,
+                 EpochMillis now) {
+  PollData data;
+  data.queue_name = std::string(task_type);
+  if (domain && !domain->empty()) data.domain = std::string(*domain);
+  data.worker_id = std::string(worker_id);
+  data.last_poll_time = now;
+  return data;
+}
+
 std::string trim(std::string_view s) {
   auto b = s.find_first_not_of(" \t");
   if (b == std::string_view::npos) return {};
@@ -348,7 +368,7 @@ bool WorkflowOps::schedule(Change& s, Workflow& wf, std::vector<Task>& tasks) {
     Task& task = *find_by_id(wf, id);
     const auto* handler = core_.registry().find_system(task.task_type);
     if (!handler) {
-      requeue(s, task);
+      if (!hand_out(s, task)) requeue(s, task);
       continue;
     }
     if (!is_terminal(task.status) && task.start_time == 0) {
@@ -366,6 +386,20 @@ bool WorkflowOps::schedule(Change& s, Workflow& wf, std::vector<Task>& tasks) {
     }
   }
   return started_sync;
+}
+
+bool WorkflowOps::hand_out(Change& s, Task& task) {
+  auto& offer = s.offer();
+  if (!offer || offer->taken || queue_name(task) != offer->queue) return false;
+  if (task.callback_after_seconds > 0 || task.callback_after_ms > 0 || task.rate_limit_per_frequency > 0) return false;
+  // Without the definition it carries, its limits would have to be looked up: the queue's poll does.
+  const TaskDef* def =
+      task.workflow_task && task.workflow_task->task_definition ? &*task.workflow_task->task_definition : nullptr;
+  if (!def || (def->concurrent_exec_limit && *def->concurrent_exec_limit > 0)) return false;
+  mark_polled(task, offer->worker_id, s.now());
+  s.mark_dirty(task.task_id);
+  offer->taken = task.task_id;
+  return true;
 }
 
 void WorkflowOps::apply_domains(Change& s, const Workflow& wf, std::vector<Task>& tasks) {
@@ -633,7 +667,7 @@ void WorkflowOps::cancel_non_terminal(Change& s, Workflow& wf) {
   }
 }
 
-Task WorkflowOps::update_task(Change& s, const TaskResult& result) {
+Task WorkflowOps::update_task(Change& s, const TaskResult& result, bool take_next) {
   std::vector<FieldViolation> violations;
   if (result.workflow_instance_id.empty())
     violations.push_back({"updateTask.taskResult.workflowInstanceId", "Workflow Id cannot be null or empty", ""});
@@ -687,8 +721,25 @@ Task WorkflowOps::update_task(Change& s, const TaskResult& result) {
     s.write([logs = std::move(logs)](Transaction& tx) { tx.execution().add_task_logs(logs); });
   }
   std::string id = task->task_id;
+  if (take_next && is_terminal(task->status))
+    s.offer() = Change::Offer{queue_name(*task), result.worker_id.value_or(""), std::nullopt};
   if (!update_lazily(s, wf, *task)) decide(s, wf);
   if (s.take_dirty(id)) persist(s, wf);  // the workflow had ended already: the task change still lands
+  if (auto& offer = s.offer(); offer && offer->taken) {
+    // The same decide may have ended it again (a TERMINATE after it): then a poll finds the next.
+    const Task* next = find_by_id(wf, *offer->taken);
+    if (!next || next->status != TaskStatus::kInProgress) {
+      offer->taken.reset();
+      return *find_by_id(wf, id);
+    }
+    std::optional<std::string_view> domain;
+    if (next->domain) domain = *next->domain;
+    PollData data = poll_of(next->task_type, domain, offer->worker_id, s.now());
+    if (core_.poll_data_throttle().due(data, true)) {
+      s.write([data](Transaction& tx) { tx.execution().put_poll_data(data); });
+      s.after_commit([this, data] { core_.poll_data_throttle().recorded(data); });
+    }
+  }
   return *find_by_id(wf, id);
 }
 
@@ -754,12 +805,7 @@ std::vector<Task> WorkflowOps::poll(Transaction& tx, AfterCommit& after, std::st
       hold_back(tx, queue, task, now);
       continue;
     }
-    task.status = TaskStatus::kInProgress;
-    if (task.start_time == 0) task.start_time = now;
-    task.callback_after_seconds = 0;
-    task.worker_id = std::string(worker_id);
-    task.poll_count += 1;
-    task.update_time = now;
+    mark_polled(task, worker_id, now);
     tx.execution().update_task(task);
     tx.index().index_task(task_summary(task));
     // The hand-out runs under the writer, not as a versioned change: it moves the version on, so a
@@ -776,11 +822,7 @@ std::vector<Task> WorkflowOps::poll(Transaction& tx, AfterCommit& after, std::st
     after.taken(queue, task.task_id);
     handed_out.push_back(std::move(task));
   }
-  PollData data;
-  data.queue_name = std::string(task_type);
-  if (domain && !domain->empty()) data.domain = std::string(*domain);
-  data.worker_id = std::string(worker_id);
-  data.last_poll_time = now;
+  const PollData data = poll_of(task_type, domain, worker_id, now);
   // Poll data is kept for task types in use: ones with a definition, and ones whose queue holds
   // messages (a worker of an unregistered type shows once there is work for it). Task types come
   // from clients, so recording every name polled would let made-up names add rows without bound.

@@ -41,7 +41,10 @@ class WorkflowOps {
   Workflow load(Change& s, std::string_view workflow_id);
   /// Conductor's executor-level decide loop (semantics.md §2.3), then persists.
   void decide(Change& s, Workflow& wf);
-  Task update_task(Change& s, const TaskResult& result);
+  /// Applies a worker's result and decides. With `take_next`, once the task has ended, a task of
+  /// its queue that the decide schedules goes straight to the result's worker (Change::offer); the
+  /// poll data records that worker's poll.
+  Task update_task(Change& s, const TaskResult& result, bool take_next = false);
   /// Hands out up to `count` tasks of a queue; runs under the writer, so each message goes to one
   /// poller (semantics.md §3).
   std::vector<Task> poll(Transaction& tx, AfterCommit& after, std::string_view task_type, std::string_view worker_id,
@@ -89,6 +92,9 @@ class WorkflowOps {
   /// Throws TerminateWorkflow, staging nothing, when they would take the workflow past
   /// Limits::max_tasks_per_workflow.
   bool schedule(Change& s, Workflow& wf, std::vector<Task>& tasks);
+  /// Hands a task just scheduled to the worker the change offers it to, when it is due now and has
+  /// no rate or concurrency limit (those are checked under the writer, by a poll). True when taken.
+  bool hand_out(Change& s, Task& task);
   /// Throws ValidationError when a child linked by `child` would nest deeper than
   /// Limits::max_sub_workflow_depth below its root workflow.
   void check_depth(Change& s, const ChildLink& child, std::string_view name);

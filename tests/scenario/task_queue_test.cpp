@@ -106,6 +106,68 @@ TEST_CASE("task queue: update-and-poll hands out the task its own update schedul
   CHECK(f.engine.executor().get_workflow(id).status == WorkflowStatus::kCompleted);
 }
 
+namespace {
+
+TaskResult completed(const Task& task, std::string worker_id) {
+  TaskResult result;
+  result.workflow_instance_id = task.workflow_instance_id;
+  result.task_id = task.task_id;
+  result.status = TaskResultStatus::kCompleted;
+  result.worker_id = std::move(worker_id);
+  return result;
+}
+
+}  // namespace
+
+TEST_CASE("task queue: update-and-poll hands its worker the workflow's next task ahead of the queue", "[scenario]") {
+  EngineFixture f;
+  f.task_def(R"({"name": "step", "retryCount": 1, "retryDelaySeconds": 0, "responseTimeoutSeconds": 5})");
+  f.workflow_def(R"({"name": "chain", "tasks": [{"name": "step", "taskReferenceName": "a"},
+                                                {"name": "step", "taskReferenceName": "b"}]})");
+  auto first = f.start("chain");
+  auto second = f.start("chain");
+  auto a = f.poll("step");
+  REQUIRE(a.workflow_instance_id == first);
+
+  f.clock->advance_seconds(1);
+  auto next = f.engine.queue().update_task_and_poll(completed(a, "worker-b"));
+  REQUIRE(next);
+  CHECK(next->workflow_instance_id == first);  // not the second workflow's task, queued earlier
+  CHECK(next->reference_task_name == "b");
+  CHECK(next->status == TaskStatus::kInProgress);
+  CHECK(next->worker_id == "worker-b");
+  CHECK(next->poll_count == 1);
+  CHECK(next->start_time == f.clock->now_ms());
+  CHECK(f.engine.queue().queue_size("step") == 1);
+  CHECK(f.engine.queue().get_task(next->task_id).status == TaskStatus::kInProgress);
+  auto poll_data = f.engine.queue().poll_data("step");
+  REQUIRE(poll_data.size() == 1);
+  CHECK(poll_data[0].worker_id == "worker-b");
+  CHECK(poll_data[0].last_poll_time == f.clock->now_ms());
+
+  // It never went through a poll, and still times out like a polled task when its worker goes quiet.
+  f.advance(6);
+  CHECK(EngineFixture::statuses(f.workflow(first)) == std::vector<std::string>{"a:COMPLETED", "b:TIMED_OUT", "b:SCHEDULED"});
+  CHECK(f.workflow(second).tasks.at(0).status == TaskStatus::kScheduled);
+}
+
+TEST_CASE("task queue: a task with a concurrency limit reaches update-and-poll through the queue", "[scenario]") {
+  EngineFixture f;
+  f.task_def(R"({"name": "step", "concurrentExecLimit": 5})");
+  f.workflow_def(R"({"name": "chain", "tasks": [{"name": "step", "taskReferenceName": "a"},
+                                                {"name": "step", "taskReferenceName": "b"}]})");
+  auto first = f.start("chain");
+  auto second = f.start("chain");
+  auto a = f.poll("step");
+  REQUIRE(a.workflow_instance_id == first);
+  // Admitted by a poll in queue order: the second workflow's task was queued first.
+  auto next = f.engine.queue().update_task_and_poll(completed(a, "worker-b"));
+  REQUIRE(next);
+  CHECK(next->workflow_instance_id == second);
+  CHECK(f.engine.queue().queue_size("step") == 1);
+  CHECK(f.poll("step").workflow_instance_id == first);
+}
+
 TEST_CASE("task queue: a queue's polls are recorded at most once a second", "[scenario]") {
   EngineFixture f;
   f.task_def(R"({"name": "pd"})");
