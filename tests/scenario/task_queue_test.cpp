@@ -1,5 +1,6 @@
 #include "engine_fixture.hpp"
 
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -108,31 +109,43 @@ TEST_CASE("task queue: update-and-poll hands out the task its own update schedul
 
 namespace {
 
-TaskResult completed(const Task& task, std::string worker_id) {
-  TaskResult result;
-  result.workflow_instance_id = task.workflow_instance_id;
-  result.task_id = task.task_id;
-  result.status = TaskResultStatus::kCompleted;
-  result.worker_id = std::move(worker_id);
-  return result;
-}
+/// Two workflows of two `step` tasks each, both started, and the first one's first task polled.
+struct TwoChains {
+  explicit TwoChains(const std::string& step_def) {
+    f.task_def(step_def);
+    f.workflow_def(R"({"name": "chain", "tasks": [{"name": "step", "taskReferenceName": "a"},
+                                                  {"name": "step", "taskReferenceName": "b"}]})");
+    first = f.start("chain");
+    second = f.start("chain");
+    a = f.poll("step");
+    REQUIRE(a.workflow_instance_id == first);
+  }
+
+  /// Completes the first task through update-and-poll, reported by `worker-b`.
+  std::optional<Task> complete_a_and_poll() {
+    TaskResult result;
+    result.workflow_instance_id = a.workflow_instance_id;
+    result.task_id = a.task_id;
+    result.status = TaskResultStatus::kCompleted;
+    result.worker_id = "worker-b";
+    return f.engine.queue().update_task_and_poll(result);
+  }
+
+  EngineFixture f;
+  std::string first;
+  std::string second;
+  Task a;
+};
 
 }  // namespace
 
 TEST_CASE("task queue: update-and-poll hands its worker the workflow's next task ahead of the queue", "[scenario]") {
-  EngineFixture f;
-  f.task_def(R"({"name": "step", "retryCount": 1, "retryDelaySeconds": 0, "responseTimeoutSeconds": 5})");
-  f.workflow_def(R"({"name": "chain", "tasks": [{"name": "step", "taskReferenceName": "a"},
-                                                {"name": "step", "taskReferenceName": "b"}]})");
-  auto first = f.start("chain");
-  auto second = f.start("chain");
-  auto a = f.poll("step");
-  REQUIRE(a.workflow_instance_id == first);
-
+  TwoChains c(R"({"name": "step", "retryCount": 1, "retryDelaySeconds": 0, "responseTimeoutSeconds": 5})");
+  EngineFixture& f = c.f;
   f.clock->advance_seconds(1);
-  auto next = f.engine.queue().update_task_and_poll(completed(a, "worker-b"));
+  auto next = c.complete_a_and_poll();
   REQUIRE(next);
-  CHECK(next->workflow_instance_id == first);  // not the second workflow's task, queued earlier
+  CHECK(next->workflow_instance_id == c.first);  // not the second workflow's task, queued earlier
   CHECK(next->reference_task_name == "b");
   CHECK(next->status == TaskStatus::kInProgress);
   CHECK(next->worker_id == "worker-b");
@@ -147,25 +160,19 @@ TEST_CASE("task queue: update-and-poll hands its worker the workflow's next task
 
   // It never went through a poll, and still times out like a polled task when its worker goes quiet.
   f.advance(6);
-  CHECK(EngineFixture::statuses(f.workflow(first)) == std::vector<std::string>{"a:COMPLETED", "b:TIMED_OUT", "b:SCHEDULED"});
-  CHECK(f.workflow(second).tasks.at(0).status == TaskStatus::kScheduled);
+  CHECK(EngineFixture::statuses(f.workflow(c.first)) ==
+        std::vector<std::string>{"a:COMPLETED", "b:TIMED_OUT", "b:SCHEDULED"});
+  CHECK(f.workflow(c.second).tasks.at(0).status == TaskStatus::kScheduled);
 }
 
 TEST_CASE("task queue: a task with a concurrency limit reaches update-and-poll through the queue", "[scenario]") {
-  EngineFixture f;
-  f.task_def(R"({"name": "step", "concurrentExecLimit": 5})");
-  f.workflow_def(R"({"name": "chain", "tasks": [{"name": "step", "taskReferenceName": "a"},
-                                                {"name": "step", "taskReferenceName": "b"}]})");
-  auto first = f.start("chain");
-  auto second = f.start("chain");
-  auto a = f.poll("step");
-  REQUIRE(a.workflow_instance_id == first);
+  TwoChains c(R"({"name": "step", "concurrentExecLimit": 5})");
   // Admitted by a poll in queue order: the second workflow's task was queued first.
-  auto next = f.engine.queue().update_task_and_poll(completed(a, "worker-b"));
+  auto next = c.complete_a_and_poll();
   REQUIRE(next);
-  CHECK(next->workflow_instance_id == second);
-  CHECK(f.engine.queue().queue_size("step") == 1);
-  CHECK(f.poll("step").workflow_instance_id == first);
+  CHECK(next->workflow_instance_id == c.second);
+  CHECK(c.f.engine.queue().queue_size("step") == 1);
+  CHECK(c.f.poll("step").workflow_instance_id == c.first);
 }
 
 TEST_CASE("task queue: a queue's polls are recorded at most once a second", "[scenario]") {
