@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
+#include <random>
 #include <set>
 #include <string>
 #include <thread>
@@ -173,6 +175,39 @@ TEST_CASE("postgres: a finished read leaves no transaction open on the server, a
   tx->queues().push("work", "m", 0, 0);
   tx->commit();
   CHECK(storage->begin(TransactionMode::kRead)->queues().contains("work", "m"));
+}
+
+TEST_CASE("postgres: a write transaction that found a message keeps it until it commits") {
+  PostgresSchema schema;
+  const std::string name = "contains_" + std::to_string(std::random_device{}());
+  auto first = open_postgres({.url = schema.url(), .pool_size = 1});
+  auto second = open_postgres({.url = schema.url() + "&application_name=" + name, .pool_size = 1});
+  {
+    auto tx = first->begin();
+    tx->queues().push("work", "m", 0, 0);
+    tx->commit();
+  }
+  // Two acknowledgements of one message: each asks whether it is there, then removes it.
+  auto tx = first->begin();
+  REQUIRE(tx->queues().contains("work", "m"));
+  std::optional<bool> seen_by_second;
+  std::thread other([&] {
+    auto late = second->begin();
+    seen_by_second = late->queues().contains("work", "m");
+    late->commit();
+  });
+  const std::string waiting_sql =
+      "SELECT count(*) FROM pg_stat_activity WHERE application_name = '" + name + "' AND wait_event_type = 'Lock'";
+  const std::string server = conductor::testing::postgres_server_url();
+  std::string waiting = "0";
+  for (int asked = 0; asked < 500 && waiting != "1"; ++asked) {
+    waiting = conductor::testing::postgres_admin(server, waiting_sql);
+  }
+  CHECK(waiting == "1");  // the second waits for the first instead of answering at once
+  tx->queues().remove("work", "m");
+  tx->commit();
+  other.join();
+  CHECK(seen_by_second == false);
 }
 
 TEST_CASE("postgres: a push committed by one pool wakes the listener of another") {

@@ -163,6 +163,8 @@ class CONDUCTOR_EXPORT QueueStore {
   virtual void set_visible_at(std::string_view queue, std::string_view id, std::int64_t visible_at) = 0;
   /// Same, only if that makes delivery earlier.
   virtual void set_visible_at_if_earlier(std::string_view queue, std::string_view id, std::int64_t visible_at) = 0;
+  /// Whether the message is there. In a write transaction the answer holds until it commits: no
+  /// other transaction removes the message meanwhile.
   virtual bool contains(std::string_view queue, std::string_view id) = 0;
   /// Number of messages, including delayed and in-flight ones.
   virtual std::int64_t size(std::string_view queue) = 0;

@@ -75,6 +75,13 @@ void PgQueueStore::set_visible_at_if_earlier(std::string_view queue, std::string
 }
 
 bool PgQueueStore::contains(std::string_view queue, std::string_view id) {
+  // A write transaction locks what it found, so its answer holds until it commits: two transactions
+  // acknowledging one message cannot both see it (the second waits, then finds it gone).
+  if (db_.write()) {
+    return !db_.get()
+                .query("SELECT 1 FROM queue_messages WHERE queue = $1 AND message_id = $2 FOR UPDATE", queue, id)
+                .empty();
+  }
   return !db_.get().query("SELECT 1 FROM queue_messages WHERE queue = $1 AND message_id = $2", queue, id).empty();
 }
 
