@@ -1,6 +1,8 @@
 // Two engines on one database (two processes, as far as the storage can tell), each with worker
 // threads completing the branches of the same forked workflows while both decide them over and
-// over: every task is handed out once and every workflow completes. Run on SQLite and PostgreSQL.
+// over, half of the workers through update-and-poll (which may hand them the workflow's last task
+// directly): every task is handed out once and every workflow completes. Run on SQLite and
+// PostgreSQL.
 #pragma once
 
 #include <conductor/error.hpp>
@@ -12,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -52,7 +55,9 @@ inline void two_engines_complete_forks(const std::function<std::unique_ptr<Stora
   std::mutex mutex;
   std::map<std::string, int> handed_out;  // task id -> times
   std::atomic<int> failures{0};
-  auto worker = [&](Engine& engine) {
+  // A chaining worker reports through update-and-poll and works on what it answers (the task its
+  // update handed out, or the queue's next) before it polls again.
+  auto worker = [&](Engine& engine, bool chain) {
     for (int idle = 0; idle < 50;) {
       std::vector<Task> tasks;
       try {
@@ -66,19 +71,28 @@ inline void two_engines_complete_forks(const std::function<std::unique_ptr<Stora
         continue;
       }
       idle = 0;
-      for (const auto& task : tasks) {
-        {
-          std::lock_guard lock(mutex);
-          ++handed_out[task.task_id];
-        }
-        TaskResult result;
-        result.workflow_instance_id = task.workflow_instance_id;
-        result.task_id = task.task_id;
-        result.status = TaskResultStatus::kCompleted;
-        try {
-          engine.queue().update_task(result);
-        } catch (const std::exception&) {
-          ++failures;
+      for (const auto& polled : tasks) {
+        for (std::optional<Task> task = polled; task;) {
+          {
+            std::lock_guard lock(mutex);
+            ++handed_out[task->task_id];
+          }
+          TaskResult result;
+          result.workflow_instance_id = task->workflow_instance_id;
+          result.task_id = task->task_id;
+          result.status = TaskResultStatus::kCompleted;
+          result.worker_id = "w";
+          try {
+            if (chain) {
+              task = engine.queue().update_task_and_poll(result);
+            } else {
+              engine.queue().update_task(result);
+              task.reset();
+            }
+          } catch (const std::exception&) {
+            ++failures;
+            task.reset();
+          }
         }
       }
     }
@@ -96,8 +110,10 @@ inline void two_engines_complete_forks(const std::function<std::unique_ptr<Stora
     }
   };
   std::vector<std::thread> threads;
-  for (int i = 0; i < 2; ++i) threads.emplace_back(worker, std::ref(first.engine));
-  for (int i = 0; i < 2; ++i) threads.emplace_back(worker, std::ref(second.engine));
+  for (bool chain : {false, true}) {
+    threads.emplace_back(worker, std::ref(first.engine), chain);
+    threads.emplace_back(worker, std::ref(second.engine), chain);
+  }
   std::thread d1(decider, std::ref(first.engine));
   std::thread d2(decider, std::ref(second.engine));
   for (auto& t : threads) t.join();
