@@ -390,7 +390,7 @@ bool WorkflowOps::schedule(Change& s, Workflow& wf, std::vector<Task>& tasks) {
 
 bool WorkflowOps::hand_out(Change& s, Task& task) {
   auto& offer = s.offer();
-  if (!offer || offer->taken || queue_name(task) != offer->queue) return false;
+  if (!offer || offer->taken || task.status != TaskStatus::kScheduled || queue_name(task) != offer->queue) return false;
   if (task.callback_after_seconds > 0 || task.callback_after_ms > 0 || task.rate_limit_per_frequency > 0) return false;
   // Without the definition it carries, its limits would have to be looked up: the queue's poll does.
   const TaskDef* def =
@@ -725,22 +725,24 @@ Task WorkflowOps::update_task(Change& s, const TaskResult& result, bool take_nex
     s.offer() = Change::Offer{queue_name(*task), result.worker_id.value_or(""), std::nullopt};
   if (!update_lazily(s, wf, *task)) decide(s, wf);
   if (s.take_dirty(id)) persist(s, wf);  // the workflow had ended already: the task change still lands
-  if (auto& offer = s.offer(); offer && offer->taken) {
-    // The same decide may have ended it again (a TERMINATE after it): then a poll finds the next.
-    const Task* next = find_by_id(wf, *offer->taken);
-    if (!next || next->status != TaskStatus::kInProgress) {
-      offer->taken.reset();
-      return *find_by_id(wf, id);
-    }
-    std::optional<std::string_view> domain;
-    if (next->domain) domain = *next->domain;
-    PollData data = poll_of(next->task_type, domain, offer->worker_id, s.now());
-    if (core_.poll_data_throttle().due(data, true)) {
-      s.write([data](Transaction& tx) { tx.execution().put_poll_data(data); });
-      s.after_commit([this, data] { core_.poll_data_throttle().recorded(data); });
-    }
-  }
+  if (auto& offer = s.offer(); offer && offer->taken) record_hand_out(s, wf, *offer);
   return *find_by_id(wf, id);
+}
+
+void WorkflowOps::record_hand_out(Change& s, Workflow& wf, Change::Offer& offer) {
+  // The same decide may have ended it again (a TERMINATE beside it): then a poll finds the next.
+  const Task* next = find_by_id(wf, *offer.taken);
+  if (!next || next->status != TaskStatus::kInProgress) {
+    offer.taken.reset();
+    return;
+  }
+  std::optional<std::string_view> domain;
+  if (next->domain) domain = *next->domain;
+  PollData data = poll_of(next->task_type, domain, offer.worker_id, s.now());
+  if (core_.poll_data_throttle().due(data, true)) {
+    s.write([data](Transaction& tx) { tx.execution().put_poll_data(data); });
+    s.after_commit([this, data] { core_.poll_data_throttle().recorded(data); });
+  }
 }
 
 // Semantics §2.15: a successful update of a task in a FORK_JOIN branch that a JOIN waits on does not

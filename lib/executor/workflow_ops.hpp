@@ -5,6 +5,7 @@
 #include <conductor/model.hpp>
 
 #include "decider/decider.hpp"
+#include "executor/change.hpp"
 #include "tasks/task_handler.hpp"
 
 #include <optional>
@@ -16,7 +17,6 @@ namespace conductor::detail {
 
 class AfterCommit;
 class EngineCore;
-class Change;
 class TaskHandler;
 
 inline constexpr std::string_view kDeciderQueue = "_deciderQueue";
@@ -95,6 +95,9 @@ class WorkflowOps {
   /// Hands a task just scheduled to the worker the change offers it to, when it is due now and has
   /// no rate or concurrency limit (those are checked under the writer, by a poll). True when taken.
   bool hand_out(Change& s, Task& task);
+  /// After the decide: records the poll of the worker a task was handed out to, or withdraws the
+  /// hand-out when the decide ended that task again.
+  void record_hand_out(Change& s, Workflow& wf, Change::Offer& offer);
   /// Throws ValidationError when a child linked by `child` would nest deeper than
   /// Limits::max_sub_workflow_depth below its root workflow.
   void check_depth(Change& s, const ChildLink& child, std::string_view name);

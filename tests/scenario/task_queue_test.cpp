@@ -1,5 +1,6 @@
 #include "engine_fixture.hpp"
 
+#include <algorithm>
 #include <optional>
 #include <set>
 #include <string>
@@ -173,6 +174,32 @@ TEST_CASE("task queue: a task with a concurrency limit reaches update-and-poll t
   CHECK(next->workflow_instance_id == c.second);
   CHECK(c.f.engine.queue().queue_size("step") == 1);
   CHECK(c.f.poll("step").workflow_instance_id == c.first);
+}
+
+TEST_CASE("task queue: a task handed out and ended by the same decide is not answered", "[scenario]") {
+  EngineFixture f;
+  f.task_def(R"({"name": "step"})");
+  // b is scheduled beside a TERMINATE that ends the workflow in the same decide.
+  f.workflow_def(R"({"name": "cut", "tasks": [{"name": "step", "taskReferenceName": "a"},
+    {"name": "fork", "taskReferenceName": "fork", "type": "FORK_JOIN", "forkTasks": [
+      [{"name": "step", "taskReferenceName": "b"}],
+      [{"name": "stop", "taskReferenceName": "stop", "type": "TERMINATE",
+        "inputParameters": {"terminationStatus": "FAILED"}}]]},
+    {"name": "join", "taskReferenceName": "join", "type": "JOIN", "joinOn": ["b", "stop"]}]})");
+  auto id = f.start("cut");
+  auto a = f.poll("step");
+  TaskResult result;
+  result.workflow_instance_id = id;
+  result.task_id = a.task_id;
+  result.status = TaskResultStatus::kCompleted;
+  result.worker_id = "worker-b";
+  CHECK_FALSE(f.engine.queue().update_task_and_poll(result));
+  auto wf = f.workflow(id);
+  CHECK(wf.status == WorkflowStatus::kFailed);
+  auto b = std::find_if(wf.tasks.begin(), wf.tasks.end(), [](const Task& t) { return t.reference_task_name == "b"; });
+  REQUIRE(b != wf.tasks.end());
+  CHECK(b->status == TaskStatus::kCanceled);
+  CHECK(f.engine.queue().queue_size("step") == 0);
 }
 
 TEST_CASE("task queue: a queue's polls are recorded at most once a second", "[scenario]") {

@@ -75,14 +75,11 @@ void PgQueueStore::set_visible_at_if_earlier(std::string_view queue, std::string
 }
 
 bool PgQueueStore::contains(std::string_view queue, std::string_view id) {
+  static constexpr std::string_view kFind = "SELECT 1 FROM queue_messages WHERE queue = $1 AND message_id = $2";
   // A write transaction locks what it found, so its answer holds until it commits: two transactions
   // acknowledging one message cannot both see it (the second waits, then finds it gone).
-  if (db_.write()) {
-    return !db_.get()
-                .query("SELECT 1 FROM queue_messages WHERE queue = $1 AND message_id = $2 FOR UPDATE", queue, id)
-                .empty();
-  }
-  return !db_.get().query("SELECT 1 FROM queue_messages WHERE queue = $1 AND message_id = $2", queue, id).empty();
+  static const std::string kFindAndLock = std::string(kFind) + " FOR UPDATE";
+  return !db_.get().query(db_.write() ? std::string_view(kFindAndLock) : kFind, queue, id).empty();
 }
 
 std::int64_t PgQueueStore::size(std::string_view queue) {
