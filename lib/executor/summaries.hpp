@@ -5,11 +5,9 @@
 #include <optional>
 #include <utility>
 
-namespace conductor::detail {
+#include "storage/summaries.hpp"
 
-/// The search-index documents of a workflow and a task (semantics.md §9.4).
-WorkflowSummary workflow_summary(const Workflow& wf);
-TaskSummary task_summary(const Task& task);
+namespace conductor::detail {
 
 /// A page of search hits turned into the values they describe (Conductor's search V2, search by
 /// tasks): `find` maps a hit to its value, nullopt when it is gone since it was indexed (or, for a

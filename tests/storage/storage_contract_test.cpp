@@ -5,6 +5,7 @@
 #include <conductor/error.hpp>
 #include <conductor/storage/storage.hpp>
 
+#include <boost/json/serialize.hpp>
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -1333,6 +1334,101 @@ STORAGE_CONTRACT("storage: summaries are upserted, round-trip exactly and are re
   read(storage, [](Transaction& tx) {
     CHECK(hit_ids(tx.index().search_workflows(make_search(""))) == std::vector<std::string>{"w2"});
     CHECK(hit_ids(tx.index().search_tasks(make_search(""))) == std::vector<std::string>{"t2"});
+    return 0;
+  });
+}
+
+/// The summary the engine indexes for a stored task.
+TaskSummary summary_of(const Task& t) {
+  TaskSummary summary;
+  summary.task_id = t.task_id;
+  summary.workflow_id = t.workflow_instance_id;
+  summary.workflow_type = t.workflow_type;
+  summary.task_type = t.task_type;
+  summary.task_def_name = t.task_def_name;
+  summary.status = t.status;
+  summary.scheduled_time = t.scheduled_time;
+  summary.start_time = t.start_time;
+  summary.update_time = t.update_time;
+  summary.end_time = t.end_time;
+  summary.execution_time = t.end_time > 0 && t.start_time > 0 ? t.end_time - t.start_time : 0;
+  summary.queue_wait_time = t.start_time > 0 && t.scheduled_time > 0 ? t.start_time - t.scheduled_time : 0;
+  summary.input = boost::json::serialize(t.input_data);
+  summary.output = boost::json::serialize(t.output_data);
+  return summary;
+}
+
+STORAGE_CONTRACT("storage: removing a workflow keeps its task summaries until its summaries are removed") {
+  TestType fixture;
+  Storage& storage = fixture.storage();
+  Task first = task("t-1", "wf-1", "a", 1);
+  Task second = task("t-2", "wf-1", "b", 2);
+  // As the engine stores them: every write of a task row with its summary, in one transaction.
+  write(storage, [&](Transaction& tx) {
+    tx.execution().insert_workflow(workflow("wf-1"));
+    tx.index().index_workflow(workflow_summary("wf-1", "flow", WorkflowStatus::kRunning, 1000));
+    for (const Task& t : {first, second}) {
+      tx.execution().insert_task(t);
+      tx.index().index_task(summary_of(t));
+    }
+  });
+  first.status = TaskStatus::kCompleted;
+  first.start_time = 1100;
+  first.update_time = 1200;
+  first.end_time = 1200;
+  first.output_data["note"] = "shipped";
+  write(storage, [&](Transaction& tx) {
+    tx.execution().update_task(first);
+    tx.index().index_task(summary_of(first));
+  });
+  write(storage, [](Transaction& tx) { tx.index().flush_free_text(); });
+  std::string before;
+  read(storage, [&](Transaction& tx) {
+    auto all = tx.index().search_tasks(make_search(""));
+    CHECK(hit_ids(all) == std::vector<std::string>{"t-1", "t-2"});  // unsorted: first-indexed order
+    auto found = tx.index().search_tasks(make_search("taskId = t-1"));
+    REQUIRE(found.results.size() == 1);
+    CHECK(stored(found.results[0]) == stored(summary_of(first)));
+    CHECK(hit_ids(tx.index().search_tasks(make_search("", {}, "shipped"))) == std::vector<std::string>{"t-1"});
+    CHECK(hit_ids(tx.index().search_tasks(make_search("status = SCHEDULED"))) == std::vector<std::string>{"t-2"});
+    for (const TaskSummary& summary : all.results) before += stored(summary);
+    return 0;
+  });
+  write(storage, [](Transaction& tx) {
+    CHECK(tx.execution().remove_workflow("wf-1"));
+    tx.index().flush_free_text();
+  });
+  read(storage, [&](Transaction& tx) {
+    CHECK(tx.execution().tasks_of("wf-1").empty());
+    auto all = tx.index().search_tasks(make_search(""));
+    std::string after;
+    for (const TaskSummary& summary : all.results) after += stored(summary);
+    CHECK(after == before);
+    CHECK(hit_ids(tx.index().search_tasks(make_search("", {}, "shipped"))) == std::vector<std::string>{"t-1"});
+    return 0;
+  });
+  write(storage, [](Transaction& tx) { tx.index().remove_workflow("wf-1"); });
+  read(storage, [](Transaction& tx) {
+    CHECK(tx.index().search_tasks(make_search("")).total_hits == 0);
+    return 0;
+  });
+  // Removed with its summaries in one transaction, in either order: nothing is kept.
+  write(storage, [&](Transaction& tx) {
+    for (const std::string id : {"wf-2", "wf-3"}) {
+      tx.execution().insert_workflow(workflow(id));
+      Task t = task("t-" + id, id, "a", 1);
+      tx.execution().insert_task(t);
+      tx.index().index_task(summary_of(t));
+    }
+  });
+  write(storage, [](Transaction& tx) {
+    tx.execution().remove_workflow("wf-2");
+    tx.index().remove_workflow("wf-2");
+    tx.index().remove_workflow("wf-3");
+    tx.execution().remove_workflow("wf-3");
+  });
+  read(storage, [](Transaction& tx) {
+    CHECK(tx.index().search_tasks(make_search("")).total_hits == 0);
     return 0;
   });
 }

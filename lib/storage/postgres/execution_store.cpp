@@ -9,6 +9,7 @@
 #include "json/storage_rows.hpp"
 #include "storage/postgres/stores.hpp"
 #include "storage/snapshot_key.hpp"
+#include "storage/summaries.hpp"
 
 namespace conductor::detail::pg {
 namespace {
@@ -46,10 +47,11 @@ constexpr std::string_view kAdvanceVersionIf =
     "SELECT conductor_fail('CSTAL', 'workflow ' || $1 || ' is not at the version read, or is gone') "
     "WHERE NOT EXISTS (SELECT FROM written)";
 
-// Task rows, likewise: $1..$11.
+// Task rows, likewise: $1..$15. The last four are there for searches (see task_search).
 constexpr std::string_view kInsertTask =
     "WITH written AS (INSERT INTO tasks (task_id, workflow_id, reference_name, retry_count, seq, status, task_type, "
-    "task_def_name, start_time, node_id, json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
+    "task_def_name, start_time, node_id, json, workflow_type, correlation_id, update_time, end_time) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) "
     "ON CONFLICT DO NOTHING RETURNING 1) "
     "SELECT CASE WHEN EXISTS (SELECT FROM tasks WHERE task_id = $1) "
     "  THEN conductor_fail('CCONF', 'Task ' || $1 || ' already exists') "
@@ -58,8 +60,8 @@ constexpr std::string_view kInsertTask =
     "WHERE NOT EXISTS (SELECT FROM written)";
 constexpr std::string_view kUpdateTask =
     "WITH written AS (UPDATE tasks SET workflow_id = $2, reference_name = $3, retry_count = $4, seq = $5, "
-    "status = $6, task_type = $7, task_def_name = $8, start_time = $9, node_id = $10, json = $11 "
-    "WHERE task_id = $1 RETURNING 1) "
+    "status = $6, task_type = $7, task_def_name = $8, start_time = $9, node_id = $10, json = $11, "
+    "workflow_type = $12, correlation_id = $13, update_time = $14, end_time = $15 WHERE task_id = $1 RETURNING 1) "
     "SELECT conductor_fail('CNOTF', 'No such task: ' || $1) WHERE NOT EXISTS (SELECT FROM written)";
 
 /// A table of snapshots: rows of (id, json) written once and never changed.
@@ -163,8 +165,9 @@ void PgExecutionStore::write_task(std::string_view sql, const Task& task) {
   std::optional<std::int64_t> node_id;
   if (task.workflow_task) node_id = store_snapshot(db, caches_.nodes, kNodeSnapshots, *task.workflow_task, used_nodes_);
   db.send(sql, task.task_id, task.workflow_instance_id, task.reference_task_name, task.retry_count, task.seq,
-                  to_string(task.status), task.task_type, task.task_def_name, task.start_time, node_id,
-                  task_row_json(task));
+          to_string(task.status), task.task_type, task.task_def_name, task.start_time, node_id, task_row_json(task),
+          task.workflow_type, task.correlation_id, task.update_time, task.end_time);
+  db_.stored_tasks().insert(task.task_id);
 }
 
 Task PgExecutionStore::task_row(const Result& rows, int row, int column) {
@@ -284,8 +287,18 @@ std::optional<Workflow> PgExecutionStore::find_workflow(std::string_view workflo
   return workflow;
 }
 
+void PgExecutionStore::keep_task_summaries(std::string_view sql, std::string_view id) {
+  Result rows = db_.get().query(sql, id);
+  for (int row = 0; row < rows.rows(); ++row) {
+    keep_task_summary(db_, task_summary(decode<Task>(rows.text(row, 0), JsonMode::kStorage)), rows.int64(row, 1));
+  }
+}
+
 bool PgExecutionStore::remove_workflow(std::string_view workflow_id) {
   forget_version(workflow_id);
+  if (!db_.removed_summaries().contains(std::string(workflow_id))) {
+    keep_task_summaries("SELECT json, doc FROM tasks WHERE workflow_id = $1", workflow_id);
+  }
   Connection& db = db_.get();
   db.send("DELETE FROM task_logs WHERE task_id IN (SELECT task_id FROM tasks WHERE workflow_id = $1)", workflow_id);
   db.send("DELETE FROM tasks WHERE workflow_id = $1", workflow_id);
@@ -346,6 +359,7 @@ std::optional<Task> PgExecutionStore::find_task(std::string_view task_id) {
 }
 
 bool PgExecutionStore::remove_task(std::string_view task_id) {
+  keep_task_summaries("SELECT json, doc FROM tasks WHERE task_id = $1", task_id);
   Connection& db = db_.get();
   db.send("DELETE FROM task_logs WHERE task_id = $1", task_id);
   return db.query("DELETE FROM tasks WHERE task_id = $1", task_id).affected() > 0;

@@ -5,36 +5,62 @@
 
 #include "storage/postgres/search_sql.hpp"
 #include "storage/postgres/stores.hpp"
+#include "storage/summaries.hpp"
 
 namespace conductor::detail::pg {
 namespace {
 
-template <class Summary>
-SearchResult<Summary> search(Connection& db, const IndexTable& table, const SearchQuery& query) {
+/// Runs a search over `from` (an index table, or a view with its columns and a json column) and
+/// hands each row to `summary`, which reads its columns 0..4: json_data, input, output, reason, json.
+template <class Summary, class MakeSummary>
+SearchResult<Summary> search(Connection& db, const IndexTable& table, std::string_view from, const SearchQuery& query,
+                             MakeSummary&& summary) {
   check_paging(query);
   SearchSql sql = search_sql(table, query);
   SearchResult<Summary> result;
-  result.total_hits = db.query_once(fmt::format("SELECT count(*) FROM {}{}", table.name, sql.where), sql.params)
-                          .int64(0, 0);
+  result.total_hits =
+      db.query_once(fmt::format("SELECT count(*) FROM {}{}", from, sql.where), sql.params).int64(0, 0);
   sql.params.add(query.size);
   sql.params.add(query.start);
-  Result rows = db.query_once(fmt::format("SELECT json_data, input, output, reason FROM {}{} ORDER BY {} LIMIT ${} "
-                                          "OFFSET ${}",
-                                          table.name, sql.where, sql.order, sql.params.size() - 1, sql.params.size()),
-                              sql.params);
-  for (int row = 0; row < rows.rows(); ++row) {
-    Summary summary = decode<Summary>(rows.text(row, 0), JsonMode::kStorage);
-    summary.input = rows.text(row, 1);
-    summary.output = rows.text(row, 2);
-    summary.reason_for_incompletion = rows.optional_text(row, 3);
-    result.results.push_back(std::move(summary));
-  }
+  Result rows = db.query_once(
+      fmt::format("SELECT json_data, input, output, reason, {} FROM {}{} ORDER BY {} LIMIT ${} OFFSET ${}",
+                  from == table.name ? "NULL" : "json", from, sql.where, sql.order, sql.params.size() - 1,
+                  sql.params.size()),
+      sql.params);
+  for (int row = 0; row < rows.rows(); ++row) result.results.push_back(summary(rows, row));
   return result;
+}
+
+/// The summary a row of an index table holds.
+template <class Summary>
+Summary kept_summary(const Result& rows, int row) {
+  Summary summary = decode<Summary>(rows.text(row, 0), JsonMode::kStorage);
+  summary.input = rows.text(row, 1);
+  summary.output = rows.text(row, 2);
+  summary.reason_for_incompletion = rows.optional_text(row, 3);
+  return summary;
 }
 
 }  // namespace
 
-// Summaries are upserts, sent without waiting: they travel with the commit. doc, set on the first insert, stays the unsorted result order.
+void keep_task_summary(const ActiveConnection& db, const TaskSummary& summary, std::optional<std::int64_t> doc) {
+  db.get().send(
+      "INSERT INTO task_index (doc, task_id, workflow_id, workflow_type, correlation_id, task_type, task_def_name, "
+      "status, start_time, update_time, end_time, input, output, reason, json_data) "
+      "VALUES (coalesce($15, nextval('task_index_doc_seq')), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
+      "$14) "
+      "ON CONFLICT (task_id) DO UPDATE SET workflow_id = excluded.workflow_id, "
+      "workflow_type = excluded.workflow_type, correlation_id = excluded.correlation_id, "
+      "task_type = excluded.task_type, task_def_name = excluded.task_def_name, status = excluded.status, "
+      "start_time = excluded.start_time, update_time = excluded.update_time, end_time = excluded.end_time, "
+      "input = excluded.input, output = excluded.output, reason = excluded.reason, json_data = excluded.json_data",
+      summary.task_id, summary.workflow_id, summary.workflow_type, summary.correlation_id, summary.task_type,
+      summary.task_def_name, to_string(summary.status), summary.start_time, summary.update_time, summary.end_time,
+      summary.input, summary.output, summary.reason_for_incompletion, encode_without_texts(summary), doc);
+}
+
+// Summaries are upserts, sent without waiting: they travel with the commit. doc, set on the first
+// insert, stays the unsorted result order.
 
 void PgIndexStore::index_workflow(const WorkflowSummary& summary) {
   db_.get().send(
@@ -53,32 +79,27 @@ void PgIndexStore::index_workflow(const WorkflowSummary& summary) {
 }
 
 void PgIndexStore::index_task(const TaskSummary& summary) {
-  db_.get().send(
-      "INSERT INTO task_index (task_id, workflow_id, workflow_type, correlation_id, task_type, task_def_name, "
-      "status, start_time, update_time, end_time, input, output, reason, json_data) "
-      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) "
-      "ON CONFLICT (task_id) DO UPDATE SET workflow_id = excluded.workflow_id, "
-      "workflow_type = excluded.workflow_type, correlation_id = excluded.correlation_id, "
-      "task_type = excluded.task_type, task_def_name = excluded.task_def_name, status = excluded.status, "
-      "start_time = excluded.start_time, update_time = excluded.update_time, end_time = excluded.end_time, "
-      "input = excluded.input, output = excluded.output, reason = excluded.reason, json_data = excluded.json_data",
-      summary.task_id, summary.workflow_id, summary.workflow_type, summary.correlation_id, summary.task_type,
-      summary.task_def_name, to_string(summary.status), summary.start_time, summary.update_time, summary.end_time,
-      summary.input, summary.output, summary.reason_for_incompletion, encode_without_texts(summary));
+  // A task this transaction stored needs nothing more: its row is its summary (see task_search).
+  if (db_.stored_tasks().contains(summary.task_id)) return;
+  keep_task_summary(db_, summary, std::nullopt);
 }
 
 void PgIndexStore::remove_workflow(std::string_view workflow_id) {
+  db_.removed_summaries().emplace(workflow_id);
   Connection& db = db_.get();
   db.send("DELETE FROM task_index WHERE workflow_id = $1", workflow_id);
   db.send("DELETE FROM workflow_index WHERE workflow_id = $1", workflow_id);
 }
 
 SearchResult<WorkflowSummary> PgIndexStore::search_workflows(const SearchQuery& query) {
-  return search<WorkflowSummary>(db_.get(), kWorkflowIndex, query);
+  return search<WorkflowSummary>(db_.get(), kWorkflowIndex, kWorkflowIndex.name, query, kept_summary<WorkflowSummary>);
 }
 
 SearchResult<TaskSummary> PgIndexStore::search_tasks(const SearchQuery& query) {
-  return search<TaskSummary>(db_.get(), kTaskIndex, query);
+  return search<TaskSummary>(db_.get(), kTaskIndex, "task_search", query, [](const Result& rows, int row) {
+    if (rows.is_null(row, 4)) return kept_summary<TaskSummary>(rows, row);
+    return task_summary(decode<Task>(rows.text(row, 4), JsonMode::kStorage));
+  });
 }
 
 }  // namespace conductor::detail::pg

@@ -222,6 +222,39 @@ BEGIN
   RAISE EXCEPTION USING ERRCODE = code, MESSAGE = message;
 END $$;
 )sql"},
+    {4, "a stored task is its own search summary", R"sql(
+-- A task's summary is derived from its row while the row exists (written once, with the row), and
+-- kept in task_index only once the row is removed (a workflow archived) or when there is no row.
+-- The columns the row lacked for searching come with it; doc continues task_index's sequence, so
+-- the unsorted order stays the order tasks were first indexed in.
+ALTER TABLE tasks ADD COLUMN doc BIGINT, ADD COLUMN workflow_type TEXT NOT NULL DEFAULT '',
+  ADD COLUMN correlation_id TEXT, ADD COLUMN update_time BIGINT NOT NULL DEFAULT 0,
+  ADD COLUMN end_time BIGINT NOT NULL DEFAULT 0;
+UPDATE tasks SET workflow_type = coalesce(json::jsonb ->> 'workflowType', ''),
+  correlation_id = json::jsonb ->> 'correlationId',
+  update_time = coalesce((json::jsonb ->> 'updateTime')::bigint, 0),
+  end_time = coalesce((json::jsonb ->> 'endTime')::bigint, 0);
+UPDATE tasks t SET doc = i.doc FROM task_index i WHERE i.task_id = t.task_id;
+UPDATE tasks SET doc = nextval('task_index_doc_seq') WHERE doc IS NULL;
+ALTER TABLE tasks ALTER COLUMN doc SET DEFAULT nextval('task_index_doc_seq'), ALTER COLUMN doc SET NOT NULL;
+DELETE FROM task_index i USING tasks t WHERE i.task_id = t.task_id;
+-- What task searches read: stored tasks, their texts taken from the row's JSON, then the kept
+-- summaries of tasks without a row. A stored task's json is not null; a kept summary's is.
+CREATE VIEW task_search AS
+SELECT doc, task_id COLLATE "C" AS task_id, workflow_id COLLATE "C" AS workflow_id,
+  workflow_type COLLATE "C" AS workflow_type, correlation_id COLLATE "C" AS correlation_id,
+  task_type COLLATE "C" AS task_type,
+  (CASE WHEN task_def_name = '' THEN task_type ELSE task_def_name END) COLLATE "C" AS task_def_name,
+  status COLLATE "C" AS status, start_time, update_time, end_time,
+  coalesce((json::jsonb -> 'inputData')::text, '{}') AS input,
+  coalesce((json::jsonb -> 'outputData')::text, '{}') AS output,
+  json::jsonb ->> 'reasonForIncompletion' AS reason, NULL::text AS json_data, json
+FROM tasks
+UNION ALL
+SELECT doc, task_id, workflow_id, workflow_type, correlation_id, task_type, task_def_name, status, start_time,
+  update_time, end_time, input, output, reason, json_data, NULL::text
+FROM task_index i WHERE NOT EXISTS (SELECT FROM tasks t WHERE t.task_id = i.task_id);
+)sql"},
 };
 
 }  // namespace

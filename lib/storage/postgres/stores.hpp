@@ -2,9 +2,11 @@
 
 #include <conductor/storage/storage.hpp>
 
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include "storage/postgres/connection.hpp"
@@ -34,13 +36,24 @@ class ActiveConnection {
   /// in it: rows a write transaction locked (see take_tasks), rows a read transaction read in its
   /// snapshot.
   std::unordered_map<std::string, std::int64_t>& known_versions() { return known_versions_; }
+  /// Tasks this transaction wrote a row of: searches derive their summaries from the rows.
+  std::unordered_set<std::string>& stored_tasks() { return stored_tasks_; }
+  /// Workflows whose summaries this transaction removed: removing their rows keeps none.
+  std::unordered_set<std::string>& removed_summaries() { return removed_summaries_; }
 
  private:
   Connection* connection_ = nullptr;
   bool write_ = false;
   std::set<std::string> pushed_;
   std::unordered_map<std::string, std::int64_t> known_versions_;
+  std::unordered_set<std::string> stored_tasks_;
+  std::unordered_set<std::string> removed_summaries_;
 };
+
+/// Keeps `summary` in task_index, where searches find the summaries of tasks without a row (a
+/// workflow archived, or a summary indexed for no stored task); `doc` is its place in the unsorted
+/// order, the next one when not given.
+void keep_task_summary(const ActiveConnection& db, const TaskSummary& summary, std::optional<std::int64_t> doc);
 
 class PgMetadataStore final : public MetadataStore {
  public:
@@ -130,6 +143,9 @@ class PgExecutionStore final : public ExecutionStore {
   Workflow workflow_row(const Result& rows, int row, int column);
   std::vector<Workflow> workflow_rows(const Result& rows);
 
+  /// Keeps the summaries of the stored tasks `sql` selects (json, doc; by $1 = `id`) before their
+  /// rows are removed: they stay searchable until their workflow's summaries are removed.
+  void keep_task_summaries(std::string_view sql, std::string_view id);
   /// A write of the workflow row that moves its version by other means than advance_version.
   void forget_version(std::string_view workflow_id);
 
@@ -171,7 +187,7 @@ class PgQueueStore final : public QueueStore {
 
 class PgIndexStore final : public IndexStore {
  public:
-  explicit PgIndexStore(const ActiveConnection& db) : db_(db) {}
+  explicit PgIndexStore(ActiveConnection& db) : db_(db) {}
 
   void index_workflow(const WorkflowSummary& summary) override;
   void index_task(const TaskSummary& summary) override;
@@ -182,7 +198,7 @@ class PgIndexStore final : public IndexStore {
   void flush_free_text() override {}
 
  private:
-  const ActiveConnection& db_;
+  ActiveConnection& db_;
 };
 
 class PgEventStore final : public EventStore {

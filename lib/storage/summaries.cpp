@@ -1,4 +1,4 @@
-#include "executor/summaries.hpp"
+#include "storage/summaries.hpp"
 
 #include <conductor/codec.hpp>
 
