@@ -33,10 +33,15 @@ WorkflowSummary workflow_summary(const Workflow& wf) {
   s.task_to_domain = wf.task_to_domain;
   s.idempotency_key = wf.idempotency_key;
   s.parent_workflow_id = wf.parent_workflow_id.value_or("");
+  s.classifier = workflow_classifier(wf);
+  return s;
+}
+
+std::string workflow_classifier(const Workflow& wf) {
   if (const auto* classifier = wf.workflow_definition.metadata.if_contains("classifier");
       classifier && classifier->is_string())
-    s.classifier = std::string(classifier->as_string());
-  return s;
+    return std::string(classifier->as_string());
+  return WorkflowSummary{}.classifier;
 }
 
 TaskSummary task_summary(const Task& task) {

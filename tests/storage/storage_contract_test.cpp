@@ -1358,7 +1358,7 @@ TaskSummary summary_of(const Task& t) {
   return summary;
 }
 
-STORAGE_CONTRACT("storage: removing a workflow keeps its task summaries until its summaries are removed") {
+STORAGE_CONTRACT("storage: removing a workflow keeps its summaries and its tasks' until its summaries are removed") {
   TestType fixture;
   Storage& storage = fixture.storage();
   Task first = task("t-1", "wf-1", "a", 1);
@@ -1382,8 +1382,16 @@ STORAGE_CONTRACT("storage: removing a workflow keeps its task summaries until it
     tx.index().index_task(summary_of(first));
   });
   write(storage, [](Transaction& tx) { tx.index().flush_free_text(); });
+  // Everything searches return, in order; the same after the rows are removed.
+  auto everything = [](Transaction& tx) {
+    std::string found;
+    for (const WorkflowSummary& summary : tx.index().search_workflows(make_search("")).results) found += stored(summary);
+    for (const TaskSummary& summary : tx.index().search_tasks(make_search("")).results) found += stored(summary);
+    return found;
+  };
   std::string before;
   read(storage, [&](Transaction& tx) {
+    CHECK(hit_ids(tx.index().search_workflows(make_search("workflowId = wf-1"))) == std::vector<std::string>{"wf-1"});
     auto all = tx.index().search_tasks(make_search(""));
     CHECK(hit_ids(all) == std::vector<std::string>{"t-1", "t-2"});  // unsorted: first-indexed order
     auto found = tx.index().search_tasks(make_search("taskId = t-1"));
@@ -1391,7 +1399,7 @@ STORAGE_CONTRACT("storage: removing a workflow keeps its task summaries until it
     CHECK(stored(found.results[0]) == stored(summary_of(first)));
     CHECK(hit_ids(tx.index().search_tasks(make_search("", {}, "shipped"))) == std::vector<std::string>{"t-1"});
     CHECK(hit_ids(tx.index().search_tasks(make_search("status = SCHEDULED"))) == std::vector<std::string>{"t-2"});
-    for (const TaskSummary& summary : all.results) before += stored(summary);
+    before = everything(tx);
     return 0;
   });
   write(storage, [](Transaction& tx) {
@@ -1399,16 +1407,14 @@ STORAGE_CONTRACT("storage: removing a workflow keeps its task summaries until it
     tx.index().flush_free_text();
   });
   read(storage, [&](Transaction& tx) {
-    CHECK(tx.execution().tasks_of("wf-1").empty());
-    auto all = tx.index().search_tasks(make_search(""));
-    std::string after;
-    for (const TaskSummary& summary : all.results) after += stored(summary);
-    CHECK(after == before);
+    CHECK_FALSE(tx.execution().find_workflow("wf-1", false));
+    CHECK(everything(tx) == before);
     CHECK(hit_ids(tx.index().search_tasks(make_search("", {}, "shipped"))) == std::vector<std::string>{"t-1"});
     return 0;
   });
   write(storage, [](Transaction& tx) { tx.index().remove_workflow("wf-1"); });
   read(storage, [](Transaction& tx) {
+    CHECK(tx.index().search_workflows(make_search("")).total_hits == 0);
     CHECK(tx.index().search_tasks(make_search("")).total_hits == 0);
     return 0;
   });
@@ -1416,6 +1422,7 @@ STORAGE_CONTRACT("storage: removing a workflow keeps its task summaries until it
   write(storage, [&](Transaction& tx) {
     for (const std::string id : {"wf-2", "wf-3"}) {
       tx.execution().insert_workflow(workflow(id));
+      tx.index().index_workflow(workflow_summary(id, "flow", WorkflowStatus::kRunning, 1000));
       Task t = task("t-" + id, id, "a", 1);
       tx.execution().insert_task(t);
       tx.index().index_task(summary_of(t));
@@ -1428,6 +1435,7 @@ STORAGE_CONTRACT("storage: removing a workflow keeps its task summaries until it
     tx.execution().remove_workflow("wf-3");
   });
   read(storage, [](Transaction& tx) {
+    CHECK(tx.index().search_workflows(make_search("")).total_hits == 0);
     CHECK(tx.index().search_tasks(make_search("")).total_hits == 0);
     return 0;
   });

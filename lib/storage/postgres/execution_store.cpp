@@ -18,12 +18,13 @@ namespace {
 // SELECT that calls conductor_fail when it wrote nothing: the error aborts the transaction on the
 // server, so a COMMIT sent behind it cannot commit, and arrives as the library's error.
 
-// Workflow rows: the INSERT and the UPDATEs take the row's columns as $1..$12 in the same order.
-// `version` is the definition's version; `state_version` the version of the stored state.
+// Workflow rows: the INSERT and the UPDATEs take the row's columns as $1..$13 in the same order.
+// `version` is the definition's version; `state_version` the version of the stored state;
+// `classifier` is there for searches (see workflow_search).
 constexpr std::string_view kInsertWorkflow =
     "WITH written AS (INSERT INTO workflows (workflow_id, name, version, status, correlation_id, idempotency_key, "
-    "parent_workflow_id, create_time, update_time, end_time, snapshot_id, json, state_version) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING RETURNING 1) "
+    "parent_workflow_id, create_time, update_time, end_time, snapshot_id, json, classifier, state_version) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT DO NOTHING RETURNING 1) "
     "SELECT CASE WHEN EXISTS (SELECT FROM workflows WHERE workflow_id = $1) "
     "  THEN conductor_fail('CCONF', 'Workflow ' || $1 || ' already exists') "
     "  ELSE conductor_fail('CCONF', 'A workflow ' || $2 || ' with idempotency key ' || coalesce($6, '') || "
@@ -32,13 +33,14 @@ constexpr std::string_view kInsertWorkflow =
 constexpr std::string_view kUpdateWorkflow =
     "WITH written AS (UPDATE workflows SET name = $2, version = $3, status = $4, correlation_id = $5, "
     "idempotency_key = $6, parent_workflow_id = $7, create_time = $8, update_time = $9, end_time = $10, "
-    "snapshot_id = $11, json = $12, state_version = state_version + 1 WHERE workflow_id = $1 RETURNING 1) "
+    "snapshot_id = $11, json = $12, classifier = $13, state_version = state_version + 1 WHERE workflow_id = $1 "
+    "RETURNING 1) "
     "SELECT conductor_fail('CNOTF', 'No such workflow: ' || $1) WHERE NOT EXISTS (SELECT FROM written)";
 constexpr std::string_view kUpdateWorkflowIf =
     "WITH written AS (UPDATE workflows SET name = $2, version = $3, status = $4, correlation_id = $5, "
     "idempotency_key = $6, parent_workflow_id = $7, create_time = $8, update_time = $9, end_time = $10, "
-    "snapshot_id = $11, json = $12, state_version = state_version + 1 WHERE workflow_id = $1 AND state_version = $13 "
-    "RETURNING 1) "
+    "snapshot_id = $11, json = $12, classifier = $13, state_version = state_version + 1 WHERE workflow_id = $1 "
+    "AND state_version = $14 RETURNING 1) "
     "SELECT conductor_fail('CSTAL', 'workflow ' || $1 || ' is not at the version read, or is gone') "
     "WHERE NOT EXISTS (SELECT FROM written)";
 constexpr std::string_view kAdvanceVersionIf =
@@ -155,9 +157,10 @@ void PgExecutionStore::write_workflow(std::string_view sql, const Workflow& work
   const std::int64_t snapshot_id =
       store_snapshot(db, caches_.definitions, kDefinitionSnapshots, workflow.workflow_definition, used_definitions_);
   db.send(sql, workflow.workflow_id, workflow.workflow_name(), workflow.workflow_version(),
-                  to_string(workflow.status), workflow.correlation_id, workflow.idempotency_key,
-                  workflow.parent_workflow_id, workflow.create_time, workflow.update_time, workflow.end_time, snapshot_id,
-                  workflow_row_json(workflow), extra...);
+          to_string(workflow.status), workflow.correlation_id, workflow.idempotency_key, workflow.parent_workflow_id,
+          workflow.create_time, workflow.update_time, workflow.end_time, snapshot_id, workflow_row_json(workflow),
+          workflow_classifier(workflow), extra...);
+  db_.stored_workflows().insert(workflow.workflow_id);
 }
 
 void PgExecutionStore::write_task(std::string_view sql, const Task& task) {
@@ -287,17 +290,23 @@ std::optional<Workflow> PgExecutionStore::find_workflow(std::string_view workflo
   return workflow;
 }
 
-void PgExecutionStore::keep_task_summaries(std::string_view sql, std::string_view id) {
+void PgExecutionStore::keep_summaries(std::string_view sql, std::string_view id) {
   Result rows = db_.get().query(sql, id);
   for (int row = 0; row < rows.rows(); ++row) {
-    keep_task_summary(db_, task_summary(decode<Task>(rows.text(row, 0), JsonMode::kStorage)), rows.int64(row, 1));
+    if (rows.int64(row, 0) == 0) {
+      keep_workflow_summary(db_, workflow_summary(workflow_row(rows, row, 1)), rows.int64(row, 3));
+    } else {
+      keep_task_summary(db_, task_summary(decode<Task>(rows.text(row, 1), JsonMode::kStorage)), rows.int64(row, 3));
+    }
   }
 }
 
 bool PgExecutionStore::remove_workflow(std::string_view workflow_id) {
   forget_version(workflow_id);
   if (!db_.removed_summaries().contains(std::string(workflow_id))) {
-    keep_task_summaries("SELECT json, doc FROM tasks WHERE workflow_id = $1", workflow_id);
+    keep_summaries("SELECT 0, json, snapshot_id, doc FROM workflows WHERE workflow_id = $1 "
+                   "UNION ALL SELECT 1, json, NULL, doc FROM tasks WHERE workflow_id = $1",
+                   workflow_id);
   }
   Connection& db = db_.get();
   db.send("DELETE FROM task_logs WHERE task_id IN (SELECT task_id FROM tasks WHERE workflow_id = $1)", workflow_id);
@@ -359,7 +368,7 @@ std::optional<Task> PgExecutionStore::find_task(std::string_view task_id) {
 }
 
 bool PgExecutionStore::remove_task(std::string_view task_id) {
-  keep_task_summaries("SELECT json, doc FROM tasks WHERE task_id = $1", task_id);
+  keep_summaries("SELECT 1, json, NULL, doc FROM tasks WHERE task_id = $1", task_id);
   Connection& db = db_.get();
   db.send("DELETE FROM task_logs WHERE task_id = $1", task_id);
   return db.query("DELETE FROM tasks WHERE task_id = $1", task_id).affected() > 0;

@@ -255,6 +255,30 @@ SELECT doc, task_id, workflow_id, workflow_type, correlation_id, task_type, task
   update_time, end_time, input, output, reason, json_data, NULL::text
 FROM task_index i WHERE NOT EXISTS (SELECT FROM tasks t WHERE t.task_id = i.task_id);
 )sql"},
+    {5, "a stored workflow is its own search summary", R"sql(
+-- As migration 4 for tasks: a workflow's summary is derived from its row while the row exists,
+-- and kept in workflow_index once the row is removed (archived) or when there is no row.
+ALTER TABLE workflows ADD COLUMN doc BIGINT, ADD COLUMN classifier TEXT NOT NULL DEFAULT 'workflow';
+UPDATE workflows w SET doc = i.doc, classifier = i.classifier FROM workflow_index i
+  WHERE i.workflow_id = w.workflow_id;
+UPDATE workflows SET doc = nextval('workflow_index_doc_seq') WHERE doc IS NULL;
+ALTER TABLE workflows ALTER COLUMN doc SET DEFAULT nextval('workflow_index_doc_seq'),
+  ALTER COLUMN doc SET NOT NULL;
+DELETE FROM workflow_index i USING workflows w WHERE i.workflow_id = w.workflow_id;
+CREATE VIEW workflow_search AS
+SELECT doc, workflow_id COLLATE "C" AS workflow_id, name COLLATE "C" AS workflow_type, version,
+  correlation_id COLLATE "C" AS correlation_id, create_time AS start_time, update_time, end_time,
+  status COLLATE "C" AS status, coalesce(parent_workflow_id, '') COLLATE "C" AS parent_workflow_id,
+  classifier COLLATE "C" AS classifier,
+  coalesce((json::jsonb -> 'input')::text, '{}') AS input,
+  coalesce((json::jsonb -> 'output')::text, '{}') AS output,
+  json::jsonb ->> 'reasonForIncompletion' AS reason, NULL::text AS json_data, json, snapshot_id
+FROM workflows
+UNION ALL
+SELECT doc, workflow_id, workflow_type, version, correlation_id, start_time, update_time, end_time, status,
+  parent_workflow_id, classifier, input, output, reason, json_data, NULL::text, NULL::bigint
+FROM workflow_index i WHERE NOT EXISTS (SELECT FROM workflows w WHERE w.workflow_id = i.workflow_id);
+)sql"},
 };
 
 }  // namespace

@@ -150,7 +150,7 @@ class PostgresTransaction final : public Transaction {
   PgMetadataStore metadata_{active_, storage_.definitions()};
   PgExecutionStore execution_{active_, storage_.execution_caches()};
   PgQueueStore queues_{active_};
-  PgIndexStore index_{active_};
+  PgIndexStore index_{active_, execution_};
   PgEventStore events_{active_};
 };
 

@@ -36,7 +36,9 @@ class ActiveConnection {
   /// in it: rows a write transaction locked (see take_tasks), rows a read transaction read in its
   /// snapshot.
   std::unordered_map<std::string, std::int64_t>& known_versions() { return known_versions_; }
-  /// Tasks this transaction wrote a row of: searches derive their summaries from the rows.
+  /// Workflows and tasks this transaction wrote a row of: searches derive their summaries from the
+  /// rows (see workflow_search and task_search).
+  std::unordered_set<std::string>& stored_workflows() { return stored_workflows_; }
   std::unordered_set<std::string>& stored_tasks() { return stored_tasks_; }
   /// Workflows whose summaries this transaction removed: removing their rows keeps none.
   std::unordered_set<std::string>& removed_summaries() { return removed_summaries_; }
@@ -46,13 +48,16 @@ class ActiveConnection {
   bool write_ = false;
   std::set<std::string> pushed_;
   std::unordered_map<std::string, std::int64_t> known_versions_;
+  std::unordered_set<std::string> stored_workflows_;
   std::unordered_set<std::string> stored_tasks_;
   std::unordered_set<std::string> removed_summaries_;
 };
 
-/// Keeps `summary` in task_index, where searches find the summaries of tasks without a row (a
-/// workflow archived, or a summary indexed for no stored task); `doc` is its place in the unsorted
-/// order, the next one when not given.
+/// Keeps `summary` in workflow_index or task_index, where searches find the summaries of workflows
+/// and tasks without a row (a workflow archived, or a summary indexed for nothing stored); `doc` is
+/// its place in the unsorted order, the next one when not given.
+void keep_workflow_summary(const ActiveConnection& db, const WorkflowSummary& summary,
+                           std::optional<std::int64_t> doc);
 void keep_task_summary(const ActiveConnection& db, const TaskSummary& summary, std::optional<std::int64_t> doc);
 
 class PgMetadataStore final : public MetadataStore {
@@ -131,6 +136,9 @@ class PgExecutionStore final : public ExecutionStore {
   /// The transaction committed: the snapshots it stored or relied on are known to exist.
   void committed();
 
+  /// The workflow of `row`, whose columns from `column` on are (json, snapshot_id).
+  Workflow workflow_row(const Result& rows, int row, int column);
+
  private:
   /// Sends a write of a workflow row with `sql`, whose parameters are the row's columns then `extra`.
   template <class... Extra>
@@ -139,13 +147,12 @@ class PgExecutionStore final : public ExecutionStore {
   /// The task of `row`, whose columns from `column` on are (json, node_id).
   Task task_row(const Result& rows, int row, int column);
   std::vector<Task> task_rows(const Result& rows);
-  /// The workflow of `row`, whose columns from `column` on are (json, snapshot_id).
-  Workflow workflow_row(const Result& rows, int row, int column);
   std::vector<Workflow> workflow_rows(const Result& rows);
 
-  /// Keeps the summaries of the stored tasks `sql` selects (json, doc; by $1 = `id`) before their
-  /// rows are removed: they stay searchable until their workflow's summaries are removed.
-  void keep_task_summaries(std::string_view sql, std::string_view id);
+  /// Keeps the summaries of the rows `sql` selects by $1 = `id` before they are removed: they stay
+  /// searchable until the workflow's summaries are removed. Each row is (0, json, snapshot_id, doc)
+  /// for a workflow, (1, json, anything, doc) for a task.
+  void keep_summaries(std::string_view sql, std::string_view id);
   /// A write of the workflow row that moves its version by other means than advance_version.
   void forget_version(std::string_view workflow_id);
 
@@ -187,7 +194,8 @@ class PgQueueStore final : public QueueStore {
 
 class PgIndexStore final : public IndexStore {
  public:
-  explicit PgIndexStore(ActiveConnection& db) : db_(db) {}
+  /// `execution` rebuilds the stored workflows searches find.
+  PgIndexStore(ActiveConnection& db, PgExecutionStore& execution) : db_(db), execution_(execution) {}
 
   void index_workflow(const WorkflowSummary& summary) override;
   void index_task(const TaskSummary& summary) override;
@@ -199,6 +207,7 @@ class PgIndexStore final : public IndexStore {
 
  private:
   ActiveConnection& db_;
+  PgExecutionStore& execution_;
 };
 
 class PgEventStore final : public EventStore {
