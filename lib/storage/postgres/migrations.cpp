@@ -279,6 +279,38 @@ SELECT doc, workflow_id, workflow_type, version, correlation_id, start_time, upd
   parent_workflow_id, classifier, input, output, reason, json_data, NULL::text, NULL::bigint
 FROM workflow_index i WHERE NOT EXISTS (SELECT FROM workflows w WHERE w.workflow_id = i.workflow_id);
 )sql"},
+    {6, "search views read the rows' texts as json", R"sql(
+-- The json type finds a key without converting the whole document, and gives the value's text as
+-- the engine wrote it: a free-text search over stored rows parses less, and matches phrases in
+-- the same text a kept summary holds.
+CREATE OR REPLACE VIEW task_search AS
+SELECT doc, task_id COLLATE "C" AS task_id, workflow_id COLLATE "C" AS workflow_id,
+  workflow_type COLLATE "C" AS workflow_type, correlation_id COLLATE "C" AS correlation_id,
+  task_type COLLATE "C" AS task_type,
+  (CASE WHEN task_def_name = '' THEN task_type ELSE task_def_name END) COLLATE "C" AS task_def_name,
+  status COLLATE "C" AS status, start_time, update_time, end_time,
+  coalesce((json::json -> 'inputData')::text, '{}') AS input,
+  coalesce((json::json -> 'outputData')::text, '{}') AS output,
+  json::json ->> 'reasonForIncompletion' AS reason, NULL::text AS json_data, json
+FROM tasks
+UNION ALL
+SELECT doc, task_id, workflow_id, workflow_type, correlation_id, task_type, task_def_name, status, start_time,
+  update_time, end_time, input, output, reason, json_data, NULL::text
+FROM task_index i WHERE NOT EXISTS (SELECT FROM tasks t WHERE t.task_id = i.task_id);
+CREATE OR REPLACE VIEW workflow_search AS
+SELECT doc, workflow_id COLLATE "C" AS workflow_id, name COLLATE "C" AS workflow_type, version,
+  correlation_id COLLATE "C" AS correlation_id, create_time AS start_time, update_time, end_time,
+  status COLLATE "C" AS status, coalesce(parent_workflow_id, '') COLLATE "C" AS parent_workflow_id,
+  classifier COLLATE "C" AS classifier,
+  coalesce((json::json -> 'input')::text, '{}') AS input,
+  coalesce((json::json -> 'output')::text, '{}') AS output,
+  json::json ->> 'reasonForIncompletion' AS reason, NULL::text AS json_data, json, snapshot_id
+FROM workflows
+UNION ALL
+SELECT doc, workflow_id, workflow_type, version, correlation_id, start_time, update_time, end_time, status,
+  parent_workflow_id, classifier, input, output, reason, json_data, NULL::text, NULL::bigint
+FROM workflow_index i WHERE NOT EXISTS (SELECT FROM workflows w WHERE w.workflow_id = i.workflow_id);
+)sql"},
 };
 
 }  // namespace
