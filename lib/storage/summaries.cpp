@@ -5,6 +5,16 @@
 #include <boost/json/serialize.hpp>
 
 namespace conductor::detail {
+namespace {
+
+/// A payload's text in a summary: empty when the payload is kept outside its row (a stored row
+/// read below the payload storage holds only the path), as the summaries of such payloads are.
+std::string payload_text(const JsonObject& payload, const std::optional<std::string>& path) {
+  if (path && payload.empty()) return {};
+  return boost::json::serialize(payload);
+}
+
+}  // namespace
 
 WorkflowSummary workflow_summary(const Workflow& wf) {
   WorkflowSummary s;
@@ -16,8 +26,8 @@ WorkflowSummary workflow_summary(const Workflow& wf) {
   s.update_time = wf.update_time;
   s.end_time = wf.end_time;
   s.status = wf.status;
-  s.input = boost::json::serialize(wf.input);
-  s.output = boost::json::serialize(wf.output);
+  s.input = payload_text(wf.input, wf.external_input_payload_storage_path);
+  s.output = payload_text(wf.output, wf.external_output_payload_storage_path);
   s.reason_for_incompletion = wf.reason_for_incompletion;
   s.execution_time = wf.end_time > 0 ? wf.end_time - wf.create_time : 0;
   s.event = wf.event;
@@ -59,8 +69,8 @@ TaskSummary task_summary(const Task& task) {
   s.queue_wait_time = task.start_time > 0 && task.scheduled_time > 0 ? task.start_time - task.scheduled_time : 0;
   s.task_def_name = task.task_def_name.empty() ? task.task_type : task.task_def_name;
   s.task_type = task.task_type;
-  s.input = boost::json::serialize(task.input_data);
-  s.output = boost::json::serialize(task.output_data);
+  s.input = payload_text(task.input_data, task.external_input_payload_storage_path);
+  s.output = payload_text(task.output_data, task.external_output_payload_storage_path);
   s.task_id = task.task_id;
   s.external_input_payload_storage_path = task.external_input_payload_storage_path;
   s.external_output_payload_storage_path = task.external_output_payload_storage_path;

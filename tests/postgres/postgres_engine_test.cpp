@@ -1,10 +1,13 @@
 // The engine on PostgreSQL: two engines on one database, as two processes would be, whose changes
 // conflict all the time. A change whose version check fails on the server (reported only at its
 // commit, since writes are sent ahead of their answers) is computed again from fresh state.
+#include <conductor/payload_storage.hpp>
 #include <conductor/storage/postgres.hpp>
 
 #include "postgres/postgres_fixture.hpp"
+#include "scenario/engine_fixture.hpp"
 #include "scenario/two_engines.hpp"
+#include "storage/storage_fixtures.hpp"
 
 using namespace conductor;
 
@@ -12,4 +15,28 @@ SCENARIO("postgres: threads of two engines completing the branches of the same w
          "[scenario]") {
   testing::PostgresSchema schema;
   testing::two_engines_complete_forks([&] { return open_postgres({.url = schema.url(), .pool_size = 4}); });
+}
+
+SCENARIO("postgres: the summary searches derive from a stored row shows an offloaded payload's path, not its text",
+         "[scenario]") {
+  testing::PostgresSchema schema;
+  testing::TempDir dir;
+  EngineFixture f{[&](EngineOptions& options) {
+    options.storage = open_postgres({.url = schema.url(), .pool_size = 2});
+    options.payload_storage = directory_payload_storage(dir.path());
+    options.payload_limits = {.workflow_input_threshold_kb = 1, .task_input_threshold_kb = 1};
+  }};
+  f.workflow_def(R"({"name": "big", "tasks": [{"name": "work", "taskReferenceName": "work",
+      "inputParameters": {"copy": "${workflow.input.blob}"}}]})");
+  const std::string id = f.start("big", {{"blob", std::string(2000, 'i')}});
+  const Task task = f.poll("work");
+  CHECK(task.input_data.at("copy").as_string().size() == 2000);  // whole above the storage
+  const auto workflows = f.engine.executor().search({.query = "workflowId = '" + id + "'"});
+  REQUIRE(workflows.results.size() == 1);
+  CHECK(workflows.results[0].input.empty());
+  CHECK(workflows.results[0].external_input_payload_storage_path);
+  const auto tasks = f.engine.queue().search({.query = "taskId = '" + task.task_id + "'"});
+  REQUIRE(tasks.results.size() == 1);
+  CHECK(tasks.results[0].input.empty());
+  CHECK(tasks.results[0].external_input_payload_storage_path);
 }
