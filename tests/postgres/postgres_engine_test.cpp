@@ -40,3 +40,17 @@ SCENARIO("postgres: the summary searches derive from a stored row shows an offlo
   CHECK(tasks.results[0].input.empty());
   CHECK(tasks.results[0].external_input_payload_storage_path);
 }
+
+SCENARIO("postgres: task search finds a task from the moment it is stored, before its first update", "[scenario]") {
+  testing::PostgresSchema schema;
+  EngineFixture f{open_postgres({.url = schema.url(), .pool_size = 2})};
+  f.workflow_def(R"({"name": "one", "tasks": [{"name": "work", "taskReferenceName": "work"}]})");
+  const std::string id = f.start("one");
+  const auto scheduled = f.engine.queue().search({.query = "workflowId = '" + id + "' AND status = SCHEDULED"});
+  REQUIRE(scheduled.results.size() == 1);
+  CHECK(scheduled.results[0].task_type == "work");
+  f.complete(f.poll("work"));
+  const auto completed = f.engine.queue().search({.query = "workflowId = '" + id + "'"});
+  REQUIRE(completed.results.size() == 1);
+  CHECK(completed.results[0].status == TaskStatus::kCompleted);
+}
