@@ -800,7 +800,14 @@ std::vector<Task> WorkflowOps::poll(Transaction& tx, AfterCommit& after, std::st
   std::vector<Task> handed_out;
   // Taken, not popped: a task handed out comes back through its response timeout, not through an
   // unacknowledged message, and a stale message (its task gone or ended) is done with.
-  auto tasks = tx.take_tasks(queue, count, now);
+  TakenTasks taken = tx.take_tasks(queue, count, now);
+  // A workflow sent along is cached at the version it was taken at; the hand-outs below move it on.
+  for (auto& sent : taken.workflows) {
+    after.run([this, id = sent.workflow.workflow_id, sent = std::move(sent)]() mutable {
+      core_.workflow_cache().put(id, sent.version, std::move(sent.workflow));
+    });
+  }
+  std::vector<Task>& tasks = taken.tasks;
   for (Task& task : tasks) {
     if (is_terminal(task.status)) continue;
     if (!admit(tx, task, now)) {

@@ -262,10 +262,11 @@ class OffloadingTransaction final : public Transaction {
   QueueStore& queues() override { return inner_->queues(); }
   IndexStore& index() override { return index_; }
   EventStore& events() override { return inner_->events(); }
-  std::vector<Task> take_tasks(std::string_view queue, int count, std::int64_t now_ms) override {
-    auto tasks = inner_->take_tasks(queue, count, now_ms);
-    offloader_.restore_rows(tasks);
-    return tasks;
+  TakenTasks take_tasks(std::string_view queue, int count, std::int64_t now_ms) override {
+    TakenTasks taken = inner_->take_tasks(queue, count, now_ms);
+    offloader_.restore_rows(taken.tasks);
+    for (auto& versioned : taken.workflows) offloader_.restore_row(versioned.workflow);
+    return taken;
   }
   void commit() override { inner_->commit(); }
 

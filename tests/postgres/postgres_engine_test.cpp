@@ -4,6 +4,7 @@
 #include <conductor/payload_storage.hpp>
 #include <conductor/storage/postgres.hpp>
 
+#include "counting_storage.hpp"
 #include "postgres/postgres_fixture.hpp"
 #include "scenario/engine_fixture.hpp"
 #include "scenario/two_engines.hpp"
@@ -53,4 +54,26 @@ SCENARIO("postgres: task search finds a task from the moment it is stored, befor
   const auto completed = f.engine.queue().search({.query = "workflowId = '" + id + "'"});
   REQUIRE(completed.results.size() == 1);
   CHECK(completed.results[0].status == TaskStatus::kCompleted);
+}
+
+SCENARIO("postgres: an engine that polls a task of a workflow another engine started updates it without reading it",
+         "[scenario]") {
+  testing::PostgresSchema schema;
+  EngineFixture starter{open_postgres({.url = schema.url(), .pool_size = 2})};
+  auto counting = std::make_unique<testing::CountingStorage>(open_postgres({.url = schema.url(), .pool_size = 2}));
+  const testing::CountingStorage& storage = *counting;
+  EngineFixture worker{std::move(counting)};
+  starter.workflow_def(R"({"name": "two", "tasks": [{"name": "work", "taskReferenceName": "first"},
+      {"name": "work", "taskReferenceName": "second"}]})");
+  const std::string id = starter.start("two");
+  const Task first = worker.poll("work");
+  const long reads = storage.reads();
+  worker.complete(first);
+  CHECK(storage.reads() == reads);  // the poll brought the workflow along
+  // The starter's cached copy is stale now: it costs a computation again, not a lost update.
+  starter.complete(starter.poll("work"), {{"last", true}});
+  const Workflow done = starter.engine.executor().get_workflow(id, true);
+  CHECK(done.status == WorkflowStatus::kCompleted);
+  REQUIRE(done.tasks.size() == 2);
+  CHECK(done.tasks[1].output_data.at("last") == true);
 }

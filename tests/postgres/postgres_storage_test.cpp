@@ -1,6 +1,7 @@
 // What only a shared server brings: several pools (processes) on one database, concurrent writers,
 // cross-process wake-ups, and the errors of connecting.
 
+#include <conductor/codec.hpp>
 #include <conductor/error.hpp>
 #include <conductor/storage/postgres.hpp>
 #include <conductor/storage/remote_pushes.hpp>
@@ -32,6 +33,47 @@ Workflow counter_workflow(const std::string& id) {
   wf.create_time = 1000;
   wf.update_time = 1000;
   return wf;
+}
+
+Task work_task(const std::string& id, const std::string& workflow_id, int seq) {
+  Task task;
+  task.task_id = id;
+  task.workflow_instance_id = workflow_id;
+  task.reference_task_name = id;
+  task.task_def_name = "work";
+  task.task_type = "work";
+  task.seq = seq;
+  task.status = TaskStatus::kScheduled;
+  return task;
+}
+
+/// Stores a workflow with two tasks, `<id>-1` queued on "work" and `<id>-2`.
+void store_two_tasks(Storage& storage, const std::string& id) {
+  auto tx = storage.begin();
+  tx->execution().insert_workflow(counter_workflow(id));
+  tx->execution().insert_task(work_task(id + "-1", id, 1));
+  tx->execution().insert_task(work_task(id + "-2", id, 2));
+  tx->queues().push("work", id + "-1", 0, 0);
+  tx->commit();
+}
+
+/// Whether `sent` is the workflow as `tx` sees it now: its row, its tasks, its version.
+bool current(Transaction& tx, const TakenTasks::VersionedWorkflow& sent) {
+  const std::string& id = sent.workflow.workflow_id;
+  auto stored = tx.execution().find_workflow(id, true);
+  return stored && encode(*stored, JsonMode::kStorage) == encode(sent.workflow, JsonMode::kStorage) &&
+         tx.execution().workflow_version(id) == sent.version;
+}
+
+/// Whether a session of `application_name` comes to wait for a lock, asked a few hundred times.
+bool waits_for_lock(const std::string& application_name) {
+  const std::string sql = "SELECT count(*) FROM pg_stat_activity WHERE application_name = '" + application_name +
+                          "' AND wait_event_type = 'Lock'";
+  const std::string server = conductor::testing::postgres_server_url();
+  for (int asked = 0; asked < 500; ++asked) {
+    if (conductor::testing::postgres_admin(server, sql) == "1") return true;
+  }
+  return false;
 }
 
 /// The port of a server that is not there: one the cluster's own port plus one is unlikely to be.
@@ -108,6 +150,62 @@ TEST_CASE("postgres: concurrent versioned writers lose no update") {
   for (auto& thread : threads) thread.join();
   auto tx = second->begin(TransactionMode::kRead);
   CHECK(tx->execution().find_workflow("wf", false)->priority == 4 * kPerThread);
+}
+
+TEST_CASE("postgres: a poll sends along the taken tasks' workflows another pool wrote last") {
+  PostgresSchema schema;
+  auto first = open_postgres({.url = schema.url(), .pool_size = 2});
+  auto second = open_postgres({.url = schema.url(), .pool_size = 2});
+  store_two_tasks(*first, "a");
+  store_two_tasks(*second, "b");
+  {
+    auto tx = second->begin();
+    TakenTasks taken = tx->take_tasks("work", 10, 10);
+    CHECK(taken.tasks.size() == 2);
+    REQUIRE(taken.workflows.size() == 1);  // a only: b is this pool's own
+    CHECK(taken.workflows[0].workflow.workflow_id == "a");
+    CHECK(taken.workflows[0].workflow.tasks.size() == 2);
+    CHECK(current(*tx, taken.workflows[0]));
+    tx->execution().advance_version("a");
+    tx->queues().push("work", "a-2", 0, 0);
+    tx->commit();
+  }
+  // Written by the second pool last, a goes back to the first with the version the second left.
+  auto tx = first->begin();
+  TakenTasks taken = tx->take_tasks("work", 10, 10);
+  REQUIRE(taken.workflows.size() == 1);
+  CHECK(taken.workflows[0].workflow.workflow_id == "a");
+  CHECK(current(*tx, taken.workflows[0]));
+}
+
+TEST_CASE("postgres: a poll that waited for a workflow's lock does not send what changed meanwhile") {
+  PostgresSchema schema;
+  const std::string name = "take_" + std::to_string(std::random_device{}());
+  auto first = open_postgres({.url = schema.url(), .pool_size = 1});
+  auto second = open_postgres({.url = schema.url() + "&application_name=" + name, .pool_size = 1});
+  store_two_tasks(*first, "a");
+  // The first changes a's second task, and holds the workflow's lock until it commits.
+  auto change = first->begin();
+  const std::int64_t version = *change->execution().workflow_version("a");
+  Task changed = work_task("a-2", "a", 2);
+  changed.status = TaskStatus::kInProgress;
+  change->execution().update_task(changed);
+  change->execution().advance_version_if("a", version);
+  change->execution().find_task("a-2");  // every write has reached the server
+  std::optional<TakenTasks> taken;
+  bool sent_current = true;
+  std::thread poller([&] {
+    auto tx = second->begin();
+    taken = tx->take_tasks("work", 10, 10);
+    for (const auto& sent : taken->workflows) sent_current = sent_current && current(*tx, sent);
+    tx->commit();
+  });
+  CHECK(waits_for_lock(name));  // the take read its snapshot before the change committed
+  change->commit();
+  poller.join();
+  REQUIRE(taken);
+  CHECK(taken->tasks.size() == 1);
+  CHECK(sent_current);
 }
 
 TEST_CASE("postgres: a rate limit holds across pools") {
@@ -196,14 +294,7 @@ TEST_CASE("postgres: a write transaction that found a message keeps it until it 
     seen_by_second = late->queues().contains("work", "m");
     late->commit();
   });
-  const std::string waiting_sql =
-      "SELECT count(*) FROM pg_stat_activity WHERE application_name = '" + name + "' AND wait_event_type = 'Lock'";
-  const std::string server = conductor::testing::postgres_server_url();
-  std::string waiting = "0";
-  for (int asked = 0; asked < 500 && waiting != "1"; ++asked) {
-    waiting = conductor::testing::postgres_admin(server, waiting_sql);
-  }
-  CHECK(waiting == "1");  // the second waits for the first instead of answering at once
+  CHECK(waits_for_lock(name));  // the second waits for the first instead of answering at once
   tx->queues().remove("work", "m");
   tx->commit();
   other.join();

@@ -800,9 +800,9 @@ STORAGE_CONTRACT("storage: take_tasks takes in pop's order and returns the tasks
     q.push("work", "later", 9, 5000);
   });
   write(storage, [&](Transaction& tx) {
-    CHECK(task_ids(tx.take_tasks("work", 2, 1000)) == std::vector<std::string>{"t-2"});
-    CHECK(tx.take_tasks("work", 0, 1000).empty());
-    std::vector<Task> rest = tx.take_tasks("work", 10, 1000);
+    CHECK(task_ids(tx.take_tasks("work", 2, 1000).tasks) == std::vector<std::string>{"t-2"});
+    CHECK(tx.take_tasks("work", 0, 1000).tasks.empty());
+    std::vector<Task> rest = tx.take_tasks("work", 10, 1000).tasks;
     REQUIRE(task_ids(rest) == std::vector<std::string>{"t-1"});
     CHECK(stored(rest.front()) == stored(task("t-1", "wf-1", "a", 1)));
     CHECK(tx.queues().size("work") == 1);  // the later one stays
@@ -814,7 +814,7 @@ STORAGE_CONTRACT("storage: take_tasks takes in pop's order and returns the tasks
   // Taken in a transaction whose conditional write then failed: nothing is taken.
   write(storage, [](Transaction& tx) { tx.queues().push("work", "t-1", 0, 0); });
   write_fails<StaleVersionError>(storage, [&](Transaction& tx) {
-    CHECK(task_ids(tx.take_tasks("work", 1, 1000)) == std::vector<std::string>{"t-1"});
+    CHECK(task_ids(tx.take_tasks("work", 1, 1000).tasks) == std::vector<std::string>{"t-1"});
     tx.execution().advance_version_if("wf-1", inserted);
   });
   CHECK(read(storage, [](Transaction& tx) { return tx.queues().contains("work", "t-1"); }));

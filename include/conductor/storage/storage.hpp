@@ -216,6 +216,22 @@ class CONDUCTOR_EXPORT EventStore {
 
 enum class TransactionMode { kRead, kWrite };
 
+/// What Transaction::take_tasks took.
+struct TakenTasks {
+  /// The tasks the taken messages name, in the order taken.
+  std::vector<Task> tasks;
+  /// A workflow with all its tasks (ordered by seq), and the version of that state.
+  struct VersionedWorkflow {
+    Workflow workflow;
+    std::int64_t version = 0;
+  };
+  /// Workflows of some of the taken tasks, as they stand in the transaction (their versions are
+  /// what ExecutionStore::workflow_version answers until it commits), so that the caller need not
+  /// read them. Which ones is the backend's choice: those it reads at little cost that the caller is
+  /// unlikely to hold, or none.
+  std::vector<VersionedWorkflow> workflows;
+};
+
 /// A unit of work. Destroying it without `commit()` rolls everything back.
 /// Not thread-safe: one thread uses a transaction at a time.
 class CONDUCTOR_EXPORT Transaction {
@@ -226,10 +242,10 @@ class CONDUCTOR_EXPORT Transaction {
   virtual QueueStore& queues() = 0;
   virtual IndexStore& index() = 0;
   virtual EventStore& events() = 0;
-  /// Takes (QueueStore::take) up to `count` messages of a task queue and returns the tasks they name,
-  /// in the order taken; a message whose task is gone is taken all the same. The default takes, then
-  /// reads each task; a backend may do both at once.
-  virtual std::vector<Task> take_tasks(std::string_view queue, int count, std::int64_t now_ms);
+  /// Takes (QueueStore::take) up to `count` messages of a task queue and returns the tasks they name;
+  /// a message whose task is gone is taken all the same. The default takes, then reads each task,
+  /// and returns no workflows; a backend may do it all at once.
+  virtual TakenTasks take_tasks(std::string_view queue, int count, std::int64_t now_ms);
   /// Makes every write durable (per the backend's sync setting) before returning. Throws
   /// UnavailableError when a retry may succeed, StorageError otherwise; either way nothing is written.
   virtual void commit() = 0;

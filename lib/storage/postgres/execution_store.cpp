@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <random>
 
 #include "json/storage_rows.hpp"
@@ -18,13 +19,14 @@ namespace {
 // SELECT that calls conductor_fail when it wrote nothing: the error aborts the transaction on the
 // server, so a COMMIT sent behind it cannot commit, and arrives as the library's error.
 
-// Workflow rows: the INSERT and the UPDATEs take the row's columns as $1..$13 in the same order.
+// Workflow rows: the INSERT and the UPDATEs take the row's columns as $1..$14 in the same order.
 // `version` is the definition's version; `state_version` the version of the stored state;
-// `classifier` is there for searches (see workflow_search).
+// `classifier` is there for searches (see workflow_search); `writer` is the storage that wrote the
+// row last (see take_tasks).
 constexpr std::string_view kInsertWorkflow =
     "WITH written AS (INSERT INTO workflows (workflow_id, name, version, status, correlation_id, idempotency_key, "
-    "parent_workflow_id, create_time, update_time, end_time, snapshot_id, json, classifier, state_version) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT DO NOTHING RETURNING 1) "
+    "parent_workflow_id, create_time, update_time, end_time, snapshot_id, json, classifier, writer, state_version) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT DO NOTHING RETURNING 1) "
     "SELECT CASE WHEN EXISTS (SELECT FROM workflows WHERE workflow_id = $1) "
     "  THEN conductor_fail('CCONF', 'Workflow ' || $1 || ' already exists') "
     "  ELSE conductor_fail('CCONF', 'A workflow ' || $2 || ' with idempotency key ' || coalesce($6, '') || "
@@ -33,18 +35,18 @@ constexpr std::string_view kInsertWorkflow =
 constexpr std::string_view kUpdateWorkflow =
     "WITH written AS (UPDATE workflows SET name = $2, version = $3, status = $4, correlation_id = $5, "
     "idempotency_key = $6, parent_workflow_id = $7, create_time = $8, update_time = $9, end_time = $10, "
-    "snapshot_id = $11, json = $12, classifier = $13, state_version = state_version + 1 WHERE workflow_id = $1 "
-    "RETURNING 1) "
+    "snapshot_id = $11, json = $12, classifier = $13, writer = $14, state_version = state_version + 1 "
+    "WHERE workflow_id = $1 RETURNING 1) "
     "SELECT conductor_fail('CNOTF', 'No such workflow: ' || $1) WHERE NOT EXISTS (SELECT FROM written)";
 constexpr std::string_view kUpdateWorkflowIf =
     "WITH written AS (UPDATE workflows SET name = $2, version = $3, status = $4, correlation_id = $5, "
     "idempotency_key = $6, parent_workflow_id = $7, create_time = $8, update_time = $9, end_time = $10, "
-    "snapshot_id = $11, json = $12, classifier = $13, state_version = state_version + 1 WHERE workflow_id = $1 "
-    "AND state_version = $14 RETURNING 1) "
+    "snapshot_id = $11, json = $12, classifier = $13, writer = $14, state_version = state_version + 1 "
+    "WHERE workflow_id = $1 AND state_version = $15 RETURNING 1) "
     "SELECT conductor_fail('CSTAL', 'workflow ' || $1 || ' is not at the version read, or is gone') "
     "WHERE NOT EXISTS (SELECT FROM written)";
 constexpr std::string_view kAdvanceVersionIf =
-    "WITH written AS (UPDATE workflows SET state_version = state_version + 1 WHERE workflow_id = $1 "
+    "WITH written AS (UPDATE workflows SET state_version = state_version + 1, writer = $3 WHERE workflow_id = $1 "
     "AND state_version = $2 RETURNING 1) "
     "SELECT conductor_fail('CSTAL', 'workflow ' || $1 || ' is not at the version read, or is gone') "
     "WHERE NOT EXISTS (SELECT FROM written)";
@@ -159,7 +161,7 @@ void PgExecutionStore::write_workflow(std::string_view sql, const Workflow& work
   db.send(sql, workflow.workflow_id, workflow.workflow_name(), workflow.workflow_version(),
           to_string(workflow.status), workflow.correlation_id, workflow.idempotency_key, workflow.parent_workflow_id,
           workflow.create_time, workflow.update_time, workflow.end_time, snapshot_id, workflow_row_json(workflow),
-          workflow_classifier(workflow), extra...);
+          workflow_classifier(workflow), writer_, extra...);
   db_.stored_workflows().insert(workflow.workflow_id);
 }
 
@@ -221,27 +223,53 @@ void PgExecutionStore::update_workflow_if(const Workflow& workflow, std::int64_t
 
 void PgExecutionStore::advance_version_if(std::string_view workflow_id, std::int64_t expected) {
   forget_version(workflow_id);
-  db_.get().send(kAdvanceVersionIf, workflow_id, expected);
+  db_.get().send(kAdvanceVersionIf, workflow_id, expected, writer_);
 }
 
 void PgExecutionStore::forget_version(std::string_view workflow_id) {
   if (!db_.known_versions().empty()) db_.known_versions().erase(std::string(workflow_id));
 }
 
-std::vector<Task> PgExecutionStore::take_tasks(std::string_view queue, int count, std::int64_t now_ms) {
+TakenTasks PgExecutionStore::take_tasks(std::string_view queue, int count, std::int64_t now_ms) {
   if (count <= 0) return {};
   // Locking the task rows as well makes a change committed while this waited for a workflow's lock
-  // show in the task read.
+  // show in the task read. A workflow another storage wrote last comes along whole, read in the
+  // statement's snapshot: that is current only when no change committed between the snapshot and
+  // the lock (the lock waits for such a change, then sees its row, and every change of a task moves
+  // the workflow's version), so only a workflow whose snapshot version is the locked one is sent.
+  // Rows: (0, task json, node_id, workflow_id, locked version) in the order taken; then
+  // (1, workflow json, snapshot_id, workflow_id, version); then (2, task json, node_id, workflow_id)
+  // by seq.
   static const std::string sql =
       std::string(kTakeMessages) +
-      "SELECT t.json, t.node_id, w.workflow_id, w.state_version FROM taken "
-      "JOIN tasks t ON t.task_id = taken.message_id JOIN workflows w ON w.workflow_id = t.workflow_id "
-      "ORDER BY taken.priority DESC, taken.visible_at, taken.seq FOR NO KEY UPDATE OF t, w";
-  Result rows = db_.get().query(sql, queue, now_ms, count);
-  for (int row = 0; row < rows.rows(); ++row) {
-    db_.known_versions()[std::string(rows.text(row, 2))] = rows.int64(row, 3);
+      ", locked AS MATERIALIZED (SELECT t.json, t.node_id, w.workflow_id, w.state_version, w.writer, "
+      "  taken.priority, taken.visible_at, taken.seq FROM taken "
+      "  JOIN tasks t ON t.task_id = taken.message_id JOIN workflows w ON w.workflow_id = t.workflow_id "
+      "  ORDER BY taken.priority DESC, taken.visible_at, taken.seq FOR NO KEY UPDATE OF t, w), "
+      "sent AS MATERIALIZED (SELECT w.workflow_id, w.state_version, w.json, w.snapshot_id "
+      "  FROM (SELECT DISTINCT workflow_id, state_version FROM locked WHERE writer IS DISTINCT FROM $4) l "
+      "  JOIN workflows w ON w.workflow_id = l.workflow_id AND w.state_version = l.state_version) "
+      "SELECT 0 AS part, json, node_id, workflow_id, state_version, priority, visible_at, seq FROM locked "
+      "UNION ALL SELECT 1, json, snapshot_id, workflow_id, state_version, 0, 0, 0 FROM sent "
+      "UNION ALL SELECT 2, t.json, t.node_id, t.workflow_id, NULL, 0, 0, t.seq "
+      "  FROM sent JOIN tasks t ON t.workflow_id = sent.workflow_id "
+      "ORDER BY part, priority DESC, visible_at, seq";
+  Result rows = db_.get().query(sql, queue, now_ms, count, writer_);
+  TakenTasks taken;
+  int row = 0;
+  for (; row < rows.rows() && rows.int64(row, 0) == 0; ++row) {
+    db_.known_versions()[std::string(rows.text(row, 3))] = rows.int64(row, 4);
+    taken.tasks.push_back(task_row(rows, row, 1));
   }
-  return task_rows(rows);
+  for (; row < rows.rows() && rows.int64(row, 0) == 1; ++row) {
+    taken.workflows.push_back({workflow_row(rows, row, 1), rows.int64(row, 4)});
+  }
+  for (; row < rows.rows(); ++row) {
+    auto owner = std::find_if(taken.workflows.begin(), taken.workflows.end(),
+                              [&](const auto& sent) { return sent.workflow.workflow_id == rows.text(row, 3); });
+    owner->workflow.tasks.push_back(task_row(rows, row, 1));
+  }
+  return taken;
 }
 
 std::optional<std::int64_t> PgExecutionStore::advance_version(std::string_view workflow_id) {
@@ -250,12 +278,14 @@ std::optional<std::int64_t> PgExecutionStore::advance_version(std::string_view w
     // The row is locked by this transaction: nobody else can move its version before the commit.
     // (A read transaction knows versions too, from its snapshot; a write there must reach the
     // server, which refuses it.)
-    db_.get().send("UPDATE workflows SET state_version = state_version + 1 WHERE workflow_id = $1", workflow_id);
+    db_.get().send("UPDATE workflows SET state_version = state_version + 1, writer = $2 WHERE workflow_id = $1",
+                   workflow_id, writer_);
     return ++locked->second;
   }
   Result row = db_.get().query(
-      "UPDATE workflows SET state_version = state_version + 1 WHERE workflow_id = $1 RETURNING state_version",
-      workflow_id);
+      "UPDATE workflows SET state_version = state_version + 1, writer = $2 WHERE workflow_id = $1 "
+      "RETURNING state_version",
+      workflow_id, writer_);
   if (row.empty()) return std::nullopt;
   return row.int64(0, 0);
 }

@@ -311,6 +311,11 @@ SELECT doc, workflow_id, workflow_type, version, correlation_id, start_time, upd
   parent_workflow_id, classifier, input, output, reason, json_data, NULL::text, NULL::bigint
 FROM workflow_index i WHERE NOT EXISTS (SELECT FROM workflows w WHERE w.workflow_id = i.workflow_id);
 )sql"},
+    {7, "which storage wrote a workflow row last", R"sql(
+-- A process's poll sends a taken task's workflow along when another process wrote it last, since
+-- this process is then unlikely to hold it current (see take_tasks).
+ALTER TABLE workflows ADD COLUMN writer BIGINT;
+)sql"},
 };
 
 }  // namespace

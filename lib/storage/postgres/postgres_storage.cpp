@@ -32,7 +32,8 @@ class PostgresStorage final : public Storage, public RemotePushes {
  public:
   explicit PostgresStorage(const PostgresOptions& options)
       : pool_(options.url, options.pool_size, options.acquire_timeout),
-        token_(fmt::format("{:016x}", std::mt19937_64{std::random_device{}()}())) {
+        id_(static_cast<std::int64_t>(std::mt19937_64{std::random_device{}()}() >> 1)),
+        token_(fmt::format("{:016x}", id_)) {
     std::unique_ptr<Connection> connection = pool_.take();
     migrate(*connection);
     pool_.give(std::move(connection));
@@ -50,12 +51,14 @@ class PostgresStorage final : public Storage, public RemotePushes {
 
   Pool& pool() { return pool_; }
   const std::string& token() const { return token_; }
+  std::int64_t id() const { return id_; }
   DefinitionCache& definitions() { return definitions_; }
   ExecutionCaches& execution_caches() { return execution_caches_; }
 
  private:
   Pool pool_;
-  std::string token_;  // tells this process's announcements apart from the others'
+  const std::int64_t id_;  // tells this storage's row writes apart from other processes'
+  const std::string token_;  // likewise its announcements
   DefinitionCache definitions_;
   ExecutionCaches execution_caches_;
   std::mutex listener_mutex_;
@@ -99,7 +102,7 @@ class PostgresTransaction final : public Transaction {
   QueueStore& queues() override { return queues_; }
   IndexStore& index() override { return index_; }
   EventStore& events() override { return events_; }
-  std::vector<Task> take_tasks(std::string_view queue, int count, std::int64_t now_ms) override {
+  TakenTasks take_tasks(std::string_view queue, int count, std::int64_t now_ms) override {
     return execution_.take_tasks(queue, count, now_ms);
   }
 
@@ -148,7 +151,7 @@ class PostgresTransaction final : public Transaction {
   std::unique_ptr<Connection> connection_;
   ActiveConnection active_;
   PgMetadataStore metadata_{active_, storage_.definitions()};
-  PgExecutionStore execution_{active_, storage_.execution_caches()};
+  PgExecutionStore execution_{active_, storage_.execution_caches(), storage_.id()};
   PgQueueStore queues_{active_};
   PgIndexStore index_{active_, execution_};
   PgEventStore events_{active_};

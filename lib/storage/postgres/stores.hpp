@@ -96,11 +96,15 @@ struct ExecutionCaches {
 
 class PgExecutionStore final : public ExecutionStore {
  public:
-  PgExecutionStore(ActiveConnection& db, ExecutionCaches& caches) : db_(db), caches_(caches) {}
+  /// `writer` tells this storage's writes of workflow rows apart from other storages' (processes').
+  PgExecutionStore(ActiveConnection& db, ExecutionCaches& caches, std::int64_t writer)
+      : db_(db), caches_(caches), writer_(writer) {}
 
   /// Transaction::take_tasks in one statement, which also locks the tasks' workflow rows: until the
-  /// commit their versions are known here, so advancing one needs no answer from the server.
-  std::vector<Task> take_tasks(std::string_view queue, int count, std::int64_t now_ms);
+  /// commit their versions are known here, so advancing one needs no answer from the server. It
+  /// sends along the workflows another storage wrote last: their writer's cache holds them, this
+  /// process's likely not.
+  TakenTasks take_tasks(std::string_view queue, int count, std::int64_t now_ms);
 
   std::int64_t insert_workflow(const Workflow& workflow) override;
   void update_workflow(const Workflow& workflow) override;
@@ -158,6 +162,7 @@ class PgExecutionStore final : public ExecutionStore {
 
   ActiveConnection& db_;
   ExecutionCaches& caches_;
+  const std::int64_t writer_;
   std::vector<std::int64_t> used_nodes_;
   std::vector<std::int64_t> used_definitions_;
 };
