@@ -57,6 +57,23 @@ void store_two_tasks(Storage& storage, const std::string& id) {
   tx->commit();
 }
 
+/// Has `storage` poll a task of a workflow `other` wrote, which it does not send along: the polls
+/// after it send such workflows.
+void meet_other_writer(Storage& storage, Storage& other) {
+  {
+    auto tx = other.begin();
+    tx->execution().insert_workflow(counter_workflow("met"));
+    tx->execution().insert_task(work_task("met-1", "met", 1));
+    tx->queues().push("meet", "met-1", 0, 0);
+    tx->commit();
+  }
+  auto tx = storage.begin();
+  TakenTasks taken = tx->take_tasks("meet", 1, 10);
+  REQUIRE(taken.tasks.size() == 1);
+  CHECK(taken.workflows.empty());
+  tx->commit();
+}
+
 /// Whether `sent` is the workflow as `tx` sees it now: its row, its tasks, its version.
 bool current(Transaction& tx, const TakenTasks::VersionedWorkflow& sent) {
   const std::string& id = sent.workflow.workflow_id;
@@ -158,6 +175,7 @@ TEST_CASE("postgres: a poll sends along the taken tasks' workflows another pool 
   auto second = open_postgres({.url = schema.url(), .pool_size = 2});
   store_two_tasks(*first, "a");
   store_two_tasks(*second, "b");
+  meet_other_writer(*second, *first);
   {
     auto tx = second->begin();
     TakenTasks taken = tx->take_tasks("work", 10, 10);
@@ -170,8 +188,11 @@ TEST_CASE("postgres: a poll sends along the taken tasks' workflows another pool 
     tx->queues().push("work", "a-2", 0, 0);
     tx->commit();
   }
-  // Written by the second pool last, a goes back to the first with the version the second left.
+  // Written by the second pool last, a goes back to the first with the version the second left,
+  // from the first's second poll on.
   auto tx = first->begin();
+  CHECK(tx->take_tasks("work", 10, 10).workflows.empty());
+  tx->queues().push("work", "a-2", 0, 0);
   TakenTasks taken = tx->take_tasks("work", 10, 10);
   REQUIRE(taken.workflows.size() == 1);
   CHECK(taken.workflows[0].workflow.workflow_id == "a");
@@ -184,6 +205,7 @@ TEST_CASE("postgres: a poll that waited for a workflow's lock does not send what
   auto first = open_postgres({.url = schema.url(), .pool_size = 1});
   auto second = open_postgres({.url = schema.url() + "&application_name=" + name, .pool_size = 1});
   store_two_tasks(*first, "a");
+  meet_other_writer(*second, *first);
   // The first changes a's second task, and holds the workflow's lock until it commits.
   auto change = first->begin();
   const std::int64_t version = *change->execution().workflow_version("a");

@@ -138,6 +138,9 @@ std::vector<PollData> poll_data_rows(const Result& rows) {
 
 constexpr std::string_view kDefaultDomain = "DEFAULT";
 
+/// How many polls after one that met a workflow another storage wrote last send such workflows along.
+constexpr std::int64_t kSendingPolls = 1000;
+
 /// An advisory lock held to the end of the transaction, so that the processes sharing the
 /// database take turns on one rate or concurrency limit.
 void lock_limit(Connection& db, std::string_view kind, std::string_view key) {
@@ -233,34 +236,47 @@ void PgExecutionStore::forget_version(std::string_view workflow_id) {
 TakenTasks PgExecutionStore::take_tasks(std::string_view queue, int count, std::int64_t now_ms) {
   if (count <= 0) return {};
   // Locking the task rows as well makes a change committed while this waited for a workflow's lock
-  // show in the task read. A workflow another storage wrote last comes along whole, read in the
-  // statement's snapshot: that is current only when no change committed between the snapshot and
-  // the lock (the lock waits for such a change, then sees its row, and every change of a task moves
-  // the workflow's version), so only a workflow whose snapshot version is the locked one is sent.
-  // Rows: (0, task json, node_id, workflow_id, locked version) in the order taken; then
-  // (1, workflow json, snapshot_id, workflow_id, version); then (2, task json, node_id, workflow_id)
-  // by seq.
-  static const std::string sql =
+  // show in the task read. Rows: (0, task json, node_id, workflow_id, locked version, whether
+  // another storage wrote the workflow last) in the order taken.
+  static const std::string plain =
       std::string(kTakeMessages) +
-      ", locked AS MATERIALIZED (SELECT t.json, t.node_id, w.workflow_id, w.state_version, w.writer, "
-      "  taken.priority, taken.visible_at, taken.seq FROM taken "
+      "SELECT 0, t.json, t.node_id, w.workflow_id, w.state_version, w.writer IS DISTINCT FROM $4 FROM taken "
+      "JOIN tasks t ON t.task_id = taken.message_id JOIN workflows w ON w.workflow_id = t.workflow_id "
+      "ORDER BY taken.priority DESC, taken.visible_at, taken.seq FOR NO KEY UPDATE OF t, w";
+  // The same, and each workflow another storage wrote last, whole, read in the statement's
+  // snapshot: that is current only when no change committed between the snapshot and the lock (the
+  // lock waits for such a change, then sees its row, and every change of a task moves the
+  // workflow's version), so only a workflow whose snapshot version is the locked one is sent.
+  // Rows after the tasks: (1, workflow json, snapshot_id, workflow_id, version), then
+  // (2, task json, node_id, workflow_id) by seq.
+  static const std::string sending =
+      std::string(kTakeMessages) +
+      ", locked AS MATERIALIZED (SELECT t.json, t.node_id, w.workflow_id, w.state_version, "
+      "  w.writer IS DISTINCT FROM $4 AS elsewhere, taken.priority, taken.visible_at, taken.seq FROM taken "
       "  JOIN tasks t ON t.task_id = taken.message_id JOIN workflows w ON w.workflow_id = t.workflow_id "
       "  ORDER BY taken.priority DESC, taken.visible_at, taken.seq FOR NO KEY UPDATE OF t, w), "
       "sent AS MATERIALIZED (SELECT w.workflow_id, w.state_version, w.json, w.snapshot_id "
-      "  FROM (SELECT DISTINCT workflow_id, state_version FROM locked WHERE writer IS DISTINCT FROM $4) l "
+      "  FROM (SELECT DISTINCT workflow_id, state_version FROM locked WHERE elsewhere) l "
       "  JOIN workflows w ON w.workflow_id = l.workflow_id AND w.state_version = l.state_version) "
-      "SELECT 0 AS part, json, node_id, workflow_id, state_version, priority, visible_at, seq FROM locked "
-      "UNION ALL SELECT 1, json, snapshot_id, workflow_id, state_version, 0, 0, 0 FROM sent "
-      "UNION ALL SELECT 2, t.json, t.node_id, t.workflow_id, NULL, 0, 0, t.seq "
+      "SELECT 0 AS part, json, node_id, workflow_id, state_version, elsewhere, priority, visible_at, seq "
+      "FROM locked "
+      "UNION ALL SELECT 1, json, snapshot_id, workflow_id, state_version, false, 0, 0, 0 FROM sent "
+      "UNION ALL SELECT 2, t.json, t.node_id, t.workflow_id, NULL, false, 0, 0, t.seq "
       "  FROM sent JOIN tasks t ON t.workflow_id = sent.workflow_id "
       "ORDER BY part, priority DESC, visible_at, seq";
-  Result rows = db_.get().query(sql, queue, now_ms, count, writer_);
+  // A process alone on its database (or restarted: every workflow then looks another's) soon stops
+  // paying for the longer statement.
+  const bool send = caches_.takes.fetch_add(1) < caches_.send_until.load();
+  Result rows = db_.get().query(send ? sending : plain, queue, now_ms, count, writer_);
   TakenTasks taken;
+  bool elsewhere = false;
   int row = 0;
   for (; row < rows.rows() && rows.int64(row, 0) == 0; ++row) {
     db_.known_versions()[std::string(rows.text(row, 3))] = rows.int64(row, 4);
+    elsewhere = elsewhere || rows.text(row, 5) == "t";
     taken.tasks.push_back(task_row(rows, row, 1));
   }
+  if (elsewhere) caches_.send_until = caches_.takes.load() + kSendingPolls;
   for (; row < rows.rows() && rows.int64(row, 0) == 1; ++row) {
     taken.workflows.push_back({workflow_row(rows, row, 1), rows.int64(row, 4)});
   }

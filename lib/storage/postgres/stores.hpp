@@ -2,6 +2,7 @@
 
 #include <conductor/storage/storage.hpp>
 
+#include <atomic>
 #include <optional>
 #include <set>
 #include <string>
@@ -88,10 +89,13 @@ class PgMetadataStore final : public MetadataStore {
   std::optional<std::int64_t> version_;
 };
 
-/// Parsed snapshots shared by the execution stores of one storage.
+/// Parsed snapshots shared by the execution stores of one storage, and what its polls met.
 struct ExecutionCaches {
   SnapshotCache<WorkflowDef> definitions;
   SnapshotCache<WorkflowTask> nodes;
+  /// Polls so far, and the count below which a poll sends workflows along (see take_tasks).
+  std::atomic<std::int64_t> takes{0};
+  std::atomic<std::int64_t> send_until{0};
 };
 
 class PgExecutionStore final : public ExecutionStore {
@@ -101,9 +105,9 @@ class PgExecutionStore final : public ExecutionStore {
       : db_(db), caches_(caches), writer_(writer) {}
 
   /// Transaction::take_tasks in one statement, which also locks the tasks' workflow rows: until the
-  /// commit their versions are known here, so advancing one needs no answer from the server. It
-  /// sends along the workflows another storage wrote last: their writer's cache holds them, this
-  /// process's likely not.
+  /// commit their versions are known here, so advancing one needs no answer from the server. Once a
+  /// poll has met a workflow another storage wrote last, the polls after it send such workflows
+  /// along for a while: their writer's cache holds them, this process's likely not.
   TakenTasks take_tasks(std::string_view queue, int count, std::int64_t now_ms);
 
   std::int64_t insert_workflow(const Workflow& workflow) override;
