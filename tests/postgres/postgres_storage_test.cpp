@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
@@ -92,6 +93,37 @@ bool waits_for_lock(const std::string& application_name) {
   }
   return false;
 }
+
+/// Records the queues another pool's pushes were announced to `storage`'s listener for.
+class Ear {
+ public:
+  explicit Ear(Storage& storage) : remote_(dynamic_cast<RemotePushes&>(storage)) {
+    remote_.set_push_listener([this](const std::string& queue) {
+      std::lock_guard lock(mutex_);
+      queues_.push_back(queue);
+      changed_.notify_all();
+    });
+  }
+  ~Ear() { remote_.set_push_listener({}); }
+  Ear(const Ear&) = delete;
+  Ear& operator=(const Ear&) = delete;
+
+  /// Whether `queue` was heard, waiting at most `timeout` for it.
+  bool heard(const std::string& queue, std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, timeout, [&] { return std::count(queues_.begin(), queues_.end(), queue) > 0; });
+  }
+  std::vector<std::string> queues() {
+    std::lock_guard lock(mutex_);
+    return queues_;
+  }
+
+ private:
+  RemotePushes& remote_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<std::string> queues_;
+};
 
 /// The port of a server that is not there: one the cluster's own port plus one is unlikely to be.
 std::string unreachable_url() { return "postgresql://conductor@127.0.0.1:1/postgres?connect_timeout=2"; }
@@ -327,20 +359,10 @@ TEST_CASE("postgres: a push committed by one pool wakes the listener of another"
   PostgresSchema schema;
   auto waiting = open_postgres({.url = schema.url(), .pool_size = 2});
   auto pushing = open_postgres({.url = schema.url(), .pool_size = 2});
-  std::mutex mutex;
-  std::condition_variable heard_cv;
-  std::vector<std::string> heard;
-  auto& remote = dynamic_cast<RemotePushes&>(*waiting);
-  remote.set_push_listener([&](const std::string& queue) {
-    std::lock_guard lock(mutex);
-    heard.push_back(queue);
-    heard_cv.notify_all();
-  });
+  Ear ear(*waiting);
   // The listener connects on its own thread: push until it hears, with a generous deadline.
-  std::unique_lock lock(mutex);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (heard.empty() && std::chrono::steady_clock::now() < deadline) {
-    lock.unlock();
+  do {
     {
       auto rolled_back = pushing->begin();
       rolled_back->queues().push("ignored", "m", 0, 0);  // never committed: never announced
@@ -348,13 +370,30 @@ TEST_CASE("postgres: a push committed by one pool wakes the listener of another"
     auto tx = pushing->begin();
     tx->queues().push("work", "m", 0, 0);
     tx->commit();
-    lock.lock();
-    heard_cv.wait_for(lock, std::chrono::milliseconds(200), [&] { return !heard.empty(); });
-  }
+  } while (!ear.heard("work", std::chrono::milliseconds(200)) && std::chrono::steady_clock::now() < deadline);
+  const auto heard = ear.queues();
   REQUIRE_FALSE(heard.empty());
   CHECK(std::all_of(heard.begin(), heard.end(), [](const std::string& q) { return q == "work"; }));
-  lock.unlock();
-  remote.set_push_listener({});
+}
+
+TEST_CASE("postgres: deployments in schemas of their own do not hear each other's pushes") {
+  PostgresSchema schema;
+  PostgresSchema other_schema;
+  auto waiting = open_postgres({.url = schema.url(), .pool_size = 2});
+  auto pushing = open_postgres({.url = schema.url(), .pool_size = 2});
+  auto other = open_postgres({.url = other_schema.url(), .pool_size = 2});
+  Ear ear(*waiting);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  do {
+    for (Storage* storage : {other.get(), pushing.get()}) {
+      auto tx = storage->begin();
+      tx->queues().push(storage == other.get() ? "elsewhere" : "here", "m", 0, 0);
+      tx->commit();
+    }
+  } while (!ear.heard("here", std::chrono::milliseconds(200)) && std::chrono::steady_clock::now() < deadline);
+  const auto heard = ear.queues();
+  REQUIRE_FALSE(heard.empty());
+  CHECK(std::all_of(heard.begin(), heard.end(), [](const std::string& q) { return q == "here"; }));
 }
 
 TEST_CASE("postgres: processes starting at once migrate the schema once") {

@@ -24,8 +24,12 @@ bool wait_readable(int socket, int stop_pipe, int timeout_ms) {
 
 }  // namespace
 
-PushListener::PushListener(std::string url, std::string token, Callback callback)
-    : url_(std::move(url)), token_(std::move(token)), callback_(std::move(callback)) {
+std::string push_channel(Connection& connection) {
+  return std::string(connection.query("SELECT 'conductor_queues_' || md5(current_schema())").text(0, 0));
+}
+
+PushListener::PushListener(std::string url, std::string channel, std::string token, Callback callback)
+    : url_(std::move(url)), channel_(std::move(channel)), token_(std::move(token)), callback_(std::move(callback)) {
   if (::pipe(wake_pipe_) != 0) throw StorageError("postgres: cannot create the listener's wake-up pipe");
   thread_ = std::thread([this] { run(); });
 }
@@ -52,7 +56,7 @@ void PushListener::run() {
 
 void PushListener::listen_once() {
   Connection connection(url_);
-  connection.exec(fmt::format("LISTEN {}", kPushChannel));
+  connection.exec(fmt::format("LISTEN {}", channel_));
   PGconn* raw = connection.raw();
   while (!stopping_) {
     if (!wait_readable(PQsocket(raw), wake_pipe_[0], 60'000)) return;

@@ -8,10 +8,14 @@
 
 namespace conductor::detail::pg {
 
-/// The channel pushes are announced on; each payload is `<sender token>\n<queue>`.
-inline constexpr std::string_view kPushChannel = "conductor_queues";
+class Connection;
 
-/// A thread holding one connection that LISTENs on kPushChannel and hands every other sender's
+/// The channel pushes are announced on: one per schema (the first of the connection's search path),
+/// so that deployments sharing a database in schemas of their own do not wake each other. Each
+/// payload is `<sender token>\n<queue>`.
+std::string push_channel(Connection& connection);
+
+/// A thread holding one connection that LISTENs on a push channel and hands every other sender's
 /// queue name to a callback. It reconnects after losing the connection (pushes announced meanwhile
 /// are missed; waiting polls then wake at their timeout or the next visible message, as before).
 class PushListener {
@@ -19,7 +23,7 @@ class PushListener {
   using Callback = std::function<void(const std::string& queue)>;
 
   /// `token` identifies this process's own announcements, which are skipped.
-  PushListener(std::string url, std::string token, Callback callback);
+  PushListener(std::string url, std::string channel, std::string token, Callback callback);
   /// Stops the thread; no callback runs after this returns.
   ~PushListener();
   PushListener(const PushListener&) = delete;
@@ -31,6 +35,7 @@ class PushListener {
   void listen_once();
 
   std::string url_;
+  std::string channel_;
   std::string token_;
   Callback callback_;
   int wake_pipe_[2] = {-1, -1};  // written to stop the thread out of poll()

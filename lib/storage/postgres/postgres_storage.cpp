@@ -36,6 +36,7 @@ class PostgresStorage final : public Storage, public RemotePushes {
         token_(fmt::format("{:016x}", id_)) {
     std::unique_ptr<Connection> connection = pool_.take();
     migrate(*connection);
+    channel_ = push_channel(*connection);
     pool_.give(std::move(connection));
   }
 
@@ -46,10 +47,11 @@ class PostgresStorage final : public Storage, public RemotePushes {
   void set_push_listener(std::function<void(const std::string& queue)> listener) override {
     std::lock_guard lock(listener_mutex_);
     listener_.reset();  // joins its thread: no call of the old callback runs past this point
-    if (listener) listener_ = std::make_unique<PushListener>(pool_.url(), token_, std::move(listener));
+    if (listener) listener_ = std::make_unique<PushListener>(pool_.url(), channel_, token_, std::move(listener));
   }
 
   Pool& pool() { return pool_; }
+  const std::string& channel() const { return channel_; }
   const std::string& token() const { return token_; }
   std::int64_t id() const { return id_; }
   DefinitionCache& definitions() { return definitions_; }
@@ -59,6 +61,7 @@ class PostgresStorage final : public Storage, public RemotePushes {
   Pool pool_;
   const std::int64_t id_;  // tells this storage's row writes apart from other processes'
   const std::string token_;  // likewise its announcements
+  std::string channel_;
   DefinitionCache definitions_;
   ExecutionCaches execution_caches_;
   std::mutex listener_mutex_;
@@ -112,7 +115,7 @@ class PostgresTransaction final : public Transaction {
     // round trip; PostgreSQL delivers them only if it commits.
     try {
       for (const std::string& queue : active_.pushed()) {
-        connection.send("SELECT pg_notify($1, $2)", kPushChannel, fmt::format("{}\n{}", storage_.token(), queue));
+        connection.send("SELECT pg_notify($1, $2)", storage_.channel(), fmt::format("{}\n{}", storage_.token(), queue));
       }
       // A transaction that failed earlier answers COMMIT with ROLLBACK, not with an error.
       if (connection.query("COMMIT").command() != "COMMIT") {
