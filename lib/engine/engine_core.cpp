@@ -47,6 +47,7 @@ EngineCore::EngineCore(EngineOptions options)
       calls_(*this, options.max_http_calls_in_flight) {
   // A storage shared with other processes reports their pushes, so local long polls wake at once.
   if (remote_pushes_) {
+    signal_.set_elsewhere([this](const std::string& queue) { remote_pushes_->announce(queue); });
     remote_pushes_->set_push_listener([this](const std::string& queue) { signal_.notify({queue}); });
   }
   if (options.background) sweeper_ = std::thread([this, interval = options.sweep_interval] { sweeper_loop(interval); });

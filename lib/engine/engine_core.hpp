@@ -62,6 +62,8 @@ class EngineCore {
   const PayloadLimits& payload_limits() const { return payload_limits_; }
   const Limits& limits() const { return limits_; }
   QueueSignal& signal() { return signal_; }
+  /// Whether other processes share the storage's queues (and are told of this one's pushes).
+  bool shares_queues() const { return remote_pushes_ != nullptr; }
   WorkflowLocks& workflow_locks() { return workflow_locks_; }
   WorkflowWatchers& watchers() { return watchers_; }
   WorkflowCache& workflow_cache() { return workflow_cache_; }

@@ -31,7 +31,14 @@ QueueSignal::Queue& QueueSignal::acquire(const std::string& name) {
 }
 
 void QueueSignal::release_if_unused(Queue& queue) {
-  if (queue.tickets == 0 && queue.callbacks.empty()) queues_.erase(queue.name);
+  if (queue.tickets == 0 && queue.callbacks.empty() && queue.reserved.empty() && queue.unannounced.empty()) {
+    queues_.erase(queue.name);
+  }
+}
+
+void QueueSignal::set_elsewhere(std::function<void(const std::string& queue)> elsewhere) {
+  std::lock_guard lock(mutex_);
+  elsewhere_ = std::move(elsewhere);
 }
 
 QueueSignal::Ticket QueueSignal::ticket(const std::string& name) {
@@ -62,48 +69,110 @@ std::uint64_t QueueSignal::add_waiter(const std::string& name, Callback callback
 }
 
 bool QueueSignal::cancel(const std::string& name, std::uint64_t id, bool hand_over) {
+  bool unannounced = false;
   {
     Callback withdrawn;  // destroyed after the lock is released: it may own objects with their own locks
     std::lock_guard lock(mutex_);
     const auto found = queues_.find(name);
     if (found != queues_.end()) {
       Queue& queue = *found->second;
-      const auto callback = queue.callbacks.find(id);
-      if (callback != queue.callbacks.end()) {
+      // It has fired (or never was): it may leave a wake-up nobody else was told of.
+      unannounced = queue.unannounced.erase(id) > 0;
+      for (auto* waiting : {&queue.callbacks, &queue.reserved}) {
+        const auto callback = waiting->find(id);
+        if (callback == waiting->end()) continue;
         withdrawn = std::move(callback->second);
-        queue.callbacks.erase(callback);
+        waiting->erase(callback);
         release_if_unused(queue);
         return true;
       }
+      release_if_unused(queue);
     }
   }
-  if (hand_over) notify({name});
+  if (hand_over) pass_on(name, unannounced);
   return false;
+}
+
+bool QueueSignal::wake_one(const std::string& name, bool unannounced, std::vector<Callback>& fired) {
+  const auto found = queues_.find(name);
+  if (found == queues_.end()) return false;  // nobody waits: nothing to remember
+  Queue& queue = *found->second;
+  ++queue.version;
+  // A parked poll is woken before a blocked thread: it holds no thread, and the blocked one still
+  // sees the new version whenever it next looks.
+  if (!queue.callbacks.empty()) {
+    auto oldest = queue.callbacks.begin();
+    if (unannounced) queue.unannounced.insert(oldest->first);
+    fired.push_back(std::move(oldest->second));
+    queue.callbacks.erase(oldest);
+    release_if_unused(queue);
+    return true;
+  }
+  queue.changed.notify_one();
+  return queue.tickets > 0;
 }
 
 void QueueSignal::notify(const std::vector<std::string>& queues) {
   std::vector<Callback> fired;
   {
     std::lock_guard lock(mutex_);
-    for (const auto& name : queues) {
-      const auto found = queues_.find(name);
-      if (found == queues_.end()) continue;  // nobody waits: nothing to remember
-      Queue& queue = *found->second;
-      ++queue.version;
-      // A parked poll is woken before a blocked thread: it holds no thread, and the blocked one
-      // still sees the new version whenever it next looks.
-      if (!queue.callbacks.empty()) {
-        fired.push_back(std::move(queue.callbacks.begin()->second));
-        queue.callbacks.erase(queue.callbacks.begin());
-        if (queue.tickets == 0 && queue.callbacks.empty()) {
-          queues_.erase(found);
-        }
-        continue;
-      }
-      queue.changed.notify_one();
-    }
+    for (const auto& name : queues) wake_one(name, false, fired);
   }
   for (auto& callback : fired) callback(Wake::kPushed);
+}
+
+void QueueSignal::pass_on(const std::string& name, bool unannounced) {
+  std::vector<Callback> fired;
+  std::function<void(const std::string&)> elsewhere;
+  {
+    std::lock_guard lock(mutex_);
+    if (!wake_one(name, unannounced, fired) && unannounced) elsewhere = elsewhere_;
+  }
+  for (auto& callback : fired) callback(Wake::kPushed);
+  if (elsewhere) elsewhere(name);
+}
+
+std::optional<std::uint64_t> QueueSignal::reserve(const std::string& name) {
+  std::lock_guard lock(mutex_);
+  const auto found = queues_.find(name);
+  if (found == queues_.end() || found->second->callbacks.empty()) return std::nullopt;
+  Queue& queue = *found->second;
+  auto oldest = queue.callbacks.extract(queue.callbacks.begin());
+  const std::uint64_t id = oldest.key();
+  queue.reserved.insert(std::move(oldest));
+  return id;
+}
+
+void QueueSignal::deliver(const std::string& name, std::uint64_t id) {
+  Callback callback;
+  {
+    std::lock_guard lock(mutex_);
+    const auto found = queues_.find(name);
+    if (found != queues_.end()) {
+      Queue& queue = *found->second;
+      if (auto reserved = queue.reserved.find(id); reserved != queue.reserved.end()) {
+        callback = std::move(reserved->second);
+        queue.reserved.erase(reserved);
+        queue.unannounced.insert(id);
+        ++queue.version;
+      }
+    }
+  }
+  if (callback) {
+    callback(Wake::kPushed);
+  } else {
+    pass_on(name, true);  // its waiter left before the commit
+  }
+}
+
+void QueueSignal::restore(const std::string& name, std::uint64_t id) {
+  std::lock_guard lock(mutex_);
+  const auto found = queues_.find(name);
+  if (found == queues_.end()) return;
+  Queue& queue = *found->second;
+  if (auto reserved = queue.reserved.find(id); reserved != queue.reserved.end()) {
+    queue.callbacks.insert(queue.reserved.extract(reserved));
+  }
 }
 
 void QueueSignal::interrupt() {
@@ -113,8 +182,10 @@ void QueueSignal::interrupt() {
     ++interrupts_;
     for (auto it = queues_.begin(); it != queues_.end();) {
       Queue& queue = *it->second;
-      for (auto& [id, callback] : queue.callbacks) fired.push_back(std::move(callback));
-      queue.callbacks.clear();
+      for (auto* waiting : {&queue.callbacks, &queue.reserved}) {
+        for (auto& [id, callback] : *waiting) fired.push_back(std::move(callback));
+        waiting->clear();
+      }
       queue.changed.notify_all();
       it = queue.tickets == 0 ? queues_.erase(it) : std::next(it);
     }

@@ -8,6 +8,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -21,6 +23,10 @@ namespace conductor::detail {
 /// add_waiter() that fires once (an event loop parks a poll this way and holds no thread). Queue
 /// names come from clients, so the state of a queue exists only while someone holds a ticket or a
 /// callback for it; a push to a queue nobody waits on costs no memory.
+///
+/// When other processes share the queues, a push this process commits can be set aside for one of
+/// its own parked callbacks (reserve(), then deliver() once committed), so the others need not be
+/// woken for it. A wake-up that then finds no waiter here goes to them through `elsewhere`.
 ///
 /// Thread-safe. Callbacks run on the notifying (or interrupting) thread after the lock is released,
 /// never inside add_waiter() or cancel().
@@ -53,6 +59,10 @@ class QueueSignal {
     std::uint64_t interrupts_ = 0;
   };
 
+  /// `elsewhere(queue)` tells the other processes sharing the queues of a wake-up nobody here took
+  /// that they were not told of. Set before any waiter exists.
+  void set_elsewhere(std::function<void(const std::string& queue)> elsewhere);
+
   Ticket ticket(const std::string& queue);
   /// Blocks until `seen`'s queue was notified or interrupt() was called after `seen` was taken, or
   /// until `deadline`. Returns false when interrupted.
@@ -61,14 +71,24 @@ class QueueSignal {
   /// Registers `callback` to fire once: at the next message pushed to `queue` (if no other waiter of
   /// that queue takes the wake-up first) or at interrupt(). Returns an id for cancel().
   std::uint64_t add_waiter(const std::string& queue, Callback callback);
-  /// Withdraws a callback. True when it had not fired and now never will; false when it has fired,
-  /// or is firing on another thread. Does not wait for a firing callback. With `hand_over`, a
-  /// callback that has fired passes its wake-up on as if the push came now: for a waiter that
-  /// leaves without polling again, so that the pushed message does not wait for someone's timeout.
+  /// Withdraws a callback. True when it had not fired and now never will (a reserved callback
+  /// included: its push goes to another waiter); false when it has fired, or is firing on another
+  /// thread. Does not wait for a firing callback. With `hand_over`, a callback that has fired passes
+  /// its wake-up on as if the push came now: for a waiter that leaves without polling again, so that
+  /// the pushed message does not wait for someone's timeout.
   bool cancel(const std::string& queue, std::uint64_t id, bool hand_over = false);
 
   /// One message was pushed to each entry of `queues` (a queue may appear several times).
   void notify(const std::vector<std::string>& queues);
+
+  /// Sets the oldest callback of `queue` aside for a push about to be committed: no notification
+  /// fires it meanwhile. Returns its id, or nothing when no callback waits.
+  std::optional<std::uint64_t> reserve(const std::string& queue);
+  /// The reserved push committed: fires the callback. When its waiter withdrew meanwhile, the
+  /// wake-up goes to another waiter, or elsewhere.
+  void deliver(const std::string& queue, std::uint64_t id);
+  /// The reserved push did not commit: the callback waits again, in its old place.
+  void restore(const std::string& queue, std::uint64_t id);
   /// Releases every waiter, including a blocked one about to wait with an older ticket, and fires
   /// every callback with kInterrupted (shutdown).
   void interrupt();
@@ -85,9 +105,19 @@ class QueueSignal {
     std::condition_variable changed;
     /// Ordered by id, so the oldest callback is woken first.
     std::map<std::uint64_t, Callback> callbacks;
+    /// Callbacks set aside by reserve().
+    std::map<std::uint64_t, Callback> reserved;
+    /// Fired callbacks whose wake-up the other processes were not told of, until withdrawn: one
+    /// handed over that nobody here takes goes elsewhere.
+    std::set<std::uint64_t> unannounced;
   };
 
   Queue& acquire(const std::string& name);
+  /// Under the lock: wakes one waiter of `name` for a push, adding a callback to `fired`. False when
+  /// nobody waits. `unannounced`: the other processes were not told of the push.
+  bool wake_one(const std::string& name, bool unannounced, std::vector<Callback>& fired);
+  /// A push's wake-up to pass on: to a waiter here, else, if they were not told, elsewhere.
+  void pass_on(const std::string& name, bool unannounced);
   /// Drops `queue`'s state when nobody holds a ticket or callback for it any more.
   void release_if_unused(Queue& queue);
 
@@ -95,6 +125,7 @@ class QueueSignal {
   std::unordered_map<std::string, std::unique_ptr<Queue>> queues_;
   std::uint64_t interrupts_ = 0;
   std::uint64_t next_id_ = 1;
+  std::function<void(const std::string& queue)> elsewhere_;
 };
 
 }  // namespace conductor::detail

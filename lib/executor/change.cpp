@@ -3,30 +3,53 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <set>
 
 #include "engine/engine_core.hpp"
 
 namespace conductor::detail {
 
+AfterCommit::~AfterCommit() {
+  for (const Push& push : pushed_) {
+    if (push.poller) core_.signal().restore(push.queue, *push.poller);
+  }
+}
+
 void AfterCommit::pushed(std::string_view queue, std::string_view id, std::int64_t delay_ms) {
-  pushed_.emplace_back(queue, id);
+  pushed_.push_back({std::string(queue), std::string(id), delay_ms <= 0, std::nullopt});
   // Work the sweeper serves (decides, async system tasks) that is due now should not wait for its tick.
   if (delay_ms <= 0 && (queue == kDeciderQueue || core_.registry().is_async_system(queue))) wake_sweeper_ = true;
 }
 
 void AfterCommit::taken(std::string_view queue, std::string_view id) {
   auto it = std::find_if(pushed_.begin(), pushed_.end(),
-                         [&](const auto& pushed) { return pushed.first == queue && pushed.second == id; });
+                         [&](const Push& push) { return push.queue == queue && push.id == id; });
   if (it != pushed_.end()) pushed_.erase(it);
 }
 
-void AfterCommit::done() {
-  if (!pushed_.empty()) {
-    std::vector<std::string> queues;
-    queues.reserve(pushed_.size());
-    for (auto& [queue, id] : pushed_) queues.push_back(std::move(queue));
-    core_.signal().notify(queues);
+void AfterCommit::reserve_pollers(Transaction& tx) {
+  if (!core_.shares_queues()) return;
+  std::set<std::string_view> announced;
+  for (Push& push : pushed_) {
+    if (push.due) push.poller = core_.signal().reserve(push.queue);
+    if (!push.poller) announced.insert(push.queue);
   }
+  for (const Push& push : pushed_) {
+    if (push.poller && !announced.contains(push.queue)) tx.skip_announcing(push.queue);
+  }
+}
+
+void AfterCommit::done() {
+  std::vector<std::string> queues;
+  for (Push& push : pushed_) {
+    if (push.poller) {
+      core_.signal().deliver(push.queue, *std::exchange(push.poller, std::nullopt));
+    } else {
+      queues.push_back(std::move(push.queue));
+    }
+  }
+  pushed_.clear();
+  if (!queues.empty()) core_.signal().notify(queues);
   if (wake_sweeper_) core_.wake_sweeper();
   for (auto& action : actions_) action();
 }
@@ -280,6 +303,7 @@ void Change::commit() {
     }
     for (const auto& write : writes_) write(*tx);
     if (then_) then_(*tx, after_);
+    after_.reserve_pollers(*tx);
     tx->commit();
   } catch (const StaleVersionError& stale) {
     // Reported by a write or, from a backend that sends writes ahead, by a later call: which of the
@@ -337,6 +361,7 @@ void run_in_writer_once(EngineCore& core, const std::function<void(Transaction&,
   {
     auto tx = core.storage().begin(TransactionMode::kWrite);
     step(*tx, after);
+    after.reserve_pollers(*tx);
     tx->commit();
   }
   after.done();

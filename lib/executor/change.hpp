@@ -35,18 +35,33 @@ class VersionConflict : public TransientConflict {
 class AfterCommit {
  public:
   explicit AfterCommit(EngineCore& core) : core_(core) {}
+  AfterCommit(const AfterCommit&) = delete;
+  AfterCommit& operator=(const AfterCommit&) = delete;
+  /// Puts back the pollers reserved for a transaction that did not commit.
+  ~AfterCommit();
   /// A message was pushed to `queue`: its pollers are woken after the commit. Messages due now on
   /// the queues the sweeper serves wake it too.
   void pushed(std::string_view queue, std::string_view id, std::int64_t delay_ms);
   /// The message `id` of `queue` was handed out by the same transaction: nobody needs waking for it.
   void taken(std::string_view queue, std::string_view id);
   void run(std::function<void()> action) { actions_.push_back(std::move(action)); }
+  /// Just before `tx` commits, on a storage other processes share: reserves a parked poll of this
+  /// process for each message due now, and tells `tx` not to announce a queue whose messages all
+  /// have one, so that no other process's poll wakes only to find them taken.
+  void reserve_pollers(Transaction& tx);
   /// Runs everything, in order. Call once, after the commit succeeded.
   void done();
 
  private:
+  struct Push {
+    std::string queue;
+    std::string id;
+    bool due = false;
+    std::optional<std::uint64_t> poller;  // reserved for it
+  };
+
   EngineCore& core_;
-  std::vector<std::pair<std::string, std::string>> pushed_;  // (queue, message id)
+  std::vector<Push> pushed_;
   bool wake_sweeper_ = false;
   std::vector<std::function<void()>> actions_;
 };

@@ -268,6 +268,7 @@ class OffloadingTransaction final : public Transaction {
     for (auto& versioned : taken.workflows) offloader_.restore_row(versioned.workflow);
     return taken;
   }
+  void skip_announcing(std::string_view queue) override { inner_->skip_announcing(queue); }
   void commit() override { inner_->commit(); }
 
  private:

@@ -10,4 +10,6 @@ TakenTasks Transaction::take_tasks(std::string_view queue, int count, std::int64
   return taken;
 }
 
+void Transaction::skip_announcing(std::string_view) {}
+
 }  // namespace conductor

@@ -4,6 +4,11 @@
 #include <conductor/payload_storage.hpp>
 #include <conductor/storage/postgres.hpp>
 
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+
 #include "counting_storage.hpp"
 #include "postgres/postgres_fixture.hpp"
 #include "scenario/engine_fixture.hpp"
@@ -79,4 +84,65 @@ SCENARIO("postgres: an engine that polls a task of a workflow another engine sta
   CHECK(done.status == WorkflowStatus::kCompleted);
   REQUIRE(done.tasks.size() == 2);
   CHECK(done.tasks[1].output_data.at("last") == true);
+}
+
+namespace {
+
+/// Set by a queue waiter's callback on whichever thread fires it.
+class Woken {
+ public:
+  std::function<void(bool)> callback() {
+    return [this](bool) {
+      std::lock_guard lock(mutex_);
+      woken_ = true;
+      changed_.notify_all();
+    };
+  }
+  bool within(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, timeout, [&] { return woken_; });
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  bool woken_ = false;
+};
+
+}  // namespace
+
+SCENARIO("postgres: a push a parked poll of the same engine takes wakes no other engine", "[scenario]") {
+  testing::PostgresSchema schema;
+  EngineFixture a{open_postgres({.url = schema.url(), .pool_size = 2})};
+  EngineFixture b{open_postgres({.url = schema.url(), .pool_size = 2})};
+  a.workflow_def(R"({"name": "one", "tasks": [{"name": "work", "taskReferenceName": "work"}]})");
+  a.workflow_def(R"({"name": "sync", "tasks": [{"name": "synced", "taskReferenceName": "synced"}]})");
+  a.workflow_def(R"({"name": "mark", "tasks": [{"name": "marker", "taskReferenceName": "marker"}]})");
+  // b's listener connects on its own thread: start marked workflows until it hears of one.
+  for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);;) {
+    Woken heard;
+    auto waiter = b.engine.queue().wait_for_push("synced", {}, heard.callback());
+    a.start("sync");
+    if (heard.within(std::chrono::milliseconds(200))) break;
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+  }
+
+  Woken a_work;
+  Woken b_work;
+  Woken b_marker;
+  auto a_waiter = a.engine.queue().wait_for_push("work", {}, a_work.callback());
+  auto b_waiter = b.engine.queue().wait_for_push("work", {}, b_work.callback());
+  auto b_marker_waiter = b.engine.queue().wait_for_push("marker", {}, b_marker.callback());
+  const std::string taken_here = a.start("one");
+  CHECK(a_work.within(std::chrono::milliseconds(0)));  // woken by the commit itself
+  a.start("mark");  // a has no poll of its own parked on "marker": announced
+  REQUIRE(b_marker.within(std::chrono::seconds(30)));
+  // Announcements arrive in commit order, so b would have heard of the first push by now.
+  CHECK_FALSE(b_work.within(std::chrono::milliseconds(0)));
+  CHECK(a.poll("work").workflow_instance_id == taken_here);
+
+  // Once a's poll is gone, a's pushes are announced again.
+  const std::string taken_there = a.start("one");
+  REQUIRE(b_work.within(std::chrono::seconds(30)));
+  CHECK(b.poll("work").workflow_instance_id == taken_there);
 }

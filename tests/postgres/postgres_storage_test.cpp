@@ -376,6 +376,35 @@ TEST_CASE("postgres: a push committed by one pool wakes the listener of another"
   CHECK(std::all_of(heard.begin(), heard.end(), [](const std::string& q) { return q == "work"; }));
 }
 
+TEST_CASE("postgres: a push left unannounced reaches no other pool until announced on its own") {
+  PostgresSchema schema;
+  auto waiting = open_postgres({.url = schema.url(), .pool_size = 2});
+  auto pushing = open_postgres({.url = schema.url(), .pool_size = 2});
+  Ear ear(*waiting);
+  Ear own(*pushing);  // announce() sends from the pushing pool's listener
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  do {
+    auto tx = pushing->begin();
+    tx->queues().push("sync", "m", 0, 0);
+    tx->commit();
+  } while (!ear.heard("sync", std::chrono::milliseconds(200)) && std::chrono::steady_clock::now() < deadline);
+  REQUIRE(ear.heard("sync", std::chrono::seconds(0)));
+  const std::size_t before = ear.queues().size();
+  {
+    auto tx = pushing->begin();
+    tx->queues().push("kept", "m", 0, 0);
+    tx->queues().push("announced", "m", 0, 0);
+    tx->skip_announcing("kept");
+    tx->commit();
+  }
+  dynamic_cast<RemotePushes&>(*pushing).announce("late");
+  REQUIRE(ear.heard("late", std::chrono::seconds(30)));
+  const auto heard = ear.queues();
+  CHECK(std::vector<std::string>(heard.begin() + static_cast<std::ptrdiff_t>(before), heard.end()) ==
+        std::vector<std::string>{"announced", "late"});
+  CHECK(own.queues().empty());  // a pool's own announcements are not reported to it
+}
+
 TEST_CASE("postgres: deployments in schemas of their own do not hear each other's pushes") {
   PostgresSchema schema;
   PostgresSchema other_schema;

@@ -162,3 +162,95 @@ TEST_CASE("queue signal: a fired callback withdrawn with hand_over passes its wa
   CHECK_FALSE(signal.cancel("q", id, true));  // nobody left to wake: nothing is kept
   CHECK(signal.size() == 0);
 }
+
+TEST_CASE("queue signal: a reserved callback waits for its own push", "[unit]") {
+  QueueSignal signal;
+  std::vector<std::string> elsewhere;
+  signal.set_elsewhere([&](const std::string& queue) { elsewhere.push_back(queue); });
+  Fired reserved;
+  Fired next;
+  signal.add_waiter("q", reserved.callback());
+  signal.add_waiter("q", next.callback());
+  const auto id = signal.reserve("q");
+  REQUIRE(id);
+
+  SECTION("other pushes meanwhile wake the others, then delivery fires it") {
+    signal.notify({"q"});
+    CHECK(reserved.times == 0);
+    CHECK(next.times == 1);
+    CHECK_FALSE(signal.reserve("q"));  // nobody left to set aside
+    signal.deliver("q", *id);
+    CHECK(reserved.times == 1);
+    CHECK(reserved.wake == QueueSignal::Wake::kPushed);
+    CHECK(elsewhere.empty());
+    CHECK_FALSE(signal.cancel("q", *id));  // its poll withdraws once done
+    CHECK(signal.size() == 0);
+  }
+  SECTION("a push that did not commit puts it back in its place, ahead of younger ones") {
+    signal.restore("q", *id);
+    signal.notify({"q"});
+    CHECK(reserved.times == 1);
+    CHECK(next.times == 0);
+  }
+  SECTION("when its waiter leaves before delivery, the push wakes another waiter here") {
+    CHECK(signal.cancel("q", *id));
+    signal.deliver("q", *id);
+    CHECK(reserved.times == 0);
+    CHECK(next.times == 1);
+    CHECK(elsewhere.empty());
+  }
+  SECTION("when no waiter here is left, the push goes elsewhere") {
+    CHECK(signal.cancel("q", *id));
+    signal.notify({"q"});
+    signal.deliver("q", *id);
+    CHECK(reserved.times == 0);
+    CHECK(elsewhere == std::vector<std::string>{"q"});
+    CHECK(signal.size() == 0);
+  }
+  SECTION("interrupt fires it too") {
+    signal.interrupt();
+    CHECK(reserved.times == 1);
+    CHECK(reserved.wake == QueueSignal::Wake::kInterrupted);
+    signal.deliver("q", *id);
+    signal.restore("q", *id);
+    CHECK(reserved.times == 1);
+  }
+}
+
+TEST_CASE("queue signal: a hand-over of an unannounced push nobody here takes goes elsewhere", "[unit]") {
+  QueueSignal signal;
+  std::vector<std::string> elsewhere;
+  signal.set_elsewhere([&](const std::string& queue) { elsewhere.push_back(queue); });
+  Fired reserved;
+  Fired notified;
+  const auto reserved_id = signal.add_waiter("q", reserved.callback());
+  REQUIRE(signal.reserve("q") == reserved_id);
+  signal.deliver("q", reserved_id);
+  const auto notified_id = signal.add_waiter("q", notified.callback());
+  signal.notify({"q"});  // a push its commit announced, or another process's
+  CHECK(reserved.times == 1);
+  CHECK(notified.times == 1);
+  CHECK_FALSE(signal.cancel("q", notified_id, true));
+  CHECK(elsewhere.empty());  // the others were told already
+  CHECK_FALSE(signal.cancel("q", reserved_id, true));
+  CHECK(elsewhere == std::vector<std::string>{"q"});
+  CHECK(signal.size() == 0);
+}
+
+TEST_CASE("queue signal: an unannounced wake-up passed on here stays unannounced", "[unit]") {
+  QueueSignal signal;
+  std::vector<std::string> elsewhere;
+  signal.set_elsewhere([&](const std::string& queue) { elsewhere.push_back(queue); });
+  Fired leaving;
+  Fired next;
+  const auto leaving_id = signal.add_waiter("q", leaving.callback());
+  const auto next_id = signal.add_waiter("q", next.callback());
+  REQUIRE(signal.reserve("q") == leaving_id);
+  CHECK(signal.cancel("q", leaving_id));
+  signal.deliver("q", leaving_id);
+  CHECK(next.times == 1);
+  CHECK(elsewhere.empty());
+  CHECK_FALSE(signal.cancel("q", next_id, true));
+  CHECK(elsewhere == std::vector<std::string>{"q"});
+  CHECK(signal.size() == 0);
+}

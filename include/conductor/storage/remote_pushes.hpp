@@ -17,6 +17,10 @@ class CONDUCTOR_EXPORT RemotePushes {
   /// `queue`. Replaces any listener; an empty one unsubscribes and returns only once no call to the
   /// previous listener is running.
   virtual void set_push_listener(std::function<void(const std::string& queue)> listener) = 0;
+  /// Tells the other processes of a committed push to `queue` that its transaction did not announce
+  /// (Transaction::skip_announcing) and that no poll of this process took after all. Returns at
+  /// once; sent in the background, and only while a listener is set.
+  virtual void announce(const std::string& queue) = 0;
 };
 
 }  // namespace conductor

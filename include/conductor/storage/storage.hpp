@@ -246,6 +246,10 @@ class CONDUCTOR_EXPORT Transaction {
   /// a message whose task is gone is taken all the same. The default takes, then reads each task,
   /// and returns no workflows; a backend may do it all at once.
   virtual TakenTasks take_tasks(std::string_view queue, int count, std::int64_t now_ms);
+  /// For a storage other processes share (RemotePushes): the messages this transaction pushed to
+  /// `queue` will be taken by a poll of this process, so the commit need not announce them to the
+  /// others. The default does nothing.
+  virtual void skip_announcing(std::string_view queue);
   /// Makes every write durable (per the backend's sync setting) before returning. Throws
   /// UnavailableError when a retry may succeed, StorageError otherwise; either way nothing is written.
   virtual void commit() = 0;

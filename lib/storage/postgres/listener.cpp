@@ -2,27 +2,16 @@
 
 #include <conductor/error.hpp>
 
-#include <fmt/format.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <utility>
 
 #include "storage/postgres/connection.hpp"
 
 namespace conductor::detail::pg {
-namespace {
-
-/// Waits for input on `socket` or the stop pipe, at most `timeout_ms`; false when stopping.
-bool wait_readable(int socket, int stop_pipe, int timeout_ms) {
-  pollfd fds[2] = {{socket, POLLIN, 0}, {stop_pipe, POLLIN, 0}};
-  const int count = socket < 0 ? 1 : 2;
-  pollfd* first = socket < 0 ? &fds[1] : &fds[0];
-  ::poll(first, static_cast<nfds_t>(count), timeout_ms);
-  return (fds[1].revents & POLLIN) == 0;
-}
-
-}  // namespace
 
 std::string push_channel(Connection& connection) {
   return std::string(connection.query("SELECT 'conductor_queues_' || md5(current_schema())").text(0, 0));
@@ -30,7 +19,8 @@ std::string push_channel(Connection& connection) {
 
 PushListener::PushListener(std::string url, std::string channel, std::string token, Callback callback)
     : url_(std::move(url)), channel_(std::move(channel)), token_(std::move(token)), callback_(std::move(callback)) {
-  if (::pipe(wake_pipe_) != 0) throw StorageError("postgres: cannot create the listener's wake-up pipe");
+  // Non-blocking: a wake-up written while the pipe is full is one already pending.
+  if (::pipe2(wake_pipe_, O_NONBLOCK) != 0) throw StorageError("postgres: cannot create the listener's wake-up pipe");
   thread_ = std::thread([this] { run(); });
 }
 
@@ -43,6 +33,31 @@ PushListener::~PushListener() {
   ::close(wake_pipe_[1]);
 }
 
+void PushListener::announce(const std::string& queue) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!announcements_.insert(queue).second) return;  // already on its way
+  }
+  const char byte = 0;
+  [[maybe_unused]] auto written = ::write(wake_pipe_[1], &byte, 1);
+}
+
+std::set<std::string> PushListener::take_announcements() {
+  std::lock_guard lock(mutex_);
+  return std::exchange(announcements_, {});
+}
+
+bool PushListener::wait(int socket, int timeout_ms) {
+  pollfd fds[2] = {{wake_pipe_[0], POLLIN, 0}, {socket, POLLIN, 0}};
+  ::poll(fds, socket < 0 ? 1 : 2, timeout_ms);
+  if (fds[0].revents & POLLIN) {
+    char bytes[64];
+    while (::read(wake_pipe_[0], bytes, sizeof bytes) > 0) {
+    }
+  }
+  return socket >= 0 && (fds[1].revents & POLLIN) != 0;
+}
+
 void PushListener::run() {
   while (!stopping_) {
     try {
@@ -50,7 +65,12 @@ void PushListener::run() {
     } catch (const std::exception&) {
       // Lost or refused: try again shortly, unless stopping.
     }
-    if (!stopping_) wait_readable(-1, wake_pipe_[0], 1000);
+    // Announcements wake the pause too; they wait for the new connection.
+    const auto retry_at = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    for (auto now = std::chrono::steady_clock::now(); !stopping_ && now < retry_at;
+         now = std::chrono::steady_clock::now()) {
+      wait(-1, static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(retry_at - now).count()));
+    }
   }
 }
 
@@ -59,8 +79,10 @@ void PushListener::listen_once() {
   connection.exec(fmt::format("LISTEN {}", channel_));
   PGconn* raw = connection.raw();
   while (!stopping_) {
-    if (!wait_readable(PQsocket(raw), wake_pipe_[0], 60'000)) return;
-    if (PQconsumeInput(raw) == 0) return;  // the connection broke
+    for (const std::string& queue : take_announcements()) {
+      connection.query("SELECT pg_notify($1, $2)", channel_, announcement(token_, queue));
+    }
+    // Notifications may have arrived with the answers above, as well as on the socket.
     while (PGnotify* notify = PQnotifies(raw)) {
       std::string_view payload = notify->extra;
       if (auto split = payload.find('\n'); split != std::string_view::npos && payload.substr(0, split) != token_) {
@@ -72,6 +94,7 @@ void PushListener::listen_once() {
       }
       PQfreemem(notify);
     }
+    if (wait(PQsocket(raw), 60'000) && PQconsumeInput(raw) == 0) return;  // the connection broke
   }
 }
 

@@ -1,8 +1,11 @@
 #pragma once
 
+#include <fmt/format.h>
+
 #include <atomic>
 #include <functional>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -11,13 +14,18 @@ namespace conductor::detail::pg {
 class Connection;
 
 /// The channel pushes are announced on: one per schema (the first of the connection's search path),
-/// so that deployments sharing a database in schemas of their own do not wake each other. Each
-/// payload is `<sender token>\n<queue>`.
+/// so that deployments sharing a database in schemas of their own do not wake each other.
 std::string push_channel(Connection& connection);
 
+/// An announcement's payload: the sender's token, so that it can skip its own, and the queue.
+inline std::string announcement(std::string_view token, std::string_view queue) {
+  return fmt::format("{}\n{}", token, queue);
+}
+
 /// A thread holding one connection that LISTENs on a push channel and hands every other sender's
-/// queue name to a callback. It reconnects after losing the connection (pushes announced meanwhile
-/// are missed; waiting polls then wake at their timeout or the next visible message, as before).
+/// queue name to a callback, and sends the announcements given to announce(). It reconnects after
+/// losing the connection (pushes announced meanwhile are missed; waiting polls then wake at their
+/// timeout or the next visible message, as before).
 class PushListener {
  public:
   using Callback = std::function<void(const std::string& queue)>;
@@ -29,17 +37,27 @@ class PushListener {
   PushListener(const PushListener&) = delete;
   PushListener& operator=(const PushListener&) = delete;
 
+  /// Announces a push to `queue` from the thread, soon; announcements of one queue not yet sent
+  /// are sent once.
+  void announce(const std::string& queue);
+
  private:
   void run();
   /// Listens on one connection until it breaks or stop is requested.
   void listen_once();
+  /// Waits for input on `socket` (unless negative) or the wake-up pipe, at most `timeout_ms`, and
+  /// empties the pipe. True when the socket is readable.
+  bool wait(int socket, int timeout_ms);
+  std::set<std::string> take_announcements();
 
   std::string url_;
   std::string channel_;
   std::string token_;
   Callback callback_;
-  int wake_pipe_[2] = {-1, -1};  // written to stop the thread out of poll()
+  int wake_pipe_[2] = {-1, -1};  // written to wake the thread out of poll(): to stop, or to announce
   std::atomic<bool> stopping_{false};
+  std::mutex mutex_;
+  std::set<std::string> announcements_;  // under mutex_
   std::thread thread_;
 };
 

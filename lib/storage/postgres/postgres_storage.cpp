@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <random>
+#include <set>
 
 #include "storage/postgres/listener.hpp"
 #include "storage/postgres/migrations.hpp"
@@ -48,6 +49,11 @@ class PostgresStorage final : public Storage, public RemotePushes {
     std::lock_guard lock(listener_mutex_);
     listener_.reset();  // joins its thread: no call of the old callback runs past this point
     if (listener) listener_ = std::make_unique<PushListener>(pool_.url(), channel_, token_, std::move(listener));
+  }
+
+  void announce(const std::string& queue) override {
+    std::lock_guard lock(listener_mutex_);
+    if (listener_) listener_->announce(queue);
   }
 
   Pool& pool() { return pool_; }
@@ -109,13 +115,16 @@ class PostgresTransaction final : public Transaction {
     return execution_.take_tasks(queue, count, now_ms);
   }
 
+  void skip_announcing(std::string_view queue) override { unannounced_.emplace(queue); }
+
   void commit() override {
     Connection& connection = active_.get();
     // The announcements go out with the COMMIT and whatever statements are still unanswered, in one
     // round trip; PostgreSQL delivers them only if it commits.
     try {
       for (const std::string& queue : active_.pushed()) {
-        connection.send("SELECT pg_notify($1, $2)", storage_.channel(), fmt::format("{}\n{}", storage_.token(), queue));
+        if (unannounced_.contains(queue)) continue;
+        connection.send("SELECT pg_notify($1, $2)", storage_.channel(), announcement(storage_.token(), queue));
       }
       // A transaction that failed earlier answers COMMIT with ROLLBACK, not with an error.
       if (connection.query("COMMIT").command() != "COMMIT") {
@@ -153,6 +162,7 @@ class PostgresTransaction final : public Transaction {
   bool write_;
   std::unique_ptr<Connection> connection_;
   ActiveConnection active_;
+  std::set<std::string, std::less<>> unannounced_;
   PgMetadataStore metadata_{active_, storage_.definitions()};
   PgExecutionStore execution_{active_, storage_.execution_caches(), storage_.id()};
   PgQueueStore queues_{active_};
