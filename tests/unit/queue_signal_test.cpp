@@ -29,6 +29,15 @@ struct Fired {
   }
 };
 
+/// A signal of a process whose queues others share: what it passes to them is recorded.
+struct SharedSignal {
+  QueueSignal signal;
+  std::vector<std::string> elsewhere;
+  SharedSignal() {
+    signal.set_elsewhere([this](const std::string& queue) { elsewhere.push_back(queue); });
+  }
+};
+
 }  // namespace
 
 TEST_CASE("queue signal: a callback fires once, at the next push to its queue", "[unit]") {
@@ -164,9 +173,8 @@ TEST_CASE("queue signal: a fired callback withdrawn with hand_over passes its wa
 }
 
 TEST_CASE("queue signal: a reserved callback waits for its own push", "[unit]") {
-  QueueSignal signal;
-  std::vector<std::string> elsewhere;
-  signal.set_elsewhere([&](const std::string& queue) { elsewhere.push_back(queue); });
+  SharedSignal shared;
+  auto& [signal, elsewhere] = shared;
   Fired reserved;
   Fired next;
   signal.add_waiter("q", reserved.callback());
@@ -218,9 +226,8 @@ TEST_CASE("queue signal: a reserved callback waits for its own push", "[unit]") 
 }
 
 TEST_CASE("queue signal: a hand-over of an unannounced push nobody here takes goes elsewhere", "[unit]") {
-  QueueSignal signal;
-  std::vector<std::string> elsewhere;
-  signal.set_elsewhere([&](const std::string& queue) { elsewhere.push_back(queue); });
+  SharedSignal shared;
+  auto& [signal, elsewhere] = shared;
   Fired reserved;
   Fired notified;
   const auto reserved_id = signal.add_waiter("q", reserved.callback());
@@ -238,9 +245,8 @@ TEST_CASE("queue signal: a hand-over of an unannounced push nobody here takes go
 }
 
 TEST_CASE("queue signal: an unannounced wake-up passed on here stays unannounced", "[unit]") {
-  QueueSignal signal;
-  std::vector<std::string> elsewhere;
-  signal.set_elsewhere([&](const std::string& queue) { elsewhere.push_back(queue); });
+  SharedSignal shared;
+  auto& [signal, elsewhere] = shared;
   Fired leaving;
   Fired next;
   const auto leaving_id = signal.add_waiter("q", leaving.callback());
