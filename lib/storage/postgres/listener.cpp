@@ -58,6 +58,20 @@ bool PushListener::wait(int socket, int timeout_ms) {
   return socket >= 0 && (fds[1].revents & POLLIN) != 0;
 }
 
+void PushListener::send_announcements(Connection& connection) {
+  std::set<std::string> pending = take_announcements();
+  try {
+    for (; !pending.empty(); pending.erase(pending.begin())) {
+      connection.query("SELECT pg_notify($1, $2)", channel_, announcement(token_, *pending.begin()));
+    }
+  } catch (...) {
+    // The connection broke: what was not sent goes out on the next one.
+    std::lock_guard lock(mutex_);
+    announcements_.merge(pending);
+    throw;
+  }
+}
+
 void PushListener::run() {
   while (!stopping_) {
     try {
@@ -79,9 +93,7 @@ void PushListener::listen_once() {
   connection.exec(fmt::format("LISTEN {}", channel_));
   PGconn* raw = connection.raw();
   while (!stopping_) {
-    for (const std::string& queue : take_announcements()) {
-      connection.query("SELECT pg_notify($1, $2)", channel_, announcement(token_, queue));
-    }
+    send_announcements(connection);
     // Notifications may have arrived with the answers above, as well as on the socket.
     while (PGnotify* notify = PQnotifies(raw)) {
       std::string_view payload = notify->extra;

@@ -49,6 +49,8 @@ class PushListener {
   /// empties the pipe. True when the socket is readable.
   bool wait(int socket, int timeout_ms);
   std::set<std::string> take_announcements();
+  /// Sends what announce() was given; on failure keeps the unsent for the next connection.
+  void send_announcements(Connection& connection);
 
   std::string url_;
   std::string channel_;
