@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <chrono>
 #include <initializer_list>
+#include <string>
+#include <vector>
 
 namespace conductor {
 namespace detail {
@@ -203,16 +205,87 @@ class Without {
   std::initializer_list<std::string_view> skipped_;
 };
 
-/// The kStorage JSON text of `value` without the `skipped` fields.
+/// Forwards every field to a TextEncoder and takes back each property whose text is the one a
+/// default-constructed model writes there: decoding gives an absent field its default, so a row
+/// need not carry it. The model lists its fields in the same order every time, so the i-th call
+/// is always the same field. Given no defaults, it takes nothing back and records each field's
+/// text in `recorded`.
+class DefaultsLeftOut {
+ public:
+  DefaultsLeftOut(TextEncoder& inner, const std::vector<std::string>* defaults, std::vector<std::string>* recorded)
+      : inner_(inner), defaults_(defaults), recorded_(recorded) {}
+
+  template <class... A>
+  void operator()(A&&... a) {
+    const auto mark = inner_.mark();
+    inner_(std::forward<A>(a)...);
+    settle(mark);
+  }
+  template <class... A>
+  void storage_only(A&&... a) {
+    const auto mark = inner_.mark();
+    inner_.storage_only(std::forward<A>(a)...);
+    settle(mark);
+  }
+  template <class... A>
+  void derived(A&&... a) {
+    const auto mark = inner_.mark();
+    inner_.derived(std::forward<A>(a)...);
+    settle(mark);
+  }
+  template <class... A>
+  void wire_fallback(A&&... a) {
+    const auto mark = inner_.mark();
+    inner_.wire_fallback(std::forward<A>(a)...);
+    settle(mark);
+  }
+  template <class... A>
+  void non_empty(A&&... a) {
+    const auto mark = inner_.mark();
+    inner_.non_empty(std::forward<A>(a)...);
+    settle(mark);
+  }
+
+ private:
+  void settle(TextEncoder::Mark mark) {
+    if (!defaults_) {
+      recorded_->emplace_back(inner_.since(mark));
+    } else if (inner_.since(mark) == (*defaults_)[field_++]) {
+      inner_.rewind(mark);
+    }
+  }
+
+  TextEncoder& inner_;
+  const std::vector<std::string>* defaults_;
+  std::vector<std::string>* recorded_;
+  std::size_t field_ = 0;
+};
+
+/// Writes the row text of `value`, kStorage without the `skipped` fields, into `text`.
 template <class T>
-std::string row_json(const T& value, std::initializer_list<std::string_view> skipped) {
-  std::string text;
-  text.reserve(1024);  // most rows fit: no regrowing on the way
+void write_row(std::string& text, const T& value, std::initializer_list<std::string_view> skipped,
+               const std::vector<std::string>* defaults, std::vector<std::string>* recorded) {
   text += '{';
   TextEncoder encoder(text, JsonMode::kStorage);
-  Without<TextEncoder> visitor(encoder, skipped);
+  DefaultsLeftOut settled(encoder, defaults, recorded);
+  Without<DefaultsLeftOut> visitor(settled, skipped);
   fields(value, visitor);
   text += '}';
+}
+
+/// The kStorage JSON text of `value` without the `skipped` fields (the same for every call with a
+/// given T) and without the properties that hold their default.
+template <class T>
+std::string row_json(const T& value, std::initializer_list<std::string_view> skipped) {
+  static const std::vector<std::string> defaults = [&] {
+    std::vector<std::string> recorded;
+    std::string ignored;
+    write_row(ignored, T{}, skipped, nullptr, &recorded);
+    return recorded;
+  }();
+  std::string text;
+  text.reserve(1024);  // most rows fit: no regrowing on the way
+  write_row(text, value, skipped, &defaults, nullptr);
   return text;
 }
 

@@ -277,6 +277,24 @@ class TextEncoder : public EncoderVerbs<TextEncoder> {
   template <class T>
   void value(const T& value);
 
+  /// A point in the text, to read or take back the properties written after it.
+  struct Mark {
+    std::size_t size;
+    bool first;
+  };
+  Mark mark() const { return {out_.size(), first_}; }
+  /// The properties written since `mark`, without the comma that joins them to earlier ones.
+  std::string_view since(Mark mark) const {
+    std::string_view written(out_);
+    written.remove_prefix(mark.size);
+    if (!mark.first && !written.empty()) written.remove_prefix(1);
+    return written;
+  }
+  void rewind(Mark mark) {
+    out_.resize(mark.size);
+    first_ = mark.first;
+  }
+
  private:
   friend class EncoderVerbs<TextEncoder>;
 

@@ -1,6 +1,8 @@
 #include <conductor/codec.hpp>
 #include <conductor/error.hpp>
 
+#include "json/storage_rows.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <string>
@@ -450,6 +452,31 @@ TEST_CASE("codec: round trip keeps every field's value", "[unit]") {
   REQUIRE(wf.history.size() == 1);
   CHECK(wf.history[0].workflow_id == "wf-0");
   CHECK(wf.output.at("location").is_null());
+}
+
+TEST_CASE("codec: a stored row leaves out the properties that hold their default and reads back whole",
+          "[unit]") {
+  Task task;
+  task.task_id = "t-1";
+  task.task_type = "encode";
+  task.callback_from_worker = false;  // a default that is not zero or false must be kept when changed
+  task.input_data = {{"n", 0}};
+  const std::string row = detail::task_row_json(task);
+  CHECK(row == R"({"taskId":"t-1","taskType":"encode","inputData":{"n":0},"callbackFromWorker":false})");
+  CHECK(decode<Task>(row, JsonMode::kStorage) == task);
+
+  Task full = full_task();
+  CHECK(decode<Task>(detail::task_row_json(full), JsonMode::kStorage) == [&] {
+    full.workflow_task.reset();  // kept as a snapshot of its own
+    return full;
+  }());
+
+  Workflow wf = full_workflow();
+  const Workflow read = decode<Workflow>(detail::workflow_row_json(wf), JsonMode::kStorage);
+  wf.workflow_definition = {};  // kept as a snapshot of its own
+  wf.tasks.clear();             // rows of their own
+  CHECK(read == wf);
+  CHECK(detail::workflow_row_json(Workflow{}) == "{}");
 }
 
 TEST_CASE("codec: decision cases keep their written order", "[unit]") {
