@@ -70,7 +70,8 @@ void PgQueueStore::set_visible_at(std::string_view queue, std::string_view id, s
 }
 
 void PgQueueStore::set_visible_at_if_earlier(std::string_view queue, std::string_view id, std::int64_t visible_at) {
-  db_.get().send("UPDATE queue_messages SET visible_at = least(visible_at, $3) WHERE queue = $1 AND message_id = $2",
+  // Only an earlier time writes: an update that keeps the value still writes a new row version.
+  db_.get().send("UPDATE queue_messages SET visible_at = $3 WHERE queue = $1 AND message_id = $2 AND visible_at > $3",
                  queue, id, visible_at);
 }
 

@@ -86,7 +86,7 @@ void SqliteQueueStore::set_visible_at(std::string_view queue, std::string_view i
 
 void SqliteQueueStore::set_visible_at_if_earlier(std::string_view queue, std::string_view id,
                                                  std::int64_t visible_at) {
-  db_.get().execute("UPDATE queue_messages SET visible_at = min(visible_at, ?) WHERE queue = ? AND message_id = ?",
+  db_.get().execute("UPDATE queue_messages SET visible_at = ?1 WHERE queue = ?2 AND message_id = ?3 AND visible_at > ?1",
                     visible_at, queue, id);
 }
 
