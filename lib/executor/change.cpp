@@ -210,6 +210,7 @@ void Change::push(std::string_view queue, std::string_view id, int priority, std
     tx.queues().push(queue, id, priority, visible_at);
   });
   after_.pushed(queue, id, delay_ms);
+  if (queue == kDeciderQueue) time_sweep(id);
 }
 
 void Change::remove_message(std::string_view queue, std::string_view id) {
@@ -220,6 +221,12 @@ void Change::remove_message(std::string_view queue, std::string_view id) {
 void Change::set_visible_at(std::string_view queue, std::string_view id, std::int64_t visible_at) {
   writes_.push_back([queue = std::string(queue), id = std::string(id), visible_at](Transaction& tx) {
     tx.queues().set_visible_at(queue, id, visible_at);
+  });
+}
+
+void Change::bring_forward(std::string_view queue, std::string_view id, std::int64_t visible_at) {
+  writes_.push_back([queue = std::string(queue), id = std::string(id), visible_at](Transaction& tx) {
+    tx.queues().set_visible_at_if_earlier(queue, id, visible_at);
   });
 }
 

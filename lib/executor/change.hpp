@@ -115,6 +115,8 @@ class Change {
   void push(std::string_view queue, std::string_view id, int priority, std::int64_t delay_ms);
   void remove_message(std::string_view queue, std::string_view id);
   void set_visible_at(std::string_view queue, std::string_view id, std::int64_t visible_at);
+  /// Moves an existing message's visibility to `visible_at` if that is earlier; otherwise writes nothing.
+  void bring_forward(std::string_view queue, std::string_view id, std::int64_t visible_at);
   /// Makes an existing message visible now, and wakes the queue's pollers on commit.
   void make_visible(std::string_view queue, std::string_view id);
   void push_if_absent(std::string_view queue, std::string_view id, int priority, std::int64_t visible_at);
@@ -131,6 +133,11 @@ class Change {
   /// Runs under the writer after this change's writes, in the same transaction (a poll that may hand
   /// out a task this change scheduled).
   void then_in_writer(std::function<void(Transaction&, AfterCommit&)> step) { then_ = std::move(step); }
+
+  /// Marks the workflow as one whose next sweep this change times: it sweeps it, or pushes its
+  /// decider message. Other changes only bring that time forward (see WorkflowOps::postpone_decider).
+  void time_sweep(std::string_view workflow_id) { sweep_timed_.emplace(workflow_id); }
+  bool times_sweep(const std::string& workflow_id) const { return sweep_timed_.contains(workflow_id); }
 
   void mark_dirty(std::string_view task_id) { dirty_.emplace(task_id); }
   /// Returns whether the task was marked, and clears the mark.
@@ -181,6 +188,7 @@ class Change {
   std::function<void(Transaction&, AfterCommit&)> then_;
   std::optional<Offer> offer_;
   std::unordered_set<std::string> dirty_;
+  std::unordered_set<std::string> sweep_timed_;
   AfterCommit after_;
 };
 

@@ -506,8 +506,15 @@ void WorkflowOps::postpone_decider(Change& s, const Workflow& wf) {
     EpochMillis since = wf.last_retried_time > 0 ? wf.last_retried_time : wf.create_time;
     consider((since + wf.workflow_definition.timeout_seconds * 1000 - now + 999) / 1000);
   }
-  std::int64_t postpone = best.value_or(settings.workflow_offset_timeout_s);
-  s.set_visible_at(kDeciderQueue, wf.workflow_id, now + postpone * 1000);
+  const std::int64_t visible_at = now + best.value_or(settings.workflow_offset_timeout_s) * 1000;
+  // A change that neither sweeps the workflow nor pushed its message leaves a later sweep where it
+  // is: that sweep decides nothing new and times the next one. Most of a workflow's changes then
+  // write nothing to its message, and a short workflow's message is written only when it starts.
+  if (s.times_sweep(wf.workflow_id)) {
+    s.set_visible_at(kDeciderQueue, wf.workflow_id, visible_at);
+  } else {
+    s.bring_forward(kDeciderQueue, wf.workflow_id, visible_at);
+  }
 }
 
 void WorkflowOps::end_execution(Change& s, Workflow& wf, const std::optional<std::string>& terminate_task_id) {
@@ -851,6 +858,7 @@ void WorkflowOps::sweep(std::string_view workflow_id) {
 }
 
 void WorkflowOps::sweep(Change& s, std::string_view workflow_id) {
+  s.time_sweep(workflow_id);
   auto found = s.find_workflow(workflow_id, true);
   if (!found || is_terminal(found->status)) {
     s.remove_message(kDeciderQueue, workflow_id);

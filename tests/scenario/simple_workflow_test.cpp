@@ -97,6 +97,35 @@ TEST_CASE("simple workflow: IN_PROGRESS with callbackAfterSeconds hides the task
   CHECK(f.workflow(id).status == WorkflowStatus::kCompleted);
 }
 
+TEST_CASE("simple workflow: a task's update brings the next sweep forward but never puts it off", "[scenario]") {
+  auto sqlite = open_sqlite({});
+  Storage& storage = *sqlite;
+  EngineFixture f(std::move(sqlite));
+  auto next_sweep = [&] {
+    auto tx = storage.begin(TransactionMode::kRead);
+    return tx->queues().next_visible_at("_deciderQueue").value_or(-1);
+  };
+  f.task_def(R"({"name": "long", "retryCount": 0, "responseTimeoutSeconds": 600, "timeoutSeconds": 0})");
+  f.task_def(R"({"name": "short", "retryCount": 0, "responseTimeoutSeconds": 5, "timeoutSeconds": 0})");
+  f.workflow_def(R"({"name": "sweeps", "tasks": [{"name": "long", "taskReferenceName": "a"},
+                                                 {"name": "short", "taskReferenceName": "b"}]})");
+  const std::int64_t t0 = f.clock->now_ms();
+  auto id = f.start("sweeps");
+  CHECK(next_sweep() == t0 + 30'000);  // the start times it: a scheduled task is looked at after 30 s
+  const Task first = f.poll("long");  // its response timeout is later: left where it is
+  CHECK(next_sweep() == t0 + 30'000);
+  f.clock->advance_seconds(10);
+  f.complete(first);
+  CHECK(next_sweep() == t0 + 30'000);  // not put off to 40 s: that sweep comes first and decides nothing
+  f.advance(20);
+  CHECK(EngineFixture::statuses(f.workflow(id)) == Statuses{"a:COMPLETED", "b:SCHEDULED"});
+  CHECK(next_sweep() == t0 + 60'000);  // the sweep times the next one
+  f.poll("short");                     // a response timeout 5 s ahead brings it forward
+  CHECK(next_sweep() == t0 + 35'000);
+  f.advance(6);
+  CHECK(EngineFixture::statuses(f.workflow(id)) == Statuses{"a:COMPLETED", "b:TIMED_OUT"});
+}
+
 TEST_CASE("simple workflow: bad input is rejected and changes nothing", "[scenario]") {
   EngineFixture f;
   f.workflow_def(R"({"name": "one", "tasks": [{"name": "solo", "taskReferenceName": "s"}]})");
