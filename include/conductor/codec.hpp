@@ -22,10 +22,12 @@ namespace conductor {
 enum class JsonMode { kWire, kStorage };
 
 /// to_json builds a value; append_json appends the same value's JSON text to `out` without building it.
-#define CONDUCTOR_DECLARE_CODEC(T)                                                                        \
-  CONDUCTOR_EXPORT Json to_json(const T& value, JsonMode mode = JsonMode::kWire);                          \
-  CONDUCTOR_EXPORT void append_json(std::string& out, const T& value, JsonMode mode = JsonMode::kWire); \
-  CONDUCTOR_EXPORT void from_json(const Json& json, T& out, JsonMode mode = JsonMode::kWire);
+/// from_json_text decodes JSON text (see decode).
+#define CONDUCTOR_DECLARE_CODEC(T)                                                                          \
+  CONDUCTOR_EXPORT Json to_json(const T& value, JsonMode mode = JsonMode::kWire);                            \
+  CONDUCTOR_EXPORT void append_json(std::string& out, const T& value, JsonMode mode = JsonMode::kWire);   \
+  CONDUCTOR_EXPORT void from_json(const Json& json, T& out, JsonMode mode = JsonMode::kWire);              \
+  CONDUCTOR_EXPORT void from_json_text(std::string_view text, T& out, JsonMode mode = JsonMode::kWire);
 
 CONDUCTOR_DECLARE_CODEC(SchemaDef)
 CONDUCTOR_DECLARE_CODEC(RateLimitConfig)
@@ -68,10 +70,12 @@ T decode(const Json& json, JsonMode mode = JsonMode::kWire) {
   return value;
 }
 
-/// Decodes a model value from JSON text.
+/// Decodes a model value from JSON text; a parse error is a ValidationError as in parse_json_text.
 template <class T>
 T decode(std::string_view text, JsonMode mode = JsonMode::kWire) {
-  return decode<T>(parse_json_text(text), mode);
+  T value;
+  from_json_text(text, value, mode);
+  return value;
 }
 
 /// Decodes a model value from a string literal (which would otherwise be ambiguous: Json converts from it).

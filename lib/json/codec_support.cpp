@@ -179,14 +179,16 @@ std::vector<FieldViolation> violations_at_index(const ValidationError& error, st
   return violations;
 }
 
-}  // namespace detail
-
-Json parse_json_text(std::string_view text) {
+Json parse_json_text(std::string_view text, boost::json::storage_ptr storage) {
   boost::system::error_code ec;
-  Json json = boost::json::parse(boost::json::string_view(text.data(), text.size()), ec);
+  Json json = boost::json::parse(boost::json::string_view(text.data(), text.size()), ec, std::move(storage));
   if (ec) throw ValidationError("Invalid JSON: " + ec.message());
   return json;
 }
+
+}  // namespace detail
+
+Json parse_json_text(std::string_view text) { return detail::parse_json_text(text, {}); }
 
 std::string to_json_text(const Json& json) { return boost::json::serialize(json); }
 

@@ -26,7 +26,7 @@ struct InlineWorkflowDef {
       decoder.decode(json, def);
       value = to_json(def, decoder.mode());
     } else if (json.is_string() && json.get_string().starts_with("${") && json.get_string().ends_with("}")) {
-      value = json;
+      value.emplace() = json;
     } else {
       throw DecodeError("expected a workflow definition object or a ${...} expression", json);
     }

@@ -13,9 +13,14 @@
 //   v.non_empty(key, field)              kWire omits the field when it is empty
 // Optional fields are omitted when null; everything else is always written (Conductor's wire rules).
 // A field whose JSON form differs from its C++ type's (ISO times, ...) is passed as a FieldProxy.
+//
+// A decoded document may live in a scratch arena (decode_model_text): values leave it by assignment
+// to a Json of the model's own, never by copy construction, which would share the arena.
 
 #include <conductor/codec.hpp>
 #include <conductor/error.hpp>
+
+#include <boost/json/monotonic_resource.hpp>
 
 #include <charconv>
 #include <concepts>
@@ -564,6 +569,9 @@ std::int64_t IsoTime<T>::decode_iso_time(const Json& json) {
   throw DecodeError("expected ISO-8601 time", json);
 }
 
+/// parse_json_text with the document's memory from `storage`.
+Json parse_json_text(std::string_view text, boost::json::storage_ptr storage);
+
 /// Decodes a whole model, converting a DecodeError into the public ValidationError.
 template <class T>
 void decode_model(const Json& json, T& out, JsonMode mode) {
@@ -576,6 +584,16 @@ void decode_model(const Json& json, T& out, JsonMode mode) {
     throw ValidationError({std::move(e).violation()});
   }
   out = std::move(value);
+}
+
+/// Decodes a whole model from JSON text. The document is dropped as soon as it is decoded, so it is
+/// built in an arena (on the stack, more from the heap for a large text) released at once: no
+/// allocation or destructor per node.
+template <class T>
+void decode_model_text(std::string_view text, T& out, JsonMode mode) {
+  unsigned char scratch[8192];
+  boost::json::monotonic_resource arena(scratch, sizeof scratch);
+  decode_model(parse_json_text(text, &arena), out, mode);
 }
 
 /// Counts the fields a model lists, an upper bound on the properties one encoding writes.
@@ -629,4 +647,5 @@ void audit_fields(S& s, V& v) {
   void append_json(std::string& out, const T& value, JsonMode mode) {                                \
     detail::append_model(out, value, mode);                                                          \
   }                                                                                                  \
-  void from_json(const Json& json, T& out, JsonMode mode) { detail::decode_model(json, out, mode); }
+  void from_json(const Json& json, T& out, JsonMode mode) { detail::decode_model(json, out, mode); }  \
+  void from_json_text(std::string_view text, T& out, JsonMode mode) { detail::decode_model_text(text, out, mode); }
