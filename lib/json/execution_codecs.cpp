@@ -217,37 +217,30 @@ class DefaultsLeftOut {
 
   template <class... A>
   void operator()(A&&... a) {
-    const auto mark = inner_.mark();
-    inner_(std::forward<A>(a)...);
-    settle(mark);
+    settled([&] { inner_(std::forward<A>(a)...); });
   }
   template <class... A>
   void storage_only(A&&... a) {
-    const auto mark = inner_.mark();
-    inner_.storage_only(std::forward<A>(a)...);
-    settle(mark);
+    settled([&] { inner_.storage_only(std::forward<A>(a)...); });
   }
   template <class... A>
   void derived(A&&... a) {
-    const auto mark = inner_.mark();
-    inner_.derived(std::forward<A>(a)...);
-    settle(mark);
+    settled([&] { inner_.derived(std::forward<A>(a)...); });
   }
   template <class... A>
   void wire_fallback(A&&... a) {
-    const auto mark = inner_.mark();
-    inner_.wire_fallback(std::forward<A>(a)...);
-    settle(mark);
+    settled([&] { inner_.wire_fallback(std::forward<A>(a)...); });
   }
   template <class... A>
   void non_empty(A&&... a) {
-    const auto mark = inner_.mark();
-    inner_.non_empty(std::forward<A>(a)...);
-    settle(mark);
+    settled([&] { inner_.non_empty(std::forward<A>(a)...); });
   }
 
  private:
-  void settle(TextEncoder::Mark mark) {
+  template <class F>
+  void settled(F&& write) {
+    const auto mark = inner_.mark();
+    write();
     if (!defaults_) {
       recorded_->emplace_back(inner_.since(mark));
     } else if (inner_.since(mark) == (*defaults_)[field_++]) {
