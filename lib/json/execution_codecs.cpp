@@ -169,78 +169,50 @@ void fields(S& s, V& v) {
 
 namespace {
 
-/// Forwards every field but the skipped ones to another visitor.
-template <class V>
-class Without {
+/// Writes a row's fields through a TextEncoder, leaving out the skipped ones and taking back each
+/// property whose text is the one a default-constructed model writes there: decoding gives an
+/// absent field its default, so a row need not carry it. The model lists its fields in the same
+/// order every time, so the i-th field written is always the same one. Given no defaults, it takes
+/// nothing back and records each field's text in `recorded`.
+class RowWriter {
  public:
-  Without(V& inner, std::initializer_list<std::string_view> skipped) : inner_(inner), skipped_(skipped) {}
+  RowWriter(TextEncoder& inner, std::initializer_list<std::string_view> skipped,
+            const std::vector<std::string>* defaults, std::vector<std::string>* recorded)
+      : inner_(inner), skipped_(skipped), defaults_(defaults), recorded_(recorded) {}
 
   template <class... A>
   void operator()(std::string_view key, A&&... a) {
-    if (!skipped(key)) inner_(key, std::forward<A>(a)...);
+    write(key, [&] { inner_(key, std::forward<A>(a)...); });
   }
   template <class... A>
   void storage_only(std::string_view key, A&&... a) {
-    if (!skipped(key)) inner_.storage_only(key, std::forward<A>(a)...);
+    write(key, [&] { inner_.storage_only(key, std::forward<A>(a)...); });
   }
   template <class... A>
   void derived(std::string_view key, A&&... a) {
-    if (!skipped(key)) inner_.derived(key, std::forward<A>(a)...);
+    write(key, [&] { inner_.derived(key, std::forward<A>(a)...); });
   }
   template <class... A>
   void wire_fallback(std::string_view key, A&&... a) {
-    if (!skipped(key)) inner_.wire_fallback(key, std::forward<A>(a)...);
+    write(key, [&] { inner_.wire_fallback(key, std::forward<A>(a)...); });
   }
   template <class... A>
   void non_empty(std::string_view key, A&&... a) {
-    if (!skipped(key)) inner_.non_empty(key, std::forward<A>(a)...);
-  }
-
- private:
-  bool skipped(std::string_view key) const {
-    return std::find(skipped_.begin(), skipped_.end(), key) != skipped_.end();
-  }
-
-  V& inner_;
-  std::initializer_list<std::string_view> skipped_;
-};
-
-/// Forwards every field to a TextEncoder and takes back each property whose text is the one a
-/// default-constructed model writes there: decoding gives an absent field its default, so a row
-/// need not carry it. The model lists its fields in the same order every time, so the i-th call
-/// is always the same field. Given no defaults, it takes nothing back and records each field's
-/// text in `recorded`.
-class DefaultsLeftOut {
- public:
-  DefaultsLeftOut(TextEncoder& inner, const std::vector<std::string>* defaults, std::vector<std::string>* recorded)
-      : inner_(inner), defaults_(defaults), recorded_(recorded) {}
-
-  template <class... A>
-  void operator()(A&&... a) {
-    settled([&] { inner_(std::forward<A>(a)...); });
-  }
-  template <class... A>
-  void storage_only(A&&... a) {
-    settled([&] { inner_.storage_only(std::forward<A>(a)...); });
-  }
-  template <class... A>
-  void derived(A&&... a) {
-    settled([&] { inner_.derived(std::forward<A>(a)...); });
-  }
-  template <class... A>
-  void wire_fallback(A&&... a) {
-    settled([&] { inner_.wire_fallback(std::forward<A>(a)...); });
-  }
-  template <class... A>
-  void non_empty(A&&... a) {
-    settled([&] { inner_.non_empty(std::forward<A>(a)...); });
+    write(key, [&] { inner_.non_empty(key, std::forward<A>(a)...); });
   }
 
  private:
   template <class F>
-  void settled(F&& write) {
+  void write(std::string_view key, F&& encode) {
+    if (skipped(key)) return;
     const auto mark = inner_.mark();
-    write();
+    encode();
+    settle(mark);
+  }
+  bool skipped(std::string_view key) const {
+    return std::find(skipped_.begin(), skipped_.end(), key) != skipped_.end();
+  }
+  void settle(TextEncoder::Mark mark) {
     if (!defaults_) {
       recorded_->emplace_back(inner_.since(mark));
     } else if (inner_.since(mark) == (*defaults_)[field_++]) {
@@ -249,6 +221,7 @@ class DefaultsLeftOut {
   }
 
   TextEncoder& inner_;
+  std::initializer_list<std::string_view> skipped_;
   const std::vector<std::string>* defaults_;
   std::vector<std::string>* recorded_;
   std::size_t field_ = 0;
@@ -260,9 +233,8 @@ void write_row(std::string& text, const T& value, std::initializer_list<std::str
                const std::vector<std::string>* defaults, std::vector<std::string>* recorded) {
   text += '{';
   TextEncoder encoder(text, JsonMode::kStorage);
-  DefaultsLeftOut settled(encoder, defaults, recorded);
-  Without<DefaultsLeftOut> visitor(settled, skipped);
-  fields(value, visitor);
+  RowWriter writer(encoder, skipped, defaults, recorded);
+  fields(value, writer);
   text += '}';
 }
 
