@@ -7,6 +7,7 @@
 #include <conductor/model/requests.hpp>
 #include <conductor/model/schema_def.hpp>
 #include <conductor/model/search.hpp>
+#include <conductor/model/shared.hpp>
 #include <conductor/model/task.hpp>
 #include <conductor/model/task_def.hpp>
 #include <conductor/model/workflow.hpp>

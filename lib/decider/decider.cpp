@@ -73,7 +73,7 @@ class Evaluation {
     });
   }
   const WorkflowTask* next_unskipped(const WorkflowTask* node) const {
-    while (node && has_skipped(node->task_reference_name)) node = next_node(wf_.workflow_definition, node->task_reference_name);
+    while (node && has_skipped(node->task_reference_name)) node = next_node(*wf_.workflow_definition, node->task_reference_name);
     return node;
   }
   std::vector<Task> start_tasks();
@@ -92,7 +92,7 @@ class Evaluation {
 };
 
 void Evaluation::check_workflow_timeout() const {
-  const auto& def = wf_.workflow_definition;
+  const auto& def = *wf_.workflow_definition;
   if (def.timeout_seconds <= 0) return;
   EpochMillis since = wf_.last_retried_time > 0 ? wf_.last_retried_time : wf_.create_time;
   std::int64_t elapsed = (env_.now - since) / 1000;
@@ -105,7 +105,7 @@ void Evaluation::check_workflow_timeout() const {
 }
 
 std::vector<Task> Evaluation::start_tasks() {
-  const auto& def = wf_.workflow_definition;
+  const auto& def = *wf_.workflow_definition;
   if (def.tasks.empty())
     throw TerminateWorkflow{{WorkflowStatus::kCompleted, "No tasks found to be executed", {}, {}}};
   const WorkflowTask* node = next_unskipped(&def.tasks.front());
@@ -117,7 +117,7 @@ std::vector<Task> Evaluation::next_tasks(const Task& task) {
   const auto* handler = env_.registry.find_system(task.task_type);
   if (handler && handler->leads_into_branch(task)) return {};
   auto ref = base_ref(task);
-  const WorkflowTask* node = next_unskipped(next_node(wf_.workflow_definition, ref));
+  const WorkflowTask* node = next_unskipped(next_node(*wf_.workflow_definition, ref));
   if (!node) return {};
   if (env_.registry.mapper_for(*node).is_loop() && std::any_of(tasks_.begin(), tasks_.end(), [&](const Task& t) {
         return t.reference_task_name == node->task_reference_name;
@@ -262,7 +262,7 @@ bool Evaluation::completion_check() const {
     if (ends_workflow(env_.registry, t)) return true;
     status_by_ref[t.reference_task_name] = t.status;
   }
-  for (const auto& node : wf_.workflow_definition.tasks) {
+  for (const auto& node : wf_.workflow_definition->tasks) {
     auto it = status_by_ref.find(node.task_reference_name);
     if (it == status_by_ref.end() || !is_terminal(it->second)) return false;
   }
@@ -270,7 +270,7 @@ bool Evaluation::completion_check() const {
     if (t.retried && t.executed) continue;
     // By the full reference name, as Conductor does: a loop iteration's `ref__N` names no node, so
     // its successors (named `next__N`) are the DO_WHILE's business, not this check's.
-    const WorkflowTask* next = next_unskipped(next_node(wf_.workflow_definition, t.reference_task_name));
+    const WorkflowTask* next = next_unskipped(next_node(*wf_.workflow_definition, t.reference_task_name));
     if (next && !status_by_ref.count(next->task_reference_name)) return false;
   }
   return true;
@@ -377,7 +377,7 @@ DeciderOutcome Evaluation::run() {
 
 const WorkflowTask* node_of(const Workflow& workflow, const Task& task) {
   if (task.workflow_task) return &*task.workflow_task;
-  return find_node(workflow.workflow_definition, base_ref(task));
+  return find_node(*workflow.workflow_definition, base_ref(task));
 }
 
 const Task* latest_task(const Workflow& workflow, std::string_view ref) {
@@ -419,7 +419,7 @@ JsonObject workflow_output(const Workflow& workflow, const TaskRegistry& registr
                            const Task* last_task) {
   for (const auto& t : workflow.tasks)
     if (ends_workflow(registry, t)) return t.output_data;
-  const auto& params = workflow.workflow_definition.output_parameters;
+  const auto& params = workflow.workflow_definition->output_parameters;
   if (!params.empty()) return inputs.resolve(params);
   if (last_task) return last_task->output_data;
   return workflow.tasks.empty() ? JsonObject{} : workflow.tasks.back().output_data;

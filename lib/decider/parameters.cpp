@@ -33,7 +33,7 @@ JsonObject workflow_entry(const Workflow& workflow) {
   entry.emplace("version", workflow.workflow_version());
   entry.emplace("correlationId", optional_text(workflow.correlation_id));
   entry.emplace("reasonForIncompletion", optional_text(workflow.reason_for_incompletion));
-  entry.emplace("schemaVersion", workflow.workflow_definition.schema_version);
+  entry.emplace("schemaVersion", workflow.workflow_definition->schema_version);
   entry.emplace("variables", workflow.variables);
   return entry;
 }

@@ -218,7 +218,7 @@ class DotBuilder {
   void add_dynamic_forks() {
     if (dynamic_forks_.empty()) return;
     std::map<std::string, bool> known;
-    collect_references(run_->workflow_definition.tasks, known);
+    collect_references(run_->workflow_definition->tasks, known);
     int extra = 0;
     for (const auto& task : run_->tasks) {
       if (known.contains(node_reference(task))) continue;
@@ -270,7 +270,7 @@ std::string of_definition(const WorkflowDef& def, Format format) {
 }
 
 std::string of_run(const Workflow& workflow, Format format) {
-  return render(DotBuilder(&workflow).build(workflow.workflow_definition), format);
+  return render(DotBuilder(&workflow).build(*workflow.workflow_definition), format);
 }
 
 }  // namespace conductor::diagram

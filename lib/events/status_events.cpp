@@ -10,7 +10,7 @@ namespace conductor::detail {
 bool is_status_sink(std::string_view sink) { return sink.starts_with("conductor:") && sink.size() > 10; }
 
 void publish_status_event(Change& change, const Workflow& workflow) {
-  const auto& def = workflow.workflow_definition;
+  const auto& def = *workflow.workflow_definition;
   if (!def.workflow_status_listener_enabled || !def.workflow_status_listener_sink ||
       !is_status_sink(*def.workflow_status_listener_sink))
     return;

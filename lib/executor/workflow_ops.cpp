@@ -237,10 +237,10 @@ std::string WorkflowOps::start(Change& s, const StartWorkflowRequest& request, c
   wf.workflow_definition = std::move(def);
 
   s.insert_workflow(wf);
-  if (auto* metrics = core_.metrics()) s.after_commit([metrics, name = wf.workflow_definition.name] {
+  if (auto* metrics = core_.metrics()) s.after_commit([metrics, name = wf.workflow_definition->name] {
     metrics->workflow_started(name);
   });
-  if (wf.workflow_definition.workflow_status_listener_enabled) {
+  if (wf.workflow_definition->workflow_status_listener_enabled) {
     s.after_commit([this, snapshot = wf] { core_.fire(WorkflowEvent::kStarted, snapshot); });
   }
   if (child) {
@@ -258,7 +258,7 @@ void WorkflowOps::decide(Change& s, Workflow& wf) {
   Metrics* metrics = core_.metrics();
   const Stopwatch stopwatch(metrics);
   decide_unmetered(s, wf);
-  if (metrics) metrics->workflow_decided(wf.workflow_definition.name, stopwatch.elapsed());
+  if (metrics) metrics->workflow_decided(wf.workflow_definition->name, stopwatch.elapsed());
 }
 
 void WorkflowOps::decide_unmetered(Change& s, Workflow& wf) {
@@ -495,16 +495,16 @@ void WorkflowOps::postpone_decider(Change& s, const Workflow& wf) {
     } else if (def && def->poll_timeout_seconds && *def->poll_timeout_seconds != 0) {
       consider(std::max<std::int64_t>(0, *def->poll_timeout_seconds - (now - t.scheduled_time) / 1000 + 1));
     } else {
-      consider(wf.workflow_definition.timeout_seconds != 0 ? wf.workflow_definition.timeout_seconds + 1
+      consider(wf.workflow_definition->timeout_seconds != 0 ? wf.workflow_definition->timeout_seconds + 1
                                                            : settings.workflow_offset_timeout_s);
     }
     // Timers that the candidates above do not see: a task timeout and a pending retry delay.
     if (def && def->timeout_seconds > 0 && t.start_time > 0)
       consider((t.start_time + t.start_delay_in_seconds * 1000LL + def->timeout_seconds * 1000 - now + 999) / 1000);
   }
-  if (wf.workflow_definition.timeout_seconds > 0) {
+  if (wf.workflow_definition->timeout_seconds > 0) {
     EpochMillis since = wf.last_retried_time > 0 ? wf.last_retried_time : wf.create_time;
-    consider((since + wf.workflow_definition.timeout_seconds * 1000 - now + 999) / 1000);
+    consider((since + wf.workflow_definition->timeout_seconds * 1000 - now + 999) / 1000);
   }
   const std::int64_t visible_at = now + best.value_or(settings.workflow_offset_timeout_s) * 1000;
   // A change that neither sweeps the workflow nor pushed its message leaves a later sweep where it
@@ -552,7 +552,7 @@ void WorkflowOps::complete(Change& s, Workflow& wf) {
   finish(s, wf);
   update_parent(s, wf);
   publish_status_event(s, wf);
-  if (wf.workflow_definition.workflow_status_listener_enabled) {
+  if (wf.workflow_definition->workflow_status_listener_enabled) {
     s.after_commit([this, snapshot = wf] {
       core_.fire(WorkflowEvent::kCompleted, snapshot);
       core_.fire(WorkflowEvent::kFinalized, snapshot);
@@ -563,7 +563,7 @@ void WorkflowOps::complete(Change& s, Workflow& wf) {
 void WorkflowOps::finish(Change& s, Workflow& wf) {
   persist(s, wf);
   if (auto* metrics = core_.metrics()) {
-    s.after_commit([metrics, name = wf.workflow_definition.name, status = wf.status,
+    s.after_commit([metrics, name = wf.workflow_definition->name, status = wf.status,
                     duration = std::chrono::milliseconds(wf.end_time - wf.create_time)] {
       metrics->workflow_finished(name, status, duration);
     });
@@ -577,7 +577,7 @@ void WorkflowOps::terminate_path(Change& s, Workflow& wf, const Termination& ter
     wf.status = termination.status;
   }
   if (termination.failed_task_id && !wf.failed_task_id) wf.failed_task_id = termination.failed_task_id;
-  std::string failure_workflow = wf.workflow_definition.failure_workflow.value_or("");
+  std::string failure_workflow = wf.workflow_definition->failure_workflow.value_or("");
   if (!failure_workflow.empty() && failure_workflow.front() == '$') {
     // `$workflow.input.key`: the third dotted part names an input key holding the name.
     std::vector<std::string> parts;
@@ -612,7 +612,7 @@ void WorkflowOps::terminate_workflow(Change& s, Workflow& wf, const std::string&
   finish(s, wf);
   update_parent(s, wf);
   publish_status_event(s, wf);
-  if (wf.workflow_definition.workflow_status_listener_enabled) {
+  if (wf.workflow_definition->workflow_status_listener_enabled) {
     s.after_commit([this, snapshot = wf] {
       core_.fire(WorkflowEvent::kTerminated, snapshot);
       core_.fire(WorkflowEvent::kFinalized, snapshot);
@@ -621,7 +621,7 @@ void WorkflowOps::terminate_workflow(Change& s, Workflow& wf, const std::string&
   if (failure_workflow.empty()) return;
   StartWorkflowRequest request;
   request.name = failure_workflow;
-  request.version = wf.workflow_definition.failure_workflow_version;
+  request.version = wf.workflow_definition->failure_workflow_version;
   request.correlation_id = wf.correlation_id;
   request.task_to_domain = wf.task_to_domain;
   JsonObject input = wf.input;
@@ -760,7 +760,7 @@ bool WorkflowOps::update_lazily(Change& s, Workflow& wf, const Task& task) {
   const auto& ref = task.reference_task_name;
   bool forked = false;
   bool joined = false;
-  for_each_node(wf.workflow_definition.tasks, [&](const WorkflowTask& node) {
+  for_each_node(wf.workflow_definition->tasks, [&](const WorkflowTask& node) {
     const TaskHandler& handler = core_.registry().mapper_for(node);
     if (handler.forks_lazily_to(node, ref)) forked = true;
     if (handler.joins_lazily_on(node, ref)) joined = true;
@@ -994,7 +994,7 @@ void WorkflowOps::pause(Change& s, std::string_view workflow_id) {
   wf.status = WorkflowStatus::kPaused;
   persist(s, wf);
   s.remove_message(kDeciderQueue, wf.workflow_id);
-  if (wf.workflow_definition.workflow_status_listener_enabled)
+  if (wf.workflow_definition->workflow_status_listener_enabled)
     s.after_commit([this, snapshot = wf] { core_.fire(WorkflowEvent::kPaused, snapshot); });
 }
 
@@ -1009,7 +1009,7 @@ void WorkflowOps::resume(Change& s, std::string_view workflow_id) {
   wf.status = WorkflowStatus::kRunning;
   wf.last_retried_time = s.now();
   s.push(kDeciderQueue, wf.workflow_id, wf.priority, core_.settings().workflow_offset_timeout_s * 1000);
-  if (wf.workflow_definition.workflow_status_listener_enabled)
+  if (wf.workflow_definition->workflow_status_listener_enabled)
     s.after_commit([this, snapshot = wf] { core_.fire(WorkflowEvent::kResumed, snapshot); });
   decide(s, wf);
 }

@@ -83,7 +83,7 @@ WorkflowEvent event_of(std::string_view op) {
 }  // namespace
 
 void WorkflowOps::notify(Change& s, WorkflowEvent event, const Workflow& wf) {
-  if (!wf.workflow_definition.workflow_status_listener_enabled) return;
+  if (!wf.workflow_definition->workflow_status_listener_enabled) return;
   s.after_commit([this, event, snapshot = wf] { core_.fire(event, snapshot); });
 }
 
@@ -109,7 +109,7 @@ void WorkflowOps::restart(Change& s, std::string_view workflow_id, bool use_late
     if (!latest) throw NotFoundError(fmt::format("Unable to find latest definition for {}", wf.workflow_id));
     wf.workflow_definition = std::move(*latest);
   }
-  if (!wf.workflow_definition.restartable && wf.status == WorkflowStatus::kCompleted)
+  if (!wf.workflow_definition->restartable && wf.status == WorkflowStatus::kCompleted)
     throw NotFoundError(fmt::format("Workflow: {} is non-restartable", long_label(wf)));
 
   s.remove_workflow(wf.workflow_id);
@@ -400,7 +400,7 @@ void WorkflowOps::skip_task(Change& s, std::string_view workflow_id, std::string
   if (wf.status != WorkflowStatus::kRunning)
     throw illegal_state(fmt::format("The workflow {} is not running so the task referenced by {} cannot be skipped",
                                     workflow_id, ref));
-  const WorkflowTask* node = find_node(wf.workflow_definition, ref);
+  const WorkflowTask* node = find_node(*wf.workflow_definition, ref);
   if (!node)
     throw illegal_state(fmt::format("The task referenced by {} does not exist in the WorkflowDefinition {}", ref,
                                     wf.workflow_name()));

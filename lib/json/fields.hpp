@@ -120,6 +120,11 @@ template <class T>
 inline constexpr bool kIsOptional = false;
 template <class T>
 inline constexpr bool kIsOptional<std::optional<T>> = true;
+/// Shared<T> travels like std::optional<T>.
+template <class T>
+inline constexpr bool kIsShared = false;
+template <class T>
+inline constexpr bool kIsShared<Shared<T>> = true;
 template <class T>
 inline constexpr bool kIsVector = false;
 template <class T>
@@ -217,7 +222,7 @@ class Encoder : public EncoderVerbs<Encoder> {
 
   template <class T>
   void write(std::string_view key, const T& field) {
-    if constexpr (kIsOptional<T>) {
+    if constexpr (kIsOptional<T> || kIsShared<T>) {
       if (field) object_.emplace(key, encode(*field));
     } else if constexpr (FieldProxy<T>) {
       if (!field.omitted()) object_.emplace(key, field.encode(*this));
@@ -244,7 +249,7 @@ Json Encoder::encode(const T& value) const {
     return Json(boost::json::string_view(name.data(), name.size()));
   } else if constexpr (std::is_same_v<T, JsonObject> || std::is_same_v<T, Json>) {
     return Json(value);
-  } else if constexpr (kIsOptional<T>) {
+  } else if constexpr (kIsOptional<T> || kIsShared<T>) {
     return value ? encode(*value) : Json(nullptr);
   } else if constexpr (kIsOrderedMap<T>) {
     JsonObject object(value.size());
@@ -313,7 +318,7 @@ class TextEncoder : public EncoderVerbs<TextEncoder> {
 
   template <class T>
   void write(std::string_view name, const T& field) {
-    if constexpr (kIsOptional<T>) {
+    if constexpr (kIsOptional<T> || kIsShared<T>) {
       if (field) {
         key(name);
         value(*field);
@@ -372,7 +377,7 @@ void TextEncoder::value(const T& value) {
     append_string(out_, to_string(value));
   } else if constexpr (std::is_same_v<T, JsonObject> || std::is_same_v<T, Json>) {
     append_serialized(out_, value);
-  } else if constexpr (kIsOptional<T>) {
+  } else if constexpr (kIsOptional<T> || kIsShared<T>) {
     if (value) {
       this->value(*value);
     } else {
@@ -471,6 +476,14 @@ class Decoder {
         out.reset();
       } else {
         decode(json, out.emplace());
+      }
+    } else if constexpr (kIsShared<T>) {
+      if (json.is_null()) {
+        out.reset();
+      } else {
+        typename T::element_type value;
+        decode(json, value);
+        out = std::move(value);
       }
     } else if constexpr (FieldProxy<T>) {
       out.decode(json, *this);

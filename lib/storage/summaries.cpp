@@ -48,7 +48,7 @@ WorkflowSummary workflow_summary(const Workflow& wf) {
 }
 
 std::string workflow_classifier(const Workflow& wf) {
-  if (const auto* classifier = wf.workflow_definition.metadata.if_contains("classifier");
+  if (const auto* classifier = wf.workflow_definition->metadata.if_contains("classifier");
       classifier && classifier->is_string())
     return std::string(classifier->as_string());
   return WorkflowSummary{}.classifier;

@@ -51,7 +51,7 @@ bool iteration_finished(const Workflow& wf, const Task& loop, const WorkflowTask
   }
   for (const Task* t : current) {
     if (!is_terminal(t->status)) return false;
-    const WorkflowTask* next = next_node(wf.workflow_definition, base_ref(*t));
+    const WorkflowTask* next = next_node(*wf.workflow_definition, base_ref(*t));
     if (next && next->task_reference_name != node.task_reference_name &&
         contains_ref(node, next->task_reference_name) && !find(next->task_reference_name))
       return false;

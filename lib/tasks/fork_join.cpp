@@ -27,7 +27,7 @@ std::vector<Task> ForkJoinTask::map(const MapperContext& context) const {
     if (branch.empty()) continue;
     for (auto& head : context.map_node(branch.front())) tasks.push_back(std::move(head));
   }
-  const WorkflowTask* join = next_node(context.workflow.workflow_definition, context.node.task_reference_name);
+  const WorkflowTask* join = next_node(*context.workflow.workflow_definition, context.node.task_reference_name);
   if (!join || join->type != "JOIN")
     throw TerminateWorkflow{
         {WorkflowStatus::kFailed, "Fork task definition is not followed by a join task.  Check the blueprint", {}, {}}};

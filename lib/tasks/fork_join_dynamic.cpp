@@ -221,7 +221,7 @@ std::vector<Task> ForkJoinDynamicTask::map(const MapperContext& context) const {
     }
   }
 
-  const WorkflowTask* join_node = next_node(wf.workflow_definition, fork_node.task_reference_name);
+  const WorkflowTask* join_node = next_node(*wf.workflow_definition, fork_node.task_reference_name);
   if (!join_node || join_node->type != "JOIN")
     fail("Dynamic join definition is not followed by a join task.  Check the workflow definition.");
   for (auto& join : context.map_node(*join_node)) {  // nothing when the JOIN exists already

@@ -29,8 +29,8 @@ namespace {
 Workflow counter_workflow(const std::string& id) {
   Workflow wf;
   wf.workflow_id = id;
-  wf.workflow_definition.name = "flow";
-  wf.workflow_definition.version = 1;
+  wf.workflow_definition.edit().name = "flow";
+  wf.workflow_definition.edit().version = 1;
   wf.create_time = 1000;
   wf.update_time = 1000;
   return wf;

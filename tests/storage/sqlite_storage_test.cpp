@@ -92,15 +92,15 @@ TEST_CASE("sqlite storage: migrations 2 to 4 move definitions and nodes out of r
   SqliteOptions options{(dir.path() / "db.sqlite").string()};
   Workflow workflow;
   workflow.workflow_id = "wf-1";
-  workflow.workflow_definition.name = "flow";
-  workflow.workflow_definition.version = 3;
-  workflow.workflow_definition.tasks.push_back(WorkflowTask{.name = "work", .task_reference_name = "work_ref"});
+  workflow.workflow_definition.edit().name = "flow";
+  workflow.workflow_definition.edit().version = 3;
+  workflow.workflow_definition.edit().tasks.push_back(WorkflowTask{.name = "work", .task_reference_name = "work_ref"});
   workflow.input = JsonObject{{"x", 1}};
   Task with_node;
   with_node.task_id = "t-1";
   with_node.workflow_instance_id = "wf-1";
   with_node.reference_task_name = "work_ref";
-  with_node.workflow_task = workflow.workflow_definition.tasks.front();
+  with_node.workflow_task = workflow.workflow_definition.edit().tasks.front();
   Task without_node = with_node;
   without_node.task_id = "t-2";
   without_node.reference_task_name = "bare";
@@ -137,8 +137,8 @@ TEST_CASE("sqlite storage: migrations 2 to 4 move definitions and nodes out of r
   auto tx = storage->begin(TransactionMode::kRead);
   auto found = tx->execution().find_workflow("wf-1", true);
   REQUIRE(found);
-  CHECK(encode(found->workflow_definition, JsonMode::kStorage) ==
-        encode(workflow.workflow_definition, JsonMode::kStorage));
+  CHECK(encode(*found->workflow_definition, JsonMode::kStorage) ==
+        encode(*workflow.workflow_definition, JsonMode::kStorage));
   found->tasks.clear();
   CHECK(encode(*found, JsonMode::kStorage) == encode(workflow, JsonMode::kStorage));
   CHECK(tx->execution().find_task("t-1") == with_node);
@@ -330,7 +330,7 @@ TEST_CASE("sqlite storage: a task row reads as stored after a rollback and anoth
   {
     Task changed = task;
     changed.status = TaskStatus::kCompleted;
-    changed.workflow_task->name = "renamed";
+    changed.workflow_task.edit().name = "renamed";
     auto tx = second->begin();
     tx->execution().update_task(changed);
     tx->commit();

@@ -347,8 +347,8 @@ STORAGE_CONTRACT("storage: a workflow's definition snapshot round-trips, also wh
     tx.execution().insert_workflow(second);
   });
   Workflow changed = first;
-  changed.workflow_definition.description = "edited while running";
-  changed.workflow_definition.tasks.front().input_parameters["added"] = "${workflow.input.x}";
+  changed.workflow_definition.edit().description = "edited while running";
+  changed.workflow_definition.edit().tasks.front().input_parameters["added"] = "${workflow.input.x}";
   write(storage, [&](Transaction& tx) { tx.execution().update_workflow(changed); });
   fixture.reopen();
   read(fixture.storage(), [&](Transaction& tx) {

@@ -271,7 +271,7 @@ Workflow full_workflow() {
   w.external_output_payload_storage_path = "out";
   Workflow earlier;
   earlier.workflow_id = "wf-0";
-  earlier.workflow_definition.name = "media_pipeline";
+  earlier.workflow_definition.edit().name = "media_pipeline";
   w.history = {earlier};
   w.idempotency_key = "idem";
   w.rate_limit_key = "rate";
@@ -462,7 +462,7 @@ TEST_CASE("codec: round trip keeps every field's value", "[unit]") {
   CHECK(task.wait_timeout == 99000);
 
   const Workflow wf = decode<Workflow>(to_json(full_workflow(), JsonMode::kStorage), JsonMode::kStorage);
-  CHECK(wf.workflow_definition.rate_limit_config->policy == RateLimitPolicy::kReject);
+  CHECK(wf.workflow_definition->rate_limit_config->policy == RateLimitPolicy::kReject);
   CHECK(wf.previous_status == WorkflowStatus::kRunning);
   CHECK(wf.failed_task_id == "task-1");
   REQUIRE(wf.history.size() == 1);
@@ -929,7 +929,7 @@ TEST_CASE("codec: task derived properties appear on the wire only", "[unit]") {
   task.iteration = 1;
   task.task_def_name = "def";
   task.workflow_task = simple_task("n");
-  task.workflow_task->task_definition = full_task_def();
+  task.workflow_task.edit().task_definition = full_task_def();
   task.runtime_metadata = {{"k", "v"}};
   task.execution_metadata = JsonObject{};
   const auto& later = as_object(to_json(task));
@@ -947,8 +947,8 @@ TEST_CASE("codec: task derived properties appear on the wire only", "[unit]") {
 
 TEST_CASE("codec: workflow derived properties appear on the wire only", "[unit]") {
   Workflow wf;
-  wf.workflow_definition.name = "media_pipeline";
-  wf.workflow_definition.version = 3;
+  wf.workflow_definition.edit().name = "media_pipeline";
+  wf.workflow_definition.edit().version = 3;
   wf.create_time = 1234;
   const auto& o = as_object(to_json(wf));
   CHECK(o.at("workflowName") == "media_pipeline");

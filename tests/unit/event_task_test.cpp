@@ -13,8 +13,8 @@ namespace {
 struct EventFixture : SystemTaskFixture {
   EventFixture() {
     workflow.workflow_id = "wf-1";
-    workflow.workflow_definition.name = "wf";
-    workflow.workflow_definition.version = 2;
+    workflow.workflow_definition.edit().name = "wf";
+    workflow.workflow_definition.edit().version = 2;
     workflow.correlation_id = "corr";
     workflow.input = JsonObject{{"n", 2}};
   }

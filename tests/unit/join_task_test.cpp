@@ -122,6 +122,6 @@ TEST_CASE("join task: the queue re-check backs off after 200 evaluations, never 
   CHECK(offset(219) == 30);
   CHECK(offset(5000) == 30);
   join.workflow_task = WorkflowTask{};
-  join.workflow_task->join_mode = JoinMode::kSync;
+  join.workflow_task.edit().join_mode = JoinMode::kSync;
   CHECK(offset(5000) == 1);
 }

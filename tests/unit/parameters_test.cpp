@@ -40,8 +40,8 @@ Workflow make_workflow() {
   Workflow wf;
   wf.workflow_id = "wf-1";
   wf.status = WorkflowStatus::kRunning;
-  wf.workflow_definition.name = "order_flow";
-  wf.workflow_definition.version = 3;
+  wf.workflow_definition.edit().name = "order_flow";
+  wf.workflow_definition.edit().version = 3;
   wf.correlation_id = "corr-9";
   wf.parent_workflow_id = "parent-1";
   wf.input = object(R"({

@@ -13,7 +13,7 @@ namespace {
 struct ParentFixture : SystemTaskFixture {
   ParentFixture() {
     workflow.workflow_id = "wf-1";
-    workflow.workflow_definition.name = "parent";
+    workflow.workflow_definition.edit().name = "parent";
     workflow.correlation_id = "corr";
     workflow.input = JsonObject{{"n", 2}, {"name", "child"}};
   }
@@ -182,7 +182,7 @@ TEST_CASE("sub_workflow: the task follows its child's end", "[unit]") {
   ParentFixture f;
   Workflow child;
   child.workflow_id = "child-1";
-  child.workflow_definition.name = "child";
+  child.workflow_definition.edit().name = "child";
   child.status = WorkflowStatus::kRunning;
   Task task = f.waiting_on(child);
   SubWorkflowTask handler;

@@ -40,7 +40,7 @@ struct TaskFixture {
   }
 
   const conductor::WorkflowTask& node(const std::string& ref) {
-    const auto* found = conductor::detail::find_node(workflow.workflow_definition, ref);
+    const auto* found = conductor::detail::find_node(*workflow.workflow_definition, ref);
     REQUIRE(found);
     return *found;
   }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <conductor/model/shared.hpp>
 #include <conductor/model/workflow_task.hpp>
 
 #include <cstdint>
@@ -39,7 +40,7 @@ struct Task {
   std::int64_t callback_after_seconds = 0;
   std::optional<std::string> worker_id;
   std::optional<std::string> reason_for_incompletion;
-  std::optional<WorkflowTask> workflow_task;
+  Shared<WorkflowTask> workflow_task;  ///< the node it runs, shared with the task's copies
   std::optional<std::string> domain;
   int rate_limit_per_frequency = 0;
   int rate_limit_frequency_in_seconds = 0;

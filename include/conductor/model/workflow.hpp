@@ -1,5 +1,6 @@
 #pragma once
 
+#include <conductor/model/shared.hpp>
 #include <conductor/model/task.hpp>
 #include <conductor/model/workflow_def.hpp>
 
@@ -16,7 +17,7 @@ namespace conductor {
 struct Workflow : Auditable {
   std::string workflow_id;
   WorkflowStatus status = WorkflowStatus::kRunning;
-  WorkflowDef workflow_definition;
+  Shared<WorkflowDef> workflow_definition;  ///< shared with the workflow's copies
   std::int64_t end_time = 0;
   JsonObject input;
   JsonObject output;
@@ -44,8 +45,8 @@ struct Workflow : Auditable {
   std::optional<WorkflowStatus> previous_status;
   std::optional<std::string> failed_task_id;
 
-  const std::string& workflow_name() const { return workflow_definition.name; }
-  int workflow_version() const { return workflow_definition.version; }
+  const std::string& workflow_name() const { return workflow_definition->name; }
+  int workflow_version() const { return workflow_definition->version; }
 
   bool operator==(const Workflow&) const = default;
 };

@@ -87,7 +87,7 @@ constexpr SnapshotTable kNodeSnapshots{
 /// The id of the stored snapshot equal to `value`, storing it when there is none. `used` collects
 /// the ids this transaction relied on, known committed once it commits.
 template <class T>
-std::int64_t store_snapshot(Connection& db, SnapshotCache<T>& cache, const SnapshotTable& table, const T& value,
+std::int64_t store_snapshot(Connection& db, SnapshotCache<T>& cache, const SnapshotTable& table, const Shared<T>& value,
                             std::vector<std::int64_t>& used) {
   if (auto found = cache.id_of(value)) {
     if (found->committed) return found->id;
@@ -96,7 +96,7 @@ std::int64_t store_snapshot(Connection& db, SnapshotCache<T>& cache, const Snaps
       return found->id;
     }
   }
-  std::string json = encode(value, JsonMode::kStorage);
+  std::string json = encode(*value, JsonMode::kStorage);
   const std::int64_t id = snapshot_key(json);
   if (db.query(table.insert, id, json).affected() == 0) {
     Result stored = db.query(table.select, id);
@@ -104,18 +104,17 @@ std::int64_t store_snapshot(Connection& db, SnapshotCache<T>& cache, const Snaps
       throw StorageError(fmt::format("postgres: {} snapshots collide on id {}", table.name, id));
     }
   }
-  cache.put(id, std::make_shared<const T>(decode<T>(json, JsonMode::kStorage)));
+  cache.put(id, decode<T>(json, JsonMode::kStorage));
   used.push_back(id);
   return id;
 }
 
 template <class T>
-std::shared_ptr<const T> load_snapshot(Connection& db, SnapshotCache<T>& cache, const SnapshotTable& table,
-                                       std::int64_t id) {
+Shared<T> load_snapshot(Connection& db, SnapshotCache<T>& cache, const SnapshotTable& table, std::int64_t id) {
   if (auto cached = cache.get(id)) return cached;
   Result row = db.query(table.select, id);
   if (row.empty()) throw StorageError(fmt::format("postgres: {} snapshot {} is missing", table.name, id));
-  auto value = std::make_shared<const T>(decode<T>(row.text(0, 0), JsonMode::kStorage));
+  Shared<T> value(decode<T>(row.text(0, 0), JsonMode::kStorage));
   cache.put(id, value);
   return value;
 }
@@ -171,7 +170,7 @@ void PgExecutionStore::write_workflow(std::string_view sql, const Workflow& work
 void PgExecutionStore::write_task(std::string_view sql, const Task& task) {
   Connection& db = db_.get();
   std::optional<std::int64_t> node_id;
-  if (task.workflow_task) node_id = store_snapshot(db, caches_.nodes, kNodeSnapshots, *task.workflow_task, used_nodes_);
+  if (task.workflow_task) node_id = store_snapshot(db, caches_.nodes, kNodeSnapshots, task.workflow_task, used_nodes_);
   db.send(sql, task.task_id, task.workflow_instance_id, task.reference_task_name, task.retry_count, task.seq,
           to_string(task.status), task.task_type, task.task_def_name, task.start_time, node_id, task_row_json(task),
           task.workflow_type, task.correlation_id, task.update_time, task.end_time);
@@ -181,7 +180,7 @@ void PgExecutionStore::write_task(std::string_view sql, const Task& task) {
 Task PgExecutionStore::task_row(const Result& rows, int row, int column) {
   Task task = decode<Task>(rows.text(row, column), JsonMode::kStorage);
   if (!rows.is_null(row, column + 1)) {
-    task.workflow_task = *load_snapshot(db_.get(), caches_.nodes, kNodeSnapshots, rows.int64(row, column + 1));
+    task.workflow_task = load_snapshot(db_.get(), caches_.nodes, kNodeSnapshots, rows.int64(row, column + 1));
   }
   return task;
 }
@@ -196,7 +195,7 @@ std::vector<Task> PgExecutionStore::task_rows(const Result& rows) {
 Workflow PgExecutionStore::workflow_row(const Result& rows, int row, int column) {
   Workflow workflow = decode<Workflow>(rows.text(row, column), JsonMode::kStorage);
   workflow.workflow_definition =
-      *load_snapshot(db_.get(), caches_.definitions, kDefinitionSnapshots, rows.int64(row, column + 1));
+      load_snapshot(db_.get(), caches_.definitions, kDefinitionSnapshots, rows.int64(row, column + 1));
   return workflow;
 }
 

@@ -61,7 +61,7 @@ constexpr SnapshotTable kNodeSnapshots{"node", "SELECT 1 FROM node_snapshots WHE
 /// The id of the stored snapshot equal to `value`, storing it when there is none. `used` collects
 /// the ids this transaction relied on, to be known committed once it commits.
 template <class T>
-std::int64_t store_snapshot(Connection& db, SnapshotCache<T>& cache, const SnapshotTable& table, const T& value,
+std::int64_t store_snapshot(Connection& db, SnapshotCache<T>& cache, const SnapshotTable& table, const Shared<T>& value,
                             std::vector<std::int64_t>& used) {
   if (auto found = cache.id_of(value)) {
     if (found->committed) return found->id;
@@ -71,7 +71,7 @@ std::int64_t store_snapshot(Connection& db, SnapshotCache<T>& cache, const Snaps
       return found->id;
     }
   }
-  std::string json = encode(value, JsonMode::kStorage);
+  std::string json = encode(*value, JsonMode::kStorage);
   const std::int64_t id = snapshot_key(json);
   if (db.execute(table.insert, id, json) == 0) {
     ScopedStatement stored = db.query(table.select, id);
@@ -80,18 +80,17 @@ std::int64_t store_snapshot(Connection& db, SnapshotCache<T>& cache, const Snaps
     }
   }
   // Cached as read back, so a cached snapshot is exactly what a load from the row would give.
-  cache.put(id, std::make_shared<const T>(decode<T>(json, JsonMode::kStorage)));
+  cache.put(id, decode<T>(json, JsonMode::kStorage));
   used.push_back(id);
   return id;
 }
 
 template <class T>
-std::shared_ptr<const T> load_snapshot(Connection& db, SnapshotCache<T>& cache, const SnapshotTable& table,
-                                       std::int64_t id) {
+Shared<T> load_snapshot(Connection& db, SnapshotCache<T>& cache, const SnapshotTable& table, std::int64_t id) {
   if (auto cached = cache.get(id)) return cached;
   ScopedStatement row = db.query(table.select, id);
   if (!row->step()) throw StorageError(fmt::format("sqlite: {} snapshot {} is missing", table.name, id));
-  auto value = std::make_shared<const T>(decode<T>(row->text(0), JsonMode::kStorage));
+  Shared<T> value(decode<T>(row->text(0), JsonMode::kStorage));
   cache.put(id, value);
   return value;
 }
@@ -122,7 +121,7 @@ void SqliteExecutionStore::committed() {
 ScopedStatement SqliteExecutionStore::bind_task(std::string_view sql, const Task& task) {
   Connection& db = db_.get();
   std::optional<std::int64_t> node_id;
-  if (task.workflow_task) node_id = store_snapshot(db, caches_.nodes, kNodeSnapshots, *task.workflow_task, used_nodes_);
+  if (task.workflow_task) node_id = store_snapshot(db, caches_.nodes, kNodeSnapshots, task.workflow_task, used_nodes_);
   std::string json = task_row_json(task);
   ScopedStatement statement =
       db.query(sql, task.workflow_instance_id, task.reference_task_name, task.retry_count, task.seq,
@@ -136,7 +135,7 @@ Task SqliteExecutionStore::task_row(const Statement& row) {
   if (!row.is_null(1)) node_id = row.int64(1);
   if (std::optional<Task> cached = caches_.tasks.find(row.text(2), row.text(0), node_id)) return std::move(*cached);
   Task task = decode<Task>(row.text(0), JsonMode::kStorage);
-  if (node_id) task.workflow_task = *load_snapshot(db_.get(), caches_.nodes, kNodeSnapshots, *node_id);
+  if (node_id) task.workflow_task = load_snapshot(db_.get(), caches_.nodes, kNodeSnapshots, *node_id);
   caches_.tasks.put(std::string(row.text(2)), std::string(row.text(0)), node_id, task);
   return task;
 }
@@ -162,7 +161,7 @@ ScopedStatement SqliteExecutionStore::bind_workflow(std::string_view sql, const 
 Workflow SqliteExecutionStore::workflow_row(const Statement& row) {
   Workflow workflow = decode<Workflow>(row.text(0), JsonMode::kStorage);
   workflow.workflow_definition =
-      *load_snapshot(db_.get(), caches_.definitions, kDefinitionSnapshots, row.int64(1));
+      load_snapshot(db_.get(), caches_.definitions, kDefinitionSnapshots, row.int64(1));
   return workflow;
 }
 

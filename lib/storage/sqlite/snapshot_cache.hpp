@@ -34,25 +34,35 @@ class SnapshotCache {
     bool committed = false;
   };
 
-  std::shared_ptr<const T> get(std::int64_t id) {
+  /// The cached snapshot `id`; empty when not cached.
+  Shared<T> get(std::int64_t id) {
     std::lock_guard lock(mutex_);
     auto it = by_id_.find(id);
-    return it == by_id_.end() ? nullptr : it->second.value;
+    return it == by_id_.end() ? Shared<T>() : it->second.value;
   }
 
-  /// The id of a cached snapshot equal to `value`, if any.
-  std::optional<Found> id_of(const T& value) {
-    const std::string key = snapshot_lookup_key(value);
+  /// The id of a cached snapshot equal to `value`, if any. Values loaded or stored through this
+  /// cache share its snapshot, so they are recognised without comparing them; a cached snapshot
+  /// found equal by comparing is replaced by `value`, so the copies of `value` (a running workflow's
+  /// definition, a task's node, written again at each step) are recognised at once next time.
+  std::optional<Found> id_of(const Shared<T>& value) {
+    const std::string key = snapshot_lookup_key(*value);
     std::lock_guard lock(mutex_);
     auto [begin, end] = by_key_.equal_range(key);
     for (auto it = begin; it != end; ++it) {
-      const Entry& entry = by_id_.at(it->second);
-      if (*entry.value == value) return Found{it->second, entry.committed};
+      if (by_id_.at(it->second).value.same_as(value)) return found(it->second);
+    }
+    for (auto it = begin; it != end; ++it) {
+      Entry& entry = by_id_.at(it->second);
+      if (*entry.value == *value) {
+        entry.value = value;
+        return found(it->second);
+      }
     }
     return std::nullopt;
   }
 
-  void put(std::int64_t id, std::shared_ptr<const T> value) {
+  void put(std::int64_t id, Shared<T> value) {
     std::string key = snapshot_lookup_key(*value);
     std::lock_guard lock(mutex_);
     if (by_id_.size() >= kMaxEntries) {
@@ -74,9 +84,11 @@ class SnapshotCache {
   static constexpr std::size_t kMaxEntries = 4096;
 
   struct Entry {
-    std::shared_ptr<const T> value;
+    Shared<T> value;
     bool committed = false;
   };
+
+  Found found(std::int64_t id) const { return {id, by_id_.at(id).committed}; }
 
   std::mutex mutex_;
   std::map<std::int64_t, Entry> by_id_;
