@@ -402,7 +402,8 @@ std::vector<Task> map_node(const Workflow& workflow, const WorkflowTask& node, i
                         [&](const WorkflowTask& child) { return map_node(workflow, child, retry_count, env); },
                         &env.registry,
                         env.find_task_def,
-                        env.limits};
+                        env.limits,
+                        env.definitions};
   auto tasks = env.registry.mapper_for(node).map(context);
   std::erase_if(tasks, [&](const Task& mapped) {
     return std::any_of(workflow.tasks.begin(), workflow.tasks.end(), [&](const Task& t) {

@@ -5,6 +5,8 @@
 #include <conductor/limits.hpp>
 #include <conductor/model/workflow.hpp>
 
+#include "decider/shared_definitions.hpp"
+
 #include <functional>
 #include <optional>
 #include <string>
@@ -55,6 +57,8 @@ struct DeciderEnv {
   std::function<std::optional<TaskDef>(std::string_view name)> find_task_def;
   /// The engine's bounds (a dynamic fork's branches).
   Limits limits;
+  /// Where the definition's nodes are shared with the tasks made from them; none: tasks copy them.
+  SharedDefinitions* definitions = nullptr;
 };
 
 /// Conductor's DeciderService.decide: a pure function of the workflow (with its tasks, ordered by

@@ -4,6 +4,7 @@
 #include <conductor/storage/remote_pushes.hpp>
 
 #include "decider/parameters.hpp"
+#include "decider/shared_definitions.hpp"
 #include "engine/call_runner.hpp"
 #include "engine/held_back_tasks.hpp"
 #include "engine/poll_data_throttle.hpp"
@@ -67,6 +68,7 @@ class EngineCore {
   WorkflowLocks& workflow_locks() { return workflow_locks_; }
   WorkflowWatchers& watchers() { return watchers_; }
   WorkflowCache& workflow_cache() { return workflow_cache_; }
+  SharedDefinitions& shared_definitions() { return shared_definitions_; }
   PollDataThrottle& poll_data_throttle() { return poll_data_throttle_; }
   HeldBackTasks& held_back() { return held_back_; }
   WorkflowOps& ops() { return ops_; }
@@ -118,6 +120,7 @@ class EngineCore {
   WorkflowLocks workflow_locks_;
   WorkflowWatchers watchers_;
   WorkflowCache workflow_cache_{kWorkflowCacheCapacity};
+  SharedDefinitions shared_definitions_;
   PollDataThrottle poll_data_throttle_;
   HeldBackTasks held_back_;
   WorkflowOps ops_;

@@ -103,7 +103,8 @@ DeciderEnv WorkflowOps::env(Change& s, InputResolver& inputs) {
                       thread_local std::mt19937 rng{std::random_device{}()};
                       return std::uniform_int_distribution<int>(0, max)(rng);
                     },
-                    [&s](std::string_view name) { return s.find_task_def(name); }, core_.limits()};
+                    [&s](std::string_view name) { return s.find_task_def(name); }, core_.limits(),
+                    &core_.shared_definitions()};
 }
 
 Workflow WorkflowOps::load(Change& s, std::string_view workflow_id) { return s.load(workflow_id); }
@@ -234,7 +235,7 @@ std::string WorkflowOps::start(Change& s, const StartWorkflowRequest& request, c
   wf.input = caller_payload(core_, PayloadType::kWorkflowInput, request.external_input_payload_storage_path,
                             request.input.value_or(JsonObject{}), "workflow " + wf.workflow_id);
   if (!wf.input.empty()) add_missing_keys(wf.input, def.input_template);
-  wf.workflow_definition = std::move(def);
+  wf.workflow_definition = core_.shared_definitions().share(std::move(def));
 
   s.insert_workflow(wf);
   if (auto* metrics = core_.metrics()) s.after_commit([metrics, name = wf.workflow_definition->name] {

@@ -107,7 +107,7 @@ void WorkflowOps::restart(Change& s, std::string_view workflow_id, bool use_late
       return found;
     });
     if (!latest) throw NotFoundError(fmt::format("Unable to find latest definition for {}", wf.workflow_id));
-    wf.workflow_definition = std::move(*latest);
+    wf.workflow_definition = core_.shared_definitions().share(std::move(*latest));
   }
   if (!wf.workflow_definition->restartable && wf.status == WorkflowStatus::kCompleted)
     throw NotFoundError(fmt::format("Workflow: {} is non-restartable", long_label(wf)));

@@ -39,7 +39,8 @@ std::vector<Task> DynamicTask::map(const MapperContext& context) const {
                        context.map_node,
                        context.registry,
                        context.find_task_def,
-                       context.limits};
+                       context.limits,
+                       context.definitions};
   return WorkerTask(false).map(worker);
 }
 

@@ -15,7 +15,7 @@ Task MapperContext::new_task(std::string_view task_type) const {
   task.task_type = std::string(task_type);
   task.task_def_name = node.name;
   task.retry_count = retry_count;
-  task.workflow_task = node;
+  task.workflow_task = definitions ? definitions->node(workflow.workflow_definition, node) : Shared<WorkflowTask>(node);
   return task;
 }
 

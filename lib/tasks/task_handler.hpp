@@ -7,6 +7,7 @@
 #include <conductor/model/workflow.hpp>
 
 #include "decider/parameters.hpp"
+#include "decider/shared_definitions.hpp"
 
 #include <functional>
 #include <memory>
@@ -40,6 +41,8 @@ struct MapperContext {
   std::function<std::optional<TaskDef>(std::string_view)> find_task_def;
   /// The engine's bounds (a dynamic fork's branches).
   Limits limits;
+  /// Where the definition's nodes are shared with the tasks made from them; none: tasks copy them.
+  SharedDefinitions* definitions = nullptr;
 
   /// A task with the fields every mapped task gets (semantics.md §2.7).
   Task new_task(std::string_view task_type) const;

@@ -126,6 +126,39 @@ TEST_CASE("simple workflow: a task's update brings the next sweep forward but ne
   CHECK(EngineFixture::statuses(f.workflow(id)) == Statuses{"a:COMPLETED", "b:TIMED_OUT"});
 }
 
+TEST_CASE("simple workflow: runs of one definition share it and its nodes, until the definition changes",
+          "[scenario]") {
+  EngineFixture f;
+  f.workflow_def(R"({"name": "shared", "tasks": [{"name": "first", "taskReferenceName": "a"},
+                                                 {"name": "second", "taskReferenceName": "b"}]})");
+  const auto one = f.start("shared");
+  const auto two = f.start("shared");
+  const Workflow a = f.workflow(one);
+  const Workflow b = f.workflow(two);
+  CHECK(a.workflow_definition.same_as(b.workflow_definition));
+  REQUIRE(a.tasks.size() == 1);
+  REQUIRE(b.tasks.size() == 1);
+  CHECK(a.tasks[0].workflow_task.same_as(b.tasks[0].workflow_task));
+  CHECK(a.tasks[0].workflow_task->task_reference_name == "a");
+
+  // Changed under the same version: a run started now runs the new definition, the others their own.
+  f.engine.metadata().register_workflow_def(
+      decode<WorkflowDef>(R"({"name": "shared", "tasks": [{"name": "first", "taskReferenceName": "a"},
+                                                          {"name": "third", "taskReferenceName": "c"}]})"),
+      true);
+  const auto three = f.start("shared");
+  const Workflow c = f.workflow(three);
+  CHECK_FALSE(c.workflow_definition.same_as(a.workflow_definition));
+  CHECK(c.workflow_definition->tasks.back().name == "third");
+  CHECK(f.workflow(one).workflow_definition->tasks.back().name == "second");
+  f.complete(f.poll("first"));
+  f.complete(f.poll("first"));
+  f.complete(f.poll("first"));
+  CHECK(EngineFixture::statuses(f.workflow(one)) == Statuses{"a:COMPLETED", "b:SCHEDULED"});
+  CHECK(EngineFixture::statuses(f.workflow(two)) == Statuses{"a:COMPLETED", "b:SCHEDULED"});
+  CHECK(EngineFixture::statuses(f.workflow(three)) == Statuses{"a:COMPLETED", "c:SCHEDULED"});
+}
+
 TEST_CASE("simple workflow: bad input is rejected and changes nothing", "[scenario]") {
   EngineFixture f;
   f.workflow_def(R"({"name": "one", "tasks": [{"name": "solo", "taskReferenceName": "s"}]})");
