@@ -17,18 +17,18 @@ ResolveOptions InputResolver::options(std::optional<std::string_view> task_id) c
 }
 
 JsonObject InputResolver::resolve(const JsonObject& parameters, std::optional<std::string_view> task_id) const {
-  return detail::resolve(parameters, context_->document(), options(task_id));
+  return detail::resolve(parameters, *context_, options(task_id));
 }
 
 JsonObject InputResolver::resolve_with_template(const JsonObject& parameters, const TaskDef* def,
                                                 std::string_view task_id) const {
   static const JsonObject kNoTemplate;
-  return resolve_task_input(parameters, def ? def->input_template : kNoTemplate, context_->document(),
+  return resolve_task_input(parameters, def ? def->input_template : kNoTemplate, *context_,
                             options(task_id));
 }
 
 Json InputResolver::resolve_value(const Json& value) const {
-  return detail::resolve_value(value, context_->document(), options(std::nullopt));
+  return detail::resolve_value(value, *context_, options(std::nullopt));
 }
 
 }  // namespace conductor::detail

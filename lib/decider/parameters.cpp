@@ -5,6 +5,7 @@
 
 #include <boost/json/parse.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <vector>
 
@@ -116,7 +117,7 @@ Json named_value(std::string_view reference, Lookup lookup) {
 
 class Resolver {
  public:
-  Resolver(const Json& context, const ResolveOptions& options) : context_(context), options_(options) {}
+  Resolver(const ParameterContext& context, const ResolveOptions& options) : context_(context), options_(options) {}
 
   Json value(const Json& v) const {
     switch (v.kind()) {
@@ -226,12 +227,12 @@ class Resolver {
     }
     if (auto value = options_.environment.get(path)) return Json(*value);
     if (path == "NETFLIX_ENV" || path == "NETFLIX_STACK") return std::nullopt;
-    return evaluate_json_path(path, context_);
+    return evaluate_json_path(path, context_.document_for(path));
   }
 
   static constexpr int kMaxNesting = 32;
 
-  const Json& context_;
+  const ParameterContext& context_;
   const ResolveOptions& options_;
   mutable int nesting_ = 0;
 };
@@ -326,30 +327,56 @@ std::string_view strip_iteration_suffix(std::string_view reference_name) {
   return only_pairs ? reference_name : std::string_view();
 }
 
-ParameterContext::ParameterContext(const Workflow& workflow) {
+const Json& ParameterContext::document() const {
+  if (whole_) return document_;
   JsonObject document;
-  document.reserve(workflow.tasks.size() + 1);
+  document.reserve(workflow_->tasks.size() + 1);
   // The newest task for each key wins, so walk backwards and keep the first entry seen.
-  for (auto it = workflow.tasks.rbegin(); it != workflow.tasks.rend(); ++it) {
+  for (auto it = workflow_->tasks.rbegin(); it != workflow_->tasks.rend(); ++it) {
     const std::string_view ref = it->reference_task_name;
     const auto key = it->iteration > 0 ? strip_iteration_suffix(ref) : ref;
     if (!document.contains(key)) document.emplace(key, task_entry(*it));
   }
   // Conductor puts `workflow` first and lets a task named "workflow" overwrite it.
-  if (!document.contains("workflow")) document.emplace("workflow", workflow_entry(workflow));
+  if (!document.contains("workflow")) document.emplace("workflow", workflow_entry(*workflow_));
   document_ = std::move(document);
+  whole_ = true;
+  return document_;
 }
 
-JsonObject resolve(const JsonObject& input, const Json& context, const ResolveOptions& options) {
+const Json& ParameterContext::document_for(std::string_view path) const {
+  if (whole_) return document_;
+  // A path read from the root (`$...`, or `$` in a filter), or not starting with a plain name, may
+  // read any entry, and the order of entries too.
+  const auto name = path.substr(0, path.find_first_of(".["));
+  if (name.empty() || path.find('$') != std::string_view::npos ||
+      name.find_first_of("*@()?,'\" \t\n\r\f\v") != std::string_view::npos) {
+    return document();
+  }
+  if (std::find(built_.begin(), built_.end(), name) != built_.end()) return document_;
+  built_.emplace_back(name);
+  const auto newest = std::find_if(workflow_->tasks.rbegin(), workflow_->tasks.rend(), [&](const Task& t) {
+    return (t.iteration > 0 ? strip_iteration_suffix(t.reference_task_name) : std::string_view(t.reference_task_name)) ==
+           name;
+  });
+  if (newest != workflow_->tasks.rend()) {
+    document_.get_object().emplace(name, task_entry(*newest));
+  } else if (name == "workflow") {
+    document_.get_object().emplace(name, workflow_entry(*workflow_));
+  }
+  return document_;
+}
+
+JsonObject resolve(const JsonObject& input, const ParameterContext& context, const ResolveOptions& options) {
   return Resolver(context, options).object(input);
 }
 
-Json resolve_value(const Json& value, const Json& context, const ResolveOptions& options) {
+Json resolve_value(const Json& value, const ParameterContext& context, const ResolveOptions& options) {
   return Resolver(context, options).value(value);
 }
 
 JsonObject resolve_task_input(const JsonObject& input_parameters, const JsonObject& input_template,
-                              const Json& context, const ResolveOptions& options) {
+                              const ParameterContext& context, const ResolveOptions& options) {
   const Resolver resolver(context, options);
   JsonObject out;
   out.reserve(input_parameters.size() + input_template.size());

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 /// Conductor's input-parameter resolution (semantics section 3, `ParametersUtils`): `${...}`
 /// expressions in task inputs, workflow outputs and operator parameters, evaluated against a
@@ -56,16 +57,29 @@ struct ResolveOptions {
 
 /// The document expressions are evaluated against (semantics 3.1): `workflow` with the workflow's
 /// addressable fields, and one entry per task reference name (loop suffix `__N` removed; the newest
-/// task wins). Build it once per decide and share it across every resolution of that decide; it
-/// is a snapshot, so rebuild it after the workflow's tasks change.
+/// task wins). Over a workflow it is built on demand: a path that starts with a name and refers to
+/// nothing else by `$` reads one entry, so only the entries such paths name are built (a decide
+/// usually reads `workflow` and a task or two, not every task's input and output); any other path
+/// gets the whole document. Make one per decide and share it across the resolutions of that
+/// decide; it is a snapshot, so make another after the workflow's tasks change. Not thread-safe.
 class ParameterContext {
  public:
-  explicit ParameterContext(const Workflow& workflow);
+  /// Over `workflow`, borrowed: it must outlive this object.
+  explicit ParameterContext(const Workflow& workflow) : workflow_(&workflow) {}
+  ParameterContext(const Workflow&&) = delete;
+  /// Over a document given whole (an event's payload).
+  explicit ParameterContext(Json document) : document_(std::move(document)), whole_(true) {}
 
-  const Json& document() const noexcept { return document_; }
+  /// The whole document.
+  const Json& document() const;
+  /// The document with at least what `path` can read. Valid until the next call.
+  const Json& document_for(std::string_view path) const;
 
  private:
-  Json document_;
+  const Workflow* workflow_ = nullptr;
+  mutable Json document_ = JsonObject();
+  mutable bool whole_ = false;
+  mutable std::vector<std::string> built_;  // the names looked up so far, found or not
 };
 
 /// Conductor's `TaskUtils.removeIterationFromTaskRefName`: the part before the first `__`.
@@ -74,16 +88,16 @@ std::string_view strip_iteration_suffix(std::string_view reference_name);
 /// Resolves every `${...}` in `input` against `context` (semantics 3.2-3.5): maps and lists are
 /// walked, keys are never resolved, a string that is exactly one expression gives the raw value,
 /// other strings get text forms spliced in, `$${` escapes and becomes `${`. Never throws.
-JsonObject resolve(const JsonObject& input, const Json& context, const ResolveOptions& options);
+JsonObject resolve(const JsonObject& input, const ParameterContext& context, const ResolveOptions& options);
 
 /// resolve() for a single value of any kind.
-Json resolve_value(const Json& value, const Json& context, const ResolveOptions& options);
+Json resolve_value(const Json& value, const ParameterContext& context, const ResolveOptions& options);
 
 /// A task's input with its TaskDef input template applied (semantics 3.7): template keys missing
 /// from `input_parameters` (or null there) are added before resolution; after it, every null value
 /// whose key the template has is replaced by the template's raw, unresolved value.
 JsonObject resolve_task_input(const JsonObject& input_parameters, const JsonObject& input_template,
-                              const Json& context, const ResolveOptions& options);
+                              const ParameterContext& context, const ResolveOptions& options);
 
 /// Adds a copy of each entry of `defaults` whose key `target` lacks (the WorkflowDef input template
 /// merge at workflow start, semantics 3.7 rule 3: not resolved).

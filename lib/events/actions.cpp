@@ -100,7 +100,7 @@ Json expand_inline_json(const Json& value) {
 
 PreparedAction::PreparedAction(const EventAction& action, const Json& payload, const EventMessage& message)
     : action_(action), message_(message) {
-  const Json context = action.expand_inline_json ? expand_inline_json(payload) : payload;
+  const ParameterContext context(action.expand_inline_json ? expand_inline_json(payload) : payload);
   resolved_ = resolve(parameters_of(action), context, {});
   workflow_id_ = text_of(resolved_, "workflowId");
 }

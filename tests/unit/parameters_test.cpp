@@ -58,8 +58,19 @@ Workflow make_workflow() {
   return wf;
 }
 
-const Json& context() {
-  static const ParameterContext ctx(make_workflow());
+const Workflow& workflow() {
+  static const Workflow wf = make_workflow();
+  return wf;
+}
+
+/// Built on demand, as the decider's.
+const ParameterContext& context() {
+  static const ParameterContext ctx(workflow());
+  return ctx;
+}
+
+const Json& document() {
+  static const ParameterContext ctx(workflow());
   return ctx.document();
 }
 
@@ -76,7 +87,7 @@ Json resolve_one(std::string_view text, const ResolveOptions& options = with_tas
 }  // namespace
 
 TEST_CASE("parameters: the context document has the workflow's addressable fields", "[unit]") {
-  const auto& wf = context().at("workflow");
+  const auto& wf = document().at("workflow");
   CHECK(wf.at("workflowId") == "wf-1");
   CHECK(wf.at("status") == "RUNNING");
   CHECK(wf.at("workflowType") == "order_flow");
@@ -93,7 +104,7 @@ TEST_CASE("parameters: the context document has the workflow's addressable field
 }
 
 TEST_CASE("parameters: the context has one entry per task with Conductor's field names", "[unit]") {
-  const auto& t1 = context().at("t1");
+  const auto& t1 = document().at("t1");
   CHECK(t1.at("taskId") == "id-t1");
   CHECK(t1.at("referenceTaskName") == "t1");
   CHECK(t1.at("taskType") == "SIMPLE");
@@ -113,11 +124,11 @@ TEST_CASE("parameters: the context has one entry per task with Conductor's field
   CHECK(t1.at("input") == parse(R"({"in": "put"})"));
   CHECK(t1.at("output").at("result") == "first");
   CHECK_FALSE(t1.as_object().contains("domain"));
-  CHECK(context().as_object().size() == 4);  // workflow, t1, loop, inner
+  CHECK(document().as_object().size() == 4);  // workflow, t1, loop, inner
 }
 
 TEST_CASE("parameters: loop iterations are addressed without their suffix, newest first", "[unit]") {
-  CHECK_FALSE(context().as_object().contains("inner__1"));
+  CHECK_FALSE(document().as_object().contains("inner__1"));
   CHECK(resolve_one("${inner.output.v}") == "two");
   CHECK(resolve_one("${inner.referenceTaskName}") == "inner__2");
   // The DO_WHILE task's iteration field, not its output.
@@ -127,12 +138,40 @@ TEST_CASE("parameters: loop iterations are addressed without their suffix, newes
   // Order in the task list decides, not the iteration number.
   Workflow wf = make_workflow();
   std::swap(wf.tasks[2], wf.tasks[3]);
-  CHECK(resolve_value(Json("${inner.output.v}"), ParameterContext(wf).document(), {}) == "one");
+  CHECK(resolve_value(Json("${inner.output.v}"), ParameterContext(wf), {}) == "one");
 
   // Only loop tasks (iteration > 0) lose a `__` suffix.
   wf.tasks.push_back(make_task("plain__x", 0, R"({"v": "plain"})"));
   const ParameterContext ctx(wf);
-  CHECK(resolve_value(Json("${plain__x.output.v}"), ctx.document(), {}) == "plain");
+  CHECK(resolve_value(Json("${plain__x.output.v}"), ctx, {}) == "plain");
+}
+
+TEST_CASE("parameters: the document is built on demand and resolves as the whole one does", "[unit]") {
+  Workflow wf = make_workflow();
+  wf.tasks.push_back(make_task("workflow", 0, R"({"v": "a task named workflow"})"));
+
+  // A path from a plain name builds that entry alone.
+  const ParameterContext lazy(wf);
+  CHECK(resolve_value(Json("${t1.output.result}"), lazy, {}) == "first");
+  CHECK(lazy.document_for("t1.output").as_object().size() == 1);
+  CHECK(resolve_value(Json("${inner.output.v} ${absent.output}"), lazy, {}) == "two null");
+  CHECK(lazy.document_for("inner").as_object().size() == 2);
+
+  // Whatever the path, the value is the whole document's.
+  const ParameterContext whole(ParameterContext(wf).document());
+  for (const char* expression :
+       {"${workflow.output.v}", "${workflow.input.a}", "${t1.output.list[1]}", "${t1..result}",
+        "${inner.referenceTaskName}", "${loop['iteration']}", "${['t1'].output.result}", "${$.t1.status}",
+        "${$.*.status}", "${$..v}", "${t1.output.list[?(@ > $.workflow.input.a)]}", "${*.taskId}",
+        "${t1.output.${workflow.input.which}}", "${ t1.status}", "${absent.output}", "${workflow}"}) {
+    CAPTURE(expression);
+    CHECK(resolve_value(Json(expression), ParameterContext(wf), {}) == resolve_value(Json(expression), whole, {}));
+  }
+  // A path that may read from the root or any entry gets the whole document.
+  const ParameterContext rooted(wf);
+  CHECK(rooted.document_for("$.t1").as_object().size() == 4);  // t1, loop, inner, workflow
+  const ParameterContext filtered(wf);
+  CHECK(filtered.document_for("t1.output.list[?(@ > $.workflow.input.a)]").as_object().size() == 4);
 }
 
 TEST_CASE("parameters: strip_iteration_suffix follows Java's split", "[unit]") {
@@ -152,7 +191,7 @@ TEST_CASE("parameters: a whole-string expression keeps the value's type", "[unit
   CHECK(resolve_one("${workflow.input.map}") == parse(R"({"k": "v", "k2": 2})"));
   CHECK(resolve_one("${workflow.input.list}") == parse(R"(["x", 1, 2.5, null, {"n": true}])"));
   CHECK(resolve_one("${workflow.input.nothing}").is_null());
-  CHECK(resolve_one("${workflow.input}") == context().at("workflow").at("input"));
+  CHECK(resolve_one("${workflow.input}") == document().at("workflow").at("input"));
   CHECK(resolve_one("${t1.output}") == parse(R"({"result": "first", "list": [10, 20, 30]})"));
   CHECK(resolve_one("${t1.input}") == parse(R"({"in": "put"})"));
   CHECK(resolve_one("${workflow.variables.counter}") == 4);
