@@ -54,7 +54,8 @@ void AfterCommit::done() {
   for (auto& action : actions_) action();
 }
 
-Change::Change(EngineCore& core) : core_(core), now_(core.clock().now_ms()), after_(core) {}
+Change::Change(EngineCore& core, std::string_view locked)
+    : core_(core), now_(core.clock().now_ms()), locked_(locked), after_(core) {}
 
 Storage& Change::storage() { return core_.storage(); }
 
@@ -102,8 +103,12 @@ std::optional<Workflow> Change::find_workflow(std::string_view workflow_id, bool
     workflow = *known->second.row;
   } else if (known != workflows_.end() && known->second.removed) {
     return std::nullopt;
-  } else if (auto cached = core_.workflow_cache().find(workflow_id)) {
-    // Taken as current without asking storage: the commit checks the version all the same.
+  } else if (auto cached = workflow_id == locked_ ? core_.workflow_cache().take(workflow_id)
+                                                  : core_.workflow_cache().find(workflow_id)) {
+    // Taken as current without asking storage: the commit checks the version all the same. No other
+    // change of this process computes from this workflow while this one holds its lock, so the
+    // cached state is lent to it instead of copied, and its commit puts back what it wrote (a
+    // change that writes nothing leaves it out, and the next one reads storage).
     workflow = std::move(cached->state);
     saw(workflow_id, cached->version);
     staged(workflow_id).cached = true;
@@ -351,7 +356,7 @@ void run_change_once_committed(EngineCore& core, std::string_view workflow_id,
   std::optional<WorkflowLocks::Guard> guard;
   if (!workflow_id.empty()) guard.emplace(core.workflow_locks().lock(workflow_id));
   for (int attempt = 1;; ++attempt) {
-    Change change(core);
+    Change change(core, workflow_id);
     try {
       compute(change);
       change.commit();

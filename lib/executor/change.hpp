@@ -77,7 +77,8 @@ class AfterCommit {
 /// Not thread-safe: one thread computes a change.
 class Change {
  public:
-  explicit Change(EngineCore& core);
+  /// `locked`: the workflow whose lock in this process the change holds, if any.
+  explicit Change(EngineCore& core, std::string_view locked = {});
   Change(const Change&) = delete;
   Change& operator=(const Change&) = delete;
 
@@ -180,6 +181,7 @@ class Change {
 
   EngineCore& core_;
   EpochMillis now_;
+  std::string locked_;
   std::unordered_map<std::string, Staged> workflows_;
   std::vector<std::string> workflow_order_;
   std::vector<std::string> task_order_;

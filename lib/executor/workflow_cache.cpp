@@ -14,6 +14,16 @@ std::optional<WorkflowCache::Versioned> WorkflowCache::find(std::string_view wor
   return Versioned{it->second.version, it->second.state};
 }
 
+std::optional<WorkflowCache::Versioned> WorkflowCache::take(std::string_view workflow_id) {
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(std::string(workflow_id));
+  if (it == entries_.end()) return std::nullopt;
+  Versioned taken{it->second.version, std::move(it->second.state)};
+  ages_.erase(it->second.age);
+  entries_.erase(it);
+  return taken;
+}
+
 void WorkflowCache::put(const std::string& workflow_id, std::int64_t version, Workflow state) {
   if (is_terminal(state.status)) return erase(workflow_id);
   std::lock_guard lock(mutex_);

@@ -27,6 +27,8 @@ class WorkflowCache {
   };
   /// A copy of the cached state, with its version.
   std::optional<Versioned> find(std::string_view workflow_id);
+  /// The cached state itself, with its version, no longer cached.
+  std::optional<Versioned> take(std::string_view workflow_id);
   /// Keeps `state` as the workflow at `version`, or forgets the workflow when it has ended.
   void put(const std::string& workflow_id, std::int64_t version, Workflow state);
   /// The entry at `from` with `task` replaced becomes the state at `to` (a poll changed one task);

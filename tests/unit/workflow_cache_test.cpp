@@ -54,3 +54,17 @@ TEST_CASE("workflow cache: a hand-out advances an entry at the version it came f
   cache.advance("a", 5, 7, polled);
   CHECK_FALSE(cache.find("a"));
 }
+
+TEST_CASE("workflow cache: a taken state is no longer cached", "[unit]") {
+  WorkflowCache cache(2);
+  cache.put("a", 3, running("a"));
+  auto taken = cache.take("a");
+  REQUIRE(taken);
+  CHECK(taken->version == 3);
+  CHECK(taken->state.tasks.size() == 1);
+  CHECK_FALSE(cache.find("a"));
+  CHECK_FALSE(cache.take("a"));
+  CHECK(cache.size() == 0);
+  cache.put("a", 4, std::move(taken->state));
+  CHECK(cache.find("a")->version == 4);
+}
