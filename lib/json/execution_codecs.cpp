@@ -169,68 +169,100 @@ void fields(S& s, V& v) {
 
 namespace {
 
-/// Writes a row's fields through a TextEncoder, leaving out the skipped ones and taking back each
-/// property whose text is the one a default-constructed model writes there: decoding gives an
-/// absent field its default, so a row need not carry it. The model lists its fields in the same
-/// order every time, so the i-th field written is always the same one. Given no defaults, it takes
-/// nothing back and records each field's text in `recorded`.
+/// What a default-constructed model writes for one field.
+struct FieldDefault {
+  std::string text;  ///< the property as written, empty when none is
+  bool zero = false;  ///< the field holds its kind's zero value (see is_zero)
+};
+
+/// Whether `field` holds the one value of its kind that needs no encoding to recognise: zero, false,
+/// absent or empty. Two such fields of one kind write the same text. Other kinds (floating point,
+/// whose zero has a sign; proxies) are never zero here.
+template <class T>
+bool is_zero(const T& field) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return !field;
+  } else if constexpr (std::is_integral_v<T> || std::is_enum_v<T>) {
+    return field == T{};
+  } else if constexpr (kIsOptional<T> || kIsShared<T>) {
+    return !field;
+  } else if constexpr (std::is_same_v<T, std::string> || std::is_same_v<T, JsonObject> || kIsVector<T> ||
+                       kIsMap<T>) {
+    return field.empty();
+  } else {
+    return false;
+  }
+}
+
+/// Writes a row's fields through a TextEncoder, leaving out the skipped ones and each property whose
+/// text is the one a default-constructed model writes there: decoding gives an absent field its
+/// default, so a row need not carry it. A field that holds its kind's zero value where the default
+/// does too is left out without writing it; any other is written and taken back when its text is
+/// the default's. The model lists its fields in the same order every time, so the i-th field
+/// written is always the same one. Given no defaults, it takes nothing back and records each
+/// field's default in `recorded`.
 class RowWriter {
  public:
   RowWriter(TextEncoder& inner, std::initializer_list<std::string_view> skipped,
-            const std::vector<std::string>* defaults, std::vector<std::string>* recorded)
+            const std::vector<FieldDefault>* defaults, std::vector<FieldDefault>* recorded)
       : inner_(inner), skipped_(skipped), defaults_(defaults), recorded_(recorded) {}
 
-  template <class... A>
-  void operator()(std::string_view key, A&&... a) {
-    write(key, [&] { inner_(key, std::forward<A>(a)...); });
+  template <class T>
+  void operator()(std::string_view key, const T& field) {
+    write(key, is_zero(field), [&] { inner_(key, field); });
   }
-  template <class... A>
-  void storage_only(std::string_view key, A&&... a) {
-    write(key, [&] { inner_.storage_only(key, std::forward<A>(a)...); });
+  template <class T>
+  void storage_only(std::string_view key, const T& field) {
+    write(key, is_zero(field), [&] { inner_.storage_only(key, field); });
   }
-  template <class... A>
-  void derived(std::string_view key, A&&... a) {
-    write(key, [&] { inner_.derived(key, std::forward<A>(a)...); });
+  template <class F>
+  void derived(std::string_view key, F&& compute) {
+    write(key, false, [&] { inner_.derived(key, std::forward<F>(compute)); });
   }
-  template <class... A>
-  void wire_fallback(std::string_view key, A&&... a) {
-    write(key, [&] { inner_.wire_fallback(key, std::forward<A>(a)...); });
+  template <class T, class F>
+  void wire_fallback(std::string_view key, const T& field, F&& compute) {
+    // Rows are kStorage, which writes the field itself.
+    write(key, is_zero(field), [&] { inner_.wire_fallback(key, field, std::forward<F>(compute)); });
   }
-  template <class... A>
-  void non_empty(std::string_view key, A&&... a) {
-    write(key, [&] { inner_.non_empty(key, std::forward<A>(a)...); });
+  template <class T>
+  void non_empty(std::string_view key, const T& field) {
+    write(key, is_zero(field), [&] { inner_.non_empty(key, field); });
   }
 
  private:
   template <class F>
-  void write(std::string_view key, F&& encode) {
+  void write(std::string_view key, bool zero, F&& encode) {
     if (skipped(key)) return;
+    if (defaults_ && zero && (*defaults_)[field_].zero) {
+      ++field_;
+      return;
+    }
     const auto mark = inner_.mark();
     encode();
-    settle(mark);
+    settle(mark, zero);
   }
   bool skipped(std::string_view key) const {
     return std::find(skipped_.begin(), skipped_.end(), key) != skipped_.end();
   }
-  void settle(TextEncoder::Mark mark) {
+  void settle(TextEncoder::Mark mark, bool zero) {
     if (!defaults_) {
-      recorded_->emplace_back(inner_.since(mark));
-    } else if (inner_.since(mark) == (*defaults_)[field_++]) {
+      recorded_->push_back({std::string(inner_.since(mark)), zero});
+    } else if (inner_.since(mark) == (*defaults_)[field_++].text) {
       inner_.rewind(mark);
     }
   }
 
   TextEncoder& inner_;
   std::initializer_list<std::string_view> skipped_;
-  const std::vector<std::string>* defaults_;
-  std::vector<std::string>* recorded_;
+  const std::vector<FieldDefault>* defaults_;
+  std::vector<FieldDefault>* recorded_;
   std::size_t field_ = 0;
 };
 
 /// Writes the row text of `value`, kStorage without the `skipped` fields, into `text`.
 template <class T>
 void write_row(std::string& text, const T& value, std::initializer_list<std::string_view> skipped,
-               const std::vector<std::string>* defaults, std::vector<std::string>* recorded) {
+               const std::vector<FieldDefault>* defaults, std::vector<FieldDefault>* recorded) {
   text += '{';
   TextEncoder encoder(text, JsonMode::kStorage);
   RowWriter writer(encoder, skipped, defaults, recorded);
@@ -242,8 +274,8 @@ void write_row(std::string& text, const T& value, std::initializer_list<std::str
 /// given T) and without the properties that hold their default.
 template <class T>
 std::string row_json(const T& value, std::initializer_list<std::string_view> skipped) {
-  static const std::vector<std::string> defaults = [&] {
-    std::vector<std::string> recorded;
+  static const std::vector<FieldDefault> defaults = [&] {
+    std::vector<FieldDefault> recorded;
     std::string ignored;
     write_row(ignored, T{}, skipped, nullptr, &recorded);
     return recorded;
