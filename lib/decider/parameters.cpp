@@ -39,6 +39,12 @@ JsonObject workflow_entry(const Workflow& workflow) {
   return entry;
 }
 
+/// The document key of a task: its reference name, without the `__N` of a loop iteration.
+std::string_view task_key(const Task& task) {
+  const std::string_view ref = task.reference_task_name;
+  return task.iteration > 0 ? strip_iteration_suffix(ref) : ref;
+}
+
 JsonObject task_entry(const Task& task) {
   JsonObject entry;
   entry.reserve(18);
@@ -333,8 +339,7 @@ const Json& ParameterContext::document() const {
   document.reserve(workflow_->tasks.size() + 1);
   // The newest task for each key wins, so walk backwards and keep the first entry seen.
   for (auto it = workflow_->tasks.rbegin(); it != workflow_->tasks.rend(); ++it) {
-    const std::string_view ref = it->reference_task_name;
-    const auto key = it->iteration > 0 ? strip_iteration_suffix(ref) : ref;
+    const auto key = task_key(*it);
     if (!document.contains(key)) document.emplace(key, task_entry(*it));
   }
   // Conductor puts `workflow` first and lets a task named "workflow" overwrite it.
@@ -355,10 +360,8 @@ const Json& ParameterContext::document_for(std::string_view path) const {
   }
   if (std::find(built_.begin(), built_.end(), name) != built_.end()) return document_;
   built_.emplace_back(name);
-  const auto newest = std::find_if(workflow_->tasks.rbegin(), workflow_->tasks.rend(), [&](const Task& t) {
-    return (t.iteration > 0 ? strip_iteration_suffix(t.reference_task_name) : std::string_view(t.reference_task_name)) ==
-           name;
-  });
+  const auto newest = std::find_if(workflow_->tasks.rbegin(), workflow_->tasks.rend(),
+                                   [&](const Task& t) { return task_key(t) == name; });
   if (newest != workflow_->tasks.rend()) {
     document_.get_object().emplace(name, task_entry(*newest));
   } else if (name == "workflow") {
