@@ -4,33 +4,64 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <utility>
 
 namespace conductor::testing {
 
-/// A storage that counts the commits of its write transactions, what a state change costs, and the
-/// read transactions it began.
+/// A storage that counts the commits of its write transactions, what a state change costs, the read
+/// transactions it began, and the summaries it was given to index.
 class CountingStorage final : public Storage {
  public:
-  explicit CountingStorage(std::unique_ptr<Storage> inner) : inner_(std::move(inner)) {}
+  /// `summarizes`, when set, is what its index stores answer to summarizes_stored_rows instead of
+  /// the inner storage's.
+  explicit CountingStorage(std::unique_ptr<Storage> inner, std::optional<bool> summarizes = std::nullopt)
+      : inner_(std::move(inner)), summarizes_(summarizes) {}
 
   std::unique_ptr<Transaction> begin(TransactionMode mode) override {
     if (mode == TransactionMode::kRead) reads_.fetch_add(1, std::memory_order_relaxed);
     return std::make_unique<CountingTransaction>(inner_->begin(mode),
-                                                 mode == TransactionMode::kWrite ? &commits_ : nullptr);
+                                                 mode == TransactionMode::kWrite ? &commits_ : nullptr, *this);
   }
   long commits() const { return commits_.load(); }
   long reads() const { return reads_.load(); }
+  long summaries() const { return summaries_.load(); }
 
  private:
+  class CountingIndex final : public IndexStore {
+   public:
+    CountingIndex(IndexStore& inner, CountingStorage& storage) : inner_(inner), storage_(storage) {}
+    void index_workflow(const WorkflowSummary& summary) override {
+      storage_.summaries_.fetch_add(1, std::memory_order_relaxed);
+      inner_.index_workflow(summary);
+    }
+    void index_task(const TaskSummary& summary) override {
+      storage_.summaries_.fetch_add(1, std::memory_order_relaxed);
+      inner_.index_task(summary);
+    }
+    bool summarizes_stored_rows() const override {
+      return storage_.summarizes_.value_or(inner_.summarizes_stored_rows());
+    }
+    void remove_workflow(std::string_view workflow_id) override { inner_.remove_workflow(workflow_id); }
+    SearchResult<WorkflowSummary> search_workflows(const SearchQuery& query) override {
+      return inner_.search_workflows(query);
+    }
+    SearchResult<TaskSummary> search_tasks(const SearchQuery& query) override { return inner_.search_tasks(query); }
+    void flush_free_text() override { inner_.flush_free_text(); }
+
+   private:
+    IndexStore& inner_;
+    CountingStorage& storage_;
+  };
+
   class CountingTransaction final : public Transaction {
    public:
-    CountingTransaction(std::unique_ptr<Transaction> inner, std::atomic<long>* commits)
-        : inner_(std::move(inner)), commits_(commits) {}
+    CountingTransaction(std::unique_ptr<Transaction> inner, std::atomic<long>* commits, CountingStorage& storage)
+        : inner_(std::move(inner)), commits_(commits), index_(inner_->index(), storage) {}
     MetadataStore& metadata() override { return inner_->metadata(); }
     ExecutionStore& execution() override { return inner_->execution(); }
     QueueStore& queues() override { return inner_->queues(); }
-    IndexStore& index() override { return inner_->index(); }
+    IndexStore& index() override { return index_; }
     EventStore& events() override { return inner_->events(); }
     TakenTasks take_tasks(std::string_view queue, int count, std::int64_t now_ms) override {
       return inner_->take_tasks(queue, count, now_ms);
@@ -43,11 +74,14 @@ class CountingStorage final : public Storage {
    private:
     std::unique_ptr<Transaction> inner_;
     std::atomic<long>* commits_;
+    CountingIndex index_;
   };
 
   std::unique_ptr<Storage> inner_;
+  const std::optional<bool> summarizes_;
   std::atomic<long> commits_{0};
   std::atomic<long> reads_{0};
+  std::atomic<long> summaries_{0};
 };
 
 }  // namespace conductor::testing

@@ -45,6 +45,7 @@ EngineCore::EngineCore(EngineOptions options)
       kafka_source_(KafkaEventSource::open(*this, event_queue_)),
       retention_(*this, std::move(options.retention)),
       calls_(*this, options.max_http_calls_in_flight) {
+  summarizes_stored_rows_ = storage_->begin(TransactionMode::kRead)->index().summarizes_stored_rows();
   // A storage shared with other processes reports their pushes, so local long polls wake at once.
   if (remote_pushes_) {
     signal_.set_elsewhere([this](const std::string& queue) { remote_pushes_->announce(queue); });

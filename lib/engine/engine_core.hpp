@@ -65,6 +65,8 @@ class EngineCore {
   QueueSignal& signal() { return signal_; }
   /// Whether other processes share the storage's queues (and are told of this one's pushes).
   bool shares_queues() const { return remote_pushes_ != nullptr; }
+  /// IndexStore::summarizes_stored_rows of the storage.
+  bool summarizes_stored_rows() const { return summarizes_stored_rows_; }
   WorkflowLocks& workflow_locks() { return workflow_locks_; }
   WorkflowWatchers& watchers() { return watchers_; }
   WorkflowCache& workflow_cache() { return workflow_cache_; }
@@ -108,6 +110,7 @@ class EngineCore {
   PayloadLimits payload_limits_;
   RemotePushes* remote_pushes_ = nullptr;  ///< the storage's, when other processes share it
   std::unique_ptr<Storage> storage_;
+  bool summarizes_stored_rows_ = false;
   std::unique_ptr<Clock> clock_;
   Logger logger_;
   std::shared_ptr<Metrics> metrics_;

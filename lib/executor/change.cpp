@@ -6,6 +6,7 @@
 #include <set>
 
 #include "engine/engine_core.hpp"
+#include "storage/summaries.hpp"
 
 namespace conductor::detail {
 
@@ -246,12 +247,14 @@ void Change::push_if_absent(std::string_view queue, std::string_view id, int pri
   });
 }
 
-void Change::index_workflow(const WorkflowSummary& summary) {
-  writes_.push_back([summary](Transaction& tx) { tx.index().index_workflow(summary); });
+void Change::index_workflow(const Workflow& workflow) {
+  if (core_.summarizes_stored_rows()) return;
+  writes_.push_back([summary = workflow_summary(workflow)](Transaction& tx) { tx.index().index_workflow(summary); });
 }
 
-void Change::index_task(const TaskSummary& summary) {
-  writes_.push_back([summary](Transaction& tx) { tx.index().index_task(summary); });
+void Change::index_task(const Task& task) {
+  if (core_.summarizes_stored_rows()) return;
+  writes_.push_back([summary = task_summary(task)](Transaction& tx) { tx.index().index_task(summary); });
 }
 
 std::optional<TaskDef> Change::find_task_def(std::string_view name) {

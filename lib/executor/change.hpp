@@ -121,8 +121,10 @@ class Change {
   /// Makes an existing message visible now, and wakes the queue's pollers on commit.
   void make_visible(std::string_view queue, std::string_view id);
   void push_if_absent(std::string_view queue, std::string_view id, int priority, std::int64_t visible_at);
-  void index_workflow(const WorkflowSummary& summary);
-  void index_task(const TaskSummary& summary);
+  /// Indexes the summary of a workflow or task this change writes, unless the storage derives it
+  /// from the row (IndexStore::summarizes_stored_rows).
+  void index_workflow(const Workflow& workflow);
+  void index_task(const Task& task);
   /// A worker reporting a result through update-and-poll, waiting for the next task of `queue`.
   /// Scheduling hands it the first task this change schedules there, due now, instead of queueing it.
   struct Offer {

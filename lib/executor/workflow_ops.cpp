@@ -246,7 +246,7 @@ std::string WorkflowOps::start(Change& s, const StartWorkflowRequest& request, c
   }
   if (child) {
     // A child's first decide goes through the decider queue, expedited (pitfall 9).
-    s.index_workflow(workflow_summary(wf));
+    s.index_workflow(wf);
     s.push(kDeciderQueue, wf.workflow_id, kExpeditePriority, 0);
     return wf.workflow_id;
   }
@@ -442,7 +442,7 @@ void WorkflowOps::write_task(Change& s, Task& task) {
   // limit held back competes for it now rather than after its postponement.
   if (task.status != TaskStatus::kInProgress)
     for (const auto& held : core_.held_back().release(task.task_def_name)) s.make_visible(held.queue, held.id);
-  s.index_task(task_summary(task));
+  s.index_task(task);
   if (core_.has_listeners()) s.after_commit([this, snapshot = task] { core_.fire(snapshot); });
 }
 
@@ -472,7 +472,7 @@ void WorkflowOps::persist(Change& s, Workflow& wf) {
   wf.update_time = s.now();
   if (is_terminal(wf.status) && wf.end_time == 0) wf.end_time = s.now();
   s.update_workflow(wf);
-  s.index_workflow(workflow_summary(wf));
+  s.index_workflow(wf);
 }
 
 void WorkflowOps::postpone_decider(Change& s, const Workflow& wf) {
@@ -824,7 +824,7 @@ std::vector<Task> WorkflowOps::poll(Transaction& tx, AfterCommit& after, std::st
     }
     mark_polled(task, worker_id, now);
     tx.execution().update_task(task);
-    tx.index().index_task(task_summary(task));
+    if (!core_.summarizes_stored_rows()) tx.index().index_task(task_summary(task));
     // The hand-out runs under the writer, not as a versioned change: it moves the version on, so a
     // change computed meanwhile from the task as it was is computed again.
     if (auto version = tx.execution().advance_version(task.workflow_instance_id)) {

@@ -235,6 +235,7 @@ class OffloadingIndexStore final : public IndexStore {
     offloader_.offload(row.task_id, PayloadType::kTaskOutput, row.output, row.external_output_payload_storage_path);
     inner_.index_task(row);
   }
+  bool summarizes_stored_rows() const override { return inner_.summarizes_stored_rows(); }
   void remove_workflow(std::string_view id) override { inner_.remove_workflow(id); }
   SearchResult<WorkflowSummary> search_workflows(const SearchQuery& query) override {
     return inner_.search_workflows(query);

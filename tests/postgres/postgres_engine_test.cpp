@@ -49,7 +49,9 @@ SCENARIO("postgres: the summary searches derive from a stored row shows an offlo
 
 SCENARIO("postgres: task search finds a task from the moment it is stored, before its first update", "[scenario]") {
   testing::PostgresSchema schema;
-  EngineFixture f{open_postgres({.url = schema.url(), .pool_size = 2})};
+  auto counting = std::make_unique<testing::CountingStorage>(open_postgres({.url = schema.url(), .pool_size = 2}));
+  testing::CountingStorage& storage = *counting;
+  EngineFixture f{std::move(counting)};
   f.workflow_def(R"({"name": "one", "tasks": [{"name": "work", "taskReferenceName": "work"}]})");
   const std::string id = f.start("one");
   const auto scheduled = f.engine.queue().search({.query = "workflowId = '" + id + "' AND status = SCHEDULED"});
@@ -59,6 +61,8 @@ SCENARIO("postgres: task search finds a task from the moment it is stored, befor
   const auto completed = f.engine.queue().search({.query = "workflowId = '" + id + "'"});
   REQUIRE(completed.results.size() == 1);
   CHECK(completed.results[0].status == TaskStatus::kCompleted);
+  // Searches read the stored rows: the engine built no summary for them.
+  CHECK(storage.summaries() == 0);
 }
 
 SCENARIO("postgres: an engine that polls a task of a workflow another engine started updates it without reading it",

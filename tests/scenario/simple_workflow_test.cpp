@@ -1,3 +1,4 @@
+#include "counting_storage.hpp"
 #include "engine_fixture.hpp"
 
 using namespace conductor;
@@ -157,6 +158,23 @@ TEST_CASE("simple workflow: runs of one definition share it and its nodes, until
   CHECK(EngineFixture::statuses(f.workflow(one)) == Statuses{"a:COMPLETED", "b:SCHEDULED"});
   CHECK(EngineFixture::statuses(f.workflow(two)) == Statuses{"a:COMPLETED", "b:SCHEDULED"});
   CHECK(EngineFixture::statuses(f.workflow(three)) == Statuses{"a:COMPLETED", "c:SCHEDULED"});
+}
+
+TEST_CASE("simple workflow: summaries are indexed unless the storage derives them from the rows", "[scenario]") {
+  for (const bool summarizes : {false, true}) {
+    auto counting = std::make_unique<testing::CountingStorage>(open_sqlite({}), summarizes);
+    testing::CountingStorage& storage = *counting;
+    EngineFixture f(std::move(counting));
+    f.workflow_def(R"({"name": "one", "tasks": [{"name": "only", "taskReferenceName": "a"}]})");
+    const auto id = f.start("one");
+    f.complete(f.poll("only"));
+    REQUIRE(f.workflow(id).status == WorkflowStatus::kCompleted);
+    if (summarizes) {
+      CHECK(storage.summaries() == 0);
+    } else {
+      CHECK(storage.summaries() > 0);
+    }
+  }
 }
 
 TEST_CASE("simple workflow: bad input is rejected and changes nothing", "[scenario]") {

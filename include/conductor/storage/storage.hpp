@@ -182,6 +182,10 @@ class CONDUCTOR_EXPORT IndexStore {
   virtual ~IndexStore() = default;
   virtual void index_workflow(const WorkflowSummary& summary) = 0;
   virtual void index_task(const TaskSummary& summary) = 0;
+  /// Whether the summary of a workflow or task row this transaction writes is derived from the row
+  /// when searched, so that index_workflow and index_task are not needed for it. The engine then
+  /// neither builds nor passes those summaries. The default: every row written is indexed.
+  virtual bool summarizes_stored_rows() const { return false; }
   /// Removes the workflow's summary and the summaries of its tasks.
   virtual void remove_workflow(std::string_view workflow_id) = 0;
   /// Throws ValidationError when the query does not parse. Free text matches the summaries as of the

@@ -208,6 +208,8 @@ class PgIndexStore final : public IndexStore {
 
   void index_workflow(const WorkflowSummary& summary) override;
   void index_task(const TaskSummary& summary) override;
+  /// Searches read stored rows (see workflow_search and task_search).
+  bool summarizes_stored_rows() const override { return true; }
   void remove_workflow(std::string_view workflow_id) override;
   SearchResult<WorkflowSummary> search_workflows(const SearchQuery& query) override;
   SearchResult<TaskSummary> search_tasks(const SearchQuery& query) override;
