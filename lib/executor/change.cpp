@@ -81,17 +81,20 @@ void Change::saw(std::string_view workflow_id, std::int64_t version) {
   }
 }
 
-void Change::overlay_tasks(Workflow& workflow) const {
+void Change::overlay_tasks(Workflow& workflow, bool consume) {
   for (const auto& id : task_order_) {
-    const TaskWrite& write = tasks_.at(id);
+    TaskWrite& write = tasks_.at(id);
     if (write.workflow_id != workflow.workflow_id) continue;
     auto it = std::find_if(workflow.tasks.begin(), workflow.tasks.end(), [&](const Task& t) { return t.task_id == id; });
     if (!write.task) {
       if (it != workflow.tasks.end()) workflow.tasks.erase(it);
-    } else if (it != workflow.tasks.end()) {
-      *it = *write.task;
+      continue;
+    }
+    Task task = consume ? std::move(*write.task) : *write.task;
+    if (it != workflow.tasks.end()) {
+      *it = std::move(task);
     } else {
-      workflow.tasks.push_back(*write.task);
+      workflow.tasks.push_back(std::move(task));
     }
   }
   std::stable_sort(workflow.tasks.begin(), workflow.tasks.end(), [](const Task& a, const Task& b) { return a.seq < b.seq; });
@@ -343,9 +346,9 @@ void Change::refresh_cache(const std::unordered_map<std::string, std::int64_t>& 
     Staged& entry = workflows_.at(id);
     auto version = versions.find(id);
     if (entry.row && version != versions.end()) {
-      // The change is done with its staged rows once committed.
+      // The change is done with its staged rows and tasks once committed.
       Workflow state = std::move(*entry.row);
-      overlay_tasks(state);
+      overlay_tasks(state, true);
       cache.put(id, version->second, std::move(state));
     } else if (entry.removed || entry.tasks_written) {
       // Its tasks changed without a staged row: the next read loads it.

@@ -174,11 +174,12 @@ class Change {
   VersionConflict conflict(std::string_view workflow_id);
   /// Records the version a read saw; a second read that sees another one means a conflict already.
   void saw(std::string_view workflow_id, std::int64_t version);
-  /// The staged task writes of a workflow laid over `workflow.tasks`.
-  void overlay_tasks(Workflow& workflow) const;
+  /// The staged task writes of a workflow laid over `workflow.tasks`; `consume` moves them there
+  /// (for a change done with them).
+  void overlay_tasks(Workflow& workflow, bool consume = false);
   void stage_task(const Task& task, bool inserted, bool removed);
   /// Hands the committed state of each written workflow (at `versions`) to the cache; the staged rows
-  /// are moved out.
+  /// and tasks are moved out.
   void refresh_cache(const std::unordered_map<std::string, std::int64_t>& versions);
 
   EngineCore& core_;
