@@ -213,27 +213,43 @@ void Change::insert_task(const Task& task) { stage_task(task, true, false); }
 void Change::update_task(const Task& task) { stage_task(task, false, false); }
 void Change::remove_task(const Task& task) { stage_task(task, false, true); }
 
+Change::Push* Change::open_push(std::string_view queue, std::string_view id) {
+  auto it = std::find_if(pushes_.rbegin(), pushes_.rend(),
+                         [&](const Push& push) { return push.open && push.queue == queue && push.id == id; });
+  return it == pushes_.rend() ? nullptr : &*it;
+}
+
+void Change::close_pushes(std::string_view queue, std::string_view id) {
+  if (Push* push = open_push(queue, id)) push->open = false;
+}
+
 void Change::push(std::string_view queue, std::string_view id, int priority, std::int64_t delay_ms) {
-  const std::int64_t visible_at = now_ + std::max<std::int64_t>(delay_ms, 0);
-  writes_.push_back([queue = std::string(queue), id = std::string(id), priority, visible_at](Transaction& tx) {
-    tx.queues().push(queue, id, priority, visible_at);
-  });
+  close_pushes(queue, id);
+  const Push& push =
+      pushes_.emplace_back(Push{std::string(queue), std::string(id), priority, now_ + std::max<std::int64_t>(delay_ms, 0)});
+  writes_.push_back([&push](Transaction& tx) { tx.queues().push(push.queue, push.id, push.priority, push.visible_at); });
   after_.pushed(queue, id, delay_ms);
   if (queue == kDeciderQueue) time_sweep(id);
 }
 
 void Change::remove_message(std::string_view queue, std::string_view id) {
+  close_pushes(queue, id);
   writes_.push_back(
       [queue = std::string(queue), id = std::string(id)](Transaction& tx) { tx.queues().remove(queue, id); });
 }
 
 void Change::set_visible_at(std::string_view queue, std::string_view id, std::int64_t visible_at) {
+  if (Push* push = open_push(queue, id)) {
+    push->visible_at = visible_at;
+    return;
+  }
   writes_.push_back([queue = std::string(queue), id = std::string(id), visible_at](Transaction& tx) {
     tx.queues().set_visible_at(queue, id, visible_at);
   });
 }
 
 void Change::bring_forward(std::string_view queue, std::string_view id, std::int64_t visible_at) {
+  close_pushes(queue, id);
   writes_.push_back([queue = std::string(queue), id = std::string(id), visible_at](Transaction& tx) {
     tx.queues().set_visible_at_if_earlier(queue, id, visible_at);
   });
@@ -245,6 +261,7 @@ void Change::make_visible(std::string_view queue, std::string_view id) {
 }
 
 void Change::push_if_absent(std::string_view queue, std::string_view id, int priority, std::int64_t visible_at) {
+  close_pushes(queue, id);
   writes_.push_back([queue = std::string(queue), id = std::string(id), priority, visible_at](Transaction& tx) {
     tx.queues().push_if_absent(queue, id, priority, visible_at);
   });

@@ -5,6 +5,7 @@
 #include <conductor/storage/storage.hpp>
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -167,6 +168,15 @@ class Change {
     std::optional<Task> task;  ///< none: removed
     bool inserted = false;
   };
+  /// A message this change pushes. Until another write of the same message, a set_visible_at of it
+  /// changes the push instead of writing again (a start pushes its decider message, then times it).
+  struct Push {
+    std::string queue;
+    std::string id;
+    int priority = 0;
+    std::int64_t visible_at = 0;
+    bool open = true;
+  };
 
   Storage& storage();
   Staged& staged(std::string_view workflow_id);
@@ -178,6 +188,10 @@ class Change {
   /// (for a change done with them).
   void overlay_tasks(Workflow& workflow, bool consume = false);
   void stage_task(const Task& task, bool inserted, bool removed);
+  /// The open push of the message, if any.
+  Push* open_push(std::string_view queue, std::string_view id);
+  /// A write of the message other than a visibility change: no earlier push of it stays open.
+  void close_pushes(std::string_view queue, std::string_view id);
   /// Hands the committed state of each written workflow (at `versions`) to the cache; the staged rows
   /// and tasks are moved out.
   void refresh_cache(const std::unordered_map<std::string, std::int64_t>& versions);
@@ -190,6 +204,7 @@ class Change {
   std::vector<std::string> task_order_;
   std::unordered_map<std::string, TaskWrite> tasks_;
   std::vector<std::function<void(Transaction&)>> writes_;
+  std::deque<Push> pushes_;  ///< a deque: writes_ refer to its elements
   std::function<void(Transaction&, AfterCommit&)> then_;
   std::optional<Offer> offer_;
   std::unordered_set<std::string> dirty_;
