@@ -257,7 +257,7 @@ int TaskQueue::requeue_pending(std::string_view task_type) {
       s.remove_message(queue, task.task_id);
       std::int64_t remaining = std::max<std::int64_t>(
           0, task.callback_after_seconds * 1000 - (s.now() - task.update_time));
-      s.push(queue, task.task_id, task.workflow_priority, remaining);
+      s.push_task(queue, task, remaining);
       ++pushed;
     }
     return pushed;

@@ -146,7 +146,7 @@ bool WorkflowExecutor::requeue_sweep(std::string_view workflow_id) {
   return run_change(core_, workflow_id, [&](detail::Change& s) {
     Workflow wf = core_.ops().load(s, workflow_id);
     if (s.queued(detail::kDeciderQueue, workflow_id)) return false;
-    s.push(detail::kDeciderQueue, workflow_id, wf.priority, core_.settings().workflow_offset_timeout_s * 1000);
+    s.push_sweep(workflow_id, wf.priority, core_.settings().workflow_offset_timeout_s * 1000);
     return true;
   });
 }
@@ -157,7 +157,7 @@ bool WorkflowExecutor::verify_and_repair(std::string_view workflow_id) {
     if (is_terminal(wf.status)) return false;
     bool repaired = false;
     if (!s.queued(detail::kDeciderQueue, workflow_id)) {
-      s.push(detail::kDeciderQueue, workflow_id, wf.priority, core_.settings().workflow_offset_timeout_s * 1000);
+      s.push_sweep(workflow_id, wf.priority, core_.settings().workflow_offset_timeout_s * 1000);
       repaired = true;
     }
     for (const Task& task : wf.tasks) {

@@ -10,7 +10,7 @@
 namespace conductor::testing {
 
 /// A storage that counts the commits of its write transactions, what a state change costs, the read
-/// transactions it began, and the summaries it was given to index.
+/// transactions it began, the summaries it was given to index, and the writes to its queues.
 class CountingStorage final : public Storage {
  public:
   /// `summarizes`, when set, is what its index stores answer to summarizes_stored_rows instead of
@@ -26,6 +26,8 @@ class CountingStorage final : public Storage {
   long commits() const { return commits_.load(); }
   long reads() const { return reads_.load(); }
   long summaries() const { return summaries_.load(); }
+  /// Pushes, removals and visibility changes of queue messages (pops and takes are not counted).
+  long queue_writes() const { return queue_writes_.load(); }
 
  private:
   class CountingIndex final : public IndexStore {
@@ -54,13 +56,58 @@ class CountingStorage final : public Storage {
     CountingStorage& storage_;
   };
 
+  class CountingQueues final : public QueueStore {
+   public:
+    CountingQueues(QueueStore& inner, CountingStorage& storage) : inner_(inner), storage_(storage) {}
+    void push(std::string_view queue, std::string_view id, int priority, std::int64_t visible_at) override {
+      wrote();
+      inner_.push(queue, id, priority, visible_at);
+    }
+    bool push_if_absent(std::string_view queue, std::string_view id, int priority, std::int64_t visible_at) override {
+      wrote();
+      return inner_.push_if_absent(queue, id, priority, visible_at);
+    }
+    std::vector<std::string> pop(std::string_view queue, int count, std::int64_t now_ms,
+                                 std::int64_t unack_ms) override {
+      return inner_.pop(queue, count, now_ms, unack_ms);
+    }
+    std::vector<std::string> take(std::string_view queue, int count, std::int64_t now_ms) override {
+      return inner_.take(queue, count, now_ms);
+    }
+    void remove(std::string_view queue, std::string_view id) override {
+      wrote();
+      inner_.remove(queue, id);
+    }
+    void set_visible_at(std::string_view queue, std::string_view id, std::int64_t visible_at) override {
+      wrote();
+      inner_.set_visible_at(queue, id, visible_at);
+    }
+    void set_visible_at_if_earlier(std::string_view queue, std::string_view id, std::int64_t visible_at) override {
+      wrote();
+      inner_.set_visible_at_if_earlier(queue, id, visible_at);
+    }
+    bool contains(std::string_view queue, std::string_view id) override { return inner_.contains(queue, id); }
+    std::int64_t size(std::string_view queue) override { return inner_.size(queue); }
+    std::map<std::string, QueueCounts> all_sizes() override { return inner_.all_sizes(); }
+    void flush(std::string_view queue) override { inner_.flush(queue); }
+    std::optional<std::int64_t> next_visible_at(std::string_view queue) override {
+      return inner_.next_visible_at(queue);
+    }
+
+   private:
+    void wrote() { storage_.queue_writes_.fetch_add(1, std::memory_order_relaxed); }
+
+    QueueStore& inner_;
+    CountingStorage& storage_;
+  };
+
   class CountingTransaction final : public Transaction {
    public:
     CountingTransaction(std::unique_ptr<Transaction> inner, std::atomic<long>* commits, CountingStorage& storage)
-        : inner_(std::move(inner)), commits_(commits), index_(inner_->index(), storage) {}
+        : inner_(std::move(inner)), commits_(commits), index_(inner_->index(), storage), queues_(inner_->queues(), storage) {}
     MetadataStore& metadata() override { return inner_->metadata(); }
     ExecutionStore& execution() override { return inner_->execution(); }
-    QueueStore& queues() override { return inner_->queues(); }
+    QueueStore& queues() override { return queues_; }
     IndexStore& index() override { return index_; }
     EventStore& events() override { return inner_->events(); }
     TakenTasks take_tasks(std::string_view queue, int count, std::int64_t now_ms) override {
@@ -75,6 +122,7 @@ class CountingStorage final : public Storage {
     std::unique_ptr<Transaction> inner_;
     std::atomic<long>* commits_;
     CountingIndex index_;
+    CountingQueues queues_;
   };
 
   std::unique_ptr<Storage> inner_;
@@ -82,6 +130,7 @@ class CountingStorage final : public Storage {
   std::atomic<long> commits_{0};
   std::atomic<long> reads_{0};
   std::atomic<long> summaries_{0};
+  std::atomic<long> queue_writes_{0};
 };
 
 }  // namespace conductor::testing

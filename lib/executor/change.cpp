@@ -113,9 +113,12 @@ std::optional<Workflow> Change::find_workflow(std::string_view workflow_id, bool
     // change of this process computes from this workflow while this one holds its lock, so the
     // cached state is lent to it instead of copied, and its commit puts back what it wrote (a
     // change that writes nothing leaves it out, and the next one reads storage).
+    const bool first = known == workflows_.end();
     workflow = std::move(cached->state);
     saw(workflow_id, cached->version);
-    staged(workflow_id).cached = true;
+    Staged& entry = staged(workflow_id);
+    entry.cached = true;
+    if (first) entry.messages = std::move(cached->messages);
   } else {
     std::optional<std::int64_t> version;
     read([&](Transaction& tx) {
@@ -229,16 +232,41 @@ void Change::push(std::string_view queue, std::string_view id, int priority, std
       pushes_.emplace_back(Push{std::string(queue), std::string(id), priority, now_ + std::max<std::int64_t>(delay_ms, 0)});
   writes_.push_back([&push](Transaction& tx) { tx.queues().push(push.queue, push.id, push.priority, push.visible_at); });
   after_.pushed(queue, id, delay_ms);
-  if (queue == kDeciderQueue) time_sweep(id);
+}
+
+void Change::push_task(std::string_view queue, const Task& task, std::int64_t delay_ms) {
+  push(queue, task.task_id, task.workflow_priority, delay_ms);
+  Staged& entry = staged(task.workflow_instance_id);
+  entry.messages.lose(task.task_id);
+  entry.queue_written = true;
+}
+
+void Change::push_sweep(std::string_view workflow_id, int priority, std::int64_t delay_ms) {
+  push(kDeciderQueue, workflow_id, priority, delay_ms);
+  time_sweep(workflow_id);
+  Staged& entry = staged(workflow_id);
+  entry.messages.sweep_by = pushes_.back().visible_at;
+  entry.queue_written = true;
 }
 
 void Change::remove_message(std::string_view queue, std::string_view id) {
+  if (queue == kDeciderQueue) {
+    staged(id).messages.sweep_by = KnownMessages::kAbsent;
+  } else if (std::any_of(workflows_.begin(), workflows_.end(),
+                         [&](const auto& entry) { return entry.second.messages.lacks(id); })) {
+    return;
+  }
   close_pushes(queue, id);
   writes_.push_back(
       [queue = std::string(queue), id = std::string(id)](Transaction& tx) { tx.queues().remove(queue, id); });
 }
 
 void Change::set_visible_at(std::string_view queue, std::string_view id, std::int64_t visible_at) {
+  if (queue == kDeciderQueue) {
+    Staged& entry = staged(id);
+    entry.messages.sweep_by = visible_at;
+    entry.queue_written = true;
+  }
   if (Push* push = open_push(queue, id)) {
     push->visible_at = visible_at;
     return;
@@ -249,7 +277,13 @@ void Change::set_visible_at(std::string_view queue, std::string_view id, std::in
 }
 
 void Change::bring_forward(std::string_view queue, std::string_view id, std::int64_t visible_at) {
-  close_pushes(queue, id);
+  KnownMessages& known = staged(id).messages;
+  if (known.swept_by(visible_at)) return;
+  known.bring_forward(visible_at);
+  if (Push* push = open_push(queue, id)) {
+    push->visible_at = std::min(push->visible_at, visible_at);
+    return;
+  }
   writes_.push_back([queue = std::string(queue), id = std::string(id), visible_at](Transaction& tx) {
     tx.queues().set_visible_at_if_earlier(queue, id, visible_at);
   });
@@ -261,6 +295,9 @@ void Change::make_visible(std::string_view queue, std::string_view id) {
 }
 
 void Change::push_if_absent(std::string_view queue, std::string_view id, int priority, std::int64_t visible_at) {
+  Staged& entry = staged(id);
+  entry.messages.sweep_by.reset();
+  entry.queue_written = true;
   close_pushes(queue, id);
   writes_.push_back([queue = std::string(queue), id = std::string(id), priority, visible_at](Transaction& tx) {
     tx.queues().push_if_absent(queue, id, priority, visible_at);
@@ -308,7 +345,7 @@ void Change::commit() {
           execution.update_workflow_if(*entry.row, *entry.version);
           versions[id] = *entry.version + 1;
         }
-      } else if (entry.tasks_written) {
+      } else if (entry.tasks_written || entry.queue_written) {
         if (!entry.version) {
           if (auto advanced = execution.advance_version(id)) versions[id] = *advanced;
         } else {
@@ -363,12 +400,18 @@ void Change::refresh_cache(const std::unordered_map<std::string, std::int64_t>& 
     Staged& entry = workflows_.at(id);
     auto version = versions.find(id);
     if (entry.row && version != versions.end()) {
+      // A task this change inserted has a message only if the change pushed one.
+      for (const auto& [task_id, write] : tasks_) {
+        if (write.inserted && write.workflow_id == id &&
+            std::none_of(pushes_.begin(), pushes_.end(), [&](const Push& push) { return push.id == task_id; }))
+          entry.messages.gone(task_id);
+      }
       // The change is done with its staged rows and tasks once committed.
       Workflow state = std::move(*entry.row);
       overlay_tasks(state, true);
-      cache.put(id, version->second, std::move(state));
-    } else if (entry.removed || entry.tasks_written) {
-      // Its tasks changed without a staged row: the next read loads it.
+      cache.put(id, version->second, std::move(state), std::move(entry.messages));
+    } else if (entry.removed || entry.tasks_written || entry.queue_written) {
+      // Its tasks or messages changed without a staged row: the next read loads it.
       cache.erase(id);
     }
   }

@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "executor/known_messages.hpp"
 #include "storage/transient_conflict.hpp"
 
 namespace conductor::detail {
@@ -113,11 +114,16 @@ class Change {
   void remove_task(const Task& task);
   /// Any other write (queues, logs, poll data, search index), applied in order after the rows.
   void write(std::function<void(Transaction&)> write) { writes_.push_back(std::move(write)); }
-  /// Pushes (upserts) a message visible after `delay_ms`, and wakes the queue's pollers on commit.
-  void push(std::string_view queue, std::string_view id, int priority, std::int64_t delay_ms);
+  /// Pushes (upserts) the task's message to `queue`, visible after `delay_ms`, and wakes the queue's
+  /// pollers on commit.
+  void push_task(std::string_view queue, const Task& task, std::int64_t delay_ms);
+  /// Pushes (upserts) the workflow's decider message, due after `delay_ms`.
+  void push_sweep(std::string_view workflow_id, int priority, std::int64_t delay_ms);
+  /// Removes the message; a task's message known to be gone already (KnownMessages) is left alone.
   void remove_message(std::string_view queue, std::string_view id);
   void set_visible_at(std::string_view queue, std::string_view id, std::int64_t visible_at);
-  /// Moves an existing message's visibility to `visible_at` if that is earlier; otherwise writes nothing.
+  /// Moves an existing decider message's due time to `visible_at` if that is earlier; writes nothing
+  /// when it is known to be due by then already.
   void bring_forward(std::string_view queue, std::string_view id, std::int64_t visible_at);
   /// Makes an existing message visible now, and wakes the queue's pollers on commit.
   void make_visible(std::string_view queue, std::string_view id);
@@ -161,7 +167,11 @@ class Change {
     bool inserted = false;
     bool removed = false;
     bool tasks_written = false;
+    /// A message of the workflow or of one of its tasks was pushed or re-timed: its version moves, so
+    /// that no process goes on trusting what it knew of them (KnownMessages).
+    bool queue_written = false;
     bool cached = false;  ///< read from the workflow cache, not from storage
+    KnownMessages messages;  ///< as read from the cache, with this change's writes applied
   };
   struct TaskWrite {
     std::string workflow_id;
@@ -188,6 +198,7 @@ class Change {
   /// (for a change done with them).
   void overlay_tasks(Workflow& workflow, bool consume = false);
   void stage_task(const Task& task, bool inserted, bool removed);
+  void push(std::string_view queue, std::string_view id, int priority, std::int64_t delay_ms);
   /// The open push of the message, if any.
   Push* open_push(std::string_view queue, std::string_view id);
   /// A write of the message other than a visibility change: no earlier push of it stays open.

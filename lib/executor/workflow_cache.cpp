@@ -11,20 +11,21 @@ std::optional<WorkflowCache::Versioned> WorkflowCache::find(std::string_view wor
   auto it = entries_.find(std::string(workflow_id));
   if (it == entries_.end()) return std::nullopt;
   touch(it->second);
-  return Versioned{it->second.version, it->second.state};
+  return Versioned{it->second.version, it->second.state, it->second.messages};
 }
 
 std::optional<WorkflowCache::Versioned> WorkflowCache::take(std::string_view workflow_id) {
   std::lock_guard lock(mutex_);
   auto it = entries_.find(std::string(workflow_id));
   if (it == entries_.end()) return std::nullopt;
-  Versioned taken{it->second.version, std::move(it->second.state)};
+  Versioned taken{it->second.version, std::move(it->second.state), std::move(it->second.messages)};
   ages_.erase(it->second.age);
   entries_.erase(it);
   return taken;
 }
 
-void WorkflowCache::put(const std::string& workflow_id, std::int64_t version, Workflow state) {
+void WorkflowCache::put(const std::string& workflow_id, std::int64_t version, Workflow state,
+                        KnownMessages messages) {
   if (is_terminal(state.status)) return erase(workflow_id);
   std::lock_guard lock(mutex_);
   auto [it, inserted] = entries_.try_emplace(workflow_id);
@@ -36,13 +37,15 @@ void WorkflowCache::put(const std::string& workflow_id, std::int64_t version, Wo
   }
   it->second.version = version;
   it->second.state = std::move(state);
+  it->second.messages = std::move(messages);
   while (entries_.size() > capacity_) {
     entries_.erase(ages_.back());
     ages_.pop_back();
   }
 }
 
-void WorkflowCache::advance(const std::string& workflow_id, std::int64_t from, std::int64_t to, const Task& task) {
+void WorkflowCache::advance(const std::string& workflow_id, std::int64_t from, std::int64_t to, const Task& task,
+                            std::optional<EpochMillis> sweep_by) {
   std::lock_guard lock(mutex_);
   auto it = entries_.find(workflow_id);
   if (it == entries_.end()) return;
@@ -56,6 +59,14 @@ void WorkflowCache::advance(const std::string& workflow_id, std::int64_t from, s
   }
   *stored = task;
   entry.version = to;
+  entry.messages.gone(task.task_id);
+  if (sweep_by) entry.messages.bring_forward(*sweep_by);
+}
+
+bool WorkflowCache::swept_by(const std::string& workflow_id, std::int64_t version, EpochMillis at) const {
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(workflow_id);
+  return it != entries_.end() && it->second.version == version && it->second.messages.swept_by(at);
 }
 
 void WorkflowCache::erase(const std::string& workflow_id) {

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "executor/known_messages.hpp"
+
 namespace conductor::detail {
 
 /// The decoded state of recently changed running workflows, each with the version of the stored state
@@ -24,16 +26,22 @@ class WorkflowCache {
   struct Versioned {
     std::int64_t version = 0;
     Workflow state;
+    KnownMessages messages;
   };
   /// A copy of the cached state, with its version.
   std::optional<Versioned> find(std::string_view workflow_id);
   /// The cached state itself, with its version, no longer cached.
   std::optional<Versioned> take(std::string_view workflow_id);
-  /// Keeps `state` as the workflow at `version`, or forgets the workflow when it has ended.
-  void put(const std::string& workflow_id, std::int64_t version, Workflow state);
-  /// The entry at `from` with `task` replaced becomes the state at `to` (a poll changed one task);
-  /// an entry at another version is dropped.
-  void advance(const std::string& workflow_id, std::int64_t from, std::int64_t to, const Task& task);
+  /// Keeps `state` as the workflow at `version`, with what is known of its messages then, or forgets
+  /// the workflow when it has ended.
+  void put(const std::string& workflow_id, std::int64_t version, Workflow state, KnownMessages messages = {});
+  /// The entry at `from` with `task` replaced becomes the state at `to` (a poll handed out one task,
+  /// taking its message, and brought the sweep forward to `sweep_by` if set); an entry at another
+  /// version is dropped.
+  void advance(const std::string& workflow_id, std::int64_t from, std::int64_t to, const Task& task,
+               std::optional<EpochMillis> sweep_by);
+  /// Whether the entry at `version` knows that the workflow's sweep is due by `at` already.
+  bool swept_by(const std::string& workflow_id, std::int64_t version, EpochMillis at) const;
   void erase(const std::string& workflow_id);
   std::size_t size() const;
 
@@ -41,6 +49,7 @@ class WorkflowCache {
   struct Entry {
     std::int64_t version = 0;
     Workflow state;
+    KnownMessages messages;
     std::list<std::string>::iterator age;
   };
 

@@ -247,10 +247,10 @@ std::string WorkflowOps::start(Change& s, const StartWorkflowRequest& request, c
   if (child) {
     // A child's first decide goes through the decider queue, expedited (pitfall 9).
     s.index_workflow(wf);
-    s.push(kDeciderQueue, wf.workflow_id, kExpeditePriority, 0);
+    s.push_sweep(wf.workflow_id, kExpeditePriority, 0);
     return wf.workflow_id;
   }
-  s.push(kDeciderQueue, wf.workflow_id, wf.priority, core_.settings().workflow_offset_timeout_s * 1000);
+  s.push_sweep(wf.workflow_id, wf.priority, core_.settings().workflow_offset_timeout_s * 1000);
   decide(s, wf);
   return wf.workflow_id;
 }
@@ -313,7 +313,7 @@ void WorkflowOps::decide_unmetered(Change& s, Workflow& wf) {
   }
   persist(s, wf);
   if (requeue) {
-    s.push(kDeciderQueue, wf.workflow_id, wf.priority, 0);
+    s.push_sweep(wf.workflow_id, wf.priority, 0);
   } else {
     postpone_decider(s, wf);
   }
@@ -658,7 +658,7 @@ void WorkflowOps::update_parent(Change& s, const Workflow& child) {
   ChangeEffects effects(*this, s);
   SystemTaskContext context{*parent, s.now(), effects};
   if (handler->execute(*task, context)) write_task(s, *task);
-  if (!is_terminal(parent->status)) s.push(kDeciderQueue, parent->workflow_id, kExpeditePriority, 0);
+  if (!is_terminal(parent->status)) s.push_sweep(parent->workflow_id, kExpeditePriority, 0);
 }
 
 void WorkflowOps::cancel_non_terminal(Change& s, Workflow& wf) {
@@ -716,7 +716,7 @@ Task WorkflowOps::update_task(Change& s, const TaskResult& result, bool take_nex
     task->end_time = s.now();
     s.remove_message(queue_name(*task), task->task_id);
   } else {
-    s.push(queue_name(*task), task->task_id, task->workflow_priority, task->callback_after_seconds * 1000);
+    s.push_task(queue_name(*task), *task, task->callback_after_seconds * 1000);
   }
   s.mark_dirty(task->task_id);
   if (!result.logs.empty()) {
@@ -826,16 +826,19 @@ std::vector<Task> WorkflowOps::poll(Transaction& tx, AfterCommit& after, std::st
     tx.execution().update_task(task);
     if (!core_.summarizes_stored_rows()) tx.index().index_task(task_summary(task));
     // The hand-out runs under the writer, not as a versioned change: it moves the version on, so a
-    // change computed meanwhile from the task as it was is computed again.
-    if (auto version = tx.execution().advance_version(task.workflow_instance_id)) {
-      after.run([this, version = *version, snapshot = task] {
-        core_.workflow_cache().advance(snapshot.workflow_instance_id, version - 1, version, snapshot);
+    // change computed meanwhile from the task as it was is computed again. Its response timeout
+    // needs a sweep by then, unless the cached state knows of an earlier one.
+    std::optional<EpochMillis> sweep_by;
+    if (task.response_timeout_seconds > 0) sweep_by = now + task.response_timeout_seconds * 1000;
+    auto version = tx.execution().advance_version(task.workflow_instance_id);
+    if (sweep_by && !(version && core_.workflow_cache().swept_by(task.workflow_instance_id, *version - 1, *sweep_by)))
+      tx.queues().set_visible_at_if_earlier(kDeciderQueue, task.workflow_instance_id, *sweep_by);
+    if (version) {
+      after.run([this, version = *version, snapshot = task, sweep_by] {
+        core_.workflow_cache().advance(snapshot.workflow_instance_id, version - 1, version, snapshot, sweep_by);
       });
     }
     if (core_.has_listeners()) after.run([this, snapshot = task] { core_.fire(snapshot); });
-    if (task.response_timeout_seconds > 0)
-      tx.queues().set_visible_at_if_earlier(kDeciderQueue, task.workflow_instance_id,
-                                            now + task.response_timeout_seconds * 1000);
     after.taken(queue, task.task_id);
     handed_out.push_back(std::move(task));
   }
@@ -889,7 +892,7 @@ void WorkflowOps::sweep(Change& s, std::string_view workflow_id) {
                                     (t.status == TaskStatus::kScheduled || !handler->is_async_complete(t))
                               : t.status == TaskStatus::kScheduled;
     if (repairable && !s.queued(queue_name(t), t.task_id))
-      s.push(queue_name(t), t.task_id, t.workflow_priority, t.callback_after_seconds * 1000);
+      s.push_task(queue_name(t), t, t.callback_after_seconds * 1000);
     ChangeEffects effects(*this, s);
     SystemTaskContext context{wf, s.now(), effects};
     if (handler && handler->repair(t, context)) {
@@ -981,7 +984,7 @@ std::optional<Task> WorkflowOps::execute_system_task(Change& s, const TaskHandle
     return call;
   }
   task->callback_after_seconds = handler.evaluation_offset_seconds(*task, s.now());
-  s.push(queue, task_id, task->workflow_priority, task->callback_after_seconds * 1000);
+  s.push_task(queue, *task, task->callback_after_seconds * 1000);
   persist(s, wf);
   return call;
 }
@@ -1009,7 +1012,7 @@ void WorkflowOps::resume(Change& s, std::string_view workflow_id) {
   wf.previous_status = wf.status;
   wf.status = WorkflowStatus::kRunning;
   wf.last_retried_time = s.now();
-  s.push(kDeciderQueue, wf.workflow_id, wf.priority, core_.settings().workflow_offset_timeout_s * 1000);
+  s.push_sweep(wf.workflow_id, wf.priority, core_.settings().workflow_offset_timeout_s * 1000);
   if (wf.workflow_definition->workflow_status_listener_enabled)
     s.after_commit([this, snapshot = wf] { core_.fire(WorkflowEvent::kResumed, snapshot); });
   decide(s, wf);

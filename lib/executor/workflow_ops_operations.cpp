@@ -93,7 +93,7 @@ void WorkflowOps::requeue(Change& s, const Task& task) {
   const auto* handler = core_.registry().find_system(task.task_type);
   if (handler && !handler->is_async()) return;
   std::int64_t delay_ms = task.callback_after_ms > 0 ? task.callback_after_ms : task.callback_after_seconds * 1000;
-  s.push(queue_name(task), task.task_id, task.workflow_priority, delay_ms);
+  s.push_task(queue_name(task), task, delay_ms);
 }
 
 void WorkflowOps::restart(Change& s, std::string_view workflow_id, bool use_latest_definitions) {
@@ -125,7 +125,7 @@ void WorkflowOps::restart(Change& s, std::string_view workflow_id, bool use_late
   wf.output.clear();
   wf.external_output_payload_storage_path.reset();
   s.insert_workflow(wf);
-  s.push(kDeciderQueue, wf.workflow_id, wf.priority, core_.settings().workflow_offset_timeout_s * 1000);
+  s.push_sweep(wf.workflow_id, wf.priority, core_.settings().workflow_offset_timeout_s * 1000);
   notify(s, WorkflowEvent::kRestarted, wf);
   decide(s, wf);
   resume_parents(s, wf, "restarted");
@@ -200,7 +200,7 @@ void WorkflowOps::retry_tasks(Change& s, Workflow& wf) {
   wf.last_retried_time = s.now();
   wf.reason_for_incompletion.reset();
   wf.end_time = 0;
-  s.push(kDeciderQueue, wf.workflow_id, wf.priority, core_.settings().workflow_offset_timeout_s * 1000);
+  s.push_sweep(wf.workflow_id, wf.priority, core_.settings().workflow_offset_timeout_s * 1000);
   notify(s, WorkflowEvent::kRetried, wf);
 
   std::vector<Task*> failed;
@@ -270,7 +270,7 @@ void WorkflowOps::reopen_for_rerun(Change& s, Workflow& wf, const RerunWorkflowR
   reopen(wf);
   if (request.correlation_id) wf.correlation_id = request.correlation_id;
   if (request.workflow_input) wf.input = *request.workflow_input;
-  s.push(kDeciderQueue, wf.workflow_id, wf.priority, core_.settings().workflow_offset_timeout_s * 1000);
+  s.push_sweep(wf.workflow_id, wf.priority, core_.settings().workflow_offset_timeout_s * 1000);
   persist(s, wf);
   // Conductor resumes the parents before and again after the decide, to keep concurrent decides from
   // reading this workflow half-changed; one transaction has no such window, so once is enough.
@@ -435,7 +435,7 @@ void WorkflowOps::reset_callbacks(Change& s, std::string_view workflow_id) {
       continue;
     // Only a message still waiting is moved; the push makes it deliverable now and wakes pollers.
     if (!s.queued(queue_name(t), t.task_id)) continue;
-    s.push(queue_name(t), t.task_id, t.workflow_priority, 0);
+    s.push_task(queue_name(t), t, 0);
     t.callback_after_seconds = 0;
     write_task(s, t);
   }
@@ -488,7 +488,7 @@ void WorkflowOps::resume_parents(Change& s, const Workflow& wf, std::string_view
     reopen(*parent);
     parent->last_retried_time = s.now();
     repair_parent_tasks(s, *parent, task->task_id);
-    s.push(kDeciderQueue, parent->workflow_id, parent->priority, 0);
+    s.push_sweep(parent->workflow_id, parent->priority, 0);
     persist(s, *parent);
     notify(s, event_of(op), *parent);
     decide(s, *parent);

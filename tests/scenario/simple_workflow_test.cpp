@@ -177,6 +177,23 @@ TEST_CASE("simple workflow: summaries are indexed unless the storage derives the
   }
 }
 
+TEST_CASE("simple workflow: a step leaves alone the queue messages it knows it would not change",
+          "[scenario]") {
+  auto counting = std::make_unique<testing::CountingStorage>(open_sqlite({}));
+  testing::CountingStorage& storage = *counting;
+  EngineFixture f(std::move(counting));
+  for (auto t : {"t1", "t2", "t3"}) f.task_def(fmt::format(R"({{"name": "{}", "responseTimeoutSeconds": 600}})", t));
+  f.workflow_def(kThreeTasks);
+  const auto id = f.start("three", {{"x", 1}});
+  for (auto t : {"t1", "t2", "t3"}) f.complete(f.poll(t), {{"y", 2}, {"z", 3}});
+  REQUIRE(f.workflow(id).status == WorkflowStatus::kCompleted);
+  // Each task's message is pushed once, and the decider's once when the workflow starts and removed
+  // when it ends. A hand-out takes its task's message, so its completion has none to remove, and
+  // the sweep due within the offset already comes before every response timeout and next step.
+  CHECK(storage.queue_writes() == 5);
+  CHECK(f.engine.queue().queue_size("t1") == 0);
+}
+
 TEST_CASE("simple workflow: bad input is rejected and changes nothing", "[scenario]") {
   EngineFixture f;
   f.workflow_def(R"({"name": "one", "tasks": [{"name": "solo", "taskReferenceName": "s"}]})");

@@ -42,16 +42,25 @@ TEST_CASE("workflow cache: bounded, least recently used first out, ended workflo
 TEST_CASE("workflow cache: a hand-out advances an entry at the version it came from, and drops any other",
           "[unit]") {
   WorkflowCache cache(8);
-  cache.put("a", 5, running("a"));
+  detail::KnownMessages known;
+  known.sweep_by = 9'000;
+  cache.put("a", 5, running("a"), known);
+  CHECK(cache.swept_by("a", 5, 9'000));
+  CHECK_FALSE(cache.swept_by("a", 5, 8'999));
+  CHECK_FALSE(cache.swept_by("a", 4, 9'000));
   Task polled = running("a").tasks.front();
   polled.status = TaskStatus::kInProgress;
-  cache.advance("a", 5, 6, polled);
+  cache.advance("a", 5, 6, polled, 7'000);
   auto found = cache.find("a");
   REQUIRE(found);
   CHECK(found->version == 6);
   CHECK(found->state.tasks.front().status == TaskStatus::kInProgress);
+  // The hand-out took the task's message and brought the sweep forward.
+  CHECK(found->messages.lacks(polled.task_id));
+  CHECK(cache.swept_by("a", 6, 7'000));
+  CHECK_FALSE(cache.swept_by("a", 6, 6'999));
   // An entry the hand-out did not start from is stale: gone rather than wrong.
-  cache.advance("a", 5, 7, polled);
+  cache.advance("a", 5, 7, polled, std::nullopt);
   CHECK_FALSE(cache.find("a"));
 }
 
