@@ -401,8 +401,9 @@ void Change::refresh_cache(const std::unordered_map<std::string, std::int64_t>& 
     auto version = versions.find(id);
     if (entry.row && version != versions.end()) {
       // A task this change inserted has a message only if the change pushed one.
-      for (const auto& [task_id, write] : tasks_) {
-        if (write.inserted && write.workflow_id == id &&
+      for (const auto& written : tasks_) {
+        const std::string& task_id = written.first;
+        if (written.second.inserted && written.second.workflow_id == id &&
             std::none_of(pushes_.begin(), pushes_.end(), [&](const Push& push) { return push.id == task_id; }))
           entry.messages.gone(task_id);
       }
