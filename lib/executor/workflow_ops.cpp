@@ -823,14 +823,13 @@ std::vector<Task> WorkflowOps::poll(Transaction& tx, AfterCommit& after, std::st
       continue;
     }
     mark_polled(task, worker_id, now);
-    tx.execution().update_task(task);
-    if (!core_.summarizes_stored_rows()) tx.index().index_task(task_summary(task));
     // The hand-out runs under the writer, not as a versioned change: it moves the version on, so a
-    // change computed meanwhile from the task as it was is computed again. Its response timeout
-    // needs a sweep by then, unless the cached state knows of an earlier one.
+    // change computed meanwhile from the task as it was is computed again.
+    const auto version = tx.execution().hand_out(task);
+    if (!core_.summarizes_stored_rows()) tx.index().index_task(task_summary(task));
+    // Its response timeout needs a sweep by then, unless the cached state knows of an earlier one.
     std::optional<EpochMillis> sweep_by;
     if (task.response_timeout_seconds > 0) sweep_by = now + task.response_timeout_seconds * 1000;
-    auto version = tx.execution().advance_version(task.workflow_instance_id);
     if (sweep_by && !(version && core_.workflow_cache().swept_by(task.workflow_instance_id, *version - 1, *sweep_by)))
       tx.queues().set_visible_at_if_earlier(kDeciderQueue, task.workflow_instance_id, *sweep_by);
     if (version) {

@@ -179,6 +179,9 @@ class OffloadingExecutionStore final : public ExecutionStore {
   void update_task(const Task& task) override {
     with_offloaded(offloader_, task, [&](const Task& row) { inner_.update_task(row); });
   }
+  std::optional<std::int64_t> hand_out(const Task& task) override {
+    return with_offloaded(offloader_, task, [&](const Task& row) { return inner_.hand_out(row); });
+  }
   std::optional<Task> find_task(std::string_view id) override {
     auto task = inner_.find_task(id);
     offloader_.restore_row(task);

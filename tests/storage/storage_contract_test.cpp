@@ -291,7 +291,7 @@ STORAGE_CONTRACT("storage: update_workflow replaces the row and rejects unknown 
   });
 }
 
-STORAGE_CONTRACT("storage: every write to a workflow advances its version; conditional writes check it") {
+STORAGE_CONTRACT("storage: every write to a workflow advances its version, conditional writes check it") {
   TestType fixture;
   Storage& storage = fixture.storage();
   std::int64_t inserted = 0;
@@ -485,7 +485,7 @@ STORAGE_CONTRACT("storage: ended workflows come earliest end first, by name, chi
   });
 }
 
-STORAGE_CONTRACT("storage: workflows by correlation id come newest first; without closed ones only RUNNING") {
+STORAGE_CONTRACT("storage: workflows by correlation id come newest first, without closed ones only RUNNING") {
   TestType fixture;
   Storage& storage = fixture.storage();
   write(storage, [](Transaction& tx) {
@@ -785,7 +785,7 @@ STORAGE_CONTRACT("storage: take serves in pop's order and deletes what it gives"
   CHECK(read(storage, [](Transaction& tx) { return tx.queues().contains("other", "elsewhere"); }));
 }
 
-STORAGE_CONTRACT("storage: take_tasks takes in pop's order and returns the tasks; a version it reads advances") {
+STORAGE_CONTRACT("storage: take_tasks takes in pop's order and returns the tasks, a version it reads advances") {
   TestType fixture;
   Storage& storage = fixture.storage();
   std::int64_t inserted = 0;
@@ -806,11 +806,29 @@ STORAGE_CONTRACT("storage: take_tasks takes in pop's order and returns the tasks
     REQUIRE(task_ids(rest) == std::vector<std::string>{"t-1"});
     CHECK(stored(rest.front()) == stored(task("t-1", "wf-1", "a", 1)));
     CHECK(tx.queues().size("work") == 1);  // the later one stays
-    // The hand-out moves the workflow on, twice within this transaction.
-    CHECK(tx.execution().advance_version("wf-1") == inserted + 1);
+    // The hand-out stores the task and moves the workflow on, twice within this transaction.
+    Task polled = rest.front();
+    polled.status = TaskStatus::kInProgress;
+    polled.worker_id = "w-1";
+    CHECK(tx.execution().hand_out(polled) == inserted + 1);
     CHECK(tx.execution().advance_version("wf-1") == inserted + 2);
   });
   CHECK(read(storage, [](Transaction& tx) { return tx.execution().workflow_version("wf-1"); }) == inserted + 2);
+  CHECK(read(storage, [](Transaction& tx) { return tx.execution().find_task("t-1")->worker_id; }) == "w-1");
+  // Without a take before it, and for a task that is not stored.
+  write(storage, [&](Transaction& tx) {
+    Task second = task("t-2", "wf-1", "b", 2);
+    second.status = TaskStatus::kInProgress;
+    CHECK(tx.execution().hand_out(second) == inserted + 3);
+  });
+  CHECK(read(storage, [](Transaction& tx) { return tx.execution().find_task("t-2")->status; }) ==
+        TaskStatus::kInProgress);
+  write(storage, [](Transaction& tx) { tx.queues().push("again", "t-2", 0, 0); });
+  write_fails<NotFoundError>(storage, [&](Transaction& tx) {
+    CHECK(task_ids(tx.take_tasks("again", 1, 1000).tasks) == std::vector<std::string>{"t-2"});
+    tx.execution().hand_out(task("missing", "wf-1", "c", 3));
+  });
+  CHECK(read(storage, [](Transaction& tx) { return tx.execution().workflow_version("wf-1"); }) == inserted + 3);
   // Taken in a transaction whose conditional write then failed: nothing is taken.
   write(storage, [](Transaction& tx) { tx.queues().push("work", "t-1", 0, 0); });
   write_fails<StaleVersionError>(storage, [&](Transaction& tx) {
@@ -882,7 +900,7 @@ STORAGE_CONTRACT("storage: push_if_absent leaves an existing message alone, popp
   });
 }
 
-STORAGE_CONTRACT("storage: set_visible_at re-times a message; the if-earlier form only brings it forward") {
+STORAGE_CONTRACT("storage: set_visible_at re-times a message, the if-earlier form only brings it forward") {
   TestType fixture;
   Storage& storage = fixture.storage();
   write(storage, [](Transaction& tx) {
@@ -908,7 +926,7 @@ STORAGE_CONTRACT("storage: set_visible_at re-times a message; the if-earlier for
   });
 }
 
-STORAGE_CONTRACT("storage: queue sizes count delayed and in-flight messages; flush empties one queue") {
+STORAGE_CONTRACT("storage: queue sizes count delayed and in-flight messages, flush empties one queue") {
   TestType fixture;
   Storage& storage = fixture.storage();
   write(storage, [](Transaction& tx) {
@@ -1700,7 +1718,7 @@ STORAGE_CONTRACT("storage: concurrent write transactions from several threads al
   });
 }
 
-STORAGE_CONTRACT("storage: concurrent commits all survive reopening; abandoned transactions among them leave nothing") {
+STORAGE_CONTRACT("storage: concurrent commits all survive reopening, abandoned transactions among them leave nothing") {
   TestType fixture;
   Storage& storage = fixture.storage();
   constexpr int kThreads = 6;

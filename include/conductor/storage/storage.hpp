@@ -115,6 +115,12 @@ class CONDUCTOR_EXPORT ExecutionStore {
   virtual void insert_task(const Task& task) = 0;
   /// Replaces a stored task. Throws NotFoundError when it does not exist.
   virtual void update_task(const Task& task) = 0;
+  /// Replaces a task a poll hands out and advances its workflow's version: update_task, then
+  /// advance_version, which a backend may send as one statement.
+  virtual std::optional<std::int64_t> hand_out(const Task& task) {
+    update_task(task);
+    return advance_version(task.workflow_instance_id);
+  }
   virtual std::optional<Task> find_task(std::string_view task_id) = 0;
   virtual bool remove_task(std::string_view task_id) = 0;
   /// Tasks of a workflow ordered by seq.

@@ -62,11 +62,18 @@ constexpr std::string_view kInsertTask =
     "  ELSE conductor_fail('CSTAL', 'workflow ' || $2 || ' has a task ' || $3 || ' with retry count ' || $4 || "
     "    ' already') END "
     "WHERE NOT EXISTS (SELECT FROM written)";
-constexpr std::string_view kUpdateTask =
-    "WITH written AS (UPDATE tasks SET workflow_id = $2, reference_name = $3, retry_count = $4, seq = $5, "
+// A task's update, to follow the WITH of a statement that may do more before it.
+constexpr std::string_view kUpdateTaskSteps =
+    "written AS (UPDATE tasks SET workflow_id = $2, reference_name = $3, retry_count = $4, seq = $5, "
     "status = $6, task_type = $7, task_def_name = $8, start_time = $9, node_id = $10, json = $11, "
     "workflow_type = $12, correlation_id = $13, update_time = $14, end_time = $15 WHERE task_id = $1 RETURNING 1) "
     "SELECT conductor_fail('CNOTF', 'No such task: ' || $1) WHERE NOT EXISTS (SELECT FROM written)";
+const std::string kUpdateTask = "WITH " + std::string(kUpdateTaskSteps);
+// The same with its workflow's version step ($16: the writer), for a hand-out whose take locked the
+// workflow's row.
+const std::string kHandOut =
+    "WITH advanced AS (UPDATE workflows SET state_version = state_version + 1, writer = $16 "
+    "WHERE workflow_id = $2), " + std::string(kUpdateTaskSteps);
 
 /// A table of snapshots: rows of (id, json) written once and never changed.
 struct SnapshotTable {
@@ -167,13 +174,14 @@ void PgExecutionStore::write_workflow(std::string_view sql, const Workflow& work
   db_.stored_workflows().insert(workflow.workflow_id);
 }
 
-void PgExecutionStore::write_task(std::string_view sql, const Task& task) {
+template <class... Extra>
+void PgExecutionStore::write_task(std::string_view sql, const Task& task, const Extra&... extra) {
   Connection& db = db_.get();
   std::optional<std::int64_t> node_id;
   if (task.workflow_task) node_id = store_snapshot(db, caches_.nodes, kNodeSnapshots, task.workflow_task, used_nodes_);
   db.send(sql, task.task_id, task.workflow_instance_id, task.reference_task_name, task.retry_count, task.seq,
           to_string(task.status), task.task_type, task.task_def_name, task.start_time, node_id, task_row_json(task),
-          task.workflow_type, task.correlation_id, task.update_time, task.end_time);
+          task.workflow_type, task.correlation_id, task.update_time, task.end_time, extra...);
   db_.stored_tasks().insert(task.task_id);
 }
 
@@ -405,6 +413,14 @@ std::optional<Workflow> PgExecutionStore::find_workflow_by_idempotency_key(std::
 void PgExecutionStore::insert_task(const Task& task) { write_task(kInsertTask, task); }
 
 void PgExecutionStore::update_task(const Task& task) { write_task(kUpdateTask, task); }
+
+std::optional<std::int64_t> PgExecutionStore::hand_out(const Task& task) {
+  auto locked = db_.write() ? db_.known_versions().find(task.workflow_instance_id) : db_.known_versions().end();
+  if (locked == db_.known_versions().end()) return ExecutionStore::hand_out(task);
+  // Locked by this transaction's take, as in advance_version: the version step goes with the task.
+  write_task(kHandOut, task, writer_);
+  return ++locked->second;
+}
 
 std::optional<Task> PgExecutionStore::find_task(std::string_view task_id) {
   std::vector<Task> found = task_rows(db_.get().query("SELECT json, node_id FROM tasks WHERE task_id = $1", task_id));

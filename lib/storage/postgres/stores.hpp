@@ -126,6 +126,7 @@ class PgExecutionStore final : public ExecutionStore {
 
   void insert_task(const Task& task) override;
   void update_task(const Task& task) override;
+  std::optional<std::int64_t> hand_out(const Task& task) override;
   std::optional<Task> find_task(std::string_view task_id) override;
   bool remove_task(std::string_view task_id) override;
   std::vector<Task> tasks_of(std::string_view workflow_id) override;
@@ -151,7 +152,9 @@ class PgExecutionStore final : public ExecutionStore {
   /// Sends a write of a workflow row with `sql`, whose parameters are the row's columns then `extra`.
   template <class... Extra>
   void write_workflow(std::string_view sql, const Workflow& workflow, const Extra&... extra);
-  void write_task(std::string_view sql, const Task& task);
+  /// `extra`: parameters of `sql` after the task's fifteen.
+  template <class... Extra>
+  void write_task(std::string_view sql, const Task& task, const Extra&... extra);
   /// The task of `row`, whose columns from `column` on are (json, node_id).
   Task task_row(const Result& rows, int row, int column);
   std::vector<Task> task_rows(const Result& rows);
