@@ -470,7 +470,7 @@ TEST_CASE("server: an engine's REST API is served over loopback", "[http]") {
   CHECK(client.send(bhttp::verb::get, "/api/workflow/nope").result_int() == 404);
 }
 
-TEST_CASE("server: parked requests hold no thread; a wake or the deadline answers each", "[http]") {
+TEST_CASE("server: parked requests hold no thread, a wake or the deadline answers each", "[http]") {
   constexpr std::size_t kWaiting = 300;
   Parked parked;
   ServerOptions options = test_options();

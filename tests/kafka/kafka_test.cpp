@@ -129,7 +129,7 @@ SCENARIO("kafka: KAFKA_PUBLISH fails on bad input and on brokers that do not ans
             .starts_with("Failed to invoke kafka task due to: kafka: "));
 }
 
-SCENARIO("kafka: an EVENT task with a kafka sink produces its message; a handler on a topic starts a workflow",
+SCENARIO("kafka: an EVENT task with a kafka sink produces its message, a handler on a topic starts a workflow",
          "[kafka]") {
   MockCluster cluster;
   cluster.topic("greetings");

@@ -86,7 +86,7 @@ TEST_CASE("execute: a WAIT task without a duration blocks the run and is answere
   CHECK_FALSE(state.timed_out);
 }
 
-TEST_CASE("execute: a WAIT with a duration does not block; the wait times out", "[scenario]") {
+TEST_CASE("execute: a WAIT with a duration does not block, the wait times out", "[scenario]") {
   EngineFixture f;
   f.workflow_def(R"({"name": "timed", "tasks": [{"name": "wait", "taskReferenceName": "pause", "type": "WAIT",
                      "inputParameters": {"duration": "1 hour"}}]})");

@@ -30,7 +30,7 @@ TEST_CASE("jq: a transform's first result and all results are the task output", 
   CHECK(wf.output.at("result") == out);
 }
 
-TEST_CASE("jq: every value the program emits is listed; numbers keep their kind", "[scenario]") {
+TEST_CASE("jq: every value the program emits is listed, numbers keep their kind", "[scenario]") {
   EngineFixture f;
   auto wf = run(f, ".in1[] | . * 2", {{"in1", JsonArray{1, 2.5, 3}}});
   const Task& jq = wf.tasks[0];

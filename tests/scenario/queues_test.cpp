@@ -163,7 +163,7 @@ TEST_CASE("queues: racing updates of one task apply exactly once", "[scenario]")
   CHECK(f.engine.queue().queue_size("r2") == r2);
 }
 
-TEST_CASE("queues: many threads start, poll and complete workflows; every one completes once", "[scenario]") {
+TEST_CASE("queues: many threads start, poll and complete workflows, every one completes once", "[scenario]") {
   EngineFixture f;
   f.workflow_def(R"({"name": "busy", "tasks": [{"name": "b1", "taskReferenceName": "b1"},
                                                {"name": "b2", "taskReferenceName": "b2"}]})");

@@ -55,7 +55,7 @@ TEST_CASE("signal: reaches the WAIT task of a running sub-workflow", "[scenario]
   CHECK(f.workflow(signalled->workflow_instance_id).status == WorkflowStatus::kCompleted);
 }
 
-TEST_CASE("signal: nothing waiting for a signal changes nothing; an unknown workflow is not found", "[scenario]") {
+TEST_CASE("signal: nothing waiting for a signal changes nothing, an unknown workflow is not found", "[scenario]") {
   EngineFixture f;
   define(f);
   auto id = f.start("worker_only");

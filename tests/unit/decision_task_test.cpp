@@ -19,7 +19,7 @@ std::string definition(const std::string& fields) {
 
 }  // namespace
 
-TEST_CASE("decision task: caseValueParam picks the case; the task's input is only the case", "[unit]") {
+TEST_CASE("decision task: caseValueParam picks the case, the task's input is only the case", "[unit]") {
   TaskFixture f(definition(R"("caseValueParam": "k")"), {{"k", "a"}});
   auto tasks = f.map("dec");
   REQUIRE(tasks.size() == 2);

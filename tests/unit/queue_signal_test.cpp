@@ -71,7 +71,7 @@ TEST_CASE("queue signal: one push wakes one waiter, the oldest first", "[unit]")
   CHECK(third.times == 1);
 }
 
-TEST_CASE("queue signal: a cancelled callback never fires; cancel says whether it won", "[unit]") {
+TEST_CASE("queue signal: a cancelled callback never fires, cancel says whether it won", "[unit]") {
   QueueSignal signal;
   Fired cancelled;
   Fired kept;

@@ -49,14 +49,14 @@ TEST_CASE("search query: values may be quoted, escaped or span several bare word
   check_condition(parse("workflowType = 'a AND b'"), "workflow_type", Op::kEqual, {"a AND b"});
 }
 
-TEST_CASE("search query: IN takes a list; a single value is an equality", "[unit]") {
+TEST_CASE("search query: IN takes a list, a single value is an equality", "[unit]") {
   check_condition(parse("status IN (COMPLETED,RUNNING)"), "status", Op::kIn, {"COMPLETED", "RUNNING"});
   check_condition(parse("status IN ( 'A' , \"B\", C )"), "status", Op::kIn, {"A", "B", "C"});
   check_condition(parse("status IN (RUNNING)"), "status", Op::kEqual, {"RUNNING"});
   check_condition(parse("status IN RUNNING"), "status", Op::kEqual, {"RUNNING"});
 }
 
-TEST_CASE("search query: AND binds tighter than OR; parentheses group", "[unit]") {
+TEST_CASE("search query: AND binds tighter than OR, parentheses group", "[unit]") {
   SearchExpression flat = parse("a = 1 OR b = 2 AND c = 3");
   REQUIRE(flat.kind == Kind::kOr);
   REQUIRE(flat.operands.size() == 2);
@@ -212,7 +212,7 @@ TEST_CASE("free text: ranges and comparisons", "[unit]") {
   CHECK_FALSE(below.include_upper);
 }
 
-TEST_CASE("free text: NOT, then AND, then OR; side by side is OR, beside NOT is AND", "[unit]") {
+TEST_CASE("free text: NOT, then AND, then OR, side by side is OR, beside NOT is AND", "[unit]") {
   FreeTextExpression flat = text("a OR b AND c");
   REQUIRE(flat.kind == TextKind::kOr);
   check_match(flat.operands[0], "", "a");

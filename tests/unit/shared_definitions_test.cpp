@@ -22,7 +22,7 @@ WorkflowDef flow(const std::string& description) {
 
 }  // namespace
 
-TEST_CASE("shared definitions: runs of one definition share it and its nodes; a changed one is not", "[unit]") {
+TEST_CASE("shared definitions: runs of one definition share it and its nodes, a changed one is not", "[unit]") {
   SharedDefinitions definitions;
   const Shared<WorkflowDef> first = definitions.share(flow("v1"));
   CHECK(definitions.share(flow("v1")).same_as(first));

@@ -22,7 +22,7 @@ TEST_CASE("workflow watchers: a watcher fires once, for any of its workflows, an
   CHECK(fired == 1);
 }
 
-TEST_CASE("workflow watchers: a cancelled watcher never fires; others of the same workflow do", "[unit]") {
+TEST_CASE("workflow watchers: a cancelled watcher never fires, others of the same workflow do", "[unit]") {
   WorkflowWatchers watchers;
   int first = 0;
   int second = 0;
