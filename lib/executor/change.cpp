@@ -276,16 +276,16 @@ void Change::set_visible_at(std::string_view queue, std::string_view id, std::in
   });
 }
 
-void Change::bring_forward(std::string_view queue, std::string_view id, std::int64_t visible_at) {
-  KnownMessages& known = staged(id).messages;
+void Change::bring_sweep_forward(std::string_view workflow_id, std::int64_t visible_at) {
+  KnownMessages& known = staged(workflow_id).messages;
   if (known.swept_by(visible_at)) return;
   known.bring_forward(visible_at);
-  if (Push* push = open_push(queue, id)) {
+  if (Push* push = open_push(kDeciderQueue, workflow_id)) {
     push->visible_at = std::min(push->visible_at, visible_at);
     return;
   }
-  writes_.push_back([queue = std::string(queue), id = std::string(id), visible_at](Transaction& tx) {
-    tx.queues().set_visible_at_if_earlier(queue, id, visible_at);
+  writes_.push_back([id = std::string(workflow_id), visible_at](Transaction& tx) {
+    tx.queues().set_visible_at_if_earlier(kDeciderQueue, id, visible_at);
   });
 }
 
@@ -294,13 +294,13 @@ void Change::make_visible(std::string_view queue, std::string_view id) {
   after_.pushed(queue, id, 0);
 }
 
-void Change::push_if_absent(std::string_view queue, std::string_view id, int priority, std::int64_t visible_at) {
-  Staged& entry = staged(id);
+void Change::push_sweep_if_absent(std::string_view workflow_id, int priority, std::int64_t visible_at) {
+  Staged& entry = staged(workflow_id);
   entry.messages.sweep_by.reset();
   entry.queue_written = true;
-  close_pushes(queue, id);
-  writes_.push_back([queue = std::string(queue), id = std::string(id), priority, visible_at](Transaction& tx) {
-    tx.queues().push_if_absent(queue, id, priority, visible_at);
+  close_pushes(kDeciderQueue, workflow_id);
+  writes_.push_back([id = std::string(workflow_id), priority, visible_at](Transaction& tx) {
+    tx.queues().push_if_absent(kDeciderQueue, id, priority, visible_at);
   });
 }
 

@@ -122,12 +122,13 @@ class Change {
   /// Removes the message; a task's message known to be gone already (KnownMessages) is left alone.
   void remove_message(std::string_view queue, std::string_view id);
   void set_visible_at(std::string_view queue, std::string_view id, std::int64_t visible_at);
-  /// Moves an existing decider message's due time to `visible_at` if that is earlier; writes nothing
-  /// when it is known to be due by then already.
-  void bring_forward(std::string_view queue, std::string_view id, std::int64_t visible_at);
+  /// Moves the workflow's decider message, if any, to `visible_at` when that is earlier; writes
+  /// nothing when it is known to be due by then already.
+  void bring_sweep_forward(std::string_view workflow_id, std::int64_t visible_at);
   /// Makes an existing message visible now, and wakes the queue's pollers on commit.
   void make_visible(std::string_view queue, std::string_view id);
-  void push_if_absent(std::string_view queue, std::string_view id, int priority, std::int64_t visible_at);
+  /// Pushes the workflow's decider message, due at `visible_at`, unless it has one.
+  void push_sweep_if_absent(std::string_view workflow_id, int priority, std::int64_t visible_at);
   /// Indexes the summary of a workflow or task this change writes, unless the storage derives it
   /// from the row (IndexStore::summarizes_stored_rows).
   void index_workflow(const Workflow& workflow);
@@ -178,8 +179,8 @@ class Change {
     std::optional<Task> task;  ///< none: removed
     bool inserted = false;
   };
-  /// A message this change pushes. Until another write of the same message, a set_visible_at of it
-  /// changes the push instead of writing again (a start pushes its decider message, then times it).
+  /// A message this change pushes. Until another write of the same message, a visibility change of
+  /// it changes the push instead of writing again (a start pushes its decider message, then times it).
   struct Push {
     std::string queue;
     std::string id;

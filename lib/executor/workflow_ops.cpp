@@ -514,7 +514,7 @@ void WorkflowOps::postpone_decider(Change& s, const Workflow& wf) {
   if (s.times_sweep(wf.workflow_id)) {
     s.set_visible_at(kDeciderQueue, wf.workflow_id, visible_at);
   } else {
-    s.bring_forward(kDeciderQueue, wf.workflow_id, visible_at);
+    s.bring_sweep_forward(wf.workflow_id, visible_at);
   }
 }
 
@@ -900,8 +900,7 @@ void WorkflowOps::sweep(Change& s, std::string_view workflow_id) {
     }
   }
   if (wf.parent_workflow_id)
-    s.push_if_absent(kDeciderQueue, *wf.parent_workflow_id, 0,
-                              s.now() + core_.settings().workflow_offset_timeout_s * 1000);
+    s.push_sweep_if_absent(*wf.parent_workflow_id, 0, s.now() + core_.settings().workflow_offset_timeout_s * 1000);
   if (repaired) {
     decide(s, wf);
     if (is_terminal(wf.status)) return;
