@@ -10,7 +10,7 @@
 namespace conductor::testing {
 
 /// A storage that counts the commits of its write transactions, what a state change costs, the read
-/// transactions it began, the summaries it was given to index, and the writes to its queues.
+/// transactions it began, the summaries it was given to index, the writes to its queues and its pops.
 class CountingStorage final : public Storage {
  public:
   /// `summarizes`, when set, is what its index stores answer to summarizes_stored_rows instead of
@@ -28,6 +28,7 @@ class CountingStorage final : public Storage {
   long summaries() const { return summaries_.load(); }
   /// Pushes, removals and visibility changes of queue messages (pops and takes are not counted).
   long queue_writes() const { return queue_writes_.load(); }
+  long pops() const { return pops_.load(); }
 
  private:
   class CountingIndex final : public IndexStore {
@@ -69,6 +70,7 @@ class CountingStorage final : public Storage {
     }
     std::vector<std::string> pop(std::string_view queue, int count, std::int64_t now_ms,
                                  std::int64_t unack_ms) override {
+      storage_.pops_.fetch_add(1, std::memory_order_relaxed);
       return inner_.pop(queue, count, now_ms, unack_ms);
     }
     std::vector<std::string> take(std::string_view queue, int count, std::int64_t now_ms) override {
@@ -92,6 +94,9 @@ class CountingStorage final : public Storage {
     void flush(std::string_view queue) override { inner_.flush(queue); }
     std::optional<std::int64_t> next_visible_at(std::string_view queue) override {
       return inner_.next_visible_at(queue);
+    }
+    std::map<std::string, std::int64_t, std::less<>> next_visible_times(const std::vector<std::string>& queues) override {
+      return inner_.next_visible_times(queues);
     }
 
    private:
@@ -131,6 +136,7 @@ class CountingStorage final : public Storage {
   std::atomic<long> reads_{0};
   std::atomic<long> summaries_{0};
   std::atomic<long> queue_writes_{0};
+  std::atomic<long> pops_{0};
 };
 
 }  // namespace conductor::testing

@@ -122,23 +122,39 @@ void EngineCore::prepare_search(const SearchQuery& query, std::string_view what)
 
 int EngineCore::run_due() {
   int processed = 0;
-  // How long the most overdue message had been due, read in the pops' own transactions: a read
-  // transaction of its own would take the writer from group commit on an in-memory database.
+  // One look at every queue the round serves, and pops only of those with a message due: an idle
+  // round costs one read, not a pop per queue (several times a second, in every process). Work done
+  // in the round may push messages due now to the queues after it, so a queue checked after work
+  // looks again. The look runs under the writer as the pops do: a read transaction of its own would
+  // take the writer from group commit on an in-memory database.
+  std::vector<std::string> queues{std::string(kDeciderQueue), std::string(ConductorEventQueue::kQueue)};
+  for (const auto* handler : registry_.async_handlers()) queues.emplace_back(handler->type());
+  std::map<std::string, std::int64_t, std::less<>> next;
+  EpochMillis looked_at = 0;
+  int looked_after = -1;  // `processed` at the last look
+  auto due = [&](std::string_view queue) {
+    if (looked_after != processed) {
+      looked_at = clock_->now_ms();
+      next = run_in_writer(*this, [&](Transaction& tx, AfterCommit&) { return tx.queues().next_visible_times(queues); });
+      looked_after = processed;
+    }
+    const auto found = next.find(queue);
+    return found != next.end() && found->second <= looked_at;
+  };
+  // How long the most overdue message had been due, at the round's first look.
+  due(kDeciderQueue);
   std::int64_t lag_ms = 0;
+  for (const auto& [queue, visible_at] : next) lag_ms = std::max(lag_ms, looked_at - visible_at);
   // Pops under the writer, so a message goes to one sweeper even across processes; the work itself
   // runs as changes of their own, outside the writer.
-  auto pop = [this, &lag_ms](const std::string& queue, int count, std::int64_t unack_ms) {
+  auto pop = [this](const std::string& queue, int count, std::int64_t unack_ms) {
     return run_in_writer(*this, [&](Transaction& tx, AfterCommit&) {
-      const EpochMillis now = clock_->now_ms();
-      if (metrics_) {
-        if (auto next = tx.queues().next_visible_at(queue)) lag_ms = std::max(lag_ms, now - *next);
-      }
-      return tx.queues().pop(queue, count, now, unack_ms);
+      return tx.queues().pop(queue, count, clock_->now_ms(), unack_ms);
     });
   };
   for (const auto* handler : registry_.async_handlers()) {
     const std::string queue{handler->type()};
-    for (;;) {
+    for (bool more = due(queue); more;) {
       // A type that calls out takes no more messages than it may start calls: the rest wait in the
       // queue, and the end of a call wakes the sweeper.
       const int batch = handler->calls_out()
@@ -157,12 +173,11 @@ int EngineCore::run_due() {
               {{"taskType", queue}, {"taskId", id}, {"error", e.what()}});
         }
       }
-      if (static_cast<int>(ids.size()) < batch) break;
+      more = static_cast<int>(ids.size()) == batch;
     }
   }
-  for (;;) {
+  for (bool more = due(kDeciderQueue); more;) {
     auto ids = pop(std::string(kDeciderQueue), kSweepBatch, settings_.workflow_offset_timeout_s * 1000);
-    if (ids.empty()) break;
     for (const auto& id : ids) {
       try {
         ops_.sweep(id);
@@ -172,7 +187,7 @@ int EngineCore::run_due() {
             {{"workflowId", id}, {"error", e.what()}});
       }
     }
-    if (static_cast<int>(ids.size()) < kSweepBatch) break;
+    more = static_cast<int>(ids.size()) == kSweepBatch;
   }
   if (kafka_source_) {
     try {
@@ -182,7 +197,8 @@ int EngineCore::run_due() {
           {{"error", e.what()}});
     }
   }
-  processed += event_processor_.process_due();
+  // Events the Kafka topics just gave are due at once, whatever the look found.
+  if (due(ConductorEventQueue::kQueue) || kafka_source_) processed += event_processor_.process_due();
   processed += retention_.sweep();
   // Free text changed by this round's (and the callers') changes is indexed in one batch.
   run_in_writer(*this, [](Transaction& tx, AfterCommit&) { tx.index().flush_free_text(); });

@@ -194,6 +194,21 @@ TEST_CASE("simple workflow: a step leaves alone the queue messages it knows it w
   CHECK(f.engine.queue().queue_size("t1") == 0);
 }
 
+TEST_CASE("simple workflow: a sweeper round pops only the queues with a message due", "[scenario]") {
+  auto counting = std::make_unique<testing::CountingStorage>(open_sqlite({}));
+  testing::CountingStorage& storage = *counting;
+  EngineFixture f(std::move(counting));
+  for (auto t : {"t1", "t2", "t3"}) f.task_def(fmt::format(R"({{"name": "{}", "responseTimeoutSeconds": 5}})", t));
+  f.workflow_def(kThreeTasks);
+  const auto id = f.start("three", {{"x", 1}});
+  f.poll("t1");
+  f.engine.run_due();
+  CHECK(storage.pops() == 0);  // the round looked, and found nothing due
+  f.advance(6);
+  CHECK(storage.pops() == 1);  // the decider queue, for the response timeout
+  CHECK(EngineFixture::statuses(f.workflow(id)).front() == "a:TIMED_OUT");
+}
+
 TEST_CASE("simple workflow: bad input is rejected and changes nothing", "[scenario]") {
   EngineFixture f;
   f.workflow_def(R"({"name": "one", "tasks": [{"name": "solo", "taskReferenceName": "s"}]})");

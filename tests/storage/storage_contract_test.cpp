@@ -971,6 +971,22 @@ STORAGE_CONTRACT("storage: next_visible_at is the earliest visibility across pri
   });
 }
 
+STORAGE_CONTRACT("storage: next_visible_times reads next_visible_at of several queues at once") {
+  TestType fixture;
+  Storage& storage = fixture.storage();
+  write(storage, [](Transaction& tx) {
+    QueueStore& q = tx.queues();
+    q.push("work", "high", 9, 700);
+    q.push("work", "low", 0, 300);
+    q.push("other", "x", 0, 1);
+    q.push("unasked", "y", 0, 2);
+    CHECK(q.pop("other", 1, 1, 1000).size() == 1);
+    using Times = std::map<std::string, std::int64_t, std::less<>>;
+    CHECK(q.next_visible_times({"work", "other", "empty"}) == Times{{"other", 1001}, {"work", 300}});
+    CHECK(q.next_visible_times({}).empty());
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Search
 

@@ -180,6 +180,9 @@ class CONDUCTOR_EXPORT QueueStore {
   virtual void flush(std::string_view queue) = 0;
   /// The earliest `visible_at` in the queue, if any message exists (for timers).
   virtual std::optional<std::int64_t> next_visible_at(std::string_view queue) = 0;
+  /// next_visible_at of each of `queues` that holds a message, read at once: a sweeper looks at all
+  /// its queues first and pops only those with a message due. The default reads queue by queue.
+  virtual std::map<std::string, std::int64_t, std::less<>> next_visible_times(const std::vector<std::string>& queues);
 };
 
 /// The search index: summaries written on every persist, queried with Conductor's grammar.

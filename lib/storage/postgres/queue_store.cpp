@@ -1,5 +1,8 @@
 #include "storage/postgres/stores.hpp"
 
+#include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
+
 // Pops lock the rows they hand out with FOR UPDATE SKIP LOCKED: a message another transaction is
 // popping (in this process or another) is skipped instead of waited for, and never handed out twice.
 namespace conductor::detail::pg {
@@ -106,6 +109,21 @@ std::optional<std::int64_t> PgQueueStore::next_visible_at(std::string_view queue
   Result row = db_.get().query("SELECT min(visible_at) FROM queue_messages WHERE queue = $1", queue);
   if (row.is_null(0, 0)) return std::nullopt;
   return row.int64(0, 0);
+}
+
+std::map<std::string, std::int64_t, std::less<>> PgQueueStore::next_visible_times(
+    const std::vector<std::string>& queues) {
+  boost::json::array names;
+  for (const std::string& queue : queues) names.emplace_back(queue);
+  Result rows = db_.get().query(
+      "SELECT queue, (SELECT min(visible_at) FROM queue_messages m WHERE m.queue = q.queue) "
+      "FROM json_array_elements_text($1::json) AS q(queue)",
+      boost::json::serialize(names));
+  std::map<std::string, std::int64_t, std::less<>> times;
+  for (int row = 0; row < rows.rows(); ++row) {
+    if (!rows.is_null(row, 1)) times.emplace(std::string(rows.text(row, 0)), rows.int64(row, 1));
+  }
+  return times;
 }
 
 }  // namespace conductor::detail::pg

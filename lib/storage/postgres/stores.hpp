@@ -199,6 +199,7 @@ class PgQueueStore final : public QueueStore {
   std::map<std::string, QueueCounts> all_sizes() override;
   void flush(std::string_view queue) override;
   std::optional<std::int64_t> next_visible_at(std::string_view queue) override;
+  std::map<std::string, std::int64_t, std::less<>> next_visible_times(const std::vector<std::string>& queues) override;
 
  private:
   ActiveConnection& db_;
