@@ -115,8 +115,8 @@ class CountingStorage final : public Storage {
     QueueStore& queues() override { return queues_; }
     IndexStore& index() override { return index_; }
     EventStore& events() override { return inner_->events(); }
-    TakenTasks take_tasks(std::string_view queue, int count, std::int64_t now_ms) override {
-      return inner_->take_tasks(queue, count, now_ms);
+    TakenTasks take_tasks(std::string_view queue, int count, std::int64_t now_ms, std::string_view sweep_queue) override {
+      return inner_->take_tasks(queue, count, now_ms, sweep_queue);
     }
     void commit() override {
       inner_->commit();

@@ -22,6 +22,7 @@
 #include <algorithm>
 #include <random>
 #include <set>
+#include <unordered_map>
 
 namespace conductor::detail {
 
@@ -808,11 +809,15 @@ std::vector<Task> WorkflowOps::poll(Transaction& tx, AfterCommit& after, std::st
   std::vector<Task> handed_out;
   // Taken, not popped: a task handed out comes back through its response timeout, not through an
   // unacknowledged message, and a stale message (its task gone or ended) is done with.
-  TakenTasks taken = tx.take_tasks(queue, count, now);
-  // A workflow sent along is cached at the version it was taken at; the hand-outs below move it on.
+  TakenTasks taken = tx.take_tasks(queue, count, now, kDeciderQueue);
+  // A workflow sent along is cached at the version it was taken at, with its sweep's due time; the
+  // hand-outs below move it on. Until then that time is known here.
+  std::unordered_map<std::string, EpochMillis> sent_sweeps;
   for (auto& sent : taken.workflows) {
-    after.run([this, id = sent.workflow.workflow_id, sent = std::move(sent)]() mutable {
-      core_.workflow_cache().put(id, sent.version, std::move(sent.workflow));
+    const EpochMillis sweep_by = sent.sweep_at.value_or(KnownMessages::kAbsent);
+    sent_sweeps.emplace(sent.workflow.workflow_id, sweep_by);
+    after.run([this, id = sent.workflow.workflow_id, sent = std::move(sent), sweep_by]() mutable {
+      core_.workflow_cache().put(id, sent.version, std::move(sent.workflow), KnownMessages{.sweep_by = sweep_by});
     });
   }
   std::vector<Task>& tasks = taken.tasks;
@@ -827,11 +832,19 @@ std::vector<Task> WorkflowOps::poll(Transaction& tx, AfterCommit& after, std::st
     // change computed meanwhile from the task as it was is computed again.
     const auto version = tx.execution().hand_out(task);
     if (!core_.summarizes_stored_rows()) tx.index().index_task(task_summary(task));
-    // Its response timeout needs a sweep by then, unless the cached state knows of an earlier one.
+    // Its response timeout needs a sweep by then, unless the workflow sent along or the cached state
+    // knows of an earlier one.
     std::optional<EpochMillis> sweep_by;
     if (task.response_timeout_seconds > 0) sweep_by = now + task.response_timeout_seconds * 1000;
-    if (sweep_by && !(version && core_.workflow_cache().swept_by(task.workflow_instance_id, *version - 1, *sweep_by)))
+    const auto sent = sent_sweeps.find(task.workflow_instance_id);
+    const bool swept = sent != sent_sweeps.end()
+                           ? sweep_by && sent->second <= *sweep_by
+                           : sweep_by && version &&
+                                 core_.workflow_cache().swept_by(task.workflow_instance_id, *version - 1, *sweep_by);
+    if (sweep_by && !swept) {
       tx.queues().set_visible_at_if_earlier(kDeciderQueue, task.workflow_instance_id, *sweep_by);
+      if (sent != sent_sweeps.end()) sent->second = *sweep_by;
+    }
     if (version) {
       after.run([this, version = *version, snapshot = task, sweep_by] {
         core_.workflow_cache().advance(snapshot.workflow_instance_id, version - 1, version, snapshot, sweep_by);

@@ -266,8 +266,8 @@ class OffloadingTransaction final : public Transaction {
   QueueStore& queues() override { return inner_->queues(); }
   IndexStore& index() override { return index_; }
   EventStore& events() override { return inner_->events(); }
-  TakenTasks take_tasks(std::string_view queue, int count, std::int64_t now_ms) override {
-    TakenTasks taken = inner_->take_tasks(queue, count, now_ms);
+  TakenTasks take_tasks(std::string_view queue, int count, std::int64_t now_ms, std::string_view sweep_queue) override {
+    TakenTasks taken = inner_->take_tasks(queue, count, now_ms, sweep_queue);
     offloader_.restore_rows(taken.tasks);
     for (auto& versioned : taken.workflows) offloader_.restore_row(versioned.workflow);
     return taken;

@@ -72,13 +72,18 @@ SCENARIO("postgres: an engine that polls a task of a workflow another engine sta
   auto counting = std::make_unique<testing::CountingStorage>(open_postgres({.url = schema.url(), .pool_size = 2}));
   const testing::CountingStorage& storage = *counting;
   EngineFixture worker{std::move(counting)};
+  starter.task_def(R"({"name": "work", "responseTimeoutSeconds": 600})");
   starter.workflow_def(R"({"name": "two", "tasks": [{"name": "work", "taskReferenceName": "first"},
       {"name": "work", "taskReferenceName": "second"}]})");
   starter.start("two");
   const std::string id = starter.start("two");
   worker.complete(worker.poll("work"));  // the first poll to meet such a workflow sends nothing
+  const long queue_writes = storage.queue_writes();
   const Task first = worker.poll("work");
   REQUIRE(first.workflow_instance_id == id);
+  // The workflow came with its sweep's due time, within the workflow offset: the hand-out knows
+  // the sweep comes before the task's response timeout and leaves the decider message alone.
+  CHECK(storage.queue_writes() == queue_writes);
   const long reads = storage.reads();
   worker.complete(first);
   CHECK(storage.reads() == reads);  // the poll brought the workflow along

@@ -69,7 +69,7 @@ void meet_other_writer(Storage& storage, Storage& other) {
     tx->commit();
   }
   auto tx = storage.begin();
-  TakenTasks taken = tx->take_tasks("meet", 1, 10);
+  TakenTasks taken = tx->take_tasks("meet", 1, 10, "sweep");
   REQUIRE(taken.tasks.size() == 1);
   CHECK(taken.workflows.empty());
   tx->commit();
@@ -209,12 +209,18 @@ TEST_CASE("postgres: a poll sends along the taken tasks' workflows another pool 
   store_two_tasks(*second, "b");
   meet_other_writer(*second, *first);
   {
+    auto tx = first->begin();
+    tx->queues().push("sweep", "a", 0, 5000);
+    tx->commit();
+  }
+  {
     auto tx = second->begin();
-    TakenTasks taken = tx->take_tasks("work", 10, 10);
+    TakenTasks taken = tx->take_tasks("work", 10, 10, "sweep");
     CHECK(taken.tasks.size() == 2);
     REQUIRE(taken.workflows.size() == 1);  // a only: b is this pool's own
     CHECK(taken.workflows[0].workflow.workflow_id == "a");
     CHECK(taken.workflows[0].workflow.tasks.size() == 2);
+    CHECK(taken.workflows[0].sweep_at == 5000);
     CHECK(current(*tx, taken.workflows[0]));
     tx->execution().advance_version("a");
     tx->queues().push("work", "a-2", 0, 0);
@@ -223,11 +229,12 @@ TEST_CASE("postgres: a poll sends along the taken tasks' workflows another pool 
   // Written by the second pool last, a goes back to the first with the version the second left,
   // from the first's second poll on.
   auto tx = first->begin();
-  CHECK(tx->take_tasks("work", 10, 10).workflows.empty());
+  CHECK(tx->take_tasks("work", 10, 10, "sweep").workflows.empty());
   tx->queues().push("work", "a-2", 0, 0);
-  TakenTasks taken = tx->take_tasks("work", 10, 10);
+  TakenTasks taken = tx->take_tasks("work", 10, 10, "none");
   REQUIRE(taken.workflows.size() == 1);
   CHECK(taken.workflows[0].workflow.workflow_id == "a");
+  CHECK_FALSE(taken.workflows[0].sweep_at);  // no message in that queue
   CHECK(current(*tx, taken.workflows[0]));
 }
 
@@ -250,7 +257,7 @@ TEST_CASE("postgres: a poll that waited for a workflow's lock does not send what
   bool sent_current = true;
   std::thread poller([&] {
     auto tx = second->begin();
-    taken = tx->take_tasks("work", 10, 10);
+    taken = tx->take_tasks("work", 10, 10, "sweep");
     for (const auto& sent : taken->workflows) sent_current = sent_current && current(*tx, sent);
     tx->commit();
   });

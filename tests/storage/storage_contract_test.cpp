@@ -800,9 +800,9 @@ STORAGE_CONTRACT("storage: take_tasks takes in pop's order and returns the tasks
     q.push("work", "later", 9, 5000);
   });
   write(storage, [&](Transaction& tx) {
-    CHECK(task_ids(tx.take_tasks("work", 2, 1000).tasks) == std::vector<std::string>{"t-2"});
-    CHECK(tx.take_tasks("work", 0, 1000).tasks.empty());
-    std::vector<Task> rest = tx.take_tasks("work", 10, 1000).tasks;
+    CHECK(task_ids(tx.take_tasks("work", 2, 1000, "sweep").tasks) == std::vector<std::string>{"t-2"});
+    CHECK(tx.take_tasks("work", 0, 1000, "sweep").tasks.empty());
+    std::vector<Task> rest = tx.take_tasks("work", 10, 1000, "sweep").tasks;
     REQUIRE(task_ids(rest) == std::vector<std::string>{"t-1"});
     CHECK(stored(rest.front()) == stored(task("t-1", "wf-1", "a", 1)));
     CHECK(tx.queues().size("work") == 1);  // the later one stays
@@ -825,14 +825,14 @@ STORAGE_CONTRACT("storage: take_tasks takes in pop's order and returns the tasks
         TaskStatus::kInProgress);
   write(storage, [](Transaction& tx) { tx.queues().push("again", "t-2", 0, 0); });
   write_fails<NotFoundError>(storage, [&](Transaction& tx) {
-    CHECK(task_ids(tx.take_tasks("again", 1, 1000).tasks) == std::vector<std::string>{"t-2"});
+    CHECK(task_ids(tx.take_tasks("again", 1, 1000, "sweep").tasks) == std::vector<std::string>{"t-2"});
     tx.execution().hand_out(task("missing", "wf-1", "c", 3));
   });
   CHECK(read(storage, [](Transaction& tx) { return tx.execution().workflow_version("wf-1"); }) == inserted + 3);
   // Taken in a transaction whose conditional write then failed: nothing is taken.
   write(storage, [](Transaction& tx) { tx.queues().push("work", "t-1", 0, 0); });
   write_fails<StaleVersionError>(storage, [&](Transaction& tx) {
-    CHECK(task_ids(tx.take_tasks("work", 1, 1000).tasks) == std::vector<std::string>{"t-1"});
+    CHECK(task_ids(tx.take_tasks("work", 1, 1000, "sweep").tasks) == std::vector<std::string>{"t-1"});
     tx.execution().advance_version_if("wf-1", inserted);
   });
   CHECK(read(storage, [](Transaction& tx) { return tx.queues().contains("work", "t-1"); }));

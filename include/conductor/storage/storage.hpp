@@ -233,10 +233,13 @@ enum class TransactionMode { kRead, kWrite };
 struct TakenTasks {
   /// The tasks the taken messages name, in the order taken.
   std::vector<Task> tasks;
-  /// A workflow with all its tasks (ordered by seq), and the version of that state.
+  /// A workflow with all its tasks (ordered by seq), the version of that state, and when the message
+  /// its id names in take_tasks' `sweep_queue` becomes visible (none: there is no such message), as
+  /// it stood with that state.
   struct VersionedWorkflow {
     Workflow workflow;
     std::int64_t version = 0;
+    std::optional<std::int64_t> sweep_at;
   };
   /// Workflows of some of the taken tasks, as they stand in the transaction (their versions are
   /// what ExecutionStore::workflow_version answers until it commits), so that the caller need not
@@ -257,8 +260,9 @@ class CONDUCTOR_EXPORT Transaction {
   virtual EventStore& events() = 0;
   /// Takes (QueueStore::take) up to `count` messages of a task queue and returns the tasks they name;
   /// a message whose task is gone is taken all the same. The default takes, then reads each task,
-  /// and returns no workflows; a backend may do it all at once.
-  virtual TakenTasks take_tasks(std::string_view queue, int count, std::int64_t now_ms);
+  /// and returns no workflows; a backend may do it all at once. `sweep_queue` holds messages named
+  /// by workflow ids (the engine's decider queue): workflows sent along come with theirs.
+  virtual TakenTasks take_tasks(std::string_view queue, int count, std::int64_t now_ms, std::string_view sweep_queue);
   /// For a storage other processes share (RemotePushes): the messages this transaction pushed to
   /// `queue` will be taken by a poll of this process, so the commit need not announce them to the
   /// others. The default does nothing.

@@ -240,7 +240,8 @@ void PgExecutionStore::forget_version(std::string_view workflow_id) {
   if (!db_.known_versions().empty()) db_.known_versions().erase(std::string(workflow_id));
 }
 
-TakenTasks PgExecutionStore::take_tasks(std::string_view queue, int count, std::int64_t now_ms) {
+TakenTasks PgExecutionStore::take_tasks(std::string_view queue, int count, std::int64_t now_ms,
+                                        std::string_view sweep_queue) {
   if (count <= 0) return {};
   // Locking the task rows as well makes a change committed while this waited for a workflow's lock
   // show in the task read. Rows: (0, task json, node_id, workflow_id, locked version, whether
@@ -254,27 +255,30 @@ TakenTasks PgExecutionStore::take_tasks(std::string_view queue, int count, std::
   // snapshot: that is current only when no change committed between the snapshot and the lock (the
   // lock waits for such a change, then sees its row, and every change of a task moves the
   // workflow's version), so only a workflow whose snapshot version is the locked one is sent.
-  // Rows after the tasks: (1, workflow json, snapshot_id, workflow_id, version), then
-  // (2, task json, node_id, workflow_id) by seq.
+  // Its message in the sweep queue is read in the same snapshot: every write of that message moves
+  // the workflow's version too. Rows after the tasks: (1, workflow json, snapshot_id, workflow_id,
+  // version, the message's visible time), then (2, task json, node_id, workflow_id) by seq.
   static const std::string sending =
       std::string(kTakeMessages) +
       ", locked AS MATERIALIZED (SELECT t.json, t.node_id, w.workflow_id, w.state_version, "
       "  w.writer IS DISTINCT FROM $4 AS elsewhere, taken.priority, taken.visible_at, taken.seq FROM taken "
       "  JOIN tasks t ON t.task_id = taken.message_id JOIN workflows w ON w.workflow_id = t.workflow_id "
       "  ORDER BY taken.priority DESC, taken.visible_at, taken.seq FOR NO KEY UPDATE OF t, w), "
-      "sent AS MATERIALIZED (SELECT w.workflow_id, w.state_version, w.json, w.snapshot_id "
+      "sent AS MATERIALIZED (SELECT w.workflow_id, w.state_version, w.json, w.snapshot_id, "
+      "  (SELECT m.visible_at FROM queue_messages m WHERE m.queue = $5 AND m.message_id = w.workflow_id) AS sweep_at "
       "  FROM (SELECT DISTINCT workflow_id, state_version FROM locked WHERE elsewhere) l "
       "  JOIN workflows w ON w.workflow_id = l.workflow_id AND w.state_version = l.state_version) "
       "SELECT 0 AS part, json, node_id, workflow_id, state_version, elsewhere, priority, visible_at, seq "
       "FROM locked "
-      "UNION ALL SELECT 1, json, snapshot_id, workflow_id, state_version, false, 0, 0, 0 FROM sent "
+      "UNION ALL SELECT 1, json, snapshot_id, workflow_id, state_version, false, 0, sweep_at, 0 FROM sent "
       "UNION ALL SELECT 2, t.json, t.node_id, t.workflow_id, NULL, false, 0, 0, t.seq "
       "  FROM sent JOIN tasks t ON t.workflow_id = sent.workflow_id "
       "ORDER BY part, priority DESC, visible_at, seq";
   // A process alone on its database (or restarted: every workflow then looks another's) soon stops
   // paying for the longer statement.
   const bool send = caches_.takes.fetch_add(1) < caches_.send_until.load();
-  Result rows = db_.get().query(send ? sending : plain, queue, now_ms, count, writer_);
+  Result rows = send ? db_.get().query(sending, queue, now_ms, count, writer_, sweep_queue)
+                     : db_.get().query(plain, queue, now_ms, count, writer_);
   TakenTasks taken;
   bool elsewhere = false;
   int row = 0;
@@ -285,7 +289,9 @@ TakenTasks PgExecutionStore::take_tasks(std::string_view queue, int count, std::
   }
   if (elsewhere) caches_.send_until = caches_.takes.load() + kSendingPolls;
   for (; row < rows.rows() && rows.int64(row, 0) == 1; ++row) {
-    taken.workflows.push_back({workflow_row(rows, row, 1), rows.int64(row, 4)});
+    std::optional<std::int64_t> sweep_at;
+    if (!rows.is_null(row, 7)) sweep_at = rows.int64(row, 7);
+    taken.workflows.push_back({workflow_row(rows, row, 1), rows.int64(row, 4), sweep_at});
   }
   for (; row < rows.rows(); ++row) {
     auto owner = std::find_if(taken.workflows.begin(), taken.workflows.end(),

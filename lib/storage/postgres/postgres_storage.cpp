@@ -111,8 +111,8 @@ class PostgresTransaction final : public Transaction {
   QueueStore& queues() override { return queues_; }
   IndexStore& index() override { return index_; }
   EventStore& events() override { return events_; }
-  TakenTasks take_tasks(std::string_view queue, int count, std::int64_t now_ms) override {
-    return execution_.take_tasks(queue, count, now_ms);
+  TakenTasks take_tasks(std::string_view queue, int count, std::int64_t now_ms, std::string_view sweep_queue) override {
+    return execution_.take_tasks(queue, count, now_ms, sweep_queue);
   }
 
   void skip_announcing(std::string_view queue) override { unannounced_.emplace(queue); }

@@ -108,7 +108,7 @@ class PgExecutionStore final : public ExecutionStore {
   /// commit their versions are known here, so advancing one needs no answer from the server. Once a
   /// poll has met a workflow another storage wrote last, the polls after it send such workflows
   /// along for a while: their writer's cache holds them, this process's likely not.
-  TakenTasks take_tasks(std::string_view queue, int count, std::int64_t now_ms);
+  TakenTasks take_tasks(std::string_view queue, int count, std::int64_t now_ms, std::string_view sweep_queue);
 
   std::int64_t insert_workflow(const Workflow& workflow) override;
   void update_workflow(const Workflow& workflow) override;
