@@ -71,7 +71,13 @@ Connection::Connection(const std::string& url) {
   if (PQstatus(conn_) == CONNECTION_OK) {
     // Notices (a table that already exists, and the like) must not reach stderr.
     PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
-    return;
+    // The engine's statements each take microseconds; PostgreSQL compiles a plan whose estimate
+    // is high (a generic plan of a recursive query, say) to machine code first, which takes tens of
+    // milliseconds every time it runs.
+    if (try_exec("SET jit = off")) return;
+    PQfinish(conn_);
+    conn_ = nullptr;
+    throw UnavailableError("postgres: the connection broke while it was set up");
   }
   std::string message = first_line(PQerrorMessage(conn_));
   const bool rejected = PQconnectionNeedsPassword(conn_) != 0 || contains(message, "authentication failed") ||

@@ -106,23 +106,32 @@ void PgQueueStore::flush(std::string_view queue) {
 }
 
 std::optional<std::int64_t> PgQueueStore::next_visible_at(std::string_view queue) {
-  Result row = db_.get().query("SELECT min(visible_at) FROM queue_messages WHERE queue = $1", queue);
-  if (row.is_null(0, 0)) return std::nullopt;
-  return row.int64(0, 0);
+  const auto times = next_visible_times({std::string(queue)});
+  if (times.empty()) return std::nullopt;
+  return times.begin()->second;
 }
 
 std::map<std::string, std::int64_t, std::less<>> PgQueueStore::next_visible_times(
     const std::vector<std::string>& queues) {
+  // The pop index orders a queue by priority first, so min(visible_at) over a whole queue reads
+  // every message of it, and a decider queue holds one per running workflow (200,000 of them: a
+  // tenth of a second). Walking the queue's distinct priorities from the top and taking the first
+  // entry of each is a few index seeks per priority instead.
+  static constexpr std::string_view kWalk =
+      "WITH RECURSIVE asked AS (SELECT json_array_elements_text($1::json) AS queue), "
+      "levels AS (SELECT queue, (SELECT max(m.priority) FROM queue_messages m WHERE m.queue = asked.queue) AS priority "
+      "  FROM asked "
+      "  UNION ALL SELECT queue, (SELECT max(m.priority) FROM queue_messages m "
+      "    WHERE m.queue = levels.queue AND m.priority < levels.priority) "
+      "  FROM levels WHERE priority IS NOT NULL) "
+      "SELECT queue, min((SELECT min(m.visible_at) FROM queue_messages m "
+      "  WHERE m.queue = levels.queue AND m.priority = levels.priority)) "
+      "FROM levels WHERE priority IS NOT NULL GROUP BY queue";
   boost::json::array names;
   for (const std::string& queue : queues) names.emplace_back(queue);
-  Result rows = db_.get().query(
-      "SELECT queue, (SELECT min(visible_at) FROM queue_messages m WHERE m.queue = q.queue) "
-      "FROM json_array_elements_text($1::json) AS q(queue)",
-      boost::json::serialize(names));
+  Result rows = db_.get().query(kWalk, boost::json::serialize(names));
   std::map<std::string, std::int64_t, std::less<>> times;
-  for (int row = 0; row < rows.rows(); ++row) {
-    if (!rows.is_null(row, 1)) times.emplace(std::string(rows.text(row, 0)), rows.int64(row, 1));
-  }
+  for (int row = 0; row < rows.rows(); ++row) times.emplace(std::string(rows.text(row, 0)), rows.int64(row, 1));
   return times;
 }
 
