@@ -131,18 +131,19 @@ int EngineCore::run_due() {
   for (const auto* handler : registry_.async_handlers()) queues.emplace_back(handler->type());
   std::map<std::string, std::int64_t, std::less<>> next;
   EpochMillis looked_at = 0;
-  int looked_after = -1;  // `processed` at the last look
+  int looked_after = 0;  // `processed` at the last look
+  auto look = [&] {
+    looked_at = clock_->now_ms();
+    next = run_in_writer(*this, [&](Transaction& tx, AfterCommit&) { return tx.queues().next_visible_times(queues); });
+    looked_after = processed;
+  };
   auto due = [&](std::string_view queue) {
-    if (looked_after != processed) {
-      looked_at = clock_->now_ms();
-      next = run_in_writer(*this, [&](Transaction& tx, AfterCommit&) { return tx.queues().next_visible_times(queues); });
-      looked_after = processed;
-    }
+    if (looked_after != processed) look();
     const auto found = next.find(queue);
     return found != next.end() && found->second <= looked_at;
   };
+  look();
   // How long the most overdue message had been due, at the round's first look.
-  due(kDeciderQueue);
   std::int64_t lag_ms = 0;
   for (const auto& [queue, visible_at] : next) lag_ms = std::max(lag_ms, looked_at - visible_at);
   // Pops under the writer, so a message goes to one sweeper even across processes; the work itself

@@ -836,14 +836,16 @@ std::vector<Task> WorkflowOps::poll(Transaction& tx, AfterCommit& after, std::st
     // knows of an earlier one.
     std::optional<EpochMillis> sweep_by;
     if (task.response_timeout_seconds > 0) sweep_by = now + task.response_timeout_seconds * 1000;
-    const auto sent = sent_sweeps.find(task.workflow_instance_id);
-    const bool swept = sent != sent_sweeps.end()
-                           ? sweep_by && sent->second <= *sweep_by
-                           : sweep_by && version &&
-                                 core_.workflow_cache().swept_by(task.workflow_instance_id, *version - 1, *sweep_by);
-    if (sweep_by && !swept) {
-      tx.queues().set_visible_at_if_earlier(kDeciderQueue, task.workflow_instance_id, *sweep_by);
-      if (sent != sent_sweeps.end()) sent->second = *sweep_by;
+    if (sweep_by) {
+      const auto sent = sent_sweeps.find(task.workflow_instance_id);
+      const bool swept = sent != sent_sweeps.end()
+                             ? sent->second <= *sweep_by
+                             : version && core_.workflow_cache().swept_by(task.workflow_instance_id, *version - 1,
+                                                                          *sweep_by);
+      if (!swept) {
+        tx.queues().set_visible_at_if_earlier(kDeciderQueue, task.workflow_instance_id, *sweep_by);
+        if (sent != sent_sweeps.end()) sent->second = *sweep_by;
+      }
     }
     if (version) {
       after.run([this, version = *version, snapshot = task, sweep_by] {
