@@ -49,7 +49,14 @@ EngineCore::EngineCore(EngineOptions options)
   // A storage shared with other processes reports their pushes, so local long polls wake at once.
   if (remote_pushes_) {
     signal_.set_elsewhere([this](const std::string& queue) { remote_pushes_->announce(queue); });
-    remote_pushes_->set_push_listener([this](const std::string& queue) { signal_.notify({queue}); });
+    signal_.set_on_waiting([this](bool waiting) { remote_pushes_->set_waiting(waiting); });
+    remote_pushes_->set_push_listener([this](const std::optional<std::string>& queue) {
+      if (queue) {
+        signal_.notify({*queue});
+      } else {
+        signal_.wake_all();
+      }
+    });
   }
   if (options.background) sweeper_ = std::thread([this, interval = options.sweep_interval] { sweeper_loop(interval); });
 }

@@ -26,19 +26,36 @@ void QueueSignal::Ticket::release() noexcept {
 
 QueueSignal::Queue& QueueSignal::acquire(const std::string& name) {
   auto& state = queues_[name];
-  if (!state) state = std::make_unique<Queue>(name);
+  if (!state) {
+    state = std::make_unique<Queue>(name);
+    if (queues_.size() == 1 && on_waiting_) on_waiting_(true);
+  }
   return *state;
 }
 
+std::unordered_map<std::string, std::unique_ptr<QueueSignal::Queue>>::iterator QueueSignal::drop(
+    std::unordered_map<std::string, std::unique_ptr<Queue>>::iterator queue) {
+  auto next = queues_.erase(queue);
+  if (queues_.empty() && on_waiting_) on_waiting_(false);
+  return next;
+}
+
+bool QueueSignal::unused(const Queue& queue) {
+  return queue.tickets == 0 && queue.callbacks.empty() && queue.reserved.empty() && queue.unannounced.empty();
+}
+
 void QueueSignal::release_if_unused(Queue& queue) {
-  if (queue.tickets == 0 && queue.callbacks.empty() && queue.reserved.empty() && queue.unannounced.empty()) {
-    queues_.erase(queue.name);
-  }
+  if (unused(queue)) drop(queues_.find(queue.name));
 }
 
 void QueueSignal::set_elsewhere(std::function<void(const std::string& queue)> elsewhere) {
   std::lock_guard lock(mutex_);
   elsewhere_ = std::move(elsewhere);
+}
+
+void QueueSignal::set_on_waiting(std::function<void(bool waiting)> on_waiting) {
+  std::lock_guard lock(mutex_);
+  on_waiting_ = std::move(on_waiting);
 }
 
 QueueSignal::Ticket QueueSignal::ticket(const std::string& name) {
@@ -175,6 +192,22 @@ void QueueSignal::restore(const std::string& name, std::uint64_t id) {
   }
 }
 
+void QueueSignal::wake_all() {
+  std::vector<Callback> fired;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto it = queues_.begin(); it != queues_.end();) {
+      Queue& queue = *it->second;
+      ++queue.version;
+      queue.changed.notify_all();
+      for (auto& [id, callback] : queue.callbacks) fired.push_back(std::move(callback));
+      queue.callbacks.clear();
+      it = unused(queue) ? drop(it) : std::next(it);
+    }
+  }
+  for (auto& callback : fired) callback(Wake::kPushed);
+}
+
 void QueueSignal::interrupt() {
   std::vector<Callback> fired;
   {
@@ -187,7 +220,7 @@ void QueueSignal::interrupt() {
         waiting->clear();
       }
       queue.changed.notify_all();
-      it = queue.tickets == 0 ? queues_.erase(it) : std::next(it);
+      it = queue.tickets == 0 ? drop(it) : std::next(it);
     }
   }
   for (auto& callback : fired) callback(Wake::kInterrupted);

@@ -28,6 +28,10 @@ namespace conductor::detail {
 /// its own parked callbacks (reserve(), then deliver() once committed), so the others need not be
 /// woken for it. A wake-up that then finds no waiter here goes to them through `elsewhere`.
 ///
+/// Such processes learn of each other's pushes only while they wait for them: `on_waiting` hears
+/// when this process's first waiter comes and when its last one leaves, and wake_all() makes every
+/// waiter look again when pushes may have gone unheard.
+///
 /// Thread-safe. Callbacks run on the notifying (or interrupting) thread after the lock is released,
 /// never inside add_waiter() or cancel().
 class QueueSignal {
@@ -63,6 +67,11 @@ class QueueSignal {
   /// that they were not told of. Set before any waiter exists.
   void set_elsewhere(std::function<void(const std::string& queue)> elsewhere);
 
+  /// `on_waiting(true)` when a queue gets its first waiter while none had any, `on_waiting(false)`
+  /// when the last waiter of all leaves; called in that order, under the lock (keep it short). Set
+  /// before any waiter exists.
+  void set_on_waiting(std::function<void(bool waiting)> on_waiting);
+
   Ticket ticket(const std::string& queue);
   /// Blocks until `seen`'s queue was notified or interrupt() was called after `seen` was taken, or
   /// until `deadline`. Returns false when interrupted.
@@ -89,6 +98,8 @@ class QueueSignal {
   void deliver(const std::string& queue, std::uint64_t id);
   /// The reserved push did not commit: the callback waits again, in its old place.
   void restore(const std::string& queue, std::uint64_t id);
+  /// Wakes every waiter as if its queue had received a message: pushes may have been missed.
+  void wake_all();
   /// Releases every waiter, including a blocked one about to wait with an older ticket, and fires
   /// every callback with kInterrupted (shutdown).
   void interrupt();
@@ -113,11 +124,16 @@ class QueueSignal {
   };
 
   Queue& acquire(const std::string& name);
+  /// Drops `queue`'s state (an iterator of queues_), telling on_waiting when it was the last.
+  std::unordered_map<std::string, std::unique_ptr<Queue>>::iterator drop(
+      std::unordered_map<std::string, std::unique_ptr<Queue>>::iterator queue);
   /// Under the lock: wakes one waiter of `name` for a push, adding a callback to `fired`. False when
   /// nobody waits. `unannounced`: the other processes were not told of the push.
   bool wake_one(const std::string& name, bool unannounced, std::vector<Callback>& fired);
   /// A push's wake-up to pass on: to a waiter here, else, if they were not told, elsewhere.
   void pass_on(const std::string& name, bool unannounced);
+  /// Whether nobody holds a ticket or callback for `queue` any more.
+  static bool unused(const Queue& queue);
   /// Drops `queue`'s state when nobody holds a ticket or callback for it any more.
   void release_if_unused(Queue& queue);
 
@@ -126,6 +142,7 @@ class QueueSignal {
   std::uint64_t interrupts_ = 0;
   std::uint64_t next_id_ = 1;
   std::function<void(const std::string& queue)> elsewhere_;
+  std::function<void(bool waiting)> on_waiting_;
 };
 
 }  // namespace conductor::detail

@@ -127,12 +127,18 @@ SCENARIO("postgres: a push a parked poll of the same engine takes wakes no other
   a.workflow_def(R"({"name": "one", "tasks": [{"name": "work", "taskReferenceName": "work"}]})");
   a.workflow_def(R"({"name": "sync", "tasks": [{"name": "synced", "taskReferenceName": "synced"}]})");
   a.workflow_def(R"({"name": "mark", "tasks": [{"name": "marker", "taskReferenceName": "marker"}]})");
-  // b's listener connects on its own thread: start marked workflows until it hears of one.
+  a.workflow_def(R"({"name": "sync back", "tasks": [{"name": "synced back", "taskReferenceName": "synced"}]})");
+  // An engine listens to the others while its polls wait, from a thread of its own that connects
+  // first, and its waiters look again once it listens. Poll on both until each has heard the other,
+  // so that neither begins to listen, waking its waiters, during what follows.
   for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);;) {
-    Woken heard;
-    auto waiter = b.engine.queue().wait_for_push("synced", {}, heard.callback());
+    Woken b_heard;
+    Woken a_heard;
+    auto b_waiter = b.engine.queue().wait_for_push("synced", {}, b_heard.callback());
+    auto a_waiter = a.engine.queue().wait_for_push("synced back", {}, a_heard.callback());
     a.start("sync");
-    if (heard.within(std::chrono::milliseconds(200))) break;
+    b.start("sync back");
+    if (b_heard.within(std::chrono::milliseconds(200)) && a_heard.within(std::chrono::milliseconds(200))) break;
     REQUIRE(std::chrono::steady_clock::now() < deadline);
   }
 

@@ -68,6 +68,8 @@ class PostgresSchema {
   PostgresSchema(const PostgresSchema&) = delete;
   PostgresSchema& operator=(const PostgresSchema&) = delete;
 
+  const std::string& name() const { return name_; }
+
   /// The server's URL with this schema first on the search path.
   std::string url() const {
     return server_ + (server_.find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" + name_;

@@ -94,24 +94,36 @@ bool waits_for_lock(const std::string& application_name) {
   return false;
 }
 
-/// Records the queues another pool's pushes were announced to `storage`'s listener for.
+/// Records the queues another pool's pushes were announced to `storage`'s listener for, and how
+/// often it was told that pushes may have gone unheard. Waits for pushes from the start unless told.
 class Ear {
  public:
-  explicit Ear(Storage& storage) : remote_(dynamic_cast<RemotePushes&>(storage)) {
-    remote_.set_push_listener([this](const std::string& queue) {
+  explicit Ear(Storage& storage, bool waiting = true) : remote_(dynamic_cast<RemotePushes&>(storage)) {
+    remote_.set_push_listener([this](const std::optional<std::string>& queue) {
       std::lock_guard lock(mutex_);
-      queues_.push_back(queue);
+      if (queue) {
+        queues_.push_back(*queue);
+      } else {
+        ++missed_;
+      }
       changed_.notify_all();
     });
+    remote_.set_waiting(waiting);
   }
   ~Ear() { remote_.set_push_listener({}); }
   Ear(const Ear&) = delete;
   Ear& operator=(const Ear&) = delete;
 
+  void set_waiting(bool waiting) { remote_.set_waiting(waiting); }
   /// Whether `queue` was heard, waiting at most `timeout` for it.
   bool heard(const std::string& queue, std::chrono::milliseconds timeout) {
     std::unique_lock lock(mutex_);
     return changed_.wait_for(lock, timeout, [&] { return std::count(queues_.begin(), queues_.end(), queue) > 0; });
+  }
+  /// Whether the listener said `times` times that pushes may have gone unheard, waiting at most `timeout`.
+  bool missed(int times, std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, timeout, [&] { return missed_ >= times; });
   }
   std::vector<std::string> queues() {
     std::lock_guard lock(mutex_);
@@ -123,7 +135,25 @@ class Ear {
   std::mutex mutex_;
   std::condition_variable changed_;
   std::vector<std::string> queues_;
+  int missed_ = 0;
 };
+
+/// Commits one push to `queue`.
+void push_one(Storage& storage, const std::string& queue) {
+  auto tx = storage.begin();
+  tx->queues().push(queue, "m", 0, 0);
+  tx->commit();
+}
+
+/// Pushes to `queue` until `ear` hears it, with a generous deadline: a listener connects and
+/// LISTENs on a thread of its own.
+bool push_until_heard(Storage& storage, Ear& ear, const std::string& queue) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  do {
+    push_one(storage, queue);
+  } while (!ear.heard(queue, std::chrono::milliseconds(200)) && std::chrono::steady_clock::now() < deadline);
+  return ear.heard(queue, std::chrono::seconds(0));
+}
 
 /// The port of a server that is not there: one the cluster's own port plus one is unlikely to be.
 std::string unreachable_url() { return "postgresql://conductor@127.0.0.1:1/postgres?connect_timeout=2"; }
@@ -383,19 +413,47 @@ TEST_CASE("postgres: a push committed by one pool wakes the listener of another"
   CHECK(std::all_of(heard.begin(), heard.end(), [](const std::string& q) { return q == "work"; }));
 }
 
+/// Whether the listener of `schema`'s pools comes to stop listening, asked until a generous deadline.
+bool stops_listening(const PostgresSchema& schema) {
+  const std::string sql = "SELECT count(*) FROM pg_stat_activity WHERE query = 'UNLISTEN conductor_queues_' || md5('" +
+                          schema.name() + "') AND state = 'idle'";
+  const std::string server = conductor::testing::postgres_server_url();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (conductor::testing::postgres_admin(server, sql) != "1") {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+  }
+  return true;
+}
+
+TEST_CASE("postgres: a pool hears other pools' pushes only while it waits, and looks again when it begins") {
+  PostgresSchema schema;
+  auto waiting = open_postgres({.url = schema.url(), .pool_size = 2});
+  auto pushing = open_postgres({.url = schema.url(), .pool_size = 2});
+  Ear ear(*waiting, false);
+  push_one(*pushing, "before");  // nobody waits in the other pool: it does not listen
+  ear.set_waiting(true);
+  REQUIRE(ear.missed(1, std::chrono::seconds(30)));
+  REQUIRE(push_until_heard(*pushing, ear, "while waiting"));
+
+  // The last waiter left: a while later the pool stops listening, and hears nothing until it waits again.
+  ear.set_waiting(false);
+  REQUIRE(stops_listening(schema));
+  push_one(*pushing, "after");
+  ear.set_waiting(true);
+  REQUIRE(ear.missed(2, std::chrono::seconds(30)));
+  REQUIRE(push_until_heard(*pushing, ear, "again"));
+  const auto heard = ear.queues();
+  CHECK(std::count(heard.begin(), heard.end(), "before") == 0);
+  CHECK(std::count(heard.begin(), heard.end(), "after") == 0);
+}
+
 TEST_CASE("postgres: a push left unannounced reaches no other pool until announced on its own") {
   PostgresSchema schema;
   auto waiting = open_postgres({.url = schema.url(), .pool_size = 2});
   auto pushing = open_postgres({.url = schema.url(), .pool_size = 2});
   Ear ear(*waiting);
   Ear own(*pushing);  // announce() sends from the pushing pool's listener
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  do {
-    auto tx = pushing->begin();
-    tx->queues().push("sync", "m", 0, 0);
-    tx->commit();
-  } while (!ear.heard("sync", std::chrono::milliseconds(200)) && std::chrono::steady_clock::now() < deadline);
-  REQUIRE(ear.heard("sync", std::chrono::seconds(0)));
+  REQUIRE(push_until_heard(*pushing, ear, "sync"));
   const std::size_t before = ear.queues().size();
   {
     auto tx = pushing->begin();

@@ -85,19 +85,46 @@ TEST_CASE("queue signal: a cancelled callback never fires, cancel says whether i
   CHECK_FALSE(signal.cancel("q", fired_id));
 }
 
-TEST_CASE("queue signal: interrupt fires every callback and releases blocked waiters", "[unit]") {
+TEST_CASE("queue signal: interrupt and wake_all fire every callback and release blocked waiters", "[unit]") {
+  const bool interrupting = GENERATE(true, false);
   QueueSignal signal;
   Fired a;
   Fired b;
   signal.add_waiter("q", a.callback());
   signal.add_waiter("r", b.callback());
   auto ticket = signal.ticket("q");
-  std::thread blocked([&] { CHECK_FALSE(signal.wait(ticket, std::chrono::steady_clock::now() + 60s)); });
-  signal.interrupt();
+  // wait() says false when interrupted; wake_all() wakes as a push does.
+  std::thread blocked([&] { CHECK(signal.wait(ticket, std::chrono::steady_clock::now() + 60s) != interrupting); });
+  if (interrupting) {
+    signal.interrupt();
+  } else {
+    signal.wake_all();
+  }
   blocked.join();
   CHECK(a.times == 1);
-  CHECK(a.wake == QueueSignal::Wake::kInterrupted);
+  CHECK(a.wake == (interrupting ? QueueSignal::Wake::kInterrupted : QueueSignal::Wake::kPushed));
   CHECK(b.times == 1);
+}
+
+TEST_CASE("queue signal: on_waiting hears when the first waiter comes and the last one leaves", "[unit]") {
+  QueueSignal signal;
+  std::vector<bool> heard;
+  signal.set_on_waiting([&](bool waiting) { heard.push_back(waiting); });
+  Fired fired;
+  const auto id = signal.add_waiter("q", fired.callback());
+  {
+    auto ticket = signal.ticket("r");
+    signal.add_waiter("s", fired.callback());
+    CHECK(heard == std::vector<bool>{true});
+    signal.notify({"q"});
+    CHECK(signal.cancel("q", id) == false);
+  }
+  CHECK(heard == std::vector<bool>{true});  // the callback on "s" still waits
+  signal.wake_all();
+  CHECK(heard == std::vector<bool>{true, false});
+  auto ticket = signal.ticket("q");
+  signal.interrupt();
+  CHECK(heard == std::vector<bool>{true, false, true});
 }
 
 TEST_CASE("queue signal: a push between the ticket and the wait is not lost", "[unit]") {

@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <utility>
 
@@ -13,12 +14,23 @@
 
 namespace conductor::detail::pg {
 
+namespace {
+
+/// How long after its last wait a process keeps listening: polls that come and go keep it listening
+/// rather than sending a LISTEN and an UNLISTEN each.
+constexpr auto kLinger = std::chrono::seconds(1);
+
+/// How long the thread sleeps when nothing is due: a wake-up comes through the pipe anyway.
+constexpr int kIdleWaitMs = 60'000;
+
+}  // namespace
+
 std::string push_channel(Connection& connection) {
   return std::string(connection.query("SELECT 'conductor_queues_' || md5(current_schema())").text(0, 0));
 }
 
-PushListener::PushListener(std::string url, std::string channel, std::string token, Callback callback)
-    : url_(std::move(url)), channel_(std::move(channel)), token_(std::move(token)), callback_(std::move(callback)) {
+PushListener::PushListener(std::string url, std::string channel, std::string token)
+    : url_(std::move(url)), channel_(std::move(channel)), token_(std::move(token)) {
   // Non-blocking: a wake-up written while the pipe is full is one already pending.
   if (::pipe2(wake_pipe_, O_NONBLOCK) != 0) throw StorageError("postgres: cannot create the listener's wake-up pipe");
   thread_ = std::thread([this] { run(); });
@@ -26,8 +38,7 @@ PushListener::PushListener(std::string url, std::string channel, std::string tok
 
 PushListener::~PushListener() {
   stopping_ = true;
-  const char byte = 0;
-  [[maybe_unused]] auto written = ::write(wake_pipe_[1], &byte, 1);
+  wake();
   thread_.join();
   ::close(wake_pipe_[0]);
   ::close(wake_pipe_[1]);
@@ -38,6 +49,42 @@ void PushListener::announce(const std::string& queue) {
     std::lock_guard lock(mutex_);
     if (!announcements_.insert(queue).second) return;  // already on its way
   }
+  wake();
+}
+
+void PushListener::set_callback(Callback callback) {
+  {
+    std::lock_guard lock(callback_mutex_);
+    callback_ = std::move(callback);
+    if (callback_) return;
+  }
+  waiting_ = false;
+  idle_since_ = std::chrono::steady_clock::time_point::min().time_since_epoch().count();
+  wake();
+}
+
+void PushListener::set_waiting(bool waiting) {
+  if (!waiting) {
+    idle_since_ = std::chrono::steady_clock::now().time_since_epoch().count();
+    waiting_ = false;
+    return;
+  }
+  waiting_ = true;
+  // A thread that is leaving clears listening_ before its UNLISTEN and looks at waiting_ after it,
+  // so one of the two sees the other.
+  if (!listening_) wake();
+}
+
+bool PushListener::wanted() const { return waiting_ || linger_left_ms() > 0; }
+
+int PushListener::linger_left_ms() const {
+  const std::chrono::steady_clock::time_point idle_since{std::chrono::steady_clock::duration(idle_since_.load())};
+  if (idle_since == std::chrono::steady_clock::time_point::min()) return 0;
+  return static_cast<int>(
+      std::chrono::ceil<std::chrono::milliseconds>(idle_since + kLinger - std::chrono::steady_clock::now()).count());
+}
+
+void PushListener::wake() {
   const char byte = 0;
   [[maybe_unused]] auto written = ::write(wake_pipe_[1], &byte, 1);
 }
@@ -89,24 +136,43 @@ void PushListener::run() {
 }
 
 void PushListener::listen_once() {
+  listening_ = false;
   Connection connection(url_);
-  connection.exec(fmt::format("LISTEN {}", channel_));
   PGconn* raw = connection.raw();
+  bool listening = false;
   while (!stopping_) {
     send_announcements(connection);
+    if (const bool wanted = this->wanted(); wanted != listening) {
+      listening_ = wanted;
+      connection.exec(fmt::format("{} {}", wanted ? "LISTEN" : "UNLISTEN", channel_));
+      listening = wanted;
+      // Pushes committed before the LISTEN took effect were not heard.
+      if (listening) deliver(std::nullopt);
+      continue;  // a waiter may have come during an UNLISTEN
+    }
     // Notifications may have arrived with the answers above, as well as on the socket.
     while (PGnotify* notify = PQnotifies(raw)) {
       std::string_view payload = notify->extra;
       if (auto split = payload.find('\n'); split != std::string_view::npos && payload.substr(0, split) != token_) {
-        try {
-          callback_(std::string(payload.substr(split + 1)));
-        } catch (...) {
-          // A listener that throws must not stop the wake-ups of the others.
-        }
+        deliver(std::string(payload.substr(split + 1)));
       }
       PQfreemem(notify);
     }
-    if (wait(PQsocket(raw), 60'000) && PQconsumeInput(raw) == 0) return;  // the connection broke
+    // While listening, it looks at least once a linger whether the last waiter has left.
+    const int timeout_ms = !listening ? kIdleWaitMs
+                           : waiting_ ? static_cast<int>(std::chrono::milliseconds(kLinger).count())
+                                      : std::max(1, linger_left_ms());
+    if (wait(PQsocket(raw), timeout_ms) && PQconsumeInput(raw) == 0) return;  // the connection broke
+  }
+}
+
+void PushListener::deliver(const std::optional<std::string>& queue) {
+  std::lock_guard lock(callback_mutex_);
+  if (!callback_) return;
+  try {
+    callback_(queue);
+  } catch (...) {
+    // A listener that throws must not stop the wake-ups of the others.
   }
 }
 

@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -22,16 +24,18 @@ inline std::string announcement(std::string_view token, std::string_view queue) 
   return fmt::format("{}\n{}", token, queue);
 }
 
-/// A thread holding one connection that LISTENs on a push channel and hands every other sender's
-/// queue name to a callback, and sends the announcements given to announce(). It reconnects after
-/// losing the connection (pushes announced meanwhile are missed; waiting polls then wake at their
-/// timeout or the next visible message, as before).
+/// A thread holding one connection that sends the announcements given to announce() and, while
+/// this process waits for pushes (set_waiting) or did within the last second, LISTENs on a push
+/// channel and hands every other sender's queue name to a callback. Not listening otherwise spares
+/// the database and this process a wake-up for every push of every process. When it begins to
+/// listen (again, or on a new connection after losing one) it calls the callback with nullopt:
+/// pushes committed before were not heard, so every waiter looks again.
 class PushListener {
  public:
-  using Callback = std::function<void(const std::string& queue)>;
+  using Callback = std::function<void(const std::optional<std::string>& queue)>;
 
   /// `token` identifies this process's own announcements, which are skipped.
-  PushListener(std::string url, std::string channel, std::string token, Callback callback);
+  PushListener(std::string url, std::string channel, std::string token);
   /// Stops the thread; no callback runs after this returns.
   ~PushListener();
   PushListener(const PushListener&) = delete;
@@ -40,6 +44,11 @@ class PushListener {
   /// Announces a push to `queue` from the thread, soon; announcements of one queue not yet sent
   /// are sent once.
   void announce(const std::string& queue);
+  /// Replaces the callback; an empty one stops listening. Returns once no call to the previous one
+  /// is running.
+  void set_callback(Callback callback);
+  /// Whether polls of this process wait for pushes now; see RemotePushes::set_waiting. Lock-free.
+  void set_waiting(bool waiting);
 
  private:
   void run();
@@ -49,15 +58,27 @@ class PushListener {
   /// empties the pipe. True when the socket is readable.
   bool wait(int socket, int timeout_ms);
   std::set<std::string> take_announcements();
+  /// Whether to listen: a poll waits, or one did within the linger.
+  bool wanted() const;
+  /// Milliseconds until the linger of the last wait runs out, for a thread that listens meanwhile.
+  int linger_left_ms() const;
+  /// Calls the callback, which must not stop the thread by throwing.
+  void deliver(const std::optional<std::string>& queue);
+  /// Wakes the thread out of wait().
+  void wake();
   /// Sends what announce() was given; on failure keeps the unsent for the next connection.
   void send_announcements(Connection& connection);
 
   std::string url_;
   std::string channel_;
   std::string token_;
-  Callback callback_;
+  std::mutex callback_mutex_;  // held while the callback runs
+  Callback callback_;           // under callback_mutex_
   int wake_pipe_[2] = {-1, -1};  // written to wake the thread out of poll(): to stop, or to announce
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> waiting_{false};
+  std::atomic<bool> listening_{false};  // set before a LISTEN is sent, cleared before an UNLISTEN
+  std::atomic<std::chrono::steady_clock::rep> idle_since_{std::chrono::steady_clock::time_point::min().time_since_epoch().count()};
   std::mutex mutex_;
   std::set<std::string> announcements_;  // under mutex_
   std::thread thread_;

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
+#include <optional>
 #include <random>
 #include <set>
 
@@ -41,19 +43,25 @@ class PostgresStorage final : public Storage, public RemotePushes {
     pool_.give(std::move(connection));
   }
 
-  ~PostgresStorage() override { set_push_listener({}); }
-
   std::unique_ptr<Transaction> begin(TransactionMode mode) override;
 
-  void set_push_listener(std::function<void(const std::string& queue)> listener) override {
+  void set_push_listener(std::function<void(const std::optional<std::string>& queue)> listener) override {
     std::lock_guard lock(listener_mutex_);
-    listener_.reset();  // joins its thread: no call of the old callback runs past this point
-    if (listener) listener_ = std::make_unique<PushListener>(pool_.url(), channel_, token_, std::move(listener));
+    if (!owned_listener_) {
+      if (!listener) return;
+      owned_listener_ = std::make_unique<PushListener>(pool_.url(), channel_, token_);
+      listener_ = owned_listener_.get();
+    }
+    owned_listener_->set_callback(std::move(listener));
+  }
+
+  // Lock-free: the engine calls it under its own lock, which the listener's callback takes.
+  void set_waiting(bool waiting) override {
+    if (PushListener* listener = listener_) listener->set_waiting(waiting);
   }
 
   void announce(const std::string& queue) override {
-    std::lock_guard lock(listener_mutex_);
-    if (listener_) listener_->announce(queue);
+    if (PushListener* listener = listener_) listener->announce(queue);
   }
 
   Pool& pool() { return pool_; }
@@ -71,7 +79,8 @@ class PostgresStorage final : public Storage, public RemotePushes {
   DefinitionCache definitions_;
   ExecutionCaches execution_caches_;
   std::mutex listener_mutex_;
-  std::unique_ptr<PushListener> listener_;
+  std::unique_ptr<PushListener> owned_listener_;  // made at the first subscription, kept to the end
+  std::atomic<PushListener*> listener_{nullptr};
 };
 
 class PostgresTransaction final : public Transaction {
