@@ -30,8 +30,10 @@ using Clock = Tracker::Clock;
 
 // conductor-server as built next to this benchmark, or empty when the HTTP adapter is off.
 constexpr std::string_view kServerProgram = CONDUCTOR_SERVER_PROGRAM;
-// Two starters with a connection each keep the in-flight window full at several thousand starts/s.
-constexpr int kStarters = 2;
+// Starters with a connection each, enough to keep the in-flight window full while the machine is
+// saturated (a start then takes about 4 ms): two left the workers polling an empty queue for about
+// every other workflow, which measured the starters' latency rather than the server.
+constexpr int kStarters = 4;
 // Enough workflows in flight that a task is always queued for every worker.
 constexpr int kInFlightPerWorker = 4;
 // The SDKs' default batchPollingTimeout.
