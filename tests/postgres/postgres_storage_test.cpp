@@ -108,7 +108,7 @@ class Ear {
       }
       changed_.notify_all();
     });
-    remote_.set_waiting(waiting);
+    if (waiting) remote_.set_waiting(true);
   }
   ~Ear() { remote_.set_push_listener({}); }
   Ear(const Ear&) = delete;
