@@ -161,3 +161,18 @@ SCENARIO("postgres: a push a parked poll of the same engine takes wakes no other
   REQUIRE(b_work.within(std::chrono::seconds(30)));
   CHECK(b.poll("work").workflow_instance_id == taken_there);
 }
+
+SCENARIO("postgres: a poll that begins to wait while its engine does not listen looks again once it does",
+         "[scenario]") {
+  testing::PostgresSchema schema;
+  EngineFixture a{open_postgres({.url = schema.url(), .pool_size = 2})};
+  EngineFixture b{open_postgres({.url = schema.url(), .pool_size = 2})};
+  a.workflow_def(R"({"name": "one", "tasks": [{"name": "work", "taskReferenceName": "work"}]})");
+  // No poll of b has waited yet, so b does not listen: this push is announced to nobody there.
+  const std::string id = a.start("one");
+  Woken woken;
+  auto waiter = b.engine.queue().wait_for_push("work", {}, woken.callback());
+  // b begins to listen for the waiter, and its waiters look again: the push may have gone unheard.
+  REQUIRE(woken.within(std::chrono::seconds(30)));
+  CHECK(b.poll("work").workflow_instance_id == id);
+}
