@@ -97,11 +97,12 @@ std::vector<Task> TaskQueue::batch_poll(std::string_view task_type, std::string_
   if (task_type.empty()) throw ValidationError("taskType cannot be empty");
   const std::string queue = queue_of(task_type, domain);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    // Only a poll that may wait takes a ticket: it keeps the queue's wake-up state alive, and a
-    // non-blocking poll of a made-up type should leave nothing behind.
+  for (bool first = true;; first = false) {
+    // Only a poll that may wait takes a ticket, and only once a look found the queue empty: the
+    // ticket keeps the queue's wake-up state alive, a non-blocking poll of a made-up type should
+    // leave nothing behind, and a process whose polls find work need not hear others' pushes.
     std::optional<detail::QueueSignal::Ticket> seen;
-    if (timeout.count() > 0) seen = core_.signal().ticket(queue);
+    if (timeout.count() > 0 && !first) seen = core_.signal().ticket(queue);
     const detail::Stopwatch stopwatch(core_.metrics());
     auto tasks = run_in_writer(core_, [&](Transaction& tx, AfterCommit& after) {
       return core_.ops().poll(tx, after, task_type, worker_id, domain, count);
@@ -109,6 +110,7 @@ std::vector<Task> TaskQueue::batch_poll(std::string_view task_type, std::string_
     if (auto* metrics = core_.metrics()) metrics->tasks_polled(task_type, static_cast<int>(tasks.size()), stopwatch.elapsed());
     auto now = std::chrono::steady_clock::now();
     if (!tasks.empty() || now >= deadline) return tasks;
+    if (!seen) continue;  // look again holding a ticket, so that no push slips in before the wait
     // Sleep until a push wakes us, a delayed message becomes visible, or the poll times out.
     auto wake = deadline;
     auto next = core_.storage().begin(TransactionMode::kRead)->queues().next_visible_at(queue);

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 /// `/api/tasks`: the worker endpoints, task reads and logs, queues and poll data, task search
 /// (api.md 1.9, 1.11-1.13), over TaskQueue.
@@ -38,15 +39,20 @@ class TaskPoll final : public Pending {
   std::chrono::steady_clock::time_point deadline() const override { return deadline_; }
 
   std::optional<Response> attempt(std::function<void()> wake, bool last) override {
+    // The first look registers no waiter: a queue with work answers at once, and a process whose
+    // polls find work need not hear other processes' pushes (nor read when the next message is due).
+    if (std::exchange(first_, false)) {
+      auto tasks = take();
+      if (!tasks.empty() || last) return answer(tasks);
+    }
     if (!last) {
       waiter_ = queue_.wait_for_push(task_type_, view(domain_), [wake = std::move(wake)](bool) { wake(); });
     }
-    auto tasks = queue_.batch_poll(task_type_, worker_id_, view(domain_), count_, std::chrono::milliseconds(0));
+    auto tasks = take();
     if (tasks.empty() && !last) return std::nullopt;
     // A push that woke this poll after its look at the queue is another poll's to take.
     waiter_.hand_over();
-    if (!single_) return Response::json(to_json_array(tasks));
-    return tasks.empty() ? Response::empty(204) : Response::json(to_json(tasks.front()));
+    return answer(tasks);
   }
 
   std::optional<std::chrono::steady_clock::time_point> recheck_at() const override { return waiter_.recheck_at(); }
@@ -54,6 +60,15 @@ class TaskPoll final : public Pending {
   void disarm() override { waiter_.hand_over(); }
 
  private:
+  std::vector<Task> take() {
+    return queue_.batch_poll(task_type_, worker_id_, view(domain_), count_, std::chrono::milliseconds(0));
+  }
+
+  Response answer(const std::vector<Task>& tasks) const {
+    if (!single_) return Response::json(to_json_array(tasks));
+    return tasks.empty() ? Response::empty(204) : Response::json(to_json(tasks.front()));
+  }
+
   TaskQueue& queue_;
   std::string task_type_;
   std::string worker_id_;
@@ -61,6 +76,7 @@ class TaskPoll final : public Pending {
   int count_;
   std::chrono::steady_clock::time_point deadline_;
   bool single_;
+  bool first_ = true;
   QueueWaiter waiter_;
 };
 

@@ -3,6 +3,7 @@
 #include "http/router.hpp"
 #include "http/routes.hpp"
 #include "http/api_fixture.hpp"
+#include "counting_storage.hpp"
 
 #include <conductor/version.hpp>
 
@@ -11,6 +12,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -659,6 +661,25 @@ TEST_CASE("routes: a long poll that finds nothing waits parked until a push wake
     check_error(api.get("/api/tasks/poll/batch/task_a?timeout=10&count=0"), 400);
     CHECK_FALSE(api.router.dispatch(Request(Method::kGet, "/api/tasks/poll/batch/task_a?timeout=0")).pending);
   }
+}
+
+TEST_CASE("routes: a long poll that finds a task at once registers no wake-up and reads nothing more", "[http]") {
+  const testing::CountingStorage* storage = nullptr;
+  Api api([&](EngineOptions& options) {
+    auto counting = std::make_unique<testing::CountingStorage>(std::move(options.storage));
+    storage = counting.get();
+    options.storage = std::move(counting);
+  });
+  api.two_tasks("flow");
+  const std::string id = api.start("flow");
+  const long reads = storage->reads();
+  const Response parked = api.router.dispatch(Request(Method::kGet, "/api/tasks/poll/batch/task_a?timeout=5000"));
+  REQUIRE(parked.pending);
+  const auto answer = parked.pending->attempt([] {}, false);
+  REQUIRE(answer);
+  CHECK(str(Api::json(*answer).at(0).at("workflowInstanceId")) == id);
+  // A waiter would have read when the queue's next delayed message is due.
+  CHECK(storage->reads() == reads);
 }
 
 TEST_CASE("routes: bytes from a request that are not UTF-8 are stored as U+FFFD", "[http]") {

@@ -336,10 +336,10 @@ SCENARIO("faults: a long poll blocked on its queue is not woken by a push that d
   std::thread poller([&] { handed = x.f.engine.queue().batch_poll("work", "w", std::nullopt, 1, std::chrono::seconds(5)); });
   const auto poller_id = poller.get_id();
   x.storage->faults_only_on(std::this_thread::get_id());
-  // Its first look at the queue has committed and found nothing once it reads when a delayed
-  // message would be due; it took its wake-up ticket before the look, so it sees every
-  // notification from then on.
-  while (x.storage->begins_on(poller_id) < 2) std::this_thread::yield();
+  // Its looks at the queue have committed and found nothing once it reads when a delayed message
+  // would be due: a first look, then one holding its wake-up ticket, taken before that look, so it
+  // sees every notification from then on.
+  while (x.storage->begins_on(poller_id) < 3) std::this_thread::yield();
   x.storage->fail_commits(1);
   CHECK_THROWS_AS(x.f.start("two"), UnavailableError);
   x.storage->fail_statement(3);
@@ -348,6 +348,6 @@ SCENARIO("faults: a long poll blocked on its queue is not woken by a push that d
   poller.join();
   REQUIRE(handed.size() == 1);
   CHECK(handed.front().workflow_instance_id == id);
-  // It looked at the queue twice: before waiting, and after the push that committed.
-  CHECK(x.storage->begins_on(poller_id) == 3);
+  // It looked at the queue three times: twice before waiting, and after the push that committed.
+  CHECK(x.storage->begins_on(poller_id) == 4);
 }

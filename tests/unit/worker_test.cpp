@@ -86,9 +86,9 @@ TEST_CASE("worker: reporting a result takes the next task of the type in the sam
   REQUIRE(wf.status == WorkflowStatus::kCompleted);
   for (const auto& task : wf.tasks) CHECK(task.output_data.at("ref") == Json(task.reference_task_name));
   // One poll, then three results each taking the next task; the thread may have begun its next
-  // (empty) poll already. Separate polls would make it seven or eight.
+  // poll already, which looks twice at an empty queue. Separate polls would make it seven to nine.
   CHECK(used >= 4);
-  CHECK(used <= 5);
+  CHECK(used <= 6);
 }
 
 TEST_CASE("worker: the tasks of a batch are all worked before the next task is taken along", "[unit]") {
