@@ -97,12 +97,14 @@ std::vector<Task> TaskQueue::batch_poll(std::string_view task_type, std::string_
   if (task_type.empty()) throw ValidationError("taskType cannot be empty");
   const std::string queue = queue_of(task_type, domain);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
+  // An interrupt (the workers stopping) from here on releases the wait, tickets taken later too.
+  const std::uint64_t interrupts = core_.signal().interrupts();
   for (bool first = true;; first = false) {
     // Only a poll that may wait takes a ticket, and only once a look found the queue empty: the
     // ticket keeps the queue's wake-up state alive, a non-blocking poll of a made-up type should
     // leave nothing behind, and a process whose polls find work need not hear others' pushes.
     std::optional<detail::QueueSignal::Ticket> seen;
-    if (timeout.count() > 0 && !first) seen = core_.signal().ticket(queue);
+    if (timeout.count() > 0 && !first) seen = core_.signal().ticket(queue, interrupts);
     const detail::Stopwatch stopwatch(core_.metrics());
     auto tasks = run_in_writer(core_, [&](Transaction& tx, AfterCommit& after) {
       return core_.ops().poll(tx, after, task_type, worker_id, domain, count);

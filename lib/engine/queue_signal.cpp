@@ -58,7 +58,12 @@ void QueueSignal::set_on_waiting(std::function<void(bool waiting)> on_waiting) {
   on_waiting_ = std::move(on_waiting);
 }
 
-QueueSignal::Ticket QueueSignal::ticket(const std::string& name) {
+std::uint64_t QueueSignal::interrupts() const {
+  std::lock_guard lock(mutex_);
+  return interrupts_;
+}
+
+QueueSignal::Ticket QueueSignal::ticket(const std::string& name, std::optional<std::uint64_t> interrupts_seen) {
   std::lock_guard lock(mutex_);
   Queue& queue = acquire(name);
   ++queue.tickets;
@@ -66,7 +71,7 @@ QueueSignal::Ticket QueueSignal::ticket(const std::string& name) {
   ticket.signal_ = this;
   ticket.queue_ = &queue;
   ticket.version_ = queue.version;
-  ticket.interrupts_ = interrupts_;
+  ticket.interrupts_ = interrupts_seen.value_or(interrupts_);
   return ticket;
 }
 

@@ -72,7 +72,12 @@ class QueueSignal {
   /// before any waiter exists.
   void set_on_waiting(std::function<void(bool waiting)> on_waiting);
 
-  Ticket ticket(const std::string& queue);
+  /// How many times interrupt() was called: read before a first look at a queue and given to the
+  /// ticket taken after it, so that an interrupt in between still releases the wait.
+  std::uint64_t interrupts() const;
+  /// A ticket of `queue` as of now; `interrupts_seen`, from interrupts(), backdates what it has seen
+  /// of interrupts.
+  Ticket ticket(const std::string& queue, std::optional<std::uint64_t> interrupts_seen = std::nullopt);
   /// Blocks until `seen`'s queue was notified or interrupt() was called after `seen` was taken, or
   /// until `deadline`. Returns false when interrupted.
   bool wait(const Ticket& seen, std::chrono::steady_clock::time_point deadline);

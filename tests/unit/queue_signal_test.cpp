@@ -127,6 +127,16 @@ TEST_CASE("queue signal: on_waiting hears when the first waiter comes and the la
   CHECK(heard == std::vector<bool>{true, false, true});
 }
 
+TEST_CASE("queue signal: an interrupt before a backdated ticket still releases its wait", "[unit]") {
+  QueueSignal signal;
+  const auto seen = signal.interrupts();
+  signal.interrupt();  // while the waiter looked at its queue without a ticket
+  auto ticket = signal.ticket("q", seen);
+  CHECK_FALSE(signal.wait(ticket, std::chrono::steady_clock::now() + 60s));
+  auto current = signal.ticket("q");
+  CHECK(signal.wait(current, std::chrono::steady_clock::now()));  // times out: nothing came
+}
+
 TEST_CASE("queue signal: a push between the ticket and the wait is not lost", "[unit]") {
   QueueSignal signal;
   auto ticket = signal.ticket("q");

@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <string>
@@ -77,10 +76,7 @@ TEST_CASE("worker: reporting a result takes the next task of the type in the sam
       {"name": "step", "taskReferenceName": "c"}]})"));
   auto id = engine.executor().start_workflow({.name = "chain"});
   const long before = storage.commits();
-  // The longest poll wait: the empty poll after the last task waits until stop() rather than time
-  // out and poll again, however slow the machine.
-  engine.workers().add({.task_type = "step", .poll_timeout = std::chrono::seconds(5)},
-                       [](const Task& t) { return JsonObject{{"ref", t.reference_task_name}}; });
+  engine.workers().add({.task_type = "step"}, [](const Task& t) { return JsonObject{{"ref", t.reference_task_name}}; });
   engine.workers().start();
   auto wf = wait_done(engine, id);
   // The completion is visible before its commit call has returned to the worker thread and been
