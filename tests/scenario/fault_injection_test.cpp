@@ -330,6 +330,21 @@ SCENARIO("faults: a busy database refuses a start, task update, poll or sweep wi
   for (const Case* c : {&kStart, &kUpdate, &kPoll, &kSweep}) fails_cleanly_while(*c, &FaultInjectingStorage::fail_begins);
 }
 
+SCENARIO("faults: workers stopping while a long poll takes its first look release it at once", "[scenario]") {
+  FaultFixture x;
+  // The stop lands while the poll's first look, which takes no wake-up ticket yet, begins.
+  x.storage->once([](TransactionMode mode) { return mode == TransactionMode::kWrite; }, [&](TransactionMode) {
+    x.f.engine.workers().start();
+    x.f.engine.workers().stop();
+  });
+  const auto poller_id = std::this_thread::get_id();
+  const int before = x.storage->begins_on(poller_id);
+  CHECK(x.f.engine.queue().batch_poll("work", "w", std::nullopt, 1, std::chrono::seconds(2)).empty());
+  // Two looks and the read of the queue's next due time, then the wait ends at once; a wait that
+  // missed the stop would have run to its timeout and looked a third time.
+  CHECK(x.storage->begins_on(poller_id) - before == 3);
+}
+
 SCENARIO("faults: a long poll blocked on its queue is not woken by a push that did not commit", "[scenario]") {
   FaultFixture x;
   std::vector<Task> handed;
