@@ -62,7 +62,11 @@ EngineCore::EngineCore(EngineOptions options)
 }
 
 EngineCore::~EngineCore() {
-  if (remote_pushes_) remote_pushes_->set_push_listener({});
+  if (remote_pushes_) {
+    // The polls' last wake-ups below need no listening any more.
+    signal_.set_on_waiting({});
+    remote_pushes_->set_push_listener({});
+  }
   workers_.stop();
   {
     std::lock_guard lock(sweeper_mutex_);

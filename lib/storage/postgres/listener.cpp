@@ -139,15 +139,13 @@ void PushListener::listen_once() {
   listening_ = false;
   Connection connection(url_);
   PGconn* raw = connection.raw();
-  bool listening = false;
   while (!stopping_) {
     send_announcements(connection);
-    if (const bool wanted = this->wanted(); wanted != listening) {
+    if (const bool wanted = this->wanted(); wanted != listening_) {
       listening_ = wanted;
       connection.exec(fmt::format("{} {}", wanted ? "LISTEN" : "UNLISTEN", channel_));
-      listening = wanted;
       // Pushes committed before the LISTEN took effect were not heard.
-      if (listening) deliver(std::nullopt);
+      if (wanted) deliver(std::nullopt);
       continue;  // a waiter may have come during an UNLISTEN
     }
     // Notifications may have arrived with the answers above, as well as on the socket.
@@ -159,7 +157,7 @@ void PushListener::listen_once() {
       PQfreemem(notify);
     }
     // While listening, it looks at least once a linger whether the last waiter has left.
-    const int timeout_ms = !listening ? kIdleWaitMs
+    const int timeout_ms = !listening_ ? kIdleWaitMs
                            : waiting_ ? static_cast<int>(std::chrono::milliseconds(kLinger).count())
                                       : std::max(1, linger_left_ms());
     if (wait(PQsocket(raw), timeout_ms) && PQconsumeInput(raw) == 0) return;  // the connection broke
