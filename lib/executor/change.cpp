@@ -97,7 +97,12 @@ void Change::overlay_tasks(Workflow& workflow, bool consume) {
       workflow.tasks.push_back(std::move(task));
     }
   }
-  std::stable_sort(workflow.tasks.begin(), workflow.tasks.end(), [](const Task& a, const Task& b) { return a.seq < b.seq; });
+  // Nearly always in order already (a new task has the highest seq), and stable_sort allocates a
+  // buffer of tasks even then, which in glibc sets off a consolidation of its small free chunks.
+  const auto by_seq = [](const Task& a, const Task& b) { return a.seq < b.seq; };
+  if (!std::is_sorted(workflow.tasks.begin(), workflow.tasks.end(), by_seq)) {
+    std::stable_sort(workflow.tasks.begin(), workflow.tasks.end(), by_seq);
+  }
 }
 
 std::optional<Workflow> Change::find_workflow(std::string_view workflow_id, bool include_tasks) {
