@@ -2,6 +2,7 @@
 
 #include "http/error_mapping.hpp"
 #include "http/framing.hpp"
+#include "http/inline_executor.hpp"
 
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/dispatch.hpp>
@@ -98,6 +99,10 @@ Session::Session(tcp::socket socket, SessionContext& context)
   beast::error_code ec;
   const tcp::endpoint peer = stream_.socket().remote_endpoint(ec);
   address_ = ec ? std::string("unknown") : peer.address().to_string();
+  // Answers are written by whichever thread holds the connection's strand, often the worker that
+  // handled the request: a write that could block would hold that worker, so the socket never blocks.
+  stream_.socket().non_blocking(true, ec);
+  writes_at_once_ = !ec;
   admitted_ =
       context_.clients.add(ClientTable::Kind::kConnection, address_, context_.options.max_connections_per_client);
 }
@@ -238,7 +243,7 @@ void Session::handle_request() {
                                method = parse_method(message.method_string()), target = std::string(message.target()),
                                body = std::move(message.body()), headers = std::move(headers)]() mutable {
     Response response = self->context_.gateway.serve(method, target, std::move(body), std::move(headers));
-    net::post(strand, [self, keep_alive, response = std::move(response)]() mutable {
+    net::dispatch(strand, [self, keep_alive, response = std::move(response)]() mutable {
       if (response.pending) return self->start_waiting(std::move(response.pending), keep_alive);
       self->write(std::move(response), keep_alive);
     });
@@ -275,7 +280,7 @@ void Session::answer_now(std::shared_ptr<Pending> pending, bool keep_alive) {
     } catch (...) {
       answer = current_exception_response();
     }
-    net::post(strand, [self, keep_alive, answer = std::move(answer)]() mutable {
+    net::dispatch(strand, [self, keep_alive, answer = std::move(answer)]() mutable {
       self->write(std::move(answer), keep_alive);
     });
   });
@@ -298,7 +303,7 @@ void Session::try_pending(bool last) {
     } catch (...) {
       answer = current_exception_response();
     }
-    net::post(strand, [self, answer = std::move(answer)]() mutable { self->on_pending_tried(std::move(answer)); });
+    net::dispatch(strand, [self, answer = std::move(answer)]() mutable { self->on_pending_tried(std::move(answer)); });
   });
 }
 
@@ -351,9 +356,15 @@ void Session::write(Response response, bool keep_alive) {
   response_.body() = std::move(response.body);
   response_.keep_alive(keep_alive_);
   response_.prepare_payload();
+  serializer_.emplace(response_);
+  // The socket does not block (see the constructor), so this writes what the kernel takes now: all
+  // of a usual answer. Only the rest waits for the network thread.
+  beast::error_code ec;
+  if (writes_at_once_) bhttp::write(stream_.socket(), *serializer_, ec);
+  if (writes_at_once_ && ec != net::error::would_block) return on_write(ec);
   stream_.expires_after(context_.options.read_timeout);
-  bhttp::async_write(stream_, response_,
-                     [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
+  bhttp::async_write(stream_, *serializer_,
+                     [self = shared_from_this()](beast::error_code write_ec, std::size_t) { self->on_write(write_ec); });
 }
 
 void Session::on_write(beast::error_code ec) {
@@ -418,8 +429,12 @@ void Listener::stop() {
 }
 
 void Listener::accept() {
-  // Each connection gets its own strand: its handlers never run concurrently with each other.
-  acceptor_.async_accept(net::make_strand(io_), beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
+  // Each connection gets its own strand: its handlers never run concurrently with each other. The
+  // strand runs work that may run at once on the thread that submits it, so the worker that handled
+  // a request, finding the strand free, writes the answer and starts the next read itself: a request
+  // wakes a network thread once, for its arrival.
+  acceptor_.async_accept(net::make_strand(InlineExecutor(io_.get_executor())),
+                         beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
 }
 
 void Listener::on_accept(beast::error_code ec, tcp::socket socket) {

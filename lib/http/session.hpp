@@ -11,6 +11,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/string_body.hpp>
 
 #include <array>
@@ -76,8 +77,9 @@ struct SessionContext {
 };
 
 /// One HTTP/1.1 connection. All its handlers run on its own strand, so they never overlap even
-/// with several io threads; request handlers run on the worker pool and the response comes back
-/// through the strand. Requests on a connection are answered one at a time, in order.
+/// with several io threads; request handlers run on the worker pool, and the worker enters the
+/// strand to write the response (a network thread does when the strand is busy). Requests on a
+/// connection are answered one at a time, in order.
 ///
 /// A request whose handler answers Pending (a long poll) waits parked: a timer on the strand and a
 /// wake-up the Pending arms, no thread. Each try runs on the worker pool.
@@ -146,6 +148,8 @@ class Session : public std::enable_shared_from_this<Session> {
   bool keep_alive_ = false;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   boost::beast::http::response<boost::beast::http::string_body> response_;
+  std::optional<boost::beast::http::response_serializer<boost::beast::http::string_body>> serializer_;
+  bool writes_at_once_ = false;  ///< the socket does not block, so a write may start on any thread
   std::array<char, 4096> discard_{};
   // For the request log.
   std::string method_;

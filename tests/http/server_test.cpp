@@ -11,6 +11,7 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
@@ -63,9 +64,10 @@ class Client {
   }
 
   Reply read() {
-    Reply reply;
-    bhttp::read(socket_, buffer_, reply);
-    return reply;
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.body_limit(boost::none);  // the server's answers are what is under test, at any size
+    bhttp::read(socket_, buffer_, parser);
+    return parser.release();
   }
 
   void write_raw(std::string_view bytes) { net::write(socket_, net::buffer(bytes.data(), bytes.size())); }
@@ -378,6 +380,68 @@ TEST_CASE("server: blocking handlers run off the io threads", "[http]") {
   CHECK(reply.result_int() == 200);
   CHECK(reply[bhttp::field::content_type] == "text/plain; charset=utf-8");
   CHECK(reply.body() == "done");
+}
+
+TEST_CASE("server: the handler thread writes its own answer when the connection is free", "[http]") {
+  std::promise<void> entered;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::mutex mutex;
+  std::thread::id handler_thread;
+  std::thread::id log_thread;
+  Router router;
+  router.add(Method::kGet, "/api/block", [&](const Request&) {
+    {
+      std::lock_guard lock(mutex);
+      handler_thread = std::this_thread::get_id();
+    }
+    entered.set_value();
+    released.wait();
+    return Response::text("done");
+  });
+  ServerOptions options = test_options();
+  options.io_threads = 1;
+  options.request_log = [&](const RequestLogEntry& entry) {
+    std::lock_guard lock(mutex);
+    if (entry.path == "/api/block") log_thread = std::this_thread::get_id();
+  };
+  Server server(options, std::move(router));
+  const std::uint16_t port = server.start();
+
+  auto blocked = std::async(std::launch::async, [port] { return Client(port).send(bhttp::verb::get, "/api/block"); });
+  entered.get_future().wait();
+  // The single network thread has served another connection since: it has left the first one.
+  CHECK(Client(port).send(bhttp::verb::get, "/health").result_int() == 200);
+  release.set_value();
+  CHECK(blocked.get().body() == "done");
+  server.stop();
+  std::lock_guard lock(mutex);
+  CHECK(log_thread == handler_thread);
+}
+
+TEST_CASE("server: an answer larger than the socket takes at once arrives whole", "[http]") {
+  // More than loopback's largest send and receive buffers together, so part of it waits for the
+  // client to read.
+  const std::string big = [] {
+    std::string text(32 << 20, ' ');
+    for (std::size_t i = 0; i < text.size(); ++i) text[i] = static_cast<char>('a' + i % 26);
+    return text;
+  }();
+  std::promise<void> answered;
+  Router router;
+  router.add(Method::kGet, "/api/big", [&](const Request&) {
+    answered.set_value();
+    return Response::text(big);
+  });
+  Server server(test_options(), std::move(router));
+  Client client(server.start());
+  client.write_raw("GET /api/big HTTP/1.1\r\nHost: x\r\n\r\n");
+  answered.get_future().wait();  // nothing is read until the handler has answered
+  const Reply reply = client.read();
+  CHECK(reply.result_int() == 200);
+  CHECK(reply.body().size() == big.size());
+  CHECK(reply.body() == big);
+  CHECK(client.send(bhttp::verb::get, "/health").result_int() == 200);  // the connection carries on
 }
 
 TEST_CASE("server: stop lets an in-flight request finish, then refuses connections", "[http]") {

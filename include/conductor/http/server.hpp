@@ -35,7 +35,8 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   /// TCP port; 0 asks the system for a free one, which start() returns.
   std::uint16_t port = 8080;
-  /// Threads running network I/O. They never block: one is enough for most hosts.
+  /// Threads waiting for network I/O. They never block: one is enough for most hosts. A handler
+  /// thread writes its own answer when the socket takes it at once.
   std::size_t io_threads = 1;
   /// Threads running request handlers: short library calls, so this bounds how many are computed
   /// at once; further requests wait in line. A long poll holds none while it waits (see below).
@@ -65,7 +66,8 @@ struct ServerOptions {
   /// `POST /api/token` then exchanges `{"keySecret": TOKEN}` for `{"token": TOKEN}`. When unset,
   /// there is no auth and `/api/token` answers 404, which the SDKs read as "no auth".
   std::optional<std::string> bearer_token;
-  /// Called once per answered request, on a network thread: keep it short and thread-safe.
+  /// Called once per answered request, on the thread that wrote the answer (a network or a handler
+  /// thread): keep it short and thread-safe.
   std::function<void(const RequestLogEntry&)> request_log;
   /// When set, `GET /metrics` answers what it returns as Prometheus' text exposition format (for
   /// instance PrometheusMetrics::text). Behind the bearer token like every other route.
