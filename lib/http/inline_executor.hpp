@@ -46,8 +46,6 @@ class InlineExecutor {
   friend bool operator!=(const InlineExecutor& a, const InlineExecutor& b) noexcept { return !(a == b); }
 
  private:
-  template <typename>
-  friend class InlineExecutor;
   Inner inner_;
 };
 
