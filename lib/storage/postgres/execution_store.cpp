@@ -257,7 +257,9 @@ TakenTasks PgExecutionStore::take_tasks(std::string_view queue, int count, std::
   // workflow's version), so only a workflow whose snapshot version is the locked one is sent.
   // Its message in the sweep queue is read in the same snapshot: every write of that message moves
   // the workflow's version too. Rows after the tasks: (1, workflow json, snapshot_id, workflow_id,
-  // version, the message's visible time), then (2, task json, node_id, workflow_id) by seq.
+  // version, the message's visible time), then (2, task json, node_id, workflow_id) by seq for the
+  // tasks not taken: a taken one came as a row of the first part, the same row, since the workflow
+  // is sent only when nothing changed between the snapshot and the lock.
   static const std::string sending =
       std::string(kTakeMessages) +
       ", locked AS MATERIALIZED (SELECT t.json, t.node_id, w.workflow_id, w.state_version, "
@@ -273,6 +275,7 @@ TakenTasks PgExecutionStore::take_tasks(std::string_view queue, int count, std::
       "UNION ALL SELECT 1, json, snapshot_id, workflow_id, state_version, false, 0, sweep_at, 0 FROM sent "
       "UNION ALL SELECT 2, t.json, t.node_id, t.workflow_id, NULL, false, 0, 0, t.seq "
       "  FROM sent JOIN tasks t ON t.workflow_id = sent.workflow_id "
+      "  WHERE NOT EXISTS (SELECT 1 FROM taken WHERE taken.message_id = t.task_id) "
       "ORDER BY part, priority DESC, visible_at, seq";
   // A process alone on its database (or restarted: every workflow then looks another's) soon stops
   // paying for the longer statement.
@@ -297,6 +300,16 @@ TakenTasks PgExecutionStore::take_tasks(std::string_view queue, int count, std::
     auto owner = std::find_if(taken.workflows.begin(), taken.workflows.end(),
                               [&](const auto& sent) { return sent.workflow.workflow_id == rows.text(row, 3); });
     owner->workflow.tasks.push_back(task_row(rows, row, 1));
+  }
+  const auto by_seq = [](const Task& a, const Task& b) { return a.seq < b.seq; };
+  for (auto& sent : taken.workflows) {
+    bool added = false;
+    for (const Task& task : taken.tasks) {
+      if (task.workflow_instance_id != sent.workflow.workflow_id) continue;
+      sent.workflow.tasks.push_back(task);
+      added = true;
+    }
+    if (added) std::sort(sent.workflow.tasks.begin(), sent.workflow.tasks.end(), by_seq);
   }
   return taken;
 }
