@@ -6,6 +6,7 @@
 #include <set>
 
 #include "engine/engine_core.hpp"
+#include "model/task_order.hpp"
 #include "storage/summaries.hpp"
 
 namespace conductor::detail {
@@ -97,12 +98,7 @@ void Change::overlay_tasks(Workflow& workflow, bool consume) {
       workflow.tasks.push_back(std::move(task));
     }
   }
-  // Nearly always in order already (a new task has the highest seq), and stable_sort allocates a
-  // buffer of tasks even then, which in glibc sets off a consolidation of its small free chunks.
-  const auto by_seq = [](const Task& a, const Task& b) { return a.seq < b.seq; };
-  if (!std::is_sorted(workflow.tasks.begin(), workflow.tasks.end(), by_seq)) {
-    std::stable_sort(workflow.tasks.begin(), workflow.tasks.end(), by_seq);
-  }
+  order_by_seq(workflow.tasks);
 }
 
 std::optional<Workflow> Change::find_workflow(std::string_view workflow_id, bool include_tasks) {

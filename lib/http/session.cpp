@@ -102,7 +102,6 @@ Session::Session(tcp::socket socket, SessionContext& context)
   // Answers are written by whichever thread holds the connection's strand, often the worker that
   // handled the request: a write that could block would hold that worker, so the socket never blocks.
   stream_.socket().non_blocking(true, ec);
-  writes_at_once_ = !ec;
   admitted_ =
       context_.clients.add(ClientTable::Kind::kConnection, address_, context_.options.max_connections_per_client);
 }
@@ -359,9 +358,11 @@ void Session::write(Response response, bool keep_alive) {
   serializer_.emplace(response_);
   // The socket does not block (see the constructor), so this writes what the kernel takes now: all
   // of a usual answer. Only the rest waits for the network thread.
-  beast::error_code ec;
-  if (writes_at_once_) bhttp::write(stream_.socket(), *serializer_, ec);
-  if (writes_at_once_ && ec != net::error::would_block) return on_write(ec);
+  if (stream_.socket().non_blocking()) {
+    beast::error_code ec;
+    bhttp::write(stream_.socket(), *serializer_, ec);
+    if (ec != net::error::would_block) return on_write(ec);
+  }
   stream_.expires_after(context_.options.read_timeout);
   bhttp::async_write(stream_, *serializer_,
                      [self = shared_from_this()](beast::error_code write_ec, std::size_t) { self->on_write(write_ec); });

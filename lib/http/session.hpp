@@ -149,7 +149,6 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   boost::beast::http::response<boost::beast::http::string_body> response_;
   std::optional<boost::beast::http::response_serializer<boost::beast::http::string_body>> serializer_;
-  bool writes_at_once_ = false;  ///< the socket does not block, so a write may start on any thread
   std::array<char, 4096> discard_{};
   // For the request log.
   std::string method_;

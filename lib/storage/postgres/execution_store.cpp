@@ -8,6 +8,7 @@
 #include <random>
 
 #include "json/storage_rows.hpp"
+#include "model/task_order.hpp"
 #include "storage/postgres/stores.hpp"
 #include "storage/snapshot_key.hpp"
 #include "storage/summaries.hpp"
@@ -301,15 +302,11 @@ TakenTasks PgExecutionStore::take_tasks(std::string_view queue, int count, std::
                               [&](const auto& sent) { return sent.workflow.workflow_id == rows.text(row, 3); });
     owner->workflow.tasks.push_back(task_row(rows, row, 1));
   }
-  const auto by_seq = [](const Task& a, const Task& b) { return a.seq < b.seq; };
   for (auto& sent : taken.workflows) {
-    bool added = false;
     for (const Task& task : taken.tasks) {
-      if (task.workflow_instance_id != sent.workflow.workflow_id) continue;
-      sent.workflow.tasks.push_back(task);
-      added = true;
+      if (task.workflow_instance_id == sent.workflow.workflow_id) sent.workflow.tasks.push_back(task);
     }
-    if (added) std::sort(sent.workflow.tasks.begin(), sent.workflow.tasks.end(), by_seq);
+    order_by_seq(sent.workflow.tasks);
   }
   return taken;
 }
