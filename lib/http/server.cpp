@@ -10,7 +10,6 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <boost/system/system_error.hpp>
 
 #include <algorithm>
@@ -96,7 +95,7 @@ struct Server::Impl {
   std::mutex mutex;  // serializes start() and stop()
   Phase phase = Phase::kCreated;
   std::optional<net::io_context> io;
-  std::optional<net::thread_pool> workers;
+  std::optional<detail::HandlerPool> workers;
   std::unique_ptr<detail::SessionContext> context;
   std::shared_ptr<detail::Listener> listener;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;

@@ -238,7 +238,7 @@ void Session::handle_request() {
   // tracked executor keeps the io_context running until the response is back on this strand,
   // which is what lets stop() wait for in-flight requests.
   auto strand = net::prefer(stream_.get_executor(), net::execution::outstanding_work.tracked);
-  net::post(context_.workers, [self = shared_from_this(), strand, keep_alive = message.keep_alive(),
+  context_.workers.post([self = shared_from_this(), strand, keep_alive = message.keep_alive(),
                                method = parse_method(message.method_string()), target = std::string(message.target()),
                                body = std::move(message.body()), headers = std::move(headers)]() mutable {
     Response response = self->context_.gateway.serve(method, target, std::move(body), std::move(headers));
@@ -272,7 +272,7 @@ void Session::start_waiting(std::shared_ptr<Pending> pending, bool keep_alive) {
 
 void Session::answer_now(std::shared_ptr<Pending> pending, bool keep_alive) {
   auto strand = net::prefer(stream_.get_executor(), net::execution::outstanding_work.tracked);
-  net::post(context_.workers, [self = shared_from_this(), strand, pending = std::move(pending), keep_alive] {
+  context_.workers.post([self = shared_from_this(), strand, pending = std::move(pending), keep_alive] {
     Response answer;
     try {
       answer = *pending->attempt([] {}, true);
@@ -295,7 +295,7 @@ void Session::try_pending(bool last) {
     if (auto self = weak.lock()) net::post(self->stream_.get_executor(), [self] { self->on_pending_wake(); });
   };
   auto strand = net::prefer(stream_.get_executor(), net::execution::outstanding_work.tracked);
-  net::post(context_.workers, [self = shared_from_this(), strand, pending = waiting_->pending, wake, last] {
+  context_.workers.post([self = shared_from_this(), strand, pending = waiting_->pending, wake, last] {
     std::optional<Response> answer;
     try {
       answer = pending->attempt(wake, last);

@@ -1,12 +1,12 @@
 #pragma once
 
 #include "http/gateway.hpp"
+#include "http/handler_pool.hpp"
 
 #include <conductor/http/server.hpp>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
@@ -68,7 +68,7 @@ class ClientTable {
 struct SessionContext {
   const ServerOptions& options;
   const Gateway& gateway;
-  boost::asio::thread_pool& workers;
+  HandlerPool& workers;
   std::atomic<bool> stopping{false};
   SessionRegistry registry;
   ClientTable clients;
