@@ -13,10 +13,9 @@ namespace conductor::http::detail {
 
 /// The threads that run request handlers, which wait for storage. An idle thread waits on a
 /// condition of its own, and new work goes to the thread that went idle last: a hand-off wakes
-/// exactly one thread, no idle thread contends for a shared lock as it wakes, and the few
-/// threads a steady load needs stay the ones running (their caches warm) while the rest sleep.
-/// A shared pool that wakes any of its threads spreads the same load over all of them.
-/// Thread-safe.
+/// exactly that thread, and the few threads a steady load needs stay the ones running (their
+/// caches warm) while the rest sleep. A shared pool that wakes any of its threads spreads the same
+/// load over all of them. Thread-safe.
 class HandlerPool {
  public:
   using Task = std::function<void()>;
