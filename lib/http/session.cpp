@@ -239,8 +239,8 @@ void Session::handle_request() {
   // which is what lets stop() wait for in-flight requests.
   auto strand = net::prefer(stream_.get_executor(), net::execution::outstanding_work.tracked);
   context_.workers.post([self = shared_from_this(), strand, keep_alive = message.keep_alive(),
-                               method = parse_method(message.method_string()), target = std::string(message.target()),
-                               body = std::move(message.body()), headers = std::move(headers)]() mutable {
+                         method = parse_method(message.method_string()), target = std::string(message.target()),
+                         body = std::move(message.body()), headers = std::move(headers)]() mutable {
     Response response = self->context_.gateway.serve(method, target, std::move(body), std::move(headers));
     net::dispatch(strand, [self, keep_alive, response = std::move(response)]() mutable {
       if (response.pending) return self->start_waiting(std::move(response.pending), keep_alive);
