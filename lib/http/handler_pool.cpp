@@ -40,7 +40,7 @@ void HandlerPool::join() {
   for (auto& thread : threads) thread.join();
 }
 
-std::size_t HandlerPool::idle_threads() {
+std::size_t HandlerPool::idle_threads() const {
   std::lock_guard lock(mutex_);
   return idle_.size();
 }

@@ -34,7 +34,7 @@ class HandlerPool {
   void join();
 
   /// Threads waiting for work now.
-  std::size_t idle_threads();
+  std::size_t idle_threads() const;
 
  private:
   struct Worker {
@@ -45,7 +45,7 @@ class HandlerPool {
 
   void run(Worker& self);
 
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<Worker*> idle_;  // the most recently idle last
   std::deque<Task> queued_;    // posted while no thread was idle

@@ -3,8 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <future>
-#include <mutex>
 #include <set>
 #include <thread>
 
@@ -35,19 +35,26 @@ TEST_CASE("handler pool: a steady trickle of work stays on the thread that went 
 
 TEST_CASE("handler pool: work posted while every thread is busy runs once one is free") {
   HandlerPool pool(2);
+  wait_until_all_idle(pool, 2);
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
+  std::atomic<int> started{0};
   std::atomic<int> done{0};
   for (int i = 0; i < 2; ++i) {
-    pool.post([released, &done] {
+    pool.post([released, &started, &done] {
+      ++started;
       released.wait();
       ++done;
     });
   }
+  while (started != 2) std::this_thread::yield();
   std::promise<void> queued_ran;
+  auto ran = queued_ran.get_future();
   pool.post([&] { queued_ran.set_value(); });
+  REQUIRE(pool.idle_threads() == 0);
+  REQUIRE(ran.wait_for(std::chrono::seconds(0)) == std::future_status::timeout);
   release.set_value();
-  queued_ran.get_future().wait();
+  ran.wait();
   pool.join();
   CHECK(done == 2);
 }
