@@ -1,5 +1,6 @@
 #pragma once
 
+#include <conductor/model/task.hpp>
 #include <conductor/model/task_def.hpp>
 #include <conductor/storage/storage.hpp>
 #include <conductor/model/workflow_def.hpp>
@@ -45,6 +46,8 @@ inline constexpr std::string_view kWorkflowName = "bench_three_steps";
 inline constexpr int kTasksPerWorkflow = 3;
 TaskDef bench_task_def();
 WorkflowDef three_step_workflow();
+/// What an in-process worker of the workload answers.
+JsonObject bench_task_output(const Task& task);
 
 /// Latencies in logarithmic buckets 1% wide, from a microsecond to over six hours: fixed memory
 /// however many are recorded, so a long run's RSS shows the engine's memory and not this record.
@@ -82,6 +85,19 @@ bool metrics_available();
 
 /// W workflows of three sequential SIMPLE tasks, run by in-process workers, `in_flight` at a time.
 Figures run_inprocess(const InProcessConfig& config);
+
+struct EmbeddedConfig {
+  /// Engine processes on the one PostgreSQL database, each with its own workers and starters.
+  int processes = 3;
+  /// Workflows in flight across all of them.
+  int in_flight = 64;
+  int max_workflows = 100'000;
+  double max_seconds = 10;  ///< no new workflow starts after this long
+};
+
+/// The in-process workload spread over engine processes on one PostgreSQL database: a workflow
+/// started in one may run its tasks and complete in another.
+Figures run_embedded(const EmbeddedConfig& config);
 
 struct StallConfig {
   StorageKind storage = StorageKind::kFull;

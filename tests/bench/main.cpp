@@ -45,14 +45,16 @@ constexpr const char* kUsage = R"(usage: conductor-bench [options]
   --scenario LIST           inprocess,stall,http (the default: all three) or raw; every run
                             measures raw storage too, for the ratios; search measures free-text
                             search over 100,000 workflows (once, on a file at synchronous=NORMAL);
-                            multiprocess runs the http workload on several servers (postgres only);
+                            multiprocess runs the http workload on several servers and the
+                            in-process one on one and on several engine processes (postgres only);
                             longpoll measures starts and task updates over HTTP beside parked
                             long polls (about 10 s per storage)
   --storage LIST            full,normal,memory,postgres (default the first three)
   --pg-url URL              the PostgreSQL server for postgres (default: a throwaway cluster started
                             in the scratch directory, synced on every commit like full)
   --processes N             multiprocess (postgres only): conductor-servers on the one database,
-                            sharing the http scenario's workers and starters (default 3)
+                            sharing the http scenario's workers and starters, and engine processes
+                            sharing 64 workflows in flight (default 3)
   --inflight LIST           in-process workflows in flight, e.g. 1,8,64 (the default)
   --workflows N             stop starting workflows after N (default 100000)
   --seconds S               stop starting workflows after S seconds, 0 for no limit (default 10)
@@ -451,6 +453,11 @@ int run(const Options& options) {
       HttpConfig config{.storage = kind, .processes = options.processes, .workers = options.http_workers,
                         .max_workflows = options.workflows, .max_seconds = options.seconds, .dir = dir.path()};
       results.add(run_isolated([&] { return run_http(config); }));
+      for (int processes : {1, options.processes}) {
+        EmbeddedConfig embedded{.processes = processes, .in_flight = 64, .max_workflows = options.workflows,
+                                .max_seconds = options.seconds};
+        results.add(run_isolated([&] { return run_embedded(embedded); }));
+      }
     }
   }
   if (options.search) {

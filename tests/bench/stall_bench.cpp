@@ -46,7 +46,7 @@ Figures run_stall(const StallConfig& config) {
   engine->metadata().register_workflow_def(spin_workflow(config.spin));
   engine->executor().add_listener(std::make_shared<CompletionListener>(tracker));
   engine->workers().add({.task_type = std::string(kTaskType), .threads = config.in_flight, .batch_size = 1},
-                        [](const Task& task) { return JsonObject{{"done", true}, {"step", task.input_data.at("step")}}; });
+                        bench_task_output);
   engine->workers().start();
 
   std::atomic<bool> spinning{true};

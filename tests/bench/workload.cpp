@@ -26,4 +26,8 @@ WorkflowDef three_step_workflow() {
   return def;
 }
 
+JsonObject bench_task_output(const Task& task) {
+  return JsonObject{{"done", true}, {"step", task.input_data.at("step")}};
+}
+
 }  // namespace conductor::bench
