@@ -92,7 +92,7 @@ struct EmbeddedConfig {
   /// Workflows in flight across all of them.
   int in_flight = 64;
   int max_workflows = 100'000;
-  double max_seconds = 10;  ///< no new workflow starts after this long
+  double max_seconds = 10;  ///< no new workflow starts after this long; 0 means no limit
 };
 
 /// The in-process workload spread over engine processes on one PostgreSQL database: a workflow

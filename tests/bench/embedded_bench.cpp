@@ -48,6 +48,12 @@ struct Shared {
   std::atomic<std::int64_t> cpu_us{0};
 };
 
+/// sem_wait, again when a signal interrupts it.
+void wait_on(sem_t& semaphore) {
+  while (sem_wait(&semaphore) != 0) {
+  }
+}
+
 std::int64_t since_epoch_ns(Clock::time_point at) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(at.time_since_epoch()).count();
 }
@@ -81,8 +87,7 @@ void run_engine_process(Shared& shared, const std::string& url, const EmbeddedCo
                        bench_task_output);
   engine.workers().start();
   sem_post(&shared.ready);
-  while (sem_wait(&shared.go) != 0) {
-  }
+  wait_on(shared.go);
   const double cpu_before = cpu_seconds();
   std::vector<std::thread> starters;
   // As in the in-process scenario, a starter per workflow in flight.
@@ -92,8 +97,7 @@ void run_engine_process(Shared& shared, const std::string& url, const EmbeddedCo
       request.name = std::string(kWorkflowName);
       long order = 0;
       for (;;) {
-        while (sem_wait(&shared.places) != 0) {
-        }
+        wait_on(shared.places);
         if (shared.stop_starting || shared.started.fetch_add(1) >= config.max_workflows) {
           sem_post(&shared.places);
           break;
@@ -110,8 +114,7 @@ void run_engine_process(Shared& shared, const std::string& url, const EmbeddedCo
     });
   }
   for (auto& t : starters) t.join();
-  while (sem_wait(&shared.finish) != 0) {
-  }
+  wait_on(shared.finish);
   shared.cpu_us += static_cast<std::int64_t>((cpu_seconds() - cpu_before) * 1e6);
   engine.workers().stop();
 }
@@ -169,7 +172,7 @@ Figures run_embedded(const EmbeddedConfig& config) {
   // Admission stops after the run's length; then the counts, kept across the processes, show when
   // the last workflow has completed (polled: no one process sees every completion).
   const auto admit_until = begin + std::chrono::duration<double>(config.max_seconds);
-  while (Clock::now() < admit_until && shared->started < config.max_workflows) {
+  while ((config.max_seconds <= 0 || Clock::now() < admit_until) && shared->started < config.max_workflows) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   shared->stop_starting = true;
@@ -188,6 +191,7 @@ Figures run_embedded(const EmbeddedConfig& config) {
   if (failed) throw std::runtime_error("an engine process failed");
 
   const long completed = shared->completed;
+  if (completed <= 0) throw std::runtime_error("no workflow completed");
   const double seconds =
       std::chrono::duration<double>(std::chrono::nanoseconds(shared->last_completion_ns.load()) -
                                     begin.time_since_epoch())
