@@ -58,6 +58,26 @@ std::int64_t since_epoch_ns(Clock::time_point at) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(at.time_since_epoch()).count();
 }
 
+/// Each process runs a starter per workflow in flight, as the in-process scenario does.
+int starters_per_process(const EmbeddedConfig& config) { return std::max(1, config.in_flight / config.processes); }
+
+/// Ends the engine processes of a run that cannot go on, so none is left waiting for a signal.
+void kill_all(const std::vector<pid_t>& children) {
+  for (pid_t pid : children) kill(pid, SIGKILL);
+  for (pid_t pid : children) waitpid(pid, nullptr, 0);
+}
+
+/// Engine processes end only when the parent lets them: one that ended earlier failed, and the
+/// workflows it held in flight will never free their places.
+void fail_if_one_ended(const std::vector<pid_t>& children) {
+  for (pid_t pid : children) {
+    if (waitpid(pid, nullptr, WNOHANG) == pid) {
+      kill_all(children);
+      throw std::runtime_error("an engine process failed");
+    }
+  }
+}
+
 /// Counts a completion for every process, whichever ran the workflow, and frees its place.
 class CountingListener final : public StatusListener {
  public:
@@ -79,7 +99,7 @@ class CountingListener final : public StatusListener {
 /// One engine process: its own storage connections, workers and starters.
 void run_engine_process(Shared& shared, const std::string& url, const EmbeddedConfig& config) {
   const int threads = std::max(1, 16 / config.processes);
-  const int per_process = std::max(1, config.in_flight / config.processes);
+  const int per_process = starters_per_process(config);
   Engine engine({.storage = open_postgres({.url = url, .pool_size = std::max(2, 16 / config.processes)})});
   engine.executor().add_listener(std::make_shared<CountingListener>(shared));
   engine.workers().add({.task_type = std::string(kTaskType), .threads = threads,
@@ -90,7 +110,6 @@ void run_engine_process(Shared& shared, const std::string& url, const EmbeddedCo
   wait_on(shared.go);
   const double cpu_before = cpu_seconds();
   std::vector<std::thread> starters;
-  // As in the in-process scenario, a starter per workflow in flight.
   for (int i = 0; i < per_process; ++i) {
     starters.emplace_back([&] {
       StartWorkflowRequest request;
@@ -136,7 +155,7 @@ Figures run_embedded(const EmbeddedConfig& config) {
   sem_init(&shared->ready, 1, 0);
   sem_init(&shared->go, 1, 0);
   sem_init(&shared->finish, 1, 0);
-  shared->starters_left = config.processes * std::max(1, config.in_flight / config.processes);
+  shared->starters_left = config.processes * starters_per_process(config);
 
   std::vector<pid_t> children;
   std::fflush(nullptr);
@@ -161,8 +180,7 @@ Figures run_embedded(const EmbeddedConfig& config) {
     deadline.tv_sec += 60;
     while (sem_timedwait(&shared->ready, &deadline) != 0) {
       if (errno != EINTR) {
-        for (pid_t pid : children) kill(pid, SIGKILL);
-        for (pid_t pid : children) waitpid(pid, nullptr, 0);
+        kill_all(children);
         throw std::runtime_error("an engine process did not start");
       }
     }
@@ -173,12 +191,17 @@ Figures run_embedded(const EmbeddedConfig& config) {
   // the last workflow has completed (polled: no one process sees every completion).
   const auto admit_until = begin + std::chrono::duration<double>(config.max_seconds);
   while ((config.max_seconds <= 0 || Clock::now() < admit_until) && shared->started < config.max_workflows) {
+    fail_if_one_ended(children);
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   shared->stop_starting = true;
   const auto give_up = Clock::now() + std::chrono::seconds(120);
   while (shared->starters_left > 0 || shared->completed < std::min<long>(shared->started, config.max_workflows)) {
-    if (Clock::now() > give_up) throw std::runtime_error("workflows did not complete in time");
+    if (Clock::now() > give_up) {
+      kill_all(children);
+      throw std::runtime_error("workflows did not complete in time");
+    }
+    fail_if_one_ended(children);
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   for (int i = 0; i < config.processes; ++i) sem_post(&shared->finish);
